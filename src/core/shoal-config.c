@@ -240,7 +240,10 @@ shoal_config_load_key_file (ShoalConfig  *self,
   g_return_val_if_fail (path != NULL, FALSE);
 
   if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, error))
-    return FALSE;
+    {
+      g_prefix_error (error, "%s: ", path);
+      return FALSE;
+    }
 
   /* A misspelt key would silently keep its default: refuse it instead. */
   present = g_key_file_get_keys (file, "shoal", NULL, NULL);

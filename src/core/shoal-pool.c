@@ -241,8 +241,10 @@ on_playground_started (GObject      *source,
       g_task_return_error (task, error);
       return;
     }
-  g_message ("playground node at %s, wallet at %s", shoal_playground_get_node_uri (playground),
-             shoal_playground_get_wallet (playground)->uri);
+  g_message ("playground node at %s, wallet at %s, address %s",
+             shoal_playground_get_node_uri (playground),
+             shoal_playground_get_wallet (playground)->uri,
+             shoal_playground_get_wallet (playground)->address);
   begin_running (self, shoal_playground_get_node_uri (playground));
   g_task_return_boolean (task, TRUE);
 }
