@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "shoal-api-json.h"
+#include "shoal-api-metrics.h"
+#include "shoal-status-resources.h"
+#include "shoal-api-routes.h"
+
+#define API_PREFIX "/api/v1/"
+#define RESOURCE_PREFIX "/org/shoalpool/Shoal/status/"
+
+/* The page may only talk to this server: no CDN, no fonts, no frames. */
+#define PAGE_CSP "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " \
+                 "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+typedef struct
+{
+  const char *path;
+  const char *file;
+  const char *content_type;
+} StaticFile;
+
+static const StaticFile static_files[] = {
+  { "/",            "index.html", "text/html; charset=utf-8" },
+  { "/index.html",  "index.html", "text/html; charset=utf-8" },
+  { "/status.css",  "status.css", "text/css; charset=utf-8" },
+  { "/status.js",   "status.js",  "text/javascript; charset=utf-8" },
+};
+
+static const char * const api_endpoints[] = {
+  "summary", "workers", "blocks", "payments", "miner/ADDRESS", "history?range=1h|24h",
+};
+
+static void
+set_common_headers (SoupServerMessage *msg,
+                    const char        *cache_control)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+  soup_message_headers_replace (headers, "Cache-Control", cache_control);
+  soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
+  soup_message_headers_replace (headers, "Referrer-Policy", "no-referrer");
+}
+
+static void
+respond_json (SoupServerMessage *msg,
+              guint              status,
+              JsonNode          *node)
+{
+  char *text = json_to_string (node, FALSE);
+
+  soup_server_message_set_status (msg, status, NULL);
+  set_common_headers (msg, "no-store");
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE,
+                                    text, strlen (text));
+}
+
+static void G_GNUC_PRINTF (3, 4)
+respond_error (SoupServerMessage *msg,
+               guint              status,
+               const char        *format,
+               ...)
+{
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  node = shoal_api_json_error (status, message);
+  respond_json (msg, status, node);
+}
+
+static gboolean
+method_allowed (SoupServerMessage *msg)
+{
+  const char *method = soup_server_message_get_method (msg);
+
+  return method == SOUP_METHOD_GET || method == SOUP_METHOD_HEAD;
+}
+
+static void
+refuse_method (SoupServerMessage *msg)
+{
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Allow", "GET, HEAD");
+  respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED,
+                 "Method %s is not allowed: this API is read-only (GET, HEAD)",
+                 soup_server_message_get_method (msg));
+}
+
+static gboolean
+has_body (SoupMessageHeaders *headers)
+{
+  switch (soup_message_headers_get_encoding (headers))
+    {
+    case SOUP_ENCODING_NONE:
+      return FALSE;
+    case SOUP_ENCODING_CONTENT_LENGTH:
+      return soup_message_headers_get_content_length (headers) > 0;
+    default:
+      return TRUE;
+    }
+}
+
+/* Whatever body follows is read and dropped, not kept: the connection is
+ * closed after the answer so it cannot be reused to stream more. */
+static void
+stop_reading_body (SoupServerMessage *msg)
+{
+  soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Connection", "close");
+}
+
+void
+shoal_api_routes_check_headers (SoupServerMessage *msg)
+{
+  GUri *uri = soup_server_message_get_uri (msg);
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *query = g_uri_get_query (uri);
+  gsize length = strlen (g_uri_get_path (uri)) + (query != NULL ? strlen (query) + 1 : 0);
+  gboolean body = has_body (headers);
+
+  if (body)
+    stop_reading_body (msg);
+  if (length > SHOAL_API_MAX_URI_LENGTH)
+    respond_error (msg, SOUP_STATUS_REQUEST_URI_TOO_LONG,
+                   "URI is %" G_GSIZE_FORMAT " bytes long; the limit is %d",
+                   length, SHOAL_API_MAX_URI_LENGTH);
+  else if (!method_allowed (msg))
+    refuse_method (msg);
+  else if (body)
+    respond_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+                   "Request bodies are not accepted: this API is read-only");
+}
+
+static gboolean
+serve_static (SoupServerMessage *msg,
+              const char        *path)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (static_files); i++)
+    {
+      g_autofree char *name = NULL;
+      g_autoptr(GBytes) bytes = NULL;
+
+      if (!g_str_equal (path, static_files[i].path))
+        continue;
+      name = g_strconcat (RESOURCE_PREFIX, static_files[i].file, NULL);
+      bytes = g_resource_lookup_data (shoal_status_get_resource (), name,
+                                      G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+      g_assert (bytes != NULL);  /* compiled in: a missing file is a build bug */
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      set_common_headers (msg, "no-cache");
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Content-Security-Policy", PAGE_CSP);
+      soup_message_headers_set_content_type (soup_server_message_get_response_headers (msg),
+                                             static_files[i].content_type, NULL);
+      soup_message_body_append_bytes (soup_server_message_get_response_body (msg), bytes);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+serve_metrics (SoupServerMessage            *msg,
+               const ShoalApiRequestContext *context)
+{
+  char *text = shoal_api_metrics_render (context->cache, context->requests);
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  set_common_headers (msg, "no-store");
+  soup_server_message_set_response (msg, SHOAL_API_METRICS_CONTENT_TYPE, SOUP_MEMORY_TAKE,
+                                    text, strlen (text));
+}
+
+static void
+serve_index (SoupServerMessage *msg)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "endpoints");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < G_N_ELEMENTS (api_endpoints); i++)
+    {
+      g_autofree char *full = g_strconcat (API_PREFIX, api_endpoints[i], NULL);
+      json_builder_add_string_value (builder, full);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+  respond_json (msg, SOUP_STATUS_OK, node);
+}
+
+static void
+serve_miner (SoupServerMessage            *msg,
+             const char                   *address,
+             const ShoalApiRequestContext *context)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  ShoalAddress parsed;
+  gboolean valid;
+
+  if (*address == '\0')
+    {
+      respond_error (msg, SOUP_STATUS_BAD_REQUEST, "No address: ask for %sminer/ADDRESS",
+                     API_PREFIX);
+      return;
+    }
+  if (context->network_known)
+    valid = shoal_address_check (address, context->network, &parsed, &error);
+  else
+    valid = shoal_address_parse (address, &parsed, &error);
+  if (!valid)
+    {
+      respond_error (msg, SOUP_STATUS_BAD_REQUEST, "Invalid address: %s", error->message);
+      return;
+    }
+  node = shoal_api_json_miner (context->cache, address);
+  respond_json (msg, SOUP_STATUS_OK, node);
+}
+
+static void
+serve_history (SoupServerMessage            *msg,
+               GHashTable                   *query,
+               const ShoalApiRequestContext *context)
+{
+  const char *range = query != NULL ? g_hash_table_lookup (query, "range") : NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  if (range == NULL)
+    range = "1h";
+  if (!g_str_equal (range, "1h") && !g_str_equal (range, "24h"))
+    {
+      respond_error (msg, SOUP_STATUS_BAD_REQUEST, "Unknown range \"%s\": use 1h or 24h", range);
+      return;
+    }
+  node = shoal_api_json_history (context->cache, range);
+  respond_json (msg, SOUP_STATUS_OK, node);
+}
+
+typedef JsonNode *(*DocumentFunc) (ShoalApiCache *cache);
+
+static const struct
+{
+  const char   *name;
+  DocumentFunc  render;
+} documents[] = {
+  { "summary",  shoal_api_json_summary },
+  { "workers",  shoal_api_json_workers },
+  { "blocks",   shoal_api_json_blocks },
+  { "payments", shoal_api_json_payments },
+};
+
+static gboolean
+serve_api (SoupServerMessage            *msg,
+           const char                   *name,
+           GHashTable                   *query,
+           const ShoalApiRequestContext *context)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (documents); i++)
+    if (g_str_equal (name, documents[i].name))
+      {
+        g_autoptr(JsonNode) node = documents[i].render (context->cache);
+        respond_json (msg, SOUP_STATUS_OK, node);
+        return TRUE;
+      }
+  if (g_str_has_prefix (name, "miner/"))
+    serve_miner (msg, name + strlen ("miner/"), context);
+  else if (g_str_equal (name, "history"))
+    serve_history (msg, query, context);
+  else if (*name == '\0')
+    serve_index (msg);
+  else
+    return FALSE;
+  return TRUE;
+}
+
+void
+shoal_api_routes_handle (SoupServerMessage            *msg,
+                         const char                   *path,
+                         GHashTable                   *query,
+                         const ShoalApiRequestContext *context)
+{
+  if (!method_allowed (msg))
+    refuse_method (msg);
+  else if (g_str_equal (path, "/metrics"))
+    serve_metrics (msg, context);
+  else if (g_str_has_prefix (path, API_PREFIX) &&
+           serve_api (msg, path + strlen (API_PREFIX), query, context))
+    return;
+  else if (!serve_static (msg, path))
+    respond_error (msg, SOUP_STATUS_NOT_FOUND, "No such resource: %s", path);
+}
