@@ -44,12 +44,12 @@ api_reply_parse (const char *raw,
                  gsize      *consumed)
 {
   g_autoptr(ApiReply) reply = g_new0 (ApiReply, 1);
-  const char *end = g_strstr_len (raw, len, "\r\n\r\n");
+  const char *end = raw != NULL ? g_strstr_len (raw, len, "\r\n\r\n") : NULL;
   g_autofree char *head_text = NULL;
   const char *length_header;
   gsize body_len;
 
-  if (end == NULL)
+  if (raw == NULL || end == NULL)
     return NULL;
   reply->headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   head_text = g_strndup (raw, end - raw);

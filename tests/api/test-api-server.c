@@ -501,7 +501,7 @@ static void
 test_render_metrics_escapes (void)
 {
   ShoalApiCache *cache = sample_cache ();
-  g_autofree char *text = shoal_api_metrics_render (cache, 5);
+  g_autofree char *text = shoal_api_metrics_render (cache);
   g_autoptr(GHashTable) values = parse_metrics (text);
 
   g_assert_cmpstr (g_hash_table_lookup (values, "shoal_shares_accepted_total"), ==, "10");

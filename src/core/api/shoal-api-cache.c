@@ -21,6 +21,8 @@ shoal_api_cache_new (ShoalPoolSnapshot *snapshot,
   self->payments = g_ptr_array_new ();
   self->history_1h = g_array_new (FALSE, FALSE, sizeof (ShoalHashratePoint));
   self->history_24h = g_array_new (FALSE, FALSE, sizeof (ShoalHashratePoint));
+  self->documents = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                           (GDestroyNotify) g_bytes_unref);
   return self;
 }
 
@@ -45,5 +47,21 @@ shoal_api_cache_unref (ShoalApiCache *self)
   g_array_unref (self->history_1h);
   g_array_unref (self->history_24h);
   g_free (self->mode);
+  g_hash_table_unref (self->documents);
   g_free (self);
+}
+
+GBytes *
+shoal_api_cache_lookup (ShoalApiCache  *self,
+                        const char     *name,
+                        GBytes       *(*render) (ShoalApiCache *cache))
+{
+  GBytes *bytes = g_hash_table_lookup (self->documents, name);
+
+  if (bytes == NULL)
+    {
+      bytes = render (self);
+      g_hash_table_insert (self->documents, (gpointer) name, bytes);
+    }
+  return g_bytes_ref (bytes);
 }

@@ -24,12 +24,20 @@ typedef struct
   GArray            *history_1h;   /* ShoalHashratePoint, oldest first */
   GArray            *history_24h;
   char              *mode;         /* "solo" or "pplns" */
+  /*< private >*/
+  GHashTable        *documents;    /* rendered bodies, by name: API thread only */
 } ShoalApiCache;
 
 ShoalApiCache *shoal_api_cache_new   (ShoalPoolSnapshot *snapshot,
                                       const char        *mode);
 ShoalApiCache *shoal_api_cache_ref   (ShoalApiCache     *self);
 void           shoal_api_cache_unref (ShoalApiCache     *self);
+/* The body rendered for NAME (a static string) from this cache, rendered
+ * on first use: a second's worth of requests shares one rendering.  Call
+ * from one thread only (the API thread). */
+GBytes        *shoal_api_cache_lookup (ShoalApiCache    *self,
+                                       const char       *name,
+                                       GBytes         *(*render) (ShoalApiCache *cache));
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalApiCache, shoal_api_cache_unref)
 

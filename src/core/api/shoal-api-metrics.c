@@ -176,8 +176,7 @@ render_balances (GString       *out,
 }
 
 char *
-shoal_api_metrics_render (ShoalApiCache *cache,
-                          guint64        api_requests)
+shoal_api_metrics_render (ShoalApiCache *cache)
 {
   GString *out = g_string_sized_new (4096);
 
@@ -188,6 +187,14 @@ shoal_api_metrics_render (ShoalApiCache *cache,
   render_workers (out, cache->snapshot);
   render_blocks (out, cache);
   render_balances (out, cache);
+  return g_string_free (out, FALSE);
+}
+
+char *
+shoal_api_metrics_render_requests (guint64 api_requests)
+{
+  GString *out = g_string_new (NULL);
+
   family (out, "shoal_api_requests_total", "counter", "Requests this API server has answered.");
   sample (out, "shoal_api_requests_total", api_requests);
   return g_string_free (out, FALSE);

@@ -45,6 +45,18 @@ set_common_headers (SoupServerMessage *msg,
 }
 
 static void
+respond_bytes (SoupServerMessage *msg,
+               const char        *content_type,
+               GBytes            *body)
+{
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  set_common_headers (msg, "no-store");
+  soup_message_headers_set_content_type (soup_server_message_get_response_headers (msg),
+                                         content_type, NULL);
+  soup_message_body_append_bytes (soup_server_message_get_response_body (msg), body);
+}
+
+static void
 respond_json (SoupServerMessage *msg,
               guint              status,
               JsonNode          *node)
@@ -55,6 +67,59 @@ respond_json (SoupServerMessage *msg,
   set_common_headers (msg, "no-store");
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE,
                                     text, strlen (text));
+}
+
+static GBytes *
+take_json (JsonNode *node)
+{
+  char *text = json_to_string (node, FALSE);
+
+  json_node_unref (node);
+  return g_bytes_new_take (text, strlen (text));
+}
+
+static GBytes *
+render_summary (ShoalApiCache *cache)
+{
+  return take_json (shoal_api_json_summary (cache));
+}
+
+static GBytes *
+render_workers (ShoalApiCache *cache)
+{
+  return take_json (shoal_api_json_workers (cache));
+}
+
+static GBytes *
+render_blocks (ShoalApiCache *cache)
+{
+  return take_json (shoal_api_json_blocks (cache));
+}
+
+static GBytes *
+render_payments (ShoalApiCache *cache)
+{
+  return take_json (shoal_api_json_payments (cache));
+}
+
+static GBytes *
+render_history_1h (ShoalApiCache *cache)
+{
+  return take_json (shoal_api_json_history (cache, "1h"));
+}
+
+static GBytes *
+render_history_24h (ShoalApiCache *cache)
+{
+  return take_json (shoal_api_json_history (cache, "24h"));
+}
+
+static GBytes *
+render_metrics (ShoalApiCache *cache)
+{
+  char *text = shoal_api_metrics_render (cache);
+
+  return g_bytes_new_take (text, strlen (text));
 }
 
 static void G_GNUC_PRINTF (3, 4)
@@ -169,12 +234,12 @@ static void
 serve_metrics (SoupServerMessage            *msg,
                const ShoalApiRequestContext *context)
 {
-  char *text = shoal_api_metrics_render (context->cache, context->requests);
+  g_autoptr(GBytes) body = shoal_api_cache_lookup (context->cache, "metrics", render_metrics);
+  char *requests = shoal_api_metrics_render_requests (context->requests);
 
-  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-  set_common_headers (msg, "no-store");
-  soup_server_message_set_response (msg, SHOAL_API_METRICS_CONTENT_TYPE, SOUP_MEMORY_TAKE,
-                                    text, strlen (text));
+  respond_bytes (msg, SHOAL_API_METRICS_CONTENT_TYPE, body);
+  soup_message_body_append (soup_server_message_get_response_body (msg), SOUP_MEMORY_TAKE,
+                            requests, strlen (requests));
 }
 
 static void
@@ -232,30 +297,30 @@ serve_history (SoupServerMessage            *msg,
                const ShoalApiRequestContext *context)
 {
   const char *range = query != NULL ? g_hash_table_lookup (query, "range") : NULL;
-  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GBytes) body = NULL;
 
-  if (range == NULL)
-    range = "1h";
-  if (!g_str_equal (range, "1h") && !g_str_equal (range, "24h"))
+  if (range == NULL || g_str_equal (range, "1h"))
+    body = shoal_api_cache_lookup (context->cache, "history-1h", render_history_1h);
+  else if (g_str_equal (range, "24h"))
+    body = shoal_api_cache_lookup (context->cache, "history-24h", render_history_24h);
+  else
     {
       respond_error (msg, SOUP_STATUS_BAD_REQUEST, "Unknown range \"%s\": use 1h or 24h", range);
       return;
     }
-  node = shoal_api_json_history (context->cache, range);
-  respond_json (msg, SOUP_STATUS_OK, node);
+  respond_bytes (msg, "application/json", body);
 }
 
-typedef JsonNode *(*DocumentFunc) (ShoalApiCache *cache);
-
+/* Documents that depend on the cache only: rendered once per cache. */
 static const struct
 {
-  const char   *name;
-  DocumentFunc  render;
+  const char  *name;
+  GBytes     *(*render) (ShoalApiCache *cache);
 } documents[] = {
-  { "summary",  shoal_api_json_summary },
-  { "workers",  shoal_api_json_workers },
-  { "blocks",   shoal_api_json_blocks },
-  { "payments", shoal_api_json_payments },
+  { "summary",  render_summary },
+  { "workers",  render_workers },
+  { "blocks",   render_blocks },
+  { "payments", render_payments },
 };
 
 static gboolean
@@ -267,8 +332,9 @@ serve_api (SoupServerMessage            *msg,
   for (guint i = 0; i < G_N_ELEMENTS (documents); i++)
     if (g_str_equal (name, documents[i].name))
       {
-        g_autoptr(JsonNode) node = documents[i].render (context->cache);
-        respond_json (msg, SOUP_STATUS_OK, node);
+        g_autoptr(GBytes) body = shoal_api_cache_lookup (context->cache, documents[i].name,
+                                                         documents[i].render);
+        respond_bytes (msg, "application/json", body);
         return TRUE;
       }
   if (g_str_has_prefix (name, "miner/"))

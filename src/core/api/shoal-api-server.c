@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <errno.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+
 #include <libsoup/soup.h>
 
 #include "shoal-address.h"
@@ -13,6 +18,7 @@
 #define REFRESH_SECONDS 1
 #define LIST_LIMIT 100
 #define PAYMENT_LIMIT 500
+#define API_THREAD_NICENESS 10
 
 typedef struct _Refresh Refresh;
 
@@ -496,6 +502,21 @@ report_started (ShoalApiServer *self,
   g_mutex_unlock (&self->lock);
 }
 
+/* Under CPU pressure the stratum and validator threads go first: a flood
+ * of page loads should queue here, not delay shares.  Linux takes a nice
+ * value per thread; lowering our own priority needs no privilege. */
+static void
+lower_priority (void)
+{
+  id_t tid = (id_t) syscall (SYS_gettid);
+  int current;
+
+  errno = 0;
+  current = getpriority (PRIO_PROCESS, tid);
+  if (errno == 0 && setpriority (PRIO_PROCESS, tid, MIN (current + API_THREAD_NICENESS, 19)) != 0)
+    g_debug ("API thread keeps its priority: %s", g_strerror (errno));
+}
+
 static gpointer
 api_thread (gpointer user_data)
 {
@@ -503,6 +524,7 @@ api_thread (gpointer user_data)
   g_autoptr(SoupServer) server = NULL;
   GError *error = NULL;
 
+  lower_priority ();
   g_main_context_push_thread_default (self->context);
   server = listen_here (self, &error);
   report_started (self, error);
