@@ -14,7 +14,7 @@ function formatHashrate(h) {
     h /= 1000;
     i++;
   }
-  return (i === 0 ? String(Math.round(h)) : h.toFixed(h < 10 ? 2 : 1)) + ' ' + units[i];
+  return (i === 0 ? String(Math.round(h)) : String(Number(h.toFixed(h < 10 ? 2 : 1)))) + ' ' + units[i];
 }
 
 // Amounts arrive as integers in atomic units; BigInt keeps every digit.
@@ -27,6 +27,14 @@ function formatXmr(atomic) {
 
 function formatNumber(n) {
   return Number(n).toLocaleString('en-US');
+}
+
+// Difficulty in a phone-sized card: 288 G rather than 288,000,000,000.
+function formatCompact(n) {
+  const units = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
+  for (const [size, unit] of units)
+    if (n >= size) return Number((n / size).toPrecision(3)) + ' ' + unit;
+  return String(n);
 }
 
 function formatAgo(unix) {
@@ -85,7 +93,8 @@ async function loadSummary() {
     setText('pool-hashrate', formatHashrate(s.pool.hashrate['10m']));
     setText('miners-online', formatNumber(s.pool.miners_online));
     setText('node-height', formatNumber(s.node.height));
-    setText('network-difficulty', formatNumber(s.node.difficulty));
+    setText('network-difficulty', formatCompact(s.node.difficulty));
+    $('network-difficulty').title = formatNumber(s.node.difficulty);
     setText('round-effort', s.pool.round_effort_percent === null ? '–'
             : s.pool.round_effort_percent.toFixed(1) + ' %');
     setText('last-block', s.last_block ? formatNumber(s.last_block.height) + ', '
