@@ -244,9 +244,9 @@ test_extra_nonce_written (void)
 
   without = shoal_block_template_make_hashing_blob (tmpl, NULL, 0, &error);
   g_assert_no_error (error);
-  g_assert_false (g_bytes_equal (without, with = shoal_block_template_make_hashing_blob (
-                                   tmpl, extra_nonce, sizeof extra_nonce, &error)));
+  with = shoal_block_template_make_hashing_blob (tmpl, extra_nonce, sizeof extra_nonce, &error);
   g_assert_no_error (error);
+  g_assert_false (g_bytes_equal (without, with));
   assert_bytes_hex (with, expected);
 
   block = shoal_block_template_make_block_blob (tmpl, extra_nonce, sizeof extra_nonce, 0, &error);

@@ -714,6 +714,22 @@ rpc_check_prev_hash (ShoalBlockTemplate  *self,
   return TRUE;
 }
 
+/* The nonce is left out: we always leave it zero, a daemon may not. */
+static gboolean
+same_except_nonce (GBytes *a,
+                   GBytes *b,
+                   gsize   nonce_offset)
+{
+  gsize len_a, len_b;
+  const guint8 *da = g_bytes_get_data (a, &len_a);
+  const guint8 *db = g_bytes_get_data (b, &len_b);
+  gsize after = nonce_offset + NONCE_SIZE;
+
+  return len_a == len_b && len_a >= after &&
+         memcmp (da, db, nonce_offset) == 0 &&
+         memcmp (da + after, db + after, len_a - after) == 0;
+}
+
 /* The daemon's own hashing blob, when it sends one, must be what we
  * compute from its template with the reserved bytes as they are: if not,
  * every block we build from it would be rejected. */
@@ -736,11 +752,7 @@ rpc_check_hashing_blob (ShoalBlockTemplate  *self,
                                                  self->reserved_size, error);
   if (ours == NULL)
     return FALSE;
-  /* Compare without the nonce, which we always leave zero. */
-  if (g_bytes_get_size (theirs) == g_bytes_get_size (ours))
-    shoal_patch_nonce ((guint8 *) g_bytes_get_data (theirs, NULL), g_bytes_get_size (theirs),
-                       self->nonce_offset, 0);
-  if (!g_bytes_equal (theirs, ours))
+  if (!same_except_nonce (theirs, ours, self->nonce_offset))
     {
       g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID,
                    "Block template: blockhashing_blob differs from the one computed from "
