@@ -13,6 +13,7 @@
  * server on 127.0.0.1, spoken to over real sockets. */
 
 #define ADDRESS_A "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A"
+#define ADDRESS_TESTNET "9vgbuWQApZbSV8bZ5zVVLHWDeNSsBrPHMcnevGjHj8nbU3bCDp3dUwVjX6ncNo8huHSVQgztzW97qQhCeov4w26mQxM7uyz"
 #define ADDRESS_B "4AdUndXHHZ6cfufTMvppY6JwXNouMBzSkbLYfpAV5Usx3skxNgYeYTRj5UzqtReoS44qo9mtmXCqY45DJ852K5Jv2684Rge"
 
 typedef struct
@@ -203,6 +204,37 @@ test_bad_requests (Fixture       *f,
 
       g_test_message ("%s: %s", paths[i], message);
     }
+}
+
+/* With the pool's own address set, members must be on its network; a
+ * mistyped address fails its checksum. */
+static void
+test_address_checks (void)
+{
+  g_autoptr(ShoalConfig) config = shoal_config_new ();
+  g_autoptr(ShoalPool) pool = NULL;
+  g_autoptr(ShoalApiServer) server = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) testnet = NULL;
+  g_autoptr(JsonObject) mistyped = NULL;
+  g_autoptr(JsonObject) good = NULL;
+  g_autofree char *typo = g_strdup ("/api/v1/miner/" ADDRESS_A);
+  guint port;
+
+  typo[strlen (typo) - 10] = typo[strlen (typo) - 10] == 'B' ? 'C' : 'B';
+  g_object_set (config, "node-url", "http://127.0.0.1:1", "pool-address", ADDRESS_A, NULL);
+  pool = shoal_pool_new (config);
+  server = shoal_api_server_new (pool);
+  g_object_set (server, "bind-address", "127.0.0.1", "port", 0, NULL);
+  g_assert_true (shoal_api_server_start (server, &error));
+  port = shoal_api_server_get_port (server);
+
+  testnet = api_get_json (port, "/api/v1/miner/" ADDRESS_TESTNET, 400);
+  g_assert_nonnull (strstr (api_assert_error (testnet, 400), "testnet"));
+  mistyped = api_get_json (port, typo, 400);
+  g_assert_nonnull (strstr (api_assert_error (mistyped, 400), "checksum"));
+  good = api_get_json (port, "/api/v1/miner/" ADDRESS_A, 200);
+  g_test_message ("testnet: %s", api_assert_error (testnet, 400));
 }
 
 static void
@@ -536,6 +568,7 @@ main (int   argc,
   ADD ("concurrent", test_concurrent);
 #undef ADD
   g_test_add_func ("/api-server/bind-errors", test_bind_errors);
+  g_test_add_func ("/api-server/address-checks", test_address_checks);
   g_test_add_func ("/api-render/miner", test_render_miner);
   g_test_add_func ("/api-render/metrics-escapes", test_render_metrics_escapes);
   return g_test_run ();
