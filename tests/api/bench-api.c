@@ -265,11 +265,13 @@ static const char * const load_paths[] = {
   "/api/v1/summary", "/api/v1/payments", "/api/v1/history?range=1h", "/",
 };
 
+/* FALSE on failure; *CLOSE when the server ends the connection after it. */
 static gboolean
 one_request (Bench             *bench,
              GSocketConnection *connection,
              GByteArray        *buffer,
-             const char        *path)
+             const char        *path,
+             gboolean          *close)
 {
   g_autofree char *request = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", path);
   gint64 start = g_get_monotonic_time ();
@@ -288,6 +290,7 @@ one_request (Bench             *bench,
         {
           g_byte_array_remove_range (buffer, 0, used);
           samples_add (&bench->api, g_get_monotonic_time () - start);
+          *close = g_strcmp0 (api_reply_header (reply, "connection"), "close") == 0;
           return reply->status == 200 || reply->status == 400;
         }
       n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
@@ -320,18 +323,21 @@ load_thread (gpointer user_data)
   nice_this_thread ();
   for (guint i = 0; !g_atomic_int_get (&bench->stop_load); i++)
     {
-      gboolean ok;
+      gboolean ok, close = TRUE;
 
-      if (connection == NULL)
-        connection = g_socket_client_connect_to_host (client, "127.0.0.1", bench->api_port, NULL, NULL);
       next += interval;
       sleep_until (next);
+      /* The connect is part of the request: the server closes after each
+       * answer (see shoal-api-server.c), as a phone's browser sees it. */
+      if (connection == NULL)
+        connection = g_socket_client_connect_to_host (client, "127.0.0.1", bench->api_port, NULL, NULL);
       ok = connection != NULL &&
            one_request (bench, connection, buffer,
-                        i % 10 == 9 ? bench->miner_path : load_paths[i % G_N_ELEMENTS (load_paths)]);
+                        i % 10 == 9 ? bench->miner_path : load_paths[i % G_N_ELEMENTS (load_paths)],
+                        &close);
       g_atomic_pointer_add (&bench->sent, 1);
       g_atomic_pointer_add (ok ? &bench->answered : &bench->errors, 1);
-      if (!ok)
+      if (!ok || close)
         {
           g_clear_object (&connection);
           g_byte_array_set_size (buffer, 0);
@@ -432,7 +438,7 @@ measure (Bench      *bench,
   cpu = cpu_seconds () - cpu;
   api = samples_take (&bench->api);
 
-  g_print ("api: %.0f requests/s asked for %u s over %u keep-alive connections\n",
+  g_print ("api: %.0f requests/s asked for %u s from %u client threads\n",
            bench->rate, load_seconds, bench->connections);
   g_print ("  sent %" G_GUINT64_FORMAT ", answered %" G_GUINT64_FORMAT " (%.0f/s), errors %"
            G_GUINT64_FORMAT "; process CPU %.1f s (%.0f %% of one core)\n",
@@ -463,7 +469,7 @@ bench_api (int    argc,
     { "rate", 0, 0, G_OPTION_ARG_INT, &rate, "Requests per second", "N" },
     { "seconds", 0, 0, G_OPTION_ARG_INT, &seconds, "Seconds of load", "N" },
     { "idle-seconds", 0, 0, G_OPTION_ARG_INT, &idle, "Seconds measured idle first", "N" },
-    { "connections", 0, 0, G_OPTION_ARG_INT, &connections, "Keep-alive connections", "N" },
+    { "connections", 0, 0, G_OPTION_ARG_INT, &connections, "Client threads", "N" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);

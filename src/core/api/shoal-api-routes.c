@@ -203,6 +203,18 @@ shoal_api_routes_check_headers (SoupServerMessage *msg)
                    "Request bodies are not accepted: this API is read-only");
 }
 
+void
+shoal_api_routes_refuse_busy (SoupServerMessage *msg,
+                              guint              max_connections)
+{
+  stop_reading_body (msg);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Retry-After", "5");
+  respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+                 "Too many open connections (over %u): try again in a few seconds",
+                 max_connections);
+}
+
 static gboolean
 serve_static (SoupServerMessage *msg,
               const char        *path)

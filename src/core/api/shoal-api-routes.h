@@ -24,6 +24,8 @@ typedef struct
 /* Called once the headers are in: refuses what we never read (request
  * bodies, over-long URIs) before the body is taken in. */
 void shoal_api_routes_check_headers (SoupServerMessage            *msg);
+void shoal_api_routes_refuse_busy   (SoupServerMessage            *msg,
+                                     guint                         max_connections);
 void shoal_api_routes_handle        (SoupServerMessage            *msg,
                                      const char                   *path,
                                      GHashTable                   *query,

@@ -19,6 +19,12 @@
 #define LIST_LIMIT 100
 #define PAYMENT_LIMIT 500
 #define API_THREAD_NICENESS 10
+/* Over this many open connections, new ones get 503: the API shares the
+ * process's file descriptors with the stratum server. */
+#define MAX_CONNECTIONS 256
+/* A connection that sends nothing for this long is closed. */
+#define IDLE_TIMEOUT_S 30
+#define PRUNE_EVERY 64
 
 typedef struct _Refresh Refresh;
 
@@ -42,6 +48,7 @@ struct _ShoalApiServer
   GMainContext  *context;
   GMainLoop     *loop;
   guint64        requests;
+  GHashTable    *sockets;       /* connections that have sent a request */
 
   /* Shared, under lock. */
   GMutex         lock;
@@ -431,6 +438,48 @@ current_cache (ShoalApiServer *self)
   return cache;
 }
 
+/* Sockets of connections that have sent a request, closed ones dropped
+ * now and then.  (libsoup 3.2 keeps its connection objects after they
+ * close, so we cannot wait for them to go away.) */
+static guint
+count_connections (ShoalApiServer *self)
+{
+  GHashTableIter iter;
+  gpointer socket;
+
+  g_hash_table_iter_init (&iter, self->sockets);
+  while (g_hash_table_iter_next (&iter, &socket, NULL))
+    if (g_socket_is_closed (socket))
+      g_hash_table_iter_remove (&iter);
+  return g_hash_table_size (self->sockets);
+}
+
+/* libsoup 3.2 has no hook when it accepts a connection but tells us when
+ * one starts its first request: there it is counted and given its idle
+ * timeout (which also ends slow-header senders).
+ *
+ * Every answer closes its connection.  libsoup before 3.3 leaks a file
+ * descriptor for every kept-alive connection the client closes (fixed
+ * upstream in 3.3.0, commit d20c6601); a LAN page polling every few
+ * seconds would run the process out of descriptors that stratum needs. */
+static void
+on_request_started (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  ShoalApiServer *self = user_data;
+  GSocket *socket = soup_server_message_get_socket (msg);
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Connection", "close");
+  if (socket == NULL || g_hash_table_contains (self->sockets, socket))
+    return;
+  if (g_hash_table_size (self->sockets) >= PRUNE_EVERY)
+    count_connections (self);
+  g_socket_set_timeout (socket, IDLE_TIMEOUT_S);
+  g_hash_table_add (self->sockets, g_object_ref (socket));
+}
+
 static void
 on_headers (SoupServer        *server,
             SoupServerMessage *msg,
@@ -438,7 +487,14 @@ on_headers (SoupServer        *server,
             GHashTable        *query,
             gpointer           user_data)
 {
-  shoal_api_routes_check_headers (msg);
+  ShoalApiServer *self = user_data;
+
+  /* This connection is counted already (request-started comes first). */
+  if (g_hash_table_size (self->sockets) > MAX_CONNECTIONS &&
+      count_connections (self) > MAX_CONNECTIONS)
+    shoal_api_routes_refuse_busy (msg, MAX_CONNECTIONS);
+  else
+    shoal_api_routes_check_headers (msg);
 }
 
 static void
@@ -478,6 +534,7 @@ listen_here (ShoalApiServer  *self,
       return NULL;
     }
   address = g_inet_socket_address_new (inet, self->port);
+  g_signal_connect (server, "request-started", G_CALLBACK (on_request_started), self);
   soup_server_add_early_handler (server, NULL, on_headers, self, NULL);
   soup_server_add_handler (server, NULL, on_request, self, NULL);
   if (!soup_server_listen (server, address, 0, error))
@@ -526,6 +583,7 @@ api_thread (gpointer user_data)
 
   lower_priority ();
   g_main_context_push_thread_default (self->context);
+  self->sockets = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   server = listen_here (self, &error);
   report_started (self, error);
   if (server != NULL)
@@ -536,6 +594,7 @@ api_thread (gpointer user_data)
     }
   while (g_main_context_iteration (self->context, FALSE))
     ;
+  g_clear_pointer (&self->sockets, g_hash_table_unref);
   g_main_context_pop_thread_default (self->context);
   return NULL;
 }
