@@ -367,6 +367,37 @@ cpu_seconds (void)
          (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
+/* CPU seconds used so far by this process's thread named NAME (the API
+ * server's thread is "shoal-api"), from /proc. */
+static double
+thread_cpu_seconds (const char *name)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *tid;
+
+  while (dir != NULL && (tid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *comm_path = g_build_filename ("/proc/self/task", tid, "comm", NULL);
+      g_autofree char *stat_path = g_build_filename ("/proc/self/task", tid, "stat", NULL);
+      g_autofree char *comm = NULL;
+      g_autofree char *stat = NULL;
+      g_auto(GStrv) fields = NULL;
+      const char *after_name;
+
+      if (!g_file_get_contents (comm_path, &comm, NULL, NULL) ||
+          !g_str_equal (g_strstrip (comm), name) ||
+          !g_file_get_contents (stat_path, &stat, NULL, NULL) ||
+          (after_name = strrchr (stat, ')')) == NULL)
+        continue;
+      /* Fields after "(comm)": state is field 3, utime 14, stime 15. */
+      fields = g_strsplit (after_name + 2, " ", 0);
+      if (g_strv_length (fields) > 12)
+        return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL)) /
+               sysconf (_SC_CLK_TCK);
+    }
+  return 0;
+}
+
 static void
 print_stats (const char *what,
              Stats       s)
@@ -420,13 +451,14 @@ measure (Bench      *bench,
   g_autoptr(GPtrArray) loaders = g_ptr_array_new ();
   g_autoptr(GArray) stratum_idle = NULL, main_idle = NULL, stratum_load = NULL, main_load = NULL;
   g_autoptr(GArray) api = NULL;
-  double cpu;
+  double cpu, api_cpu;
   Stats si, sl, mi, ml;
 
   run_for (idle_seconds);
   stratum_idle = samples_take (&bench->stratum);
   main_idle = samples_take (&bench->main_loop);
   cpu = cpu_seconds ();
+  api_cpu = thread_cpu_seconds ("shoal-api");
   for (guint i = 0; i < bench->connections; i++)
     g_ptr_array_add (loaders, g_thread_new ("load", load_thread, bench));
   run_for (load_seconds);
@@ -436,14 +468,18 @@ measure (Bench      *bench,
   for (guint i = 0; i < loaders->len; i++)
     g_thread_join (loaders->pdata[i]);
   cpu = cpu_seconds () - cpu;
+  api_cpu = thread_cpu_seconds ("shoal-api") - api_cpu;
   api = samples_take (&bench->api);
 
   g_print ("api: %.0f requests/s asked for %u s from %u client threads\n",
            bench->rate, load_seconds, bench->connections);
   g_print ("  sent %" G_GUINT64_FORMAT ", answered %" G_GUINT64_FORMAT " (%.0f/s), errors %"
-           G_GUINT64_FORMAT "; process CPU %.1f s (%.0f %% of one core)\n",
-           bench->sent, bench->answered, bench->answered / (double) load_seconds, bench->errors,
-           cpu, 100.0 * cpu / load_seconds);
+           G_GUINT64_FORMAT "\n", bench->sent, bench->answered,
+           bench->answered / (double) load_seconds, bench->errors);
+  g_print ("  CPU: API server thread %.1f s (%.0f %% of one core, %.0f us per request); "
+           "whole process with the load generator %.1f s\n",
+           api_cpu, 100.0 * api_cpu / load_seconds,
+           bench->answered > 0 ? 1e6 * api_cpu / bench->answered : 0.0, cpu);
   print_stats ("API response time", stats_of (api));
   si = stats_of (stratum_idle);
   sl = stats_of (stratum_load);

@@ -87,8 +87,8 @@ add_pool (JsonBuilder       *builder,
   if (s->network_difficulty == 0)
     json_builder_add_null_value (builder);
   else
-    json_builder_add_double_value (builder,
-                                   100.0 * (double) s->round_shares / (double) s->network_difficulty);
+    json_builder_add_double_value (builder, 100.0 * (double) s->round_shares /
+                                            (double) s->network_difficulty);
   json_builder_end_object (builder);
 }
 

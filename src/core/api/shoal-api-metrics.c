@@ -125,7 +125,8 @@ render_workers (GString           *out,
       family (out, share_counters[c].name, "counter", share_counters[c].help);
       sample (out, share_counters[c].name, total);
     }
-  family (out, "shoal_worker_hashrate", "gauge", "Worker hashrate over 10 minutes, hashes per second.");
+  family (out, "shoal_worker_hashrate", "gauge",
+          "Worker hashrate over 10 minutes, hashes per second.");
   for (guint i = 0; i < s->workers->len; i++)
     {
       const ShoalWorkerInfo *w = g_ptr_array_index (s->workers, i);

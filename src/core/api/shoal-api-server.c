@@ -386,6 +386,8 @@ static void
 start_refresh (ShoalApiServer *self)
 {
   gint64 now = g_get_real_time ();
+  gint64 hour_ago = now - G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC;
+  gint64 day_ago = now - G_GINT64_CONSTANT (24 * 3600) * G_USEC_PER_SEC;
   Refresh *refresh;
 
   /* One round at a time: a slow store must not pile reads up. */
@@ -400,10 +402,10 @@ start_refresh (ShoalApiServer *self)
   shoal_pool_list_balances_async (self->pool, self->cancellable, on_balances, refresh);
   shoal_pool_list_payments_async (self->pool, PAYMENT_LIMIT, self->cancellable,
                                   on_payments, refresh);
-  shoal_pool_get_history_async (self->pool, NULL, now - G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC,
-                                self->cancellable, on_history_1h, refresh);
-  shoal_pool_get_history_async (self->pool, NULL, now - G_GINT64_CONSTANT (24 * 3600) * G_USEC_PER_SEC,
-                                self->cancellable, on_history_24h, refresh);
+  shoal_pool_get_history_async (self->pool, NULL, hour_ago, self->cancellable,
+                                on_history_1h, refresh);
+  shoal_pool_get_history_async (self->pool, NULL, day_ago, self->cancellable,
+                                on_history_24h, refresh);
 }
 
 static gboolean
@@ -534,17 +536,20 @@ listen_here (ShoalApiServer  *self,
       return NULL;
     }
   address = g_inet_socket_address_new (inet, self->port);
+  self->bound_port = 0;
   g_signal_connect (server, "request-started", G_CALLBACK (on_request_started), self);
   soup_server_add_early_handler (server, NULL, on_headers, self, NULL);
   soup_server_add_handler (server, NULL, on_request, self, NULL);
   if (!soup_server_listen (server, address, 0, error))
     {
-      g_prefix_error (error, "Cannot serve the API on %s port %u: ", self->bind_address, self->port);
+      g_prefix_error (error, "Cannot serve the API on %s port %u: ",
+                      self->bind_address, self->port);
       return NULL;
     }
   listeners = soup_server_get_listeners (server);
   local = g_socket_get_local_address (listeners->data, NULL);
-  self->bound_port = local != NULL ? g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)) : 0;
+  if (local != NULL)
+    self->bound_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
   return g_steal_pointer (&server);
 }
 

@@ -67,7 +67,8 @@ set_usage (gnutls_x509_crt_t   crt,
          check (gnutls_x509_crt_set_expiration_time (crt, now + (time_t) VALID_DAYS * 24 * 3600),
                 "expiry", error) &&
          check (gnutls_x509_crt_set_basic_constraints (crt, 0, -1), "constraints", error) &&
-         check (gnutls_x509_crt_set_key_usage (crt, GNUTLS_KEY_DIGITAL_SIGNATURE), "usage", error) &&
+         check (gnutls_x509_crt_set_key_usage (crt, GNUTLS_KEY_DIGITAL_SIGNATURE),
+                "usage", error) &&
          check (gnutls_x509_crt_set_key_purpose_oid (crt, GNUTLS_KP_TLS_WWW_SERVER, 0),
                 "purpose", error);
 }
@@ -84,8 +85,8 @@ export_pem (gnutls_x509_crt_t       crt,
 
   /* PKCS#8 ("BEGIN PRIVATE KEY"): the form every TLS library reads. */
   if (!check (gnutls_x509_crt_export2 (crt, GNUTLS_X509_FMT_PEM, &crt_data), "export", error) ||
-      !check (gnutls_x509_privkey_export2_pkcs8 (key, GNUTLS_X509_FMT_PEM, NULL,
-                                                 GNUTLS_PKCS_PLAIN, &key_data), "key export", error))
+      !check (gnutls_x509_privkey_export2_pkcs8 (key, GNUTLS_X509_FMT_PEM, NULL, GNUTLS_PKCS_PLAIN,
+                                                 &key_data), "key export", error))
     {
       gnutls_free (crt_data.data);
       return FALSE;
