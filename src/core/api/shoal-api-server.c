@@ -21,7 +21,7 @@
 #define API_THREAD_NICENESS 10
 /* Over this many open connections, new ones get 503: the API shares the
  * process's file descriptors with the stratum server. */
-#define MAX_CONNECTIONS 256
+#define DEFAULT_MAX_CONNECTIONS 256
 /* A connection that sends nothing for this long is closed. */
 #define IDLE_TIMEOUT_S 30
 #define PRUNE_EVERY 64
@@ -35,6 +35,7 @@ struct _ShoalApiServer
   char          *bind_address;
   guint          port;
   guint          bound_port;
+  guint          max_connections;
 
   /* The pool's thread: the refresh that feeds the cache. */
   GCancellable  *cancellable;
@@ -65,6 +66,7 @@ enum {
   PROP_POOL,
   PROP_BIND_ADDRESS,
   PROP_PORT,
+  PROP_MAX_CONNECTIONS,
   N_PROPS
 };
 
@@ -119,6 +121,9 @@ shoal_api_server_get_property (GObject    *object,
     case PROP_PORT:
       g_value_set_uint (value, shoal_api_server_get_port (self));
       break;
+    case PROP_MAX_CONNECTIONS:
+      g_value_set_uint (value, self->max_connections);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -142,6 +147,9 @@ shoal_api_server_set_property (GObject      *object,
       break;
     case PROP_PORT:
       shoal_api_server_set_port (self, g_value_get_uint (value));
+      break;
+    case PROP_MAX_CONNECTIONS:
+      self->max_connections = g_value_get_uint (value);  /* set before start() */
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -167,6 +175,9 @@ shoal_api_server_class_init (ShoalApiServerClass *klass)
   properties[PROP_PORT] =
     g_param_spec_uint ("port", NULL, NULL, 0, 65535, DEFAULT_PORT,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_MAX_CONNECTIONS] =
+    g_param_spec_uint ("max-connections", NULL, NULL, 1, 65535, DEFAULT_MAX_CONNECTIONS,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -492,9 +503,9 @@ on_headers (SoupServer        *server,
   ShoalApiServer *self = user_data;
 
   /* This connection is counted already (request-started comes first). */
-  if (g_hash_table_size (self->sockets) > MAX_CONNECTIONS &&
-      count_connections (self) > MAX_CONNECTIONS)
-    shoal_api_routes_refuse_busy (msg, MAX_CONNECTIONS);
+  if (g_hash_table_size (self->sockets) > self->max_connections &&
+      count_connections (self) > self->max_connections)
+    shoal_api_routes_refuse_busy (msg, self->max_connections);
   else
     shoal_api_routes_check_headers (msg);
 }

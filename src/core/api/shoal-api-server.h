@@ -17,7 +17,10 @@ G_BEGIN_DECLS
  * waiting on the pool.  A flood of requests therefore costs the pool's
  * thread nothing but that once-a-second refresh.
  *
- * start() and stop() are called on the pool's thread. */
+ * start() and stop() are called on the pool's thread.  Properties:
+ * "bind-address" (an IP address, default 0.0.0.0), "port" (default 8080;
+ * 0 picks a free one), "max-connections" (default 256; requests beyond
+ * get 503), all read at start(). */
 
 #define SHOAL_TYPE_API_SERVER (shoal_api_server_get_type ())
 G_DECLARE_FINAL_TYPE (ShoalApiServer, shoal_api_server, SHOAL, API_SERVER, GObject)
