@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <signal.h>
+
 #include <libsoup/soup.h>
 
 #include "shoal-error.h"
@@ -239,6 +241,39 @@ test_unreachable_is_retried (void)
   g_assert_cmpint (node_test_wait_until (done_flag, &done, 5000), >=, 600);
 }
 
+/* A node that hangs (SIGSTOP: the kernel still accepts the connection,
+ * nobody answers) times out; it is retried like any transport error. */
+static void
+test_hung_node_times_out (void)
+{
+  g_autoptr(ShoalNodeClient) node = node_client ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ShoalBlockHeader) header = NULL;
+  GPid pid = shoal_playground_get_node_pid (playground);
+  gint64 start, elapsed;
+
+  g_assert_cmpint (pid, >, 0);
+  shoal_node_client_set_timeout (node, 1);
+  shoal_node_client_set_retries (node, 1);
+  kill (pid, SIGSTOP);
+  start = g_get_monotonic_time ();
+  header = shoal_node_client_get_last_block_header_sync (node, NULL, &error);
+  elapsed = (g_get_monotonic_time () - start) / 1000;
+  kill (pid, SIGCONT);
+
+  g_assert_null (header);
+  g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_TIMED_OUT);
+  g_assert_nonnull (strstr (error->message, "did not answer in time"));
+  g_test_message ("hung: %s (after %" G_GINT64_FORMAT " ms)", error->message, elapsed);
+  /* Two tries of 1 s and a 200 ms pause. */
+  g_assert_cmpint (elapsed, >=, 2000);
+  g_assert_cmpint (elapsed, <, 5000);
+  g_clear_error (&error);
+
+  header = shoal_node_client_get_last_block_header_sync (node, NULL, &error);
+  g_assert_no_error (error);
+}
+
 /* Monero's check_hash: the hash as a little-endian 256-bit H is a block
  * iff H * difficulty < 2^256. */
 static gboolean
@@ -373,6 +408,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/node/client/template-and-submit", test_template_and_submit);
   g_test_add_func ("/node/client/malformed-blob", test_malformed_blob);
   g_test_add_func ("/node/client/unreachable-is-retried", test_unreachable_is_retried);
+  g_test_add_func ("/node/client/hung-node-times-out", test_hung_node_times_out);
   g_test_add_func ("/node/client/weak-pow-rejected", test_weak_pow_rejected);
 
   playground = shoal_test_harness_start (1);
