@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <signal.h>
+
 #include "shoal-node-client.h"
 #include "shoal-tip-watcher.h"
 #include "shoal-test-harness.h"
@@ -99,6 +101,36 @@ test_tip_changed_within_2s (void)
   g_free (tip.hash);
 }
 
+/* monerod hung (SIGSTOP): it still accepts connections but answers
+ * nothing; reported unreachable within about 4 s, back when it resumes. */
+static void
+test_node_hung (void)
+{
+  g_autoptr(ShoalNodeClient) node =
+    shoal_node_client_new (shoal_playground_get_node_uri (pg), NULL, NULL);
+  g_autoptr(ShoalTipWatcher) watcher = shoal_tip_watcher_new (node);
+  GPid pid = shoal_playground_get_node_pid (pg);
+  gint64 elapsed;
+
+  shoal_tip_watcher_start (watcher);
+  g_assert_cmpint (node_test_wait_until (reachable, watcher, 3000), >=, 0);
+
+  g_test_expect_message ("ShoalCore", G_LOG_LEVEL_MESSAGE, "node unreachable: *did not answer*");
+  kill (pid, SIGSTOP);
+  elapsed = node_test_wait_until (unreachable, watcher, 8000);
+  kill (pid, SIGCONT);
+  g_test_message ("hung node reported %" G_GINT64_FORMAT " ms after SIGSTOP", elapsed);
+  g_assert_cmpint (elapsed, >=, 0);
+  /* 3 s poll timeout plus up to one poll interval; room for a busy box. */
+  g_assert_cmpint (elapsed, <=, 6000);
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("ShoalCore", G_LOG_LEVEL_MESSAGE, "node back: *");
+  g_assert_cmpint (node_test_wait_until (reachable, watcher, 5000), >=, 0);
+  g_test_assert_expected_messages ();
+  shoal_tip_watcher_stop (watcher);
+}
+
 /* monerod killed: reported unreachable once per outage; restarted with the
  * same chain: reachable again within 5 s and a fresh tip-changed. */
 static void
@@ -157,6 +189,7 @@ main (int argc, char *argv[])
 
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/node/tip-watcher/tip-changed-within-2s", test_tip_changed_within_2s);
+  g_test_add_func ("/node/tip-watcher/node-hung", test_node_hung);
   g_test_add_func ("/node/tip-watcher/node-outage", test_node_outage);
 
   pg = shoal_test_harness_start (1);

@@ -58,6 +58,8 @@ set_status (ShoalJobManager *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
 }
 
+static void fetch_template (ShoalJobManager *self);
+
 static void
 shoal_job_manager_dispose (GObject *object)
 {
@@ -128,6 +130,7 @@ shoal_job_manager_set_property (GObject      *object,
           g_free (self->wallet_address);
           self->wallet_address = g_value_dup_string (value);
           g_object_notify_by_pspec (object, pspec);
+          fetch_template (self);
         }
       break;
     case PROP_RESERVE_SIZE:
@@ -189,8 +192,6 @@ shoal_job_manager_init (ShoalJobManager *self)
 }
 
 /* Templates */
-
-static void fetch_template (ShoalJobManager *self);
 
 static void
 publish_template (ShoalJobManager    *self,
@@ -398,6 +399,7 @@ shoal_job_manager_set_reserve_size (ShoalJobManager *self,
     return;
   self->reserve_size = reserve_size;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESERVE_SIZE]);
+  fetch_template (self);
 }
 
 ShoalTipWatcher *

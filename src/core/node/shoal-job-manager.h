@@ -24,7 +24,8 @@ G_BEGIN_DECLS
  * Properties:
  *   "wallet-address" (string): where the coinbase pays (a primary address).
  *   "reserve-size" (guint, default 8, at most 127): the extra-nonce bytes
- *       reserved in every template.
+ *       reserved in every template.  Changing either while running fetches
+ *       a new template at once.
  *   "refresh-interval" (guint, seconds, default 30, 0 = only on new tips).
  *   "status" (string): "starting", "ok", "node unreachable",
  *       "no template: <why>" or "stopped".

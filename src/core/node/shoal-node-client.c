@@ -15,6 +15,8 @@ struct _ShoalNodeClient
   GObject         parent_instance;
   ShoalRpcClient *rpc;
   char           *uri;
+  char           *username;
+  char           *password;
   guint           timeout;
   guint           retries;
 };
@@ -193,6 +195,8 @@ shoal_node_client_finalize (GObject *object)
 
   g_clear_object (&self->rpc);
   g_clear_pointer (&self->uri, g_free);
+  g_clear_pointer (&self->username, g_free);
+  g_clear_pointer (&self->password, g_free);
   G_OBJECT_CLASS (shoal_node_client_parent_class)->finalize (object);
 }
 
@@ -281,8 +285,23 @@ shoal_node_client_new (const char *uri,
   self = g_object_new (SHOAL_TYPE_NODE_CLIENT, NULL);
   self->rpc = shoal_rpc_client_new (uri, username, password);
   self->uri = g_strdup (shoal_rpc_client_get_base_uri (self->rpc));
+  self->username = g_strdup (username);
+  self->password = g_strdup (password);
   shoal_rpc_client_set_timeout (self->rpc, self->timeout);
   return self;
+}
+
+ShoalNodeClient *
+shoal_node_client_dup (ShoalNodeClient *self)
+{
+  ShoalNodeClient *copy;
+
+  g_return_val_if_fail (SHOAL_IS_NODE_CLIENT (self), NULL);
+
+  copy = shoal_node_client_new (self->uri, self->username, self->password);
+  shoal_node_client_set_timeout (copy, self->timeout);
+  shoal_node_client_set_retries (copy, self->retries);
+  return copy;
 }
 
 const char *

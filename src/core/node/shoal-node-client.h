@@ -40,6 +40,9 @@ G_DECLARE_FINAL_TYPE (ShoalNodeClient, shoal_node_client, SHOAL, NODE_CLIENT, GO
 ShoalNodeClient  *shoal_node_client_new         (const char        *uri,
                                                  const char        *username,
                                                  const char        *password);
+/* Another client for the same node, login and settings, with its own
+ * connections (a poller that must not queue behind a slow submit). */
+ShoalNodeClient  *shoal_node_client_dup         (ShoalNodeClient   *self);
 const char       *shoal_node_client_get_uri     (ShoalNodeClient   *self);
 guint             shoal_node_client_get_timeout (ShoalNodeClient   *self);
 void              shoal_node_client_set_timeout (ShoalNodeClient   *self,

@@ -6,6 +6,9 @@
 #include "shoal-tip-watcher.h"
 
 #define DEFAULT_INTERVAL_MS 1000
+/* A node that accepts connections but does not answer (hung, or busy
+ * for that long) counts as unreachable after this. */
+#define POLL_TIMEOUT_S      3
 
 struct _ShoalTipWatcher
 {
@@ -162,7 +165,10 @@ shoal_tip_watcher_new (ShoalNodeClient *node)
   g_return_val_if_fail (SHOAL_IS_NODE_CLIENT (node), NULL);
 
   self = g_object_new (SHOAL_TYPE_TIP_WATCHER, NULL);
-  self->node = g_object_ref (node);
+  /* Its own connections and a short timeout: a poll neither waits behind
+   * a slow get_block_template nor takes long to notice a hung node. */
+  self->node = shoal_node_client_dup (node);
+  shoal_node_client_set_timeout (self->node, POLL_TIMEOUT_S);
   return self;
 }
 
