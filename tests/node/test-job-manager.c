@@ -120,6 +120,12 @@ test_templates_follow_tip (Fixture       *fx,
   g_assert_cmpint (elapsed, >=, 0);
   assert_template_on_tip (fx->latest);
   g_assert_true (shoal_job_manager_get_template (fx->manager) == fx->latest);
+
+  /* A bigger extra nonce (more miners to tell apart) takes effect now. */
+  shoal_job_manager_set_reserve_size (fx->manager, 16);
+  g_assert_cmpint (wait_for_template (fx, 3, 2000), >=, 0);
+  g_assert_cmpuint (shoal_block_template_get_reserved_size (fx->latest), ==, 16);
+  assert_template_on_tip (fx->latest);
 }
 
 static void
