@@ -267,7 +267,7 @@ run_job (ShoalStore *self,
   complete_op (op, NULL);
 }
 
-/* Blocks while no batch is open; otherwise waits at most until the
+/* Blocks while no transaction is open; otherwise waits at most until the
  * batch's deadline, and after it only takes what is already queued (so a
  * busy queue still joins the batch, up to max_batch). */
 static WriterOp *
@@ -275,7 +275,7 @@ next_op (ShoalStore *self)
 {
   gint64 remaining;
 
-  if (self->batch->len == 0)
+  if (sqlite3_get_autocommit (self->db))
     return g_async_queue_pop (self->queue);
   remaining = self->batch_deadline - g_get_monotonic_time ();
   if (remaining <= 0)
