@@ -43,6 +43,7 @@ static const Key keys[] = {
   { "api-bind",          KIND_STRING,  "0.0.0.0", 0, 0 },
   { "api-port",          KIND_UINT64,  NULL, 8080, 65535 },
   { "playground",        KIND_BOOLEAN, NULL, FALSE, 0 },
+  { "playground-difficulty", KIND_UINT64, NULL, 1000, G_MAXINT64 },
 };
 
 struct _ShoalConfig
@@ -240,7 +241,10 @@ shoal_config_load_key_file (ShoalConfig  *self,
   g_return_val_if_fail (path != NULL, FALSE);
 
   if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, error))
-    return FALSE;
+    {
+      g_prefix_error (error, "%s: ", path);
+      return FALSE;
+    }
 
   /* A misspelt key would silently keep its default: refuse it instead. */
   present = g_key_file_get_keys (file, "shoal", NULL, NULL);

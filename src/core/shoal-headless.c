@@ -20,7 +20,7 @@ on_signal (gpointer user_data)
 
   g_message ("stopping");
   g_main_loop_quit (state->loop);
-  return G_SOURCE_REMOVE;
+  return G_SOURCE_CONTINUE;  /* removed by shoal_headless_run () */
 }
 
 static void

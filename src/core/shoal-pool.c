@@ -15,6 +15,8 @@ struct _ShoalPool
   ShoalRpcClient  *node;
   GCancellable    *cancellable;
   guint            poll_id;
+  guint            snapshot_id;
+  ShoalPoolSnapshot *snapshot;
   gboolean         polling;
   guint64          node_height;
   gboolean         node_reachable;
@@ -22,6 +24,15 @@ struct _ShoalPool
 };
 
 G_DEFINE_FINAL_TYPE (ShoalPool, shoal_pool, G_TYPE_OBJECT)
+
+enum {
+  SNAPSHOT_CHANGED,
+  BLOCK_FOUND,
+  BLOCK_ORPHANED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 enum {
   PROP_0,
@@ -52,6 +63,7 @@ shoal_pool_finalize (GObject *object)
   ShoalPool *self = SHOAL_POOL (object);
 
   g_free (self->status_message);
+  g_clear_pointer (&self->snapshot, shoal_pool_snapshot_unref);
   G_OBJECT_CLASS (shoal_pool_parent_class)->finalize (object);
 }
 
@@ -123,11 +135,43 @@ shoal_pool_class_init (ShoalPoolClass *klass)
     g_param_spec_string ("status-message", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[SNAPSHOT_CHANGED] =
+    g_signal_new ("snapshot-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[BLOCK_FOUND] =
+    g_signal_new ("block-found", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT64, G_TYPE_STRING);
+  signals[BLOCK_ORPHANED] =
+    g_signal_new ("block-orphaned", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT64, G_TYPE_STRING);
 }
 
 static void
 shoal_pool_init (ShoalPool *self)
 {
+  self->snapshot = shoal_pool_snapshot_new ();
+}
+
+static void
+refresh_snapshot (ShoalPool *self)
+{
+  ShoalPoolSnapshot *snapshot = shoal_pool_snapshot_new ();
+
+  snapshot->time_us = g_get_real_time ();
+  snapshot->node_reachable = self->node_reachable;
+  snapshot->node_height = self->node_height;
+  snapshot->status = g_strdup (self->status_message);
+  g_clear_pointer (&self->snapshot, shoal_pool_snapshot_unref);
+  self->snapshot = snapshot;
+  g_signal_emit (self, signals[SNAPSHOT_CHANGED], 0);
+}
+
+static gboolean
+on_snapshot_tick (gpointer user_data)
+{
+  refresh_snapshot (user_data);
+  return G_SOURCE_CONTINUE;
 }
 
 ShoalPool *
@@ -224,6 +268,7 @@ begin_running (ShoalPool  *self,
   shoal_rpc_client_set_timeout (self->node, 10);
   poll_node (self);
   self->poll_id = g_timeout_add (NODE_POLL_MS, poll_node, self);
+  self->snapshot_id = g_timeout_add_seconds (1, on_snapshot_tick, self);
 }
 
 static void
@@ -241,8 +286,10 @@ on_playground_started (GObject      *source,
       g_task_return_error (task, error);
       return;
     }
-  g_message ("playground node at %s, wallet at %s", shoal_playground_get_node_uri (playground),
-             shoal_playground_get_wallet (playground)->uri);
+  g_message ("playground node at %s, wallet at %s, address %s",
+             shoal_playground_get_node_uri (playground),
+             shoal_playground_get_wallet (playground)->uri,
+             shoal_playground_get_wallet (playground)->address);
   begin_running (self, shoal_playground_get_node_uri (playground));
   g_task_return_boolean (task, TRUE);
 }
@@ -265,7 +312,8 @@ shoal_pool_start_async (ShoalPool           *self,
 
   if (shoal_config_get_boolean (self->config, "playground"))
     {
-      self->playground = shoal_playground_new (NULL, 1);
+      self->playground = shoal_playground_new (NULL, shoal_config_get_uint64 (self->config,
+                                                                           "playground-difficulty"));
       shoal_playground_start_async (self->playground, self->cancellable,
                                     on_playground_started, g_steal_pointer (&task));
       return;
@@ -291,6 +339,7 @@ shoal_pool_stop (ShoalPool *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->poll_id, g_source_remove);
+  g_clear_handle_id (&self->snapshot_id, g_source_remove);
   if (self->playground != NULL)
     shoal_playground_stop (self->playground);
 }
@@ -321,4 +370,157 @@ shoal_pool_get_status_message (ShoalPool *self)
 {
   g_return_val_if_fail (SHOAL_IS_POOL (self), NULL);
   return self->status_message;
+}
+
+ShoalPoolSnapshot *
+shoal_pool_get_snapshot (ShoalPool *self)
+{
+  g_return_val_if_fail (SHOAL_IS_POOL (self), NULL);
+  return self->snapshot;
+}
+
+/* Answers a list query.  Until the store is open the lists are empty:
+ * nothing has been recorded yet. */
+static void
+return_list (ShoalPool           *self,
+             gpointer             tag,
+             GDestroyNotify       free_func,
+             GCancellable        *cancellable,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, tag);
+  g_task_return_pointer (task, g_ptr_array_new_with_free_func (free_func),
+                         (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+shoal_pool_list_blocks_async (ShoalPool           *self,
+                              guint                limit,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  return_list (self, shoal_pool_list_blocks_async, (GDestroyNotify) shoal_block_info_free,
+               cancellable, callback, user_data);
+}
+
+GPtrArray *
+shoal_pool_list_blocks_finish (ShoalPool     *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+shoal_pool_list_balances_async (ShoalPool           *self,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  return_list (self, shoal_pool_list_balances_async, (GDestroyNotify) shoal_balance_info_free,
+               cancellable, callback, user_data);
+}
+
+GPtrArray *
+shoal_pool_list_balances_finish (ShoalPool     *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+shoal_pool_list_payments_async (ShoalPool           *self,
+                                guint                limit,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  return_list (self, shoal_pool_list_payments_async, (GDestroyNotify) shoal_payment_info_free,
+               cancellable, callback, user_data);
+}
+
+GPtrArray *
+shoal_pool_list_payments_finish (ShoalPool     *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+shoal_pool_get_history_async (ShoalPool           *self,
+                              const char          *worker,
+                              gint64               since_us,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, shoal_pool_get_history_async);
+  g_task_return_pointer (task, g_array_new (FALSE, FALSE, sizeof (ShoalHashratePoint)),
+                         (GDestroyNotify) g_array_unref);
+}
+
+GArray *
+shoal_pool_get_history_finish (ShoalPool     *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+shoal_pool_preview_payout_async (ShoalPool           *self,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  return_list (self, shoal_pool_preview_payout_async, (GDestroyNotify) shoal_payment_info_free,
+               cancellable, callback, user_data);
+}
+
+GPtrArray *
+shoal_pool_preview_payout_finish (ShoalPool     *self,
+                                  GAsyncResult  *result,
+                                  guint64       *fee_estimate,
+                                  GError       **error)
+{
+  if (fee_estimate != NULL)
+    *fee_estimate = 0;
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+shoal_pool_pay_out_async (ShoalPool           *self,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, shoal_pool_pay_out_async);
+  g_task_return_new_error (task, SHOAL_ERROR, SHOAL_ERROR_FAILED,
+                           "Payouts need small-pool mode and a wallet");
+}
+
+gint64
+shoal_pool_pay_out_finish (ShoalPool     *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  GError *local_error = NULL;
+  gssize id = g_task_propagate_int (G_TASK (result), &local_error);
+
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return -1;
+    }
+  return id;
 }

@@ -5,6 +5,7 @@
 
 #include "shoal-config.h"
 #include "shoal-playground.h"
+#include "shoal-pool-info.h"
 
 G_BEGIN_DECLS
 
@@ -29,5 +30,65 @@ ShoalPlayground *shoal_pool_get_playground (ShoalPool        *self);
 guint64      shoal_pool_get_node_height    (ShoalPool        *self);
 gboolean     shoal_pool_get_node_reachable (ShoalPool        *self);
 const char  *shoal_pool_get_status_message (ShoalPool        *self);
+
+/* The latest snapshot, refreshed about once a second on the thread that
+ * created the pool ("snapshot-changed" tells when).  Never NULL. */
+ShoalPoolSnapshot *shoal_pool_get_snapshot (ShoalPool        *self);
+
+/* Reads from the store, off the calling thread.  Each finish returns a
+ * GPtrArray that owns its elements (ShoalBlockInfo, newest first;
+ * ShoalBalanceInfo by address; ShoalPaymentInfo newest first). */
+void       shoal_pool_list_blocks_async     (ShoalPool          *self,
+                                             guint               limit,
+                                             GCancellable       *cancellable,
+                                             GAsyncReadyCallback callback,
+                                             gpointer            user_data);
+GPtrArray *shoal_pool_list_blocks_finish    (ShoalPool          *self,
+                                             GAsyncResult       *result,
+                                             GError            **error);
+void       shoal_pool_list_balances_async   (ShoalPool          *self,
+                                             GCancellable       *cancellable,
+                                             GAsyncReadyCallback callback,
+                                             gpointer            user_data);
+GPtrArray *shoal_pool_list_balances_finish  (ShoalPool          *self,
+                                             GAsyncResult       *result,
+                                             GError            **error);
+void       shoal_pool_list_payments_async   (ShoalPool          *self,
+                                             guint               limit,
+                                             GCancellable       *cancellable,
+                                             GAsyncReadyCallback callback,
+                                             gpointer            user_data);
+GPtrArray *shoal_pool_list_payments_finish  (ShoalPool          *self,
+                                             GAsyncResult       *result,
+                                             GError            **error);
+/* Pool hashrate (WORKER NULL) or one worker's, since SINCE_US: a GArray
+ * of ShoalHashratePoint, oldest first. */
+void       shoal_pool_get_history_async     (ShoalPool          *self,
+                                             const char         *worker,
+                                             gint64              since_us,
+                                             GCancellable       *cancellable,
+                                             GAsyncReadyCallback callback,
+                                             gpointer            user_data);
+GArray    *shoal_pool_get_history_finish    (ShoalPool          *self,
+                                             GAsyncResult       *result,
+                                             GError            **error);
+/* What "Pay out" would send now: ShoalPaymentInfo per recipient (state
+ * "preview"), and the wallet's fee estimate in atomic units. */
+void       shoal_pool_preview_payout_async  (ShoalPool          *self,
+                                             GCancellable       *cancellable,
+                                             GAsyncReadyCallback callback,
+                                             gpointer            user_data);
+GPtrArray *shoal_pool_preview_payout_finish (ShoalPool          *self,
+                                             GAsyncResult       *result,
+                                             guint64            *fee_estimate,
+                                             GError            **error);
+/* Runs one payout batch to its end (confirmed or failed); returns its id. */
+void       shoal_pool_pay_out_async         (ShoalPool          *self,
+                                             GCancellable       *cancellable,
+                                             GAsyncReadyCallback callback,
+                                             gpointer            user_data);
+gint64     shoal_pool_pay_out_finish        (ShoalPool          *self,
+                                             GAsyncResult       *result,
+                                             GError            **error);
 
 G_END_DECLS

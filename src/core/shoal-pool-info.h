@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib-object.h>
+
+#include "shoal-block-tracker.h"
+
+G_BEGIN_DECLS
+
+/* What the window, the LAN API and headless logs read about a running
+ * pool.  Plain immutable data, handed out as references: taking a
+ * snapshot once a second is cheap and never waits on I/O. */
+
+
+typedef struct
+{
+  char    *worker;
+  char    *address;
+  char    *ip;
+  guint64  hashrate_1m;     /* hashes per second, from accepted share difficulty */
+  guint64  hashrate_10m;
+  guint64  hashrate_1h;
+  guint64  difficulty;      /* current share difficulty */
+  guint64  accepted;
+  guint64  rejected;
+  guint64  stale;
+  guint64  invalid;
+  gint64   last_share_us;   /* wall clock, 0 = none yet */
+  gint64   connected_us;
+  gboolean online;
+} ShoalWorkerInfo;
+
+typedef struct
+{
+  guint64          height;
+  char            *id;             /* block id, hex */
+  gint64           found_us;
+  guint64          reward;         /* atomic units */
+  ShoalBlockState  state;
+  guint64          confirmations;
+  guint64          effort_percent; /* shares of the round / network difficulty, in percent */
+} ShoalBlockInfo;
+
+typedef struct
+{
+  char    *address;
+  guint64  balance;    /* atomic units, credited and not yet paid */
+  guint64  reserved;   /* part of balance inside an unfinished payout */
+  guint64  paid;       /* paid in total */
+} ShoalBalanceInfo;
+
+typedef struct
+{
+  gint64   batch_id;
+  char    *state;      /* planned, built, relayed, confirmed, failed */
+  gint64   time_us;
+  char    *address;
+  guint64  amount;
+  char    *tx_hash;    /* NULL until built */
+} ShoalPaymentInfo;
+
+typedef struct
+{
+  gint64  time_us;
+  guint64 hashrate;
+} ShoalHashratePoint;
+
+#define SHOAL_TYPE_POOL_SNAPSHOT (shoal_pool_snapshot_get_type ())
+typedef struct _ShoalPoolSnapshot ShoalPoolSnapshot;
+
+struct _ShoalPoolSnapshot
+{
+  /*< private >*/
+  gatomicrefcount   ref_count;
+  /*< public >*/
+  gint64            time_us;
+  gboolean          node_reachable;
+  gboolean          node_synced;
+  guint64           node_height;
+  guint64           network_difficulty;   /* low 64 bits: enough for display */
+  guint64           network_hashrate;     /* difficulty / 120 s */
+  guint64           pool_hashrate_1m;
+  guint64           pool_hashrate_10m;
+  guint64           pool_hashrate_1h;
+  guint64           round_shares;         /* sum of share difficulty since the last block */
+  guint             miners_online;
+  GPtrArray        *workers;              /* ShoalWorkerInfo, sorted by worker name */
+  guint64           last_block_height;    /* 0 = none yet */
+  gint64            last_block_us;
+  guint             validator_queue;
+  double            validator_hashes_per_second;
+  char             *status;               /* "running", "node unreachable", ... */
+};
+
+GType              shoal_pool_snapshot_get_type (void) G_GNUC_CONST;
+ShoalPoolSnapshot *shoal_pool_snapshot_new      (void);
+ShoalPoolSnapshot *shoal_pool_snapshot_ref      (ShoalPoolSnapshot *self);
+void               shoal_pool_snapshot_unref    (ShoalPoolSnapshot *self);
+
+ShoalWorkerInfo   *shoal_worker_info_copy       (const ShoalWorkerInfo *info);
+void               shoal_worker_info_free       (ShoalWorkerInfo       *info);
+void               shoal_block_info_free        (ShoalBlockInfo        *info);
+void               shoal_balance_info_free      (ShoalBalanceInfo      *info);
+void               shoal_payment_info_free      (ShoalPaymentInfo      *info);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalPoolSnapshot, shoal_pool_snapshot_unref)
+
+G_END_DECLS

@@ -1,0 +1,124 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Drives the real Shoal window through the accessibility tree.
+
+Each test starts `shoal` as a user would, inside the private D-Bus session
+and Xvfb display that build-aux/dev provides, with HOME and XDG folders in
+a temporary directory.
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+from dogtail.config import config
+config.checkForA11y = False
+config.searchShowingOnly = False
+config.defaultDelay = 0.2
+import dogtail.tree  # noqa: E402  (must follow the config)
+
+
+class Shoal:
+    def __init__(self, *args, env=None, settings=None):
+        if not os.environ.get("DISPLAY"):
+            sys.exit("no DISPLAY: the gui suite must run under Xvfb (build-aux/dev test)")
+        self.tmp = tempfile.TemporaryDirectory(prefix="shoal-gui-")
+        e = dict(os.environ)
+        for var in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+            e[var] = os.path.join(self.tmp.name, var.lower())
+            os.makedirs(e[var], exist_ok=True)
+        e.pop("GTK_A11Y", None)
+        # The keyfile backend lets a test start the app with chosen settings.
+        e["GSETTINGS_BACKEND"] = "keyfile"
+        keyfile = os.path.join(e["XDG_CONFIG_HOME"], "glib-2.0", "settings", "keyfile")
+        os.makedirs(os.path.dirname(keyfile), exist_ok=True)
+        with open(keyfile, "w") as f:
+            f.write("[org/shoalpool/Shoal]\n")
+            for key, value in {"playground-difficulty": "1", **(settings or {})}.items():
+                f.write(f"{key}={value}\n")
+        e["GSK_RENDERER"] = "cairo"
+        e["NO_AT_BRIDGE"] = "0"
+        e.update(env or {})
+        binary = os.path.join(os.environ["SHOAL_BUILDDIR"], "src", "shoal")
+        self.proc = subprocess.Popen([binary, *args], env=e, stderr=subprocess.PIPE, text=True)
+        self.log = []
+        self.lock = threading.Condition()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stderr:
+            sys.stderr.write("shoal: " + line)
+            with self.lock:
+                self.log.append(line)
+                self.lock.notify_all()
+
+    def wait_log(self, pattern, timeout=120):
+        deadline = time.monotonic() + timeout
+        rx = re.compile(pattern)
+        with self.lock:
+            while True:
+                for line in self.log:
+                    m = rx.search(line)
+                    if m:
+                        return m
+                left = deadline - time.monotonic()
+                if left <= 0 or self.proc.poll() is not None:
+                    raise AssertionError(f"shoal never logged /{pattern}/")
+                self.lock.wait(left)
+
+    def app(self, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for a in dogtail.tree.root.applications():
+                if a.name == "shoal":
+                    return a
+            time.sleep(0.2)
+        raise AssertionError("the shoal application never appeared on the accessibility bus")
+
+    def screenshot(self, name):
+        out = os.path.join(os.environ["SHOAL_BUILDDIR"], "screenshots")
+        os.makedirs(out, exist_ok=True)
+        path = os.path.join(out, name + ".png")
+        subprocess.run(["import", "-window", "root", path], check=True)
+        return path
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.tmp.cleanup()
+
+
+def wait_for(predicate, timeout=30, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.25)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def find_label(app, text):
+    def look():
+        for n in app.findChildren(lambda x: x.roleName == "label" and x.name == text):
+            return n
+        return None
+    return look()
+
+
+def rpc(uri, method, params=None):
+    import json
+    import urllib.request
+    body = json.dumps({"jsonrpc": "2.0", "id": "0", "method": method, "params": params or {}})
+    req = urllib.request.Request(uri + "/json_rpc", body.encode(), {"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        answer = json.loads(r.read())
+    if "error" in answer:
+        raise AssertionError(f"{method}: {answer['error']}")
+    return answer["result"]
