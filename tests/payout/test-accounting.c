@@ -206,7 +206,7 @@ test_window_and_credit (Fixture       *f,
   g_assert_cmpuint (((ShoalCredit *) window->pdata[1])->weight, ==, 90);
 
   /* Not unlocked yet: nothing happens. */
-  g_assert_true (shoal_store_update_block_sync (f->store, BLOCK_1, 59, FALSE, &error));
+  g_assert_true (shoal_store_update_block_sync (f->store, BLOCK_1, 59, FALSE, 0, &error));
   g_assert_cmpuint (shoal_accounting_process_sync (accounting, &error), ==, 0);
   g_assert_no_error (error);
   g_assert_cmpint (balance_of (f, ALICE), ==, -1);
@@ -215,7 +215,7 @@ test_window_and_credit (Fixture       *f,
    *   alice: 594000000001 * 110 / 200 = 326700000000 rem 110
    *   bob:   594000000001 *  90 / 200 = 267300000000 rem 90
    *   one unit over -> alice (remainder 110 > 90) */
-  g_assert_true (shoal_store_update_block_sync (f->store, BLOCK_1, 60, FALSE, &error));
+  g_assert_true (shoal_store_update_block_sync (f->store, BLOCK_1, 60, FALSE, 0, &error));
   g_assert_cmpuint (shoal_accounting_process_sync (accounting, &error), ==, 1);
   g_assert_no_error (error);
   g_assert_cmpint (balance_of (f, ALICE), ==, 326700000001);
@@ -238,7 +238,7 @@ test_credit_once (Fixture       *f,
   g_autoptr(GError) error = NULL;
 
   seed_window (f);
-  g_assert_true (shoal_store_update_block_sync (f->store, BLOCK_1, 61, FALSE, &error));
+  g_assert_true (shoal_store_update_block_sync (f->store, BLOCK_1, 61, FALSE, 0, &error));
   g_assert_true (shoal_accounting_credit_block_sync (accounting, BLOCK_1, &error));
   g_assert_no_error (error);
 
@@ -256,8 +256,9 @@ test_credit_once (Fixture       *f,
   g_clear_error (&error);
 
   /* A credited block stays credited, whatever the tracker says later. */
-  g_assert_true (shoal_store_update_block_sync (f->store, BLOCK_1, 70, TRUE, &error));
+  g_assert_true (shoal_store_update_block_sync (f->store, BLOCK_1, 70, TRUE, 5, &error));
   g_assert_cmpint (raw_int (f->path, "SELECT state = 'credited' FROM blocks"), ==, 1);
+  g_assert_cmpint (raw_int (f->path, "SELECT reward FROM blocks"), ==, 600000000001);
   g_assert_cmpint (raw_int (f->path, "SELECT count (*) FROM credits"), ==, 2);
   g_assert_cmpint (raw_int (f->path, "SELECT count (*) FROM pool_fees"), ==, 1);
   g_assert_cmpint (balance_of (f, ALICE), ==, 326700000001);
@@ -271,7 +272,7 @@ test_credit_rejects_wrong_sum (Fixture       *f,
   g_autoptr(GError) error = NULL;
 
   seed_window (f);
-  g_assert_true (shoal_store_update_block_sync (f->store, BLOCK_1, 60, FALSE, &error));
+  g_assert_true (shoal_store_update_block_sync (f->store, BLOCK_1, 60, FALSE, 0, &error));
   ((ShoalCredit *) credits->pdata[0])->amount = 300000000000;
   ((ShoalCredit *) credits->pdata[1])->amount = 300000000000;
   g_assert_false (shoal_store_credit_block_sync (f->store, BLOCK_1, credits, 0, &error));
@@ -292,8 +293,9 @@ test_orphan_and_solo (Fixture       *f,
   seed_window (f);
   g_assert_true (shoal_store_add_block_sync (f->store, BLOCK_2, 501, 600000000000, 100,
                                              1700000000000009, &error));
-  g_assert_true (shoal_store_update_block_sync (f->store, BLOCK_1, 80, TRUE, &error));
-  g_assert_true (shoal_store_update_block_sync (f->store, BLOCK_2, 60, FALSE, &error));
+  g_assert_true (shoal_store_update_block_sync (f->store, BLOCK_1, 80, TRUE, 0, &error));
+  g_assert_true (shoal_store_update_block_sync (f->store, BLOCK_2, 60, FALSE, 600000000123, &error));
+  g_assert_cmpint (raw_int (f->path, "SELECT reward FROM blocks WHERE height = 501"), ==, 600000000123);
   g_assert_cmpuint (shoal_accounting_process_sync (solo, &error), ==, 1);
   g_assert_no_error (error);
   g_assert_cmpint (raw_int (f->path, "SELECT state = 'orphaned' FROM blocks WHERE height = 500"), ==, 1);
@@ -311,7 +313,7 @@ credit_block_1 (Fixture *f)
   g_autoptr(GError) error = NULL;
 
   seed_window (f);
-  g_assert_true (shoal_store_update_block_sync (f->store, BLOCK_1, 60, FALSE, &error));
+  g_assert_true (shoal_store_update_block_sync (f->store, BLOCK_1, 60, FALSE, 0, &error));
   g_assert_true (shoal_accounting_credit_block_sync (accounting, BLOCK_1, &error));
   g_assert_no_error (error);
 }
@@ -333,7 +335,7 @@ test_batch_lifecycle (Fixture       *f,
   const char *hashes[] = { "aa00000000000000000000000000000000000000000000000000000000000000", NULL };
   const char *metadata[] = { "0102", NULL };
   g_autoptr(GError) error = NULL;
-  g_autoptr(ShoalBatchInfo) batch = NULL;
+  g_autoptr(ShoalStoreBatch) batch = NULL;
   g_autoptr(GPtrArray) payments = NULL;
   gint64 id, second;
 
@@ -372,7 +374,7 @@ test_batch_lifecycle (Fixture       *f,
   g_assert_cmpstr (batch->tx_hashes[0], ==, hashes[0]);
   payments = shoal_store_list_payments_sync (f->store, id, 100, &error);
   g_assert_cmpuint (payments->len, ==, 1);
-  g_assert_cmpstr (((ShoalPaymentInfo *) payments->pdata[0])->tx_hash, ==, hashes[0]);
+  g_assert_cmpstr (((ShoalStorePayment *) payments->pdata[0])->tx_hash, ==, hashes[0]);
   g_assert_cmpint (raw_int (f->path, "SELECT paid FROM balances WHERE address = '" ALICE "'"),
                    ==, 326700000001);
   assert_ledger_balances (f);
@@ -412,16 +414,16 @@ test_queries (Fixture       *f,
   g_assert_true (shoal_store_add_stats_sync (f->store, 1000, 12345, 2, 3, &error));
   blocks = shoal_store_list_blocks_sync (f->store, 10, &error);
   g_assert_cmpuint (blocks->len, ==, 1);
-  g_assert_cmpuint (((ShoalBlockInfo *) blocks->pdata[0])->state, ==, SHOAL_BLOCK_CREDITED);
-  g_assert_cmpuint (((ShoalBlockInfo *) blocks->pdata[0])->confirmations, ==, 60);
+  g_assert_cmpuint (((ShoalStoreBlock *) blocks->pdata[0])->state, ==, SHOAL_STORE_BLOCK_CREDITED);
+  g_assert_cmpuint (((ShoalStoreBlock *) blocks->pdata[0])->confirmations, ==, 60);
   workers = shoal_store_list_workers_sync (f->store, 0, &error);
   g_assert_cmpuint (workers->len, ==, 3);
-  g_assert_cmpstr (((ShoalWorkerInfo *) workers->pdata[0])->address, ==, ALICE);
-  g_assert_cmpuint (((ShoalWorkerInfo *) workers->pdata[0])->shares, ==, 3);
-  g_assert_cmpuint (((ShoalWorkerInfo *) workers->pdata[0])->difficulty, ==, 1130);
+  g_assert_cmpstr (((ShoalStoreWorker *) workers->pdata[0])->address, ==, ALICE);
+  g_assert_cmpuint (((ShoalStoreWorker *) workers->pdata[0])->shares, ==, 3);
+  g_assert_cmpuint (((ShoalStoreWorker *) workers->pdata[0])->difficulty, ==, 1130);
   stats = shoal_store_list_stats_sync (f->store, 0, &error);
   g_assert_cmpuint (stats->len, ==, 1);
-  g_assert_cmpuint (((ShoalStatsPoint *) stats->pdata[0])->hashrate, ==, 12345);
+  g_assert_cmpuint (((ShoalStoreStats *) stats->pdata[0])->hashrate, ==, 12345);
 
   shoal_store_query_async (f->store, SHOAL_STORE_QUERY_BALANCES, 0, NULL, on_query, &result);
   while (result == NULL)
@@ -429,8 +431,8 @@ test_queries (Fixture       *f,
   async_rows = shoal_store_query_finish (f->store, result, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (async_rows->len, ==, 2);
-  g_assert_cmpstr (((ShoalBalanceInfo *) async_rows->pdata[1])->address, ==, BOB);
-  g_assert_cmpuint (((ShoalBalanceInfo *) async_rows->pdata[1])->credited, ==, 267300000000);
+  g_assert_cmpstr (((ShoalStoreBalance *) async_rows->pdata[1])->address, ==, BOB);
+  g_assert_cmpuint (((ShoalStoreBalance *) async_rows->pdata[1])->credited, ==, 267300000000);
 }
 
 int

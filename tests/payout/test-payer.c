@@ -90,7 +90,7 @@ balance (ShoalStore *store,
          const char *address)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ShoalBalanceInfo) info = shoal_store_get_balance_sync (store, address, &error);
+  g_autoptr(ShoalStoreBalance) info = shoal_store_get_balance_sync (store, address, &error);
 
   g_assert_no_error (error);
   return info ? info->amount : 0;
@@ -239,13 +239,13 @@ assert_books_match_wallets (void)
   for (guint m = 0; m < G_N_ELEMENTS (members); m++)
     {
       g_autoptr(GHashTable) by_tx = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-      g_autoptr(ShoalBalanceInfo) info = shoal_store_get_balance_sync (store, members[m]->address, &error);
+      g_autoptr(ShoalStoreBalance) info = shoal_store_get_balance_sync (store, members[m]->address, &error);
       guint64 got = received (members[m], by_tx);
       guint64 confirmed = 0;
 
       for (guint i = 0; i < payments->len; i++)
         {
-          ShoalPaymentInfo *p = g_ptr_array_index (payments, i);
+          ShoalStorePayment *p = g_ptr_array_index (payments, i);
           guint64 *seen;
 
           if (!g_str_equal (p->address, members[m]->address) || p->state != SHOAL_BATCH_CONFIRMED)
@@ -272,7 +272,7 @@ static void
 test_pay_out (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ShoalBatchInfo) batch = NULL;
+  g_autoptr(ShoalStoreBatch) batch = NULL;
   g_autoptr(GPtrArray) payments = NULL;
   guint64 alice_due, bob_due;
   gint64 id;
@@ -301,13 +301,13 @@ test_pay_out (void)
   reconcile ();
   {
     g_autoptr(ShoalStore) store = open_store ();
-    g_autoptr(ShoalBatchInfo) done = shoal_store_get_batch_sync (store, id, &error);
+    g_autoptr(ShoalStoreBatch) done = shoal_store_get_batch_sync (store, id, &error);
 
     g_assert_cmpint (done->state, ==, SHOAL_BATCH_CONFIRMED);
     payments = shoal_store_list_payments_sync (store, id, 10, &error);
     g_assert_cmpuint (payments->len, ==, 2);
     for (guint i = 0; i < payments->len; i++)
-      g_assert_cmpstr (((ShoalPaymentInfo *) payments->pdata[i])->tx_hash, ==, batch->tx_hashes[0]);
+      g_assert_cmpstr (((ShoalStorePayment *) payments->pdata[i])->tx_hash, ==, batch->tx_hashes[0]);
   }
   g_assert_cmpuint (received (world.alice, NULL), ==, alice_due);
   g_assert_cmpuint (received (world.bob, NULL), ==, bob_due);
@@ -364,9 +364,9 @@ test_crash_at_each_step (void)
         batches = shoal_store_list_batches_sync (store, 1, FALSE, &error);
         g_assert_no_error (error);
         g_test_message ("killed after %s: batch %" G_GINT64_FORMAT " ended %s", steps[i],
-                        ((ShoalBatchInfo *) batches->pdata[0])->id,
-                        shoal_batch_state_to_string (((ShoalBatchInfo *) batches->pdata[0])->state));
-        g_assert_cmpint (((ShoalBatchInfo *) batches->pdata[0])->state, ==, SHOAL_BATCH_CONFIRMED);
+                        ((ShoalStoreBatch *) batches->pdata[0])->id,
+                        shoal_batch_state_to_string (((ShoalStoreBatch *) batches->pdata[0])->state));
+        g_assert_cmpint (((ShoalStoreBatch *) batches->pdata[0])->state, ==, SHOAL_BATCH_CONFIRMED);
       }
       assert_books_match_wallets ();
     }

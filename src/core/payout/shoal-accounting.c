@@ -75,7 +75,7 @@ shoal_accounting_preview_sync (ShoalAccounting  *self,
                                guint64          *fee,
                                GError          **error)
 {
-  g_autoptr(ShoalBlockInfo) block = NULL;
+  g_autoptr(ShoalStoreBlock) block = NULL;
   g_autoptr(GPtrArray) credits = NULL;
   g_autoptr(GError) local_error = NULL;
 
@@ -143,10 +143,10 @@ shoal_accounting_process_sync (ShoalAccounting  *self,
   g_return_val_if_fail (SHOAL_IS_ACCOUNTING (self), 0);
 
   g_mutex_lock (&self->lock);
-  pending = shoal_store_list_blocks_in_state_sync (self->store, SHOAL_BLOCK_PENDING, error);
+  pending = shoal_store_list_blocks_in_state_sync (self->store, SHOAL_STORE_BLOCK_PENDING, error);
   for (guint i = 0; pending != NULL && i < pending->len; i++)
     {
-      ShoalBlockInfo *block = g_ptr_array_index (pending, i);
+      ShoalStoreBlock *block = g_ptr_array_index (pending, i);
 
       if (block->confirmations < SHOAL_BLOCK_UNLOCK_CONFIRMATIONS)
         continue;
@@ -165,6 +165,7 @@ ask_node (ShoalRpcClient  *node,
           const char      *hash,
           guint64         *depth,
           gboolean        *orphaned,
+          guint64         *reward,
           GCancellable    *cancellable,
           GError         **error)
 {
@@ -182,6 +183,7 @@ ask_node (ShoalRpcClient  *node,
     {
       *depth = 0;
       *orphaned = TRUE;
+      *reward = 0;
       return TRUE;
     }
   if (answer == NULL)
@@ -197,13 +199,14 @@ ask_node (ShoalRpcClient  *node,
     }
   header = json_object_get_object_member (json_node_get_object (answer), "block_header");
   *orphaned = json_object_get_boolean_member_with_default (header, "orphan_status", FALSE);
-  return shoal_json_get_uint64 (header, "depth", depth, error);
+  return shoal_json_get_uint64 (header, "depth", depth, error) &&
+         shoal_json_get_uint64 (header, "reward", reward, error);
 }
 
 static gboolean
 refresh_state (ShoalAccounting  *self,
                ShoalRpcClient   *node,
-               ShoalBlockState   state,
+               ShoalStoreBlockState   state,
                GCancellable     *cancellable,
                GError          **error)
 {
@@ -211,12 +214,12 @@ refresh_state (ShoalAccounting  *self,
 
   for (guint i = 0; blocks != NULL && i < blocks->len; i++)
     {
-      ShoalBlockInfo *block = g_ptr_array_index (blocks, i);
-      guint64 depth = 0;
+      ShoalStoreBlock *block = g_ptr_array_index (blocks, i);
+      guint64 depth = 0, reward = 0;
       gboolean orphaned = FALSE;
 
-      if (!ask_node (node, block->hash, &depth, &orphaned, cancellable, error) ||
-          !shoal_store_update_block_sync (self->store, block->hash, depth, orphaned, error))
+      if (!ask_node (node, block->hash, &depth, &orphaned, &reward, cancellable, error) ||
+          !shoal_store_update_block_sync (self->store, block->hash, depth, orphaned, reward, error))
         return FALSE;
     }
   return blocks != NULL;
@@ -238,8 +241,8 @@ shoal_accounting_refresh_sync (ShoalAccounting  *self,
   g_return_val_if_fail (SHOAL_IS_ACCOUNTING (self), FALSE);
   g_return_val_if_fail (SHOAL_IS_RPC_CLIENT (node), FALSE);
 
-  if (!refresh_state (self, node, SHOAL_BLOCK_PENDING, cancellable, error) ||
-      !refresh_state (self, node, SHOAL_BLOCK_ORPHANED, cancellable, error))
+  if (!refresh_state (self, node, SHOAL_STORE_BLOCK_PENDING, cancellable, error) ||
+      !refresh_state (self, node, SHOAL_STORE_BLOCK_ORPHANED, cancellable, error))
     return FALSE;
   done = shoal_accounting_process_sync (self, &local_error);
   if (local_error != NULL)

@@ -189,7 +189,7 @@ transfer_params (GPtrArray *payments)
   json_builder_begin_array (builder);
   for (guint i = 0; i < payments->len; i++)
     {
-      ShoalPaymentInfo *payment = g_ptr_array_index (payments, i);
+      ShoalStorePayment *payment = g_ptr_array_index (payments, i);
 
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "amount");
@@ -345,7 +345,7 @@ fail_with (ShoalPayer  *self,
 
 static gboolean
 step_planned (ShoalPayer      *self,
-              ShoalBatchInfo  *batch,
+              ShoalStoreBatch  *batch,
               GCancellable    *cancellable,
               GError         **error)
 {
@@ -377,7 +377,7 @@ step_planned (ShoalPayer      *self,
 /* Relays what the wallet does not know yet; counts what is out there. */
 static gboolean
 relay_unknown (ShoalPayer      *self,
-               ShoalBatchInfo  *batch,
+               ShoalStoreBatch  *batch,
                TxSeen          *seen,
                guint           *n_out,
                GError         **refusal,
@@ -419,7 +419,7 @@ relay_unknown (ShoalPayer      *self,
 
 static gboolean
 has_transactions (ShoalPayer      *self,
-                  ShoalBatchInfo  *batch,
+                  ShoalStoreBatch  *batch,
                   GError         **error)
 {
   if (batch->tx_hashes != NULL && batch->tx_metadata != NULL &&
@@ -435,7 +435,7 @@ has_transactions (ShoalPayer      *self,
 
 static gboolean
 step_built (ShoalPayer      *self,
-            ShoalBatchInfo  *batch,
+            ShoalStoreBatch  *batch,
             GCancellable    *cancellable,
             GError         **error)
 {
@@ -478,7 +478,7 @@ step_built (ShoalPayer      *self,
 
 static gboolean
 finish_relayed (ShoalPayer      *self,
-                ShoalBatchInfo  *batch,
+                ShoalStoreBatch  *batch,
                 GHashTable      *tx_by_address,
                 guint            n_mined,
                 guint            n_failed,
@@ -504,7 +504,7 @@ finish_relayed (ShoalPayer      *self,
  * been restored from its keys), which the network takes at most once. */
 static gboolean
 step_relayed (ShoalPayer      *self,
-              ShoalBatchInfo  *batch,
+              ShoalStoreBatch  *batch,
               GCancellable    *cancellable,
               GError         **error)
 {
@@ -536,7 +536,7 @@ advance (ShoalPayer    *self,
 {
   for (;;)
     {
-      g_autoptr(ShoalBatchInfo) batch = shoal_store_get_batch_sync (self->store, id, error);
+      g_autoptr(ShoalStoreBatch) batch = shoal_store_get_batch_sync (self->store, id, error);
       gboolean ok;
 
       if (batch == NULL)
@@ -564,7 +564,7 @@ reconcile_locked (ShoalPayer    *self,
   if (open == NULL)
     return FALSE;
   for (guint i = 0; i < open->len; i++)
-    if (!advance (self, ((ShoalBatchInfo *) g_ptr_array_index (open, i))->id, cancellable, error))
+    if (!advance (self, ((ShoalStoreBatch *) g_ptr_array_index (open, i))->id, cancellable, error))
       return FALSE;
   return TRUE;
 }

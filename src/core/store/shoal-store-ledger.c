@@ -86,6 +86,7 @@ typedef struct
   const char *hash;
   guint64     confirmations;
   gboolean    orphaned;
+  guint64     reward;
 } UpdateBlock;
 
 /* Unlocked and credited blocks are final (a trigger enforces it): only
@@ -98,6 +99,7 @@ update_block (sqlite3   *db,
   UpdateBlock *update = data;
   g_autoptr(sqlite3_stmt) stmt = shoal_sql_prepare (db,
     "UPDATE blocks SET confirmations = ?1, updated_us = ?2,"
+    " reward = CASE WHEN ?5 > 0 AND state IN ('pending', 'orphaned') THEN ?5 ELSE reward END,"
     " state = CASE WHEN state IN ('pending', 'orphaned') THEN"
     " (CASE WHEN ?3 THEN 'orphaned' ELSE 'pending' END) ELSE state END"
     " WHERE hash = ?4", error);
@@ -108,7 +110,7 @@ update_block (sqlite3   *db,
   sqlite3_bind_int64 (stmt, 2, g_get_real_time ());
   sqlite3_bind_int (stmt, 3, update->orphaned ? 1 : 0);
   sqlite3_bind_text (stmt, 4, update->hash, -1, SQLITE_STATIC);
-  if (!shoal_sql_run (stmt, error))
+  if (!shoal_sql_bind_amount (stmt, 5, update->reward, error) || !shoal_sql_run (stmt, error))
     return FALSE;
   if (sqlite3_changes (db) == 0)
     {
@@ -119,14 +121,18 @@ update_block (sqlite3   *db,
   return TRUE;
 }
 
+/* From the block tracker: CONFIRMATIONS is monerod's depth; REWARD, when
+ * not 0, is the coinbase reward the node reports (it replaces the
+ * template's estimate until the block is credited). */
 gboolean
 shoal_store_update_block_sync (ShoalStore  *self,
                                const char  *hash,
                                guint64      confirmations,
                                gboolean     orphaned,
+                               guint64      reward,
                                GError     **error)
 {
-  UpdateBlock update = { hash, confirmations, orphaned };
+  UpdateBlock update = { hash, confirmations, orphaned, reward };
 
   g_return_val_if_fail (SHOAL_IS_STORE (self), FALSE);
   g_return_val_if_fail (hash != NULL, FALSE);

@@ -63,12 +63,12 @@ ptr_array_steal_first (GPtrArray *rows)
 static gpointer
 block_row (sqlite3_stmt *stmt)
 {
-  ShoalBlockInfo *info = g_new0 (ShoalBlockInfo, 1);
+  ShoalStoreBlock *info = g_new0 (ShoalStoreBlock, 1);
 
   info->hash = shoal_sql_column_strdup (stmt, 0);
   info->height = shoal_sql_column_u64 (stmt, 1);
   info->reward = shoal_sql_column_u64 (stmt, 2);
-  shoal_block_state_parse ((const char *) sqlite3_column_text (stmt, 3), &info->state);
+  shoal_store_block_state_parse ((const char *) sqlite3_column_text (stmt, 3), &info->state);
   info->confirmations = shoal_sql_column_u64 (stmt, 4);
   info->found_us = sqlite3_column_int64 (stmt, 5);
   info->difficulty = shoal_sql_column_u64 (stmt, 6);
@@ -77,7 +77,7 @@ block_row (sqlite3_stmt *stmt)
 }
 
 /* Returns NULL with no error when there is no such block. */
-ShoalBlockInfo *
+ShoalStoreBlock *
 shoal_store_get_block_sync (ShoalStore  *self,
                             const char  *hash,
                             GError     **error)
@@ -88,7 +88,7 @@ shoal_store_get_block_sync (ShoalStore  *self,
   g_return_val_if_fail (hash != NULL, NULL);
 
   rows = query_rows (self, "SELECT " BLOCK_COLUMNS " FROM blocks WHERE hash = ?3", 0, 0, hash,
-                     block_row, (GDestroyNotify) shoal_block_info_free, error);
+                     block_row, (GDestroyNotify) shoal_store_block_free, error);
   return ptr_array_steal_first (rows);
 }
 
@@ -101,19 +101,19 @@ shoal_store_list_blocks_sync (ShoalStore  *self,
   g_return_val_if_fail (SHOAL_IS_STORE (self), NULL);
   return query_rows (self, "SELECT " BLOCK_COLUMNS " FROM blocks"
                      " ORDER BY height DESC, found_us DESC LIMIT ?1", limit, 0, NULL,
-                     block_row, (GDestroyNotify) shoal_block_info_free, error);
+                     block_row, (GDestroyNotify) shoal_store_block_free, error);
 }
 
 /* Oldest first: the order in which they unlock. */
 GPtrArray *
 shoal_store_list_blocks_in_state_sync (ShoalStore       *self,
-                                       ShoalBlockState   state,
+                                       ShoalStoreBlockState   state,
                                        GError          **error)
 {
   g_return_val_if_fail (SHOAL_IS_STORE (self), NULL);
   return query_rows (self, "SELECT " BLOCK_COLUMNS " FROM blocks WHERE state = ?3"
-                     " ORDER BY height, found_us", 0, 0, shoal_block_state_to_string (state),
-                     block_row, (GDestroyNotify) shoal_block_info_free, error);
+                     " ORDER BY height, found_us", 0, 0, shoal_store_block_state_to_string (state),
+                     block_row, (GDestroyNotify) shoal_store_block_free, error);
 }
 
 /* --- balances ---------------------------------------------------------- */
@@ -121,7 +121,7 @@ shoal_store_list_blocks_in_state_sync (ShoalStore       *self,
 static gpointer
 balance_row (sqlite3_stmt *stmt)
 {
-  ShoalBalanceInfo *info = g_new0 (ShoalBalanceInfo, 1);
+  ShoalStoreBalance *info = g_new0 (ShoalStoreBalance, 1);
 
   info->address = shoal_sql_column_strdup (stmt, 0);
   info->amount = shoal_sql_column_u64 (stmt, 1);
@@ -137,11 +137,11 @@ shoal_store_list_balances_sync (ShoalStore  *self,
 {
   g_return_val_if_fail (SHOAL_IS_STORE (self), NULL);
   return query_rows (self, "SELECT address, amount, reserved, paid FROM balances ORDER BY address",
-                     0, 0, NULL, balance_row, (GDestroyNotify) shoal_balance_info_free, error);
+                     0, 0, NULL, balance_row, (GDestroyNotify) shoal_store_balance_free, error);
 }
 
 /* Returns NULL with no error for an address that was never credited. */
-ShoalBalanceInfo *
+ShoalStoreBalance *
 shoal_store_get_balance_sync (ShoalStore  *self,
                               const char  *address,
                               GError     **error)
@@ -152,7 +152,7 @@ shoal_store_get_balance_sync (ShoalStore  *self,
   g_return_val_if_fail (address != NULL, NULL);
 
   rows = query_rows (self, "SELECT address, amount, reserved, paid FROM balances WHERE address = ?3",
-                     0, 0, address, balance_row, (GDestroyNotify) shoal_balance_info_free, error);
+                     0, 0, address, balance_row, (GDestroyNotify) shoal_store_balance_free, error);
   return ptr_array_steal_first (rows);
 }
 
@@ -198,7 +198,7 @@ shoal_store_count_shares_sync (ShoalStore  *self,
 static gpointer
 batch_row (sqlite3_stmt *stmt)
 {
-  ShoalBatchInfo *info = g_new0 (ShoalBatchInfo, 1);
+  ShoalStoreBatch *info = g_new0 (ShoalStoreBatch, 1);
   const char *hashes = (const char *) sqlite3_column_text (stmt, 6);
   const char *metadata = (const char *) sqlite3_column_text (stmt, 7);
 
@@ -216,7 +216,7 @@ batch_row (sqlite3_stmt *stmt)
 
 #define BATCH_COLUMNS "id, state, created_us, updated_us, total, fee, tx_hashes, tx_metadata, note"
 
-ShoalBatchInfo *
+ShoalStoreBatch *
 shoal_store_get_batch_sync (ShoalStore  *self,
                             gint64       batch_id,
                             GError     **error)
@@ -225,7 +225,7 @@ shoal_store_get_batch_sync (ShoalStore  *self,
 
   g_return_val_if_fail (SHOAL_IS_STORE (self), NULL);
   rows = query_rows (self, "SELECT " BATCH_COLUMNS " FROM payout_batches WHERE id = ?1", batch_id,
-                     0, NULL, batch_row, (GDestroyNotify) shoal_batch_info_free, error);
+                     0, NULL, batch_row, (GDestroyNotify) shoal_store_batch_free, error);
   return ptr_array_steal_first (rows);
 }
 
@@ -241,15 +241,15 @@ shoal_store_list_batches_sync (ShoalStore  *self,
   if (unfinished_only)
     return query_rows (self, "SELECT " BATCH_COLUMNS " FROM payout_batches"
                        " WHERE state IN ('planned', 'built', 'relayed') ORDER BY id LIMIT ?1",
-                       limit, 0, NULL, batch_row, (GDestroyNotify) shoal_batch_info_free, error);
+                       limit, 0, NULL, batch_row, (GDestroyNotify) shoal_store_batch_free, error);
   return query_rows (self, "SELECT " BATCH_COLUMNS " FROM payout_batches ORDER BY id DESC LIMIT ?1",
-                     limit, 0, NULL, batch_row, (GDestroyNotify) shoal_batch_info_free, error);
+                     limit, 0, NULL, batch_row, (GDestroyNotify) shoal_store_batch_free, error);
 }
 
 static gpointer
 payment_row (sqlite3_stmt *stmt)
 {
-  ShoalPaymentInfo *info = g_new0 (ShoalPaymentInfo, 1);
+  ShoalStorePayment *info = g_new0 (ShoalStorePayment, 1);
 
   info->batch_id = sqlite3_column_int64 (stmt, 0);
   info->address = shoal_sql_column_strdup (stmt, 1);
@@ -272,7 +272,7 @@ shoal_store_list_payments_sync (ShoalStore  *self,
                      " FROM payments AS p JOIN payout_batches AS b ON b.id = p.batch_id"
                      " WHERE ?1 = 0 OR p.batch_id = ?1 ORDER BY p.batch_id DESC, p.address"
                      " LIMIT ?2", batch_id, limit, NULL, payment_row,
-                     (GDestroyNotify) shoal_payment_info_free, error);
+                     (GDestroyNotify) shoal_store_payment_free, error);
 }
 
 /* --- stats ------------------------------------------------------------- */
@@ -280,7 +280,7 @@ shoal_store_list_payments_sync (ShoalStore  *self,
 static gpointer
 stats_row (sqlite3_stmt *stmt)
 {
-  ShoalStatsPoint *point = g_new0 (ShoalStatsPoint, 1);
+  ShoalStoreStats *point = g_new0 (ShoalStoreStats, 1);
 
   point->time_us = sqlite3_column_int64 (stmt, 0);
   point->hashrate = shoal_sql_column_u64 (stmt, 1);
@@ -303,7 +303,7 @@ shoal_store_list_stats_sync (ShoalStore  *self,
 static gpointer
 worker_row (sqlite3_stmt *stmt)
 {
-  ShoalWorkerInfo *info = g_new0 (ShoalWorkerInfo, 1);
+  ShoalStoreWorker *info = g_new0 (ShoalStoreWorker, 1);
 
   info->address = shoal_sql_column_strdup (stmt, 0);
   info->worker = shoal_sql_column_strdup (stmt, 1);
@@ -323,7 +323,7 @@ shoal_store_list_workers_sync (ShoalStore  *self,
   return query_rows (self, "SELECT w.address, w.name, count (*), sum (s.difficulty), max (s.time_us)"
                      " FROM shares AS s JOIN workers AS w ON w.id = s.worker_id"
                      " WHERE s.time_us >= ?1 GROUP BY s.worker_id ORDER BY w.address, w.name",
-                     since_us, 0, NULL, worker_row, (GDestroyNotify) shoal_worker_info_free, error);
+                     since_us, 0, NULL, worker_row, (GDestroyNotify) shoal_store_worker_free, error);
 }
 
 /* --- async ------------------------------------------------------------- */

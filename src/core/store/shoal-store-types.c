@@ -22,15 +22,15 @@ parse_state (const char  *text,
 }
 
 const char *
-shoal_block_state_to_string (ShoalBlockState state)
+shoal_store_block_state_to_string (ShoalStoreBlockState state)
 {
-  g_return_val_if_fail (state <= SHOAL_BLOCK_CREDITED, NULL);
+  g_return_val_if_fail (state <= SHOAL_STORE_BLOCK_CREDITED, NULL);
   return block_states[state];
 }
 
 gboolean
-shoal_block_state_parse (const char      *text,
-                         ShoalBlockState *state)
+shoal_store_block_state_parse (const char      *text,
+                         ShoalStoreBlockState *state)
 {
   guint value;
 
@@ -60,7 +60,7 @@ shoal_batch_state_parse (const char      *text,
 }
 
 void
-shoal_block_info_free (ShoalBlockInfo *info)
+shoal_store_block_free (ShoalStoreBlock *info)
 {
   if (info == NULL)
     return;
@@ -69,7 +69,7 @@ shoal_block_info_free (ShoalBlockInfo *info)
 }
 
 void
-shoal_worker_info_free (ShoalWorkerInfo *info)
+shoal_store_worker_free (ShoalStoreWorker *info)
 {
   if (info == NULL)
     return;
@@ -79,7 +79,7 @@ shoal_worker_info_free (ShoalWorkerInfo *info)
 }
 
 void
-shoal_balance_info_free (ShoalBalanceInfo *info)
+shoal_store_balance_free (ShoalStoreBalance *info)
 {
   if (info == NULL)
     return;
@@ -88,7 +88,7 @@ shoal_balance_info_free (ShoalBalanceInfo *info)
 }
 
 void
-shoal_payment_info_free (ShoalPaymentInfo *info)
+shoal_store_payment_free (ShoalStorePayment *info)
 {
   if (info == NULL)
     return;
@@ -98,7 +98,7 @@ shoal_payment_info_free (ShoalPaymentInfo *info)
 }
 
 void
-shoal_batch_info_free (ShoalBatchInfo *info)
+shoal_store_batch_free (ShoalStoreBatch *info)
 {
   if (info == NULL)
     return;

@@ -10,11 +10,11 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  SHOAL_BLOCK_PENDING,    /* found, waiting for confirmations */
-  SHOAL_BLOCK_ORPHANED,   /* no longer on the main chain: credits nothing */
-  SHOAL_BLOCK_UNLOCKED,   /* solo mode: unlocked, the reward is in the user's wallet */
-  SHOAL_BLOCK_CREDITED,   /* small-pool mode: unlocked and split into balances (final) */
-} ShoalBlockState;
+  SHOAL_STORE_BLOCK_PENDING,    /* found, waiting for confirmations */
+  SHOAL_STORE_BLOCK_ORPHANED,   /* no longer on the main chain: credits nothing */
+  SHOAL_STORE_BLOCK_UNLOCKED,   /* solo mode: unlocked, the reward is in the user's wallet */
+  SHOAL_STORE_BLOCK_CREDITED,   /* small-pool mode: unlocked and split into balances (final) */
+} ShoalStoreBlockState;
 
 typedef enum
 {
@@ -25,9 +25,9 @@ typedef enum
   SHOAL_BATCH_FAILED,     /* nothing was sent; reserved balances released (final) */
 } ShoalBatchState;
 
-const char *shoal_block_state_to_string (ShoalBlockState  state);
-gboolean    shoal_block_state_parse     (const char      *text,
-                                         ShoalBlockState *state);
+const char *shoal_store_block_state_to_string (ShoalStoreBlockState  state);
+gboolean    shoal_store_block_state_parse     (const char      *text,
+                                         ShoalStoreBlockState *state);
 const char *shoal_batch_state_to_string (ShoalBatchState  state);
 gboolean    shoal_batch_state_parse     (const char      *text,
                                          ShoalBatchState *state);
@@ -37,12 +37,12 @@ typedef struct
   char            *hash;           /* block id, 64 hex characters */
   guint64          height;
   guint64          reward;         /* coinbase reward in atomic units */
-  ShoalBlockState  state;
+  ShoalStoreBlockState  state;
   guint64          confirmations;  /* blocks on top of it (monerod's "depth") */
   gint64           found_us;       /* wall clock, microseconds */
   guint64          difficulty;     /* network difficulty it was found at */
   guint64          work;           /* share difficulty summed since the previous block */
-} ShoalBlockInfo;
+} ShoalStoreBlock;
 
 typedef struct
 {
@@ -51,7 +51,7 @@ typedef struct
   guint64  shares;
   guint64  difficulty;     /* share difficulty summed: work done */
   gint64   last_share_us;
-} ShoalWorkerInfo;
+} ShoalStoreWorker;
 
 typedef struct
 {
@@ -60,7 +60,7 @@ typedef struct
   guint64  reserved;  /* held by an unfinished payout batch */
   guint64  paid;      /* sent in confirmed batches */
   guint64  credited;  /* everything ever credited: amount + reserved + paid */
-} ShoalBalanceInfo;
+} ShoalStoreBalance;
 
 typedef struct
 {
@@ -70,7 +70,7 @@ typedef struct
   char            *tx_hash;   /* NULL until the batch is confirmed */
   ShoalBatchState  state;     /* the batch's state */
   gint64           created_us;
-} ShoalPaymentInfo;
+} ShoalStorePayment;
 
 typedef struct
 {
@@ -83,7 +83,7 @@ typedef struct
   char           **tx_hashes;    /* NULL before built */
   char           **tx_metadata;  /* NULL before built */
   char            *note;         /* why it failed, or what needs attention */
-} ShoalBatchInfo;
+} ShoalStoreBatch;
 
 typedef struct
 {
@@ -91,7 +91,7 @@ typedef struct
   guint64  hashrate;   /* hashes per second */
   guint    miners;
   guint    workers;
-} ShoalStatsPoint;
+} ShoalStoreStats;
 
 /* One miner's share of a PPLNS window, and what a block credits it. */
 typedef struct
@@ -101,18 +101,18 @@ typedef struct
   guint64  amount;
 } ShoalCredit;
 
-void shoal_block_info_free   (ShoalBlockInfo   *info);
-void shoal_worker_info_free  (ShoalWorkerInfo  *info);
-void shoal_balance_info_free (ShoalBalanceInfo *info);
-void shoal_payment_info_free (ShoalPaymentInfo *info);
-void shoal_batch_info_free   (ShoalBatchInfo   *info);
+void shoal_store_block_free   (ShoalStoreBlock   *info);
+void shoal_store_worker_free  (ShoalStoreWorker  *info);
+void shoal_store_balance_free (ShoalStoreBalance *info);
+void shoal_store_payment_free (ShoalStorePayment *info);
+void shoal_store_batch_free   (ShoalStoreBatch   *info);
 void shoal_credit_free       (ShoalCredit      *credit);
 ShoalCredit *shoal_credit_new (const char *address,
                                guint64     weight);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalBlockInfo, shoal_block_info_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalBalanceInfo, shoal_balance_info_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalBatchInfo, shoal_batch_info_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalStoreBlock, shoal_store_block_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalStoreBalance, shoal_store_balance_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalStoreBatch, shoal_store_batch_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalCredit, shoal_credit_free)
 
 G_END_DECLS

@@ -60,15 +60,16 @@ gboolean    shoal_store_update_block_sync   (ShoalStore       *self,
                                              const char       *hash,
                                              guint64           confirmations,
                                              gboolean          orphaned,
+                                             guint64           reward,
                                              GError          **error);
-ShoalBlockInfo *shoal_store_get_block_sync  (ShoalStore       *self,
+ShoalStoreBlock *shoal_store_get_block_sync  (ShoalStore       *self,
                                              const char       *hash,
                                              GError          **error);
 GPtrArray  *shoal_store_list_blocks_sync    (ShoalStore       *self,
                                              guint             limit,
                                              GError          **error);
 GPtrArray  *shoal_store_list_blocks_in_state_sync (ShoalStore       *self,
-                                                   ShoalBlockState   state,
+                                                   ShoalStoreBlockState   state,
                                                    GError          **error);
 
 /* Accounting. */
@@ -86,7 +87,7 @@ gboolean    shoal_store_unlock_block_sync   (ShoalStore       *self,
                                              GError          **error);
 GPtrArray  *shoal_store_list_balances_sync  (ShoalStore       *self,
                                              GError          **error);
-ShoalBalanceInfo *shoal_store_get_balance_sync (ShoalStore    *self,
+ShoalStoreBalance *shoal_store_get_balance_sync (ShoalStore    *self,
                                              const char       *address,
                                              GError          **error);
 gboolean    shoal_store_get_fee_account_sync (ShoalStore      *self,
@@ -119,7 +120,7 @@ gboolean    shoal_store_batch_note_sync     (ShoalStore       *self,
                                              gint64            batch_id,
                                              const char       *note,
                                              GError          **error);
-ShoalBatchInfo *shoal_store_get_batch_sync  (ShoalStore       *self,
+ShoalStoreBatch *shoal_store_get_batch_sync  (ShoalStore       *self,
                                              gint64            batch_id,
                                              GError          **error);
 GPtrArray  *shoal_store_list_batches_sync   (ShoalStore       *self,
@@ -148,12 +149,12 @@ GPtrArray  *shoal_store_list_workers_sync   (ShoalStore       *self,
 /* The same reads, off the caller's thread. */
 typedef enum
 {
-  SHOAL_STORE_QUERY_BLOCKS,    /* arg: limit;    ShoalBlockInfo */
-  SHOAL_STORE_QUERY_WORKERS,   /* arg: since_us; ShoalWorkerInfo */
-  SHOAL_STORE_QUERY_BALANCES,  /* arg: unused;   ShoalBalanceInfo */
-  SHOAL_STORE_QUERY_PAYMENTS,  /* arg: limit;    ShoalPaymentInfo */
-  SHOAL_STORE_QUERY_BATCHES,   /* arg: limit;    ShoalBatchInfo */
-  SHOAL_STORE_QUERY_STATS,     /* arg: since_us; ShoalStatsPoint */
+  SHOAL_STORE_QUERY_BLOCKS,    /* arg: limit;    ShoalStoreBlock */
+  SHOAL_STORE_QUERY_WORKERS,   /* arg: since_us; ShoalStoreWorker */
+  SHOAL_STORE_QUERY_BALANCES,  /* arg: unused;   ShoalStoreBalance */
+  SHOAL_STORE_QUERY_PAYMENTS,  /* arg: limit;    ShoalStorePayment */
+  SHOAL_STORE_QUERY_BATCHES,   /* arg: limit;    ShoalStoreBatch */
+  SHOAL_STORE_QUERY_STATS,     /* arg: since_us; ShoalStoreStats */
 } ShoalStoreQuery;
 
 void        shoal_store_query_async         (ShoalStore          *self,
