@@ -16,6 +16,9 @@ typedef enum
   SHOAL_VALIDATOR_MODE_FULL,
 } ShoalValidatorMode;
 
+#define SHOAL_TYPE_VALIDATOR_MODE (shoal_validator_mode_get_type ())
+GType shoal_validator_mode_get_type (void);
+
 typedef struct
 {
   guint   queue_depth;
@@ -66,6 +69,10 @@ gboolean        shoal_validator_hash_sync    (ShoalValidator      *self,
                                               GError             **error);
 void            shoal_validator_get_stats    (ShoalValidator      *self,
                                               ShoalValidatorStats *out);
+/* Whether the cache for SEED_HASH is built, so that a hash on it starts
+ * at once (it was set or prepared, or asked for, in time).  Thread-safe. */
+gboolean        shoal_validator_is_seed_ready (ShoalValidator     *self,
+                                              const guint8         seed_hash[32]);
 /* Cancels queued work and joins the workers; pending callbacks get
  * G_IO_ERROR_CANCELLED. */
 void            shoal_validator_shutdown     (ShoalValidator      *self);
