@@ -63,14 +63,22 @@ shoal_randomx_dataset_get (ShoalRandomxDataset *dataset)
 }
 
 /* Large pages need a reserved pool most systems do not have: ask, and
- * quietly do without. */
+ * quietly do without.  librandomx 1.1.10 leaks a little on each failed
+ * large-page cache, so once it failed it is not asked again. */
+static gint large_page_caches = 1;      /* atomic */
+
 static randomx_cache *
 alloc_cache (randomx_flags flags)
 {
-  randomx_cache *cache = randomx_alloc_cache (flags | RANDOMX_FLAG_LARGE_PAGES);
+  randomx_cache *cache = NULL;
 
+  if (g_atomic_int_get (&large_page_caches))
+    cache = randomx_alloc_cache (flags | RANDOMX_FLAG_LARGE_PAGES);
   if (cache == NULL)
-    cache = randomx_alloc_cache (flags);
+    {
+      g_atomic_int_set (&large_page_caches, 0);
+      cache = randomx_alloc_cache (flags);
+    }
   return cache;
 }
 
