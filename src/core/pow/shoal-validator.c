@@ -11,9 +11,15 @@
 #include "shoal-validator.h"
 
 #define DEFAULT_QUEUE_PER_THREAD 128
-/* Seeds outside current and next that are remembered while something
- * still uses them: the previous epoch's, or ones never announced. */
+/* Seeds asked for in a hash but never set nor prepared are kept too, a
+ * few of them. */
+#define MAX_UNANNOUNCED_SEEDS 2
+/* Seeds no longer kept are found again while a VM or a job still uses
+ * them; this many are looked for. */
 #define MAX_RECENT_SEEDS 8
+/* After a switch, shares for jobs on the old seed keep coming for a
+ * while: its cache is kept that long, its dataset is not. */
+#define PREVIOUS_SEED_GRACE_US (60 * G_USEC_PER_SEC)
 
 typedef struct
 {
@@ -51,10 +57,14 @@ struct _ShoalValidator
   GPtrArray           *workers;     /* Worker */
   ShoalRandomxSeed    *current;
   ShoalRandomxSeed    *next;
+  ShoalRandomxSeed    *previous;    /* the current one before the switch */
+  gint64               previous_since;
+  GPtrArray           *unannounced; /* ShoalRandomxSeed, newest last */
   GPtrArray           *recent;      /* GWeakRef to ShoalRandomxSeed */
   ShoalPowMeter       *meter;
   guint64              hashes_total;
   guint64              rejected_busy;
+  guint64              seed_waits;
 
   /* Owned by the creating thread's context. */
   GSource             *notify_source;
@@ -80,6 +90,7 @@ enum {
   PROP_LATENCY_P50,
   PROP_LATENCY_P99,
   PROP_FULL_MODE_ACTIVE,
+  PROP_SEED_WAITS,
   N_PROPS
 };
 
@@ -179,6 +190,14 @@ worker_point_vm (Worker               *w,
   return TRUE;
 }
 
+static void
+count_seed_wait (ShoalValidator *self)
+{
+  g_mutex_lock (&self->lock);
+  self->seed_waits++;
+  g_mutex_unlock (&self->lock);
+}
+
 /* Readies the VM for SEED.  Waits only if its cache is still being
  * built, which happens for a seed nobody announced in advance. */
 static gboolean
@@ -186,9 +205,12 @@ worker_use_seed (Worker            *w,
                  ShoalRandomxSeed  *seed,
                  GError           **error)
 {
-  randomx_cache *cache = shoal_randomx_seed_wait_cache (seed, error);
+  randomx_cache *cache;
   g_autoptr(ShoalRandomxDataset) dataset = NULL;
 
+  if (!shoal_randomx_seed_is_ready (seed))
+    count_seed_wait (w->validator);
+  cache = shoal_randomx_seed_wait_cache (seed, error);
   if (cache == NULL)
     return FALSE;
   dataset = shoal_randomx_seed_dup_dataset (seed);
@@ -234,9 +256,36 @@ worker_run (Worker *w,
   record_hash (w->validator, job);
 }
 
-/* Blocks until there is work; NULL once the validator is shut down. */
+/* A VM left on a seed that is neither current nor next holds its cache
+ * or dataset alive: an idle worker lets go of it.  Only the worker's own
+ * thread writes w->seed. */
+static gboolean
+is_kept_locked (ShoalValidator   *self,
+                ShoalRandomxSeed *seed)
+{
+  return seed == self->current || seed == self->next || seed == self->previous
+         || g_ptr_array_find (self->unannounced, seed, NULL);
+}
+
+static gboolean
+worker_is_stale_locked (Worker *w)
+{
+  return w->seed != NULL && !is_kept_locked (w->validator, w->seed);
+}
+
+static void
+worker_release_vm (Worker *w)
+{
+  g_clear_pointer (&w->vm, randomx_destroy_vm);
+  g_clear_pointer (&w->dataset, shoal_randomx_dataset_unref);
+  g_clear_object (&w->seed);
+}
+
+/* Blocks until there is work; NULL once the validator is shut down, or
+ * with *STALE set when the worker should first drop its VM. */
 static Job *
-take_job (Worker *w)
+take_job (Worker   *w,
+          gboolean *stale)
 {
   ShoalValidator *self = w->validator;
   g_autoptr(ShoalRandomxSeed) done_seed = NULL;
@@ -244,9 +293,10 @@ take_job (Worker *w)
 
   g_mutex_lock (&self->lock);
   done_seed = g_steal_pointer (&w->job_seed);
-  while (!self->shut_down && g_queue_is_empty (&self->pending))
+  while (!self->shut_down && g_queue_is_empty (&self->pending) && !worker_is_stale_locked (w))
     g_cond_wait (&self->work_cond, &self->lock);
-  if (!self->shut_down)
+  *stale = !self->shut_down && g_queue_is_empty (&self->pending);
+  if (!self->shut_down && !*stale)
     {
       job = g_queue_pop_head (&self->pending);
       w->job_seed = g_object_ref (job->seed);
@@ -259,16 +309,20 @@ static gpointer
 worker_main (gpointer data)
 {
   Worker *w = data;
+  gboolean stale;
   Job *job;
 
-  while ((job = take_job (w)) != NULL)
+  while ((job = take_job (w, &stale)) != NULL || stale)
     {
+      if (stale)
+        {
+          worker_release_vm (w);
+          continue;
+        }
       worker_run (w, job);
       job_deliver (job);
     }
-  g_clear_pointer (&w->vm, randomx_destroy_vm);
-  g_clear_pointer (&w->dataset, shoal_randomx_dataset_unref);
-  g_clear_object (&w->seed);
+  worker_release_vm (w);
   return NULL;
 }
 
@@ -310,6 +364,11 @@ find_seed_locked (ShoalValidator *self,
     return g_object_ref (self->current);
   if (self->next != NULL && shoal_randomx_seed_has_hash (self->next, seed_hash))
     return g_object_ref (self->next);
+  if (self->previous != NULL && shoal_randomx_seed_has_hash (self->previous, seed_hash))
+    return g_object_ref (self->previous);
+  for (guint i = 0; i < self->unannounced->len; i++)
+    if (shoal_randomx_seed_has_hash (self->unannounced->pdata[i], seed_hash))
+      return g_object_ref (self->unannounced->pdata[i]);
   for (guint i = 0; i < self->recent->len; i++)
     {
       g_autoptr(ShoalRandomxSeed) seed = g_weak_ref_get (self->recent->pdata[i]);
@@ -318,6 +377,22 @@ find_seed_locked (ShoalValidator *self,
         return g_steal_pointer (&seed);
     }
   return NULL;
+}
+
+static void retire_seed_locked (ShoalValidator   *self,
+                                ShoalRandomxSeed *seed);
+
+static void
+keep_unannounced_locked (ShoalValidator   *self,
+                         ShoalRandomxSeed *seed)
+{
+  g_ptr_array_add (self->unannounced, g_object_ref (seed));
+  if (self->unannounced->len > MAX_UNANNOUNCED_SEEDS)
+    {
+      g_autoptr(ShoalRandomxSeed) oldest = g_ptr_array_steal_index (self->unannounced, 0);
+
+      retire_seed_locked (self, oldest);
+    }
 }
 
 /* The seed for SEED_HASH, its cache build started if it is new. */
@@ -330,7 +405,7 @@ obtain_seed_locked (ShoalValidator *self,
   if (seed == NULL)
     {
       seed = shoal_randomx_seed_new (seed_hash, self->flags, self->n_threads);
-      remember_seed_locked (self, seed);
+      keep_unannounced_locked (self, seed);
     }
   return seed;
 }
@@ -343,16 +418,43 @@ want_dataset_locked (ShoalValidator   *self,
     shoal_randomx_seed_request_dataset (seed, self->mode == SHOAL_VALIDATOR_MODE_AUTO);
 }
 
-/* SEED is neither current nor next any more: its dataset goes once the
- * VMs on it move on, its cache once nothing uses it. */
+/* SEED is kept no more: its dataset goes once the VMs on it move on, its
+ * cache once nothing uses it. */
 static void
 retire_seed_locked (ShoalValidator   *self,
                     ShoalRandomxSeed *seed)
 {
-  if (seed == NULL || seed == self->current || seed == self->next)
+  if (seed == NULL || is_kept_locked (self, seed))
     return;
   shoal_randomx_seed_release_dataset (seed);
   remember_seed_locked (self, seed);
+  /* Idle workers still on it let go (see take_job). */
+  g_cond_broadcast (&self->work_cond);
+}
+
+static void
+expire_previous_locked (ShoalValidator *self)
+{
+  g_autoptr(ShoalRandomxSeed) old = NULL;
+
+  if (self->previous == NULL
+      || g_get_monotonic_time () - self->previous_since < PREVIOUS_SEED_GRACE_US)
+    return;
+  old = g_steal_pointer (&self->previous);
+  retire_seed_locked (self, old);
+}
+
+/* The current seed steps down to previous, without its dataset. */
+static void
+demote_current_locked (ShoalValidator *self)
+{
+  g_autoptr(ShoalRandomxSeed) older = g_steal_pointer (&self->previous);
+
+  self->previous = g_steal_pointer (&self->current);
+  self->previous_since = g_get_monotonic_time ();
+  if (self->previous != NULL)
+    shoal_randomx_seed_release_dataset (self->previous);
+  retire_seed_locked (self, older);
 }
 
 void
@@ -360,7 +462,6 @@ shoal_validator_set_seed (ShoalValidator *self,
                           const guint8    seed_hash[32])
 {
   g_autoptr(ShoalRandomxSeed) seed = NULL;
-  g_autoptr(ShoalRandomxSeed) old = NULL;
 
   g_return_if_fail (SHOAL_IS_VALIDATOR (self));
   g_return_if_fail (seed_hash != NULL);
@@ -368,15 +469,18 @@ shoal_validator_set_seed (ShoalValidator *self,
   g_mutex_lock (&self->lock);
   if (!self->shut_down)
     {
+      expire_previous_locked (self);
       seed = obtain_seed_locked (self, seed_hash);
+      g_ptr_array_remove (self->unannounced, seed);
       if (seed != self->current)
         {
-          old = g_steal_pointer (&self->current);
-          self->current = g_object_ref (seed);
           if (self->next == seed)
             g_clear_object (&self->next);
+          if (self->previous == seed)
+            g_clear_object (&self->previous);
+          demote_current_locked (self);
+          self->current = g_object_ref (seed);
           want_dataset_locked (self, seed);
-          retire_seed_locked (self, old);
         }
     }
   g_mutex_unlock (&self->lock);
@@ -395,7 +499,9 @@ shoal_validator_prepare_seed (ShoalValidator *self,
   g_mutex_lock (&self->lock);
   if (!self->shut_down)
     {
+      expire_previous_locked (self);
       seed = obtain_seed_locked (self, seed_hash);
+      g_ptr_array_remove (self->unannounced, seed);
       if (seed != self->current && seed != self->next)
         {
           old = g_steal_pointer (&self->next);
@@ -564,6 +670,10 @@ collect_seeds_locked (ShoalValidator *self)
     g_ptr_array_add (seeds, g_object_ref (self->current));
   if (self->next != NULL)
     g_ptr_array_add (seeds, g_object_ref (self->next));
+  if (self->previous != NULL)
+    g_ptr_array_add (seeds, g_object_ref (self->previous));
+  for (guint i = 0; i < self->unannounced->len; i++)
+    g_ptr_array_add (seeds, g_object_ref (self->unannounced->pdata[i]));
   for (guint i = 0; i < self->recent->len; i++)
     {
       ShoalRandomxSeed *seed = g_weak_ref_get (self->recent->pdata[i]);
@@ -587,6 +697,7 @@ shoal_validator_shutdown (ShoalValidator *self)
   g_autoptr(GPtrArray) seeds = NULL;
   g_autoptr(ShoalRandomxSeed) current = NULL;
   g_autoptr(ShoalRandomxSeed) next = NULL;
+  g_autoptr(ShoalRandomxSeed) previous = NULL;
   GQueue stolen;
   Job *job;
 
@@ -622,6 +733,8 @@ shoal_validator_shutdown (ShoalValidator *self)
   g_mutex_lock (&self->lock);
   current = g_steal_pointer (&self->current);
   next = g_steal_pointer (&self->next);
+  previous = g_steal_pointer (&self->previous);
+  g_ptr_array_set_size (self->unannounced, 0);
   g_ptr_array_set_size (self->recent, 0);
   g_mutex_unlock (&self->lock);
 }
@@ -653,6 +766,9 @@ notify_tick_cb (gpointer data)
 
   if (self == NULL)
     return G_SOURCE_REMOVE;
+  g_mutex_lock (&self->lock);
+  expire_previous_locked (self);
+  g_mutex_unlock (&self->lock);
   shoal_validator_get_stats (self, &now);
   g_object_freeze_notify (G_OBJECT (self));
   notify_changes (self, &self->notified, &now);
@@ -721,6 +837,7 @@ shoal_validator_finalize (GObject *object)
   ShoalValidator *self = SHOAL_VALIDATOR (object);
 
   g_clear_pointer (&self->workers, g_ptr_array_unref);
+  g_clear_pointer (&self->unannounced, g_ptr_array_unref);
   g_clear_pointer (&self->recent, g_ptr_array_unref);
   g_clear_pointer (&self->meter, shoal_pow_meter_free);
   g_mutex_clear (&self->lock);
@@ -740,6 +857,11 @@ shoal_validator_get_property (GObject    *object,
   shoal_validator_get_stats (self, &stats);
   switch (prop_id)
     {
+    case PROP_SEED_WAITS:
+      g_mutex_lock (&self->lock);
+      g_value_set_uint64 (value, self->seed_waits);
+      g_mutex_unlock (&self->lock);
+      break;
     case PROP_MODE:
       g_value_set_enum (value, self->mode);
       break;
@@ -826,6 +948,11 @@ install_properties (GObjectClass *object_class)
     g_param_spec_uint64 ("latency-p99", NULL, NULL, 0, G_MAXUINT64, 0, STAT_FLAGS);
   properties[PROP_FULL_MODE_ACTIVE] =
     g_param_spec_boolean ("full-mode-active", NULL, NULL, FALSE, STAT_FLAGS);
+  /* Hashes that had to wait for their seed's cache to be built: only
+   * seeds nobody set or prepared in time should show here.  Read on
+   * demand, never notified. */
+  properties[PROP_SEED_WAITS] =
+    g_param_spec_uint64 ("seed-waits", NULL, NULL, 0, G_MAXUINT64, 0, STAT_FLAGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -849,6 +976,7 @@ shoal_validator_init (ShoalValidator *self)
   g_cond_init (&self->work_cond);
   g_queue_init (&self->pending);
   self->workers = g_ptr_array_new_with_free_func (g_free);
+  self->unannounced = g_ptr_array_new_with_free_func (g_object_unref);
   self->recent = g_ptr_array_new_with_free_func ((GDestroyNotify) weak_ref_free);
   self->meter = shoal_pow_meter_new ();
 }
