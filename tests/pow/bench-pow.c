@@ -278,6 +278,23 @@ wait_ready (ShoalValidator *validator,
            (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC);
 }
 
+/* The validator and a raw VM agree on a hash, in this mode too. */
+static gboolean
+same_hash (Raw            *raw,
+           ShoalValidator *validator)
+{
+  guint8 blob[BLOB_SIZE], expected[32], hash[32];
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+
+  fill_blob (blob, 7, 7);
+  bytes = g_bytes_new (blob, sizeof blob);
+  randomx_calculate_hash (raw->threads[0].vm, blob, sizeof blob, expected);
+  if (!shoal_validator_hash_sync (validator, bytes, bench_seed, hash, &error))
+    g_error ("validator: %s", error->message);
+  return memcmp (hash, expected, sizeof hash) == 0;
+}
+
 /* Raw and validator take turns, a round each, so that other work on the
  * machine weighs on both alike. */
 static void
@@ -317,6 +334,8 @@ run_mode (gboolean full,
     }
   validator_all = feeder.done - validator_all;
   shoal_validator_get_stats (validator, &stats);
+  g_print ("  validator and raw VM agree on a hash: %s\n",
+           same_hash (&raw, validator) ? "yes" : "NO");
   raw_clear (&raw);
   raw_rate = raw_done * (double) G_USEC_PER_SEC / (double) (rounds * round_us);
   validator_rate = validator_done * (double) G_USEC_PER_SEC / (double) (rounds * round_us);
