@@ -64,21 +64,29 @@ shoal_randomx_dataset_get (ShoalRandomxDataset *dataset)
 
 /* Large pages need a reserved pool most systems do not have: ask, and
  * quietly do without.  librandomx 1.1.10 leaks a little on each failed
- * large-page cache, so once it failed it is not asked again. */
-static gint large_page_caches = 1;      /* atomic */
+ * large-page cache, so it is asked once per process, not per cache. */
+static gint large_page_caches = -1;     /* atomic: -1 not known yet */
+static GMutex large_page_probe;
 
 static randomx_cache *
 alloc_cache (randomx_flags flags)
 {
   randomx_cache *cache = NULL;
 
-  if (g_atomic_int_get (&large_page_caches))
+  if (g_atomic_int_get (&large_page_caches) < 0)
+    {
+      g_mutex_lock (&large_page_probe);
+      if (g_atomic_int_get (&large_page_caches) < 0)
+        {
+          cache = randomx_alloc_cache (flags | RANDOMX_FLAG_LARGE_PAGES);
+          g_atomic_int_set (&large_page_caches, cache != NULL);
+        }
+      g_mutex_unlock (&large_page_probe);
+    }
+  else if (g_atomic_int_get (&large_page_caches) > 0)
     cache = randomx_alloc_cache (flags | RANDOMX_FLAG_LARGE_PAGES);
   if (cache == NULL)
-    {
-      g_atomic_int_set (&large_page_caches, 0);
-      cache = randomx_alloc_cache (flags);
-    }
+    cache = randomx_alloc_cache (flags);
   return cache;
 }
 
