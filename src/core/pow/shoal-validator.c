@@ -256,9 +256,9 @@ worker_run (Worker *w,
   record_hash (w->validator, job);
 }
 
-/* A VM left on a seed that is neither current nor next holds its cache
- * or dataset alive: an idle worker lets go of it.  Only the worker's own
- * thread writes w->seed. */
+/* Current, next, previous and unannounced seeds are kept.  A VM left on
+ * any other holds its cache or dataset alive: an idle worker lets go of
+ * it.  Only the worker's own thread writes w->seed. */
 static gboolean
 is_kept_locked (ShoalValidator   *self,
                 ShoalRandomxSeed *seed)

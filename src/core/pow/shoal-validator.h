@@ -8,6 +8,11 @@ G_BEGIN_DECLS
 /* RandomX share validation on a pool of worker threads, one VM each, over
  * a shared cache (light) or dataset (full) per seed.  Hashes come back on
  * the GMainContext that was thread-default when the hash was asked for. */
+/* Read-only properties for the UI, the figures of get_stats: queue-depth,
+ * queue-limit, hashes-total, rejected-busy, hashes-per-second,
+ * latency-p50, latency-p99 (us), full-mode-active; notified at most once a
+ * second on the context the validator was created in.  seed-waits (hashes
+ * that waited for a cache build) is read on demand. */
 
 typedef enum
 {
