@@ -20,13 +20,32 @@
 
 static const guint8 bench_seed[32] = "shoal-bench-pow-seed-0123456789";
 
+typedef struct _Raw Raw;
+
 typedef struct
 {
+  Raw        *raw;
   randomx_vm *vm;
   guint       id;
-  gint       *stop;
   gint        count;       /* atomic */
 } RawThread;
+
+/* T threads, a VM each, on one cache (or dataset), as a miner or monerod
+ * would set up; they live across rounds, like the validator's workers,
+ * and hash while RUNNING is set. */
+struct _Raw
+{
+  randomx_cache   *cache;
+  randomx_dataset *dataset;
+  RawThread       *threads;
+  GThread        **handles;
+  guint            n_threads;
+  GMutex           lock;
+  GCond            cond;
+  gint             running;     /* atomic */
+  gboolean         quit;
+  guint            parked;
+};
 
 static void
 fill_blob (guint8  blob[BLOB_SIZE],
@@ -38,14 +57,33 @@ fill_blob (guint8  blob[BLOB_SIZE],
   memcpy (blob + NONCE_OFFSET, &nonce, sizeof nonce);
 }
 
+/* FALSE when the thread is to end. */
+static gboolean
+raw_park (Raw *raw)
+{
+  gboolean quit;
+
+  g_mutex_lock (&raw->lock);
+  raw->parked++;
+  g_cond_broadcast (&raw->cond);
+  while (!g_atomic_int_get (&raw->running) && !raw->quit)
+    g_cond_wait (&raw->cond, &raw->lock);
+  raw->parked--;
+  quit = raw->quit;
+  g_mutex_unlock (&raw->lock);
+  return !quit;
+}
+
 static gpointer
 raw_thread (gpointer data)
 {
   RawThread *t = data;
   guint8 blob[BLOB_SIZE], hash[32];
 
-  for (guint32 nonce = 0; !g_atomic_int_get (t->stop); nonce++)
+  for (guint32 nonce = 0;; nonce++)
     {
+      if (!g_atomic_int_get (&t->raw->running) && !raw_park (t->raw))
+        break;
       fill_blob (blob, t->id, nonce);
       randomx_calculate_hash (t->vm, blob, sizeof blob, hash);
       g_atomic_int_inc (&t->count);
@@ -106,14 +144,6 @@ process_cpu_us (void)
          + usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
 }
 
-typedef struct
-{
-  randomx_cache   *cache;
-  randomx_dataset *dataset;
-  RawThread       *threads;
-  guint            n_threads;
-} Raw;
-
 static randomx_vm *
 create_vm (randomx_flags    flags,
            randomx_cache   *cache,
@@ -124,7 +154,6 @@ create_vm (randomx_flags    flags,
   return vm != NULL ? vm : randomx_create_vm (flags, cache, dataset);
 }
 
-/* T VMs on one cache (or dataset), as a miner or monerod would set up. */
 static void
 raw_init (Raw      *raw,
           gboolean  full,
@@ -141,11 +170,16 @@ raw_init (Raw      *raw,
     raw->dataset = raw_dataset (raw->cache, n_threads);
   raw->n_threads = n_threads;
   raw->threads = g_new0 (RawThread, n_threads);
+  raw->handles = g_new0 (GThread *, n_threads);
+  g_mutex_init (&raw->lock);
+  g_cond_init (&raw->cond);
   for (guint i = 0; i < n_threads; i++)
     {
+      raw->threads[i].raw = raw;
       raw->threads[i].id = i;
       raw->threads[i].vm = create_vm (flags, full ? NULL : raw->cache, raw->dataset);
       g_assert (raw->threads[i].vm != NULL);
+      raw->handles[i] = g_thread_new ("raw", raw_thread, &raw->threads[i]);
     }
   g_print ("  raw %s ready after %.1f s\n", full ? "dataset" : "cache",
            (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC);
@@ -154,11 +188,31 @@ raw_init (Raw      *raw,
 static void
 raw_clear (Raw *raw)
 {
+  g_mutex_lock (&raw->lock);
+  raw->quit = TRUE;
+  g_cond_broadcast (&raw->cond);
+  g_mutex_unlock (&raw->lock);
   for (guint i = 0; i < raw->n_threads; i++)
-    randomx_destroy_vm (raw->threads[i].vm);
+    {
+      g_thread_join (raw->handles[i]);
+      randomx_destroy_vm (raw->threads[i].vm);
+    }
+  g_clear_pointer (&raw->handles, g_free);
+  g_mutex_clear (&raw->lock);
+  g_cond_clear (&raw->cond);
   g_clear_pointer (&raw->threads, g_free);
   g_clear_pointer (&raw->dataset, randomx_release_dataset);
   g_clear_pointer (&raw->cache, randomx_release_cache);
+}
+
+static guint64
+raw_count (Raw *raw)
+{
+  guint64 total = 0;
+
+  for (guint i = 0; i < raw->n_threads; i++)
+    total += (guint64) g_atomic_int_get (&raw->threads[i].count);
+  return total;
 }
 
 /* Hashes completed by T threads in DURATION_US; ALL_OUT also counts the
@@ -168,26 +222,21 @@ raw_round (Raw     *raw,
            gint64   duration_us,
            guint64 *all_out)
 {
-  g_autofree GThread **handles = g_new0 (GThread *, raw->n_threads);
-  guint64 total = 0;
-  gint stop = 0;
+  guint64 start = raw_count (raw), done;
 
-  for (guint i = 0; i < raw->n_threads; i++)
-    {
-      raw->threads[i].stop = &stop;
-      raw->threads[i].count = 0;
-      handles[i] = g_thread_new ("raw", raw_thread, &raw->threads[i]);
-    }
+  g_mutex_lock (&raw->lock);
+  g_atomic_int_set (&raw->running, 1);
+  g_cond_broadcast (&raw->cond);
+  g_mutex_unlock (&raw->lock);
   g_usleep (duration_us);
-  for (guint i = 0; i < raw->n_threads; i++)
-    total += (guint64) g_atomic_int_get (&raw->threads[i].count);
-  g_atomic_int_set (&stop, 1);
-  for (guint i = 0; i < raw->n_threads; i++)
-    {
-      g_thread_join (handles[i]);
-      *all_out += (guint64) raw->threads[i].count;
-    }
-  return total;
+  done = raw_count (raw) - start;
+  g_mutex_lock (&raw->lock);
+  g_atomic_int_set (&raw->running, 0);
+  while (raw->parked < raw->n_threads)
+    g_cond_wait (&raw->cond, &raw->lock);
+  g_mutex_unlock (&raw->lock);
+  *all_out += raw_count (raw) - start;
+  return done;
 }
 
 typedef struct

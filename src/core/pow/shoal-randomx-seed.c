@@ -236,14 +236,26 @@ build_thread (gpointer data)
 {
   g_autoptr(ShoalRandomxSeed) self = data;
 
+  gboolean more;
+
   if (self->cache == NULL)
     build_cache (self);
-  while (build_dataset (self))
-    ;
-  g_mutex_lock (&self->lock);
-  self->building = FALSE;
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
+  do
+    {
+      while (build_dataset (self))
+        ;
+      /* A request that came in after the last look, while this thread
+       * still counted as building, must not be lost. */
+      g_mutex_lock (&self->lock);
+      more = self->want_dataset && self->cache != NULL && !self->cancelled;
+      if (!more)
+        {
+          self->building = FALSE;
+          g_cond_broadcast (&self->cond);
+        }
+      g_mutex_unlock (&self->lock);
+    }
+  while (more);
   return NULL;
 }
 
