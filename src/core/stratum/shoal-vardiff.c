@@ -7,9 +7,11 @@
 
 #define WINDOW_SHARES   8     /* close a window after this many shares... */
 #define WINDOW_TIMES    4     /* ...or this many intervals with at least one */
+#define MEMORY_SHARES   16    /* a window of n shares weighs n / (n + 16) */
+#define JUMP_RATIO      3.0   /* a window this far off is believed at once */
 #define MAX_STEP        4.0
-#define DEADBAND        0.10
-#define QUIET_TIMES     4     /* no share for this many intervals: halve */
+#define DEADBAND        1.15
+#define QUIET_TIMES     6     /* no share for this many intervals: halve */
 
 guint64
 shoal_vardiff_clamp (const ShoalVardiffParams *params,
@@ -21,6 +23,15 @@ shoal_vardiff_clamp (const ShoalVardiffParams *params,
   return difficulty;
 }
 
+static void
+open_window (ShoalVardiff *vardiff,
+             gint64        now_us)
+{
+  vardiff->window_start_us = now_us;
+  vardiff->window_shares = 0;
+  vardiff->window_work = 0;
+}
+
 void
 shoal_vardiff_init (ShoalVardiff             *vardiff,
                     const ShoalVardiffParams *params,
@@ -28,30 +39,34 @@ shoal_vardiff_init (ShoalVardiff             *vardiff,
                     gint64                    now_us)
 {
   vardiff->difficulty = shoal_vardiff_clamp (params, start_difficulty);
-  vardiff->window_start_us = now_us;
-  vardiff->window_shares = 0;
-  vardiff->window_work = 0;
+  vardiff->hashrate = (double) vardiff->difficulty / params->interval_s;
+  vardiff->calibrated = FALSE;
+  vardiff->far_off = 0;
+  open_window (vardiff, now_us);
+}
+
+static guint64
+to_difficulty (double value)
+{
+  return value >= 1.8e19 ? G_MAXUINT64 : (guint64) MAX (value, 1.0);
 }
 
 static gboolean
-set_difficulty (ShoalVardiff             *vardiff,
-                const ShoalVardiffParams *params,
-                double                    wanted,
-                gint64                    now_us)
+follow_estimate (ShoalVardiff             *vardiff,
+                 const ShoalVardiffParams *params)
 {
-  guint64 old = vardiff->difficulty;
-  guint64 next;
+  double current = (double) vardiff->difficulty;
+  double wanted = CLAMP (vardiff->hashrate * params->interval_s,
+                         current / MAX_STEP, current * MAX_STEP);
+  guint64 next = shoal_vardiff_clamp (params, to_difficulty (wanted));
 
-  vardiff->window_start_us = now_us;
-  vardiff->window_shares = 0;
-  vardiff->window_work = 0;
-  next = wanted >= 1.8e19 ? G_MAXUINT64 : (guint64) MAX (wanted, 1.0);
-  vardiff->difficulty = shoal_vardiff_clamp (params, next);
-  return vardiff->difficulty != old;
+  if (next == vardiff->difficulty
+      || (wanted < current * DEADBAND && wanted > current / DEADBAND))
+    return FALSE;
+  vardiff->difficulty = next;
+  return TRUE;
 }
 
-/* Moves in log space by a fraction n / (n + 2) of the way: one share is
- * weak evidence (Poisson), eight are fairly strong. */
 static gboolean
 retarget (ShoalVardiff             *vardiff,
           const ShoalVardiffParams *params,
@@ -59,20 +74,20 @@ retarget (ShoalVardiff             *vardiff,
           gint64                    now_us)
 {
   double n = vardiff->window_shares;
-  double wanted = vardiff->window_work / elapsed_s * params->interval_s;
-  double ratio = wanted / (double) vardiff->difficulty;
-  double step;
+  double seen = vardiff->window_work / elapsed_s;
+  double ratio = seen / vardiff->hashrate;
 
-  ratio = CLAMP (ratio, 1.0 / MAX_STEP, MAX_STEP);
-  step = exp (log (ratio) * n / (n + 2));
-  if (fabs (step - 1.0) < DEADBAND)
-    {
-      vardiff->window_start_us = now_us;
-      vardiff->window_shares = 0;
-      vardiff->window_work = 0;
-      return FALSE;
-    }
-  return set_difficulty (vardiff, params, (double) vardiff->difficulty * step, now_us);
+  int far_off = ratio > JUMP_RATIO ? 1 : ratio < 1 / JUMP_RATIO ? -1 : 0;
+
+  if (!vardiff->calibrated || (n >= WINDOW_SHARES && far_off != 0 && far_off == vardiff->far_off))
+    vardiff->hashrate = seen;
+  else
+    vardiff->hashrate *= exp (log (ratio) * n / (n + MEMORY_SHARES));
+  if (n >= WINDOW_SHARES)
+    vardiff->far_off = far_off;
+  vardiff->calibrated = TRUE;
+  open_window (vardiff, now_us);
+  return follow_estimate (vardiff, params);
 }
 
 gboolean
@@ -99,12 +114,16 @@ shoal_vardiff_tick (ShoalVardiff             *vardiff,
                     gint64                    now_us)
 {
   double elapsed_s = (now_us - vardiff->window_start_us) / 1e6;
+  guint64 old = vardiff->difficulty;
 
-  if (elapsed_s < QUIET_TIMES * params->interval_s)
+  if (vardiff->window_shares > 0 && elapsed_s >= WINDOW_TIMES * params->interval_s)
+    return retarget (vardiff, params, elapsed_s, now_us);
+  if (vardiff->window_shares > 0 || elapsed_s < QUIET_TIMES * params->interval_s)
     return FALSE;
-  if (vardiff->window_shares == 0)
-    return set_difficulty (vardiff, params, vardiff->difficulty / 2.0, now_us);
-  return retarget (vardiff, params, elapsed_s, now_us);
+  open_window (vardiff, now_us);
+  vardiff->difficulty = shoal_vardiff_clamp (params, MAX (vardiff->difficulty / 2, 1));
+  vardiff->hashrate = MIN (vardiff->hashrate, (double) vardiff->difficulty / params->interval_s);
+  return vardiff->difficulty != old;
 }
 
 static const double window_seconds[SHOAL_HASHRATE_N_WINDOWS] = { 60, 600, 3600 };

@@ -6,10 +6,14 @@
 G_BEGIN_DECLS
 
 /* Per-miner variable difficulty aiming at one share every INTERVAL.
- * A window closes after enough shares (or enough time); the new
- * difficulty moves towards estimated hashrate x interval by a step that
- * grows with the evidence (few shares: a small step), at most x4 either
- * way, and not at all when within 10%, so a steady miner is left alone. */
+ * Shares are counted in windows (8 shares, or 4 intervals).  The first
+ * window sets the hashrate estimate outright (the start difficulty is a
+ * guess); later ones move it by n / (n + 16) of the way in log terms, so
+ * Poisson luck averages out over ~40 shares, except that two full windows
+ * in a row more than 3x off the same way are believed (the rig changed).  The difficulty
+ * follows the estimate x interval, at most x4 a step, and only when it is
+ * more than 15% off, so a steady rig keeps its job.  A rig with no share
+ * for 6 intervals has its difficulty halved. */
 typedef struct
 {
   guint64 min_difficulty;
@@ -23,6 +27,9 @@ typedef struct
   gint64  window_start_us;
   guint32 window_shares;
   double  window_work;      /* sum of accepted share difficulties */
+  double  hashrate;         /* running estimate, hashes per second */
+  gboolean calibrated;      /* a first window has set the estimate */
+  int      far_off;         /* last full window: +1 more than 3x above, -1 below */
 } ShoalVardiff;
 
 guint64  shoal_vardiff_clamp (const ShoalVardiffParams *params,
