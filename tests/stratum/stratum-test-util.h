@@ -22,7 +22,7 @@ ShoalValidator     *stratum_test_validator     (void);
 /* A server on 127.0.0.1, any port, already started, fed TMPL (may be NULL). */
 ShoalStratumServer *stratum_test_server        (ShoalBlockTemplate *tmpl,
                                                 const char         *first_property,
-                                                ...) G_GNUC_NULL_TERMINATED;
+                                                ...);
 
 /* A raw client that sees the exact bytes on the wire. */
 typedef struct
