@@ -16,6 +16,7 @@
  * and hashes are worked out here independently. */
 
 #define NONCE_OFFSET 39
+#define RATE_BUFFER  4
 #define AGENT "XMRig/6.26.0 (Linux x86_64) libuv/1.44.2 gcc/12.2.0 shoal-testminer"
 
 /* Options */
@@ -110,7 +111,7 @@ typedef struct
 /* Results */
 static struct
 {
-  guint64 accepted, rejected, jobs, duplicate_jobs, violations, disconnects, hashes, submitted;
+  guint64 accepted, rejected, jobs, duplicate_jobs, violations, disconnects, submitted, late;
   guint logged_in;
   guint64 last_difficulty;
   GHashTable *errors;  /* message -> count */
@@ -514,6 +515,13 @@ submit_now (Found *found)
 }
 
 static gboolean release_held (gpointer data);
+static guint release_timer;
+
+static gint64
+release_due (Found *found)
+{
+  return next_release + (gint64) ((double) found->difficulty / opt_rate * G_USEC_PER_SEC);
+}
 
 /* --rate: a rig doing H hashes/s finds a share at difficulty D every D/H s.
  * Shares are found as fast as the CPU allows and released on that clock. */
@@ -521,31 +529,41 @@ static void
 schedule_release (void)
 {
   Found *next = g_queue_peek_head (&held);
-  gint64 due;
   gint64 now = g_get_monotonic_time ();
+  gint64 due;
 
-  if (next == NULL)
+  if (next == NULL || release_timer != 0)
     return;
-  due = next_release + (gint64) ((double) next->difficulty / opt_rate * G_USEC_PER_SEC);
-  g_timeout_add (due > now ? (guint) ((due - now) / 1000) : 0, release_held,
-                 GINT_TO_POINTER (1));
+  due = release_due (next);
+  release_timer = g_timeout_add (due > now ? (guint) ((due - now + 999) / 1000) : 0,
+                                 release_held, NULL);
 }
 
 static gboolean
 release_held (gpointer data)
 {
-  Found *found = g_queue_pop_head (&held);
+  Found *found = g_queue_peek_head (&held);
   gint64 now = g_get_monotonic_time ();
 
+  release_timer = 0;
   if (found == NULL)
     return G_SOURCE_REMOVE;
-  next_release = MAX (now, next_release + (gint64) ((double) found->difficulty / opt_rate
-                                                    * G_USEC_PER_SEC));
+  if (now < release_due (found))
+    {
+      schedule_release ();
+      return G_SOURCE_REMOVE;
+    }
+  g_queue_pop_head (&held);
+  /* Not found in time: the CPU could not keep up with the simulated rig. */
+  if (now - release_due (found) > 250000)
+    results.late++;
+  next_release = MAX (now - 20000, release_due (found));
   if (current_job != NULL && found->height == current_job->height)
     submit_now (found);
   found_free (found);
   if (!stop_mining)
     hashers_pause (FALSE);
+  schedule_release ();
   return G_SOURCE_REMOVE;
 }
 
@@ -559,6 +577,11 @@ submit_found (Found *found)
     }
   if (opt_stale)
     {
+      if (g_queue_get_length (&held) >= (guint) MAX (opt_max_shares, 1))
+        {
+          found_free (found);
+          return;
+        }
       g_queue_push_tail (&held, found);
       if (g_queue_get_length (&held) >= (guint) MAX (opt_max_shares, 1))
         hashers_pause (TRUE);
@@ -571,14 +594,18 @@ submit_found (Found *found)
     }
   if (opt_rate > 0)
     {
-      if (g_queue_get_length (&held) > 0)
+      /* A few shares in hand absorb the luck of real hashing, so the
+       * clock alone sets the pace. */
+      if (g_queue_get_length (&held) >= RATE_BUFFER)
         {
           found_free (found);
           return;
         }
       g_queue_push_tail (&held, found);
-      hashers_pause (TRUE);
-      schedule_release ();
+      if (g_queue_get_length (&held) == 1)
+        schedule_release ();
+      if (g_queue_get_length (&held) >= RATE_BUFFER)
+        hashers_pause (TRUE);
       return;
     }
   submit_now (found);
@@ -710,6 +737,13 @@ on_job (Conn       *conn,
     next_release = g_get_monotonic_time ();
   job_free (current_job);
   current_job = job;
+  if (opt_rate > 0)
+    {
+      /* Shares found ahead of the clock are work the simulated rig has not
+       * done yet: on new work it starts over at the new difficulty. */
+      g_queue_clear_full (&held, (GDestroyNotify) found_free);
+      hashers_pause (FALSE);
+    }
   if (opt_stale && new_height && !g_queue_is_empty (&held))
     release_stale ();
   else if (opt_low_diff && !stop_mining)
@@ -974,6 +1008,7 @@ print_summary (void)
   ADD_INT ("disconnects", results.disconnects);
   ADD_INT ("hashes", (gint64) g_atomic_pointer_get (&hashes_done));
   ADD_INT ("last_difficulty", results.last_difficulty);
+  ADD_INT ("late_shares", results.late);
   json_builder_set_member_name (b, "errors");
   json_builder_begin_object (b);
   g_hash_table_iter_init (&iter, results.errors);

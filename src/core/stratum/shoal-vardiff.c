@@ -48,7 +48,7 @@ shoal_vardiff_init (ShoalVardiff             *vardiff,
 static guint64
 to_difficulty (double value)
 {
-  return value >= 1.8e19 ? G_MAXUINT64 : (guint64) MAX (value, 1.0);
+  return value >= 1.8e19 ? G_MAXUINT64 : (guint64) MAX (value + 0.5, 1.0);
 }
 
 static gboolean
