@@ -46,6 +46,7 @@ struct _ShoalPool
   ShoalRpcClient     *wallet;
   ShoalApiServer     *api;
   GThreadPool        *bookkeeper;
+  GHashTable         *found_heights;     /* block id -> height, until announced */
 
   guint               snapshot_id;
   guint               history_id;
@@ -400,6 +401,7 @@ on_block_found (ShoalStratumServer *server,
   BlockNote *submit = g_new0 (BlockNote, 1);
 
   g_message ("block candidate at height %" G_GUINT64_FORMAT ": %s", height, block_id);
+  g_hash_table_insert (self->found_heights, g_strdup (block_id), g_memdup2 (&height, sizeof height));
   note->id = g_strdup (block_id);
   note->height = height;
   note->reward = shoal_block_template_get_reward (tmpl);
@@ -456,35 +458,36 @@ on_block_changed (ShoalBlockTracker *tracker,
                   ShoalPool         *self)
 {
   BlockNote *note = g_new0 (BlockNote, 1);
-  guint64 height = 0;
+  guint64 *found = g_hash_table_lookup (self->found_heights, id);
+  guint64 height = found ? *found : 0;
 
-  shoal_block_tracker_lookup (tracker, id, NULL, NULL, NULL);
   note->id = g_strdup (id);
   note->state = state;
   note->confirmations = confirmations;
   queue_chore (self, write_block_changed, block_changed_written, note,
                (GDestroyNotify) block_note_free);
 
-  if (state == SHOAL_BLOCK_STATE_PENDING && confirmations == 0)
+  g_message ("block %s: %s, %" G_GUINT64_FORMAT " confirmations", id,
+             shoal_block_state_to_string (state), confirmations);
+  if (found == NULL)
+    return;
+  /* Announced once: found when the node shows it on the main chain,
+   * orphaned when it never made it there. */
+  if (state == SHOAL_BLOCK_STATE_PENDING || state == SHOAL_BLOCK_STATE_UNLOCKED)
     {
-      g_autoptr(ShoalBlockTemplate) tmpl = shoal_job_manager_get_template (self->jobs) ?
-        shoal_block_template_ref (shoal_job_manager_get_template (self->jobs)) : NULL;
-
-      height = tmpl ? shoal_block_template_get_height (tmpl) - 1 : 0;
       self->last_block_height = height;
       self->last_block_us = g_get_real_time ();
       self->round_shares = 0;
-      g_message ("block found: %s", id);
+      g_message ("block found at height %" G_GUINT64_FORMAT ": %s", height, id);
       g_signal_emit (self, signals[BLOCK_FOUND], 0, height, id);
+      g_hash_table_remove (self->found_heights, id);
     }
   else if (state == SHOAL_BLOCK_STATE_ORPHANED || state == SHOAL_BLOCK_STATE_REJECTED)
     {
-      g_message ("block orphaned: %s", id);
+      g_message ("block orphaned at height %" G_GUINT64_FORMAT ": %s", height, id);
       g_signal_emit (self, signals[BLOCK_ORPHANED], 0, height, id);
+      g_hash_table_remove (self->found_heights, id);
     }
-  else
-    g_message ("block %s: %s, %" G_GUINT64_FORMAT " confirmations", id,
-               shoal_block_state_to_string (state), confirmations);
 }
 
 static void
@@ -827,6 +830,7 @@ shoal_pool_finalize (GObject *object)
   g_free (self->pool_address);
   g_free (self->wallet_uri);
   g_clear_pointer (&self->snapshot, shoal_pool_snapshot_unref);
+  g_clear_pointer (&self->found_heights, g_hash_table_unref);
   G_OBJECT_CLASS (shoal_pool_parent_class)->finalize (object);
 }
 
@@ -914,6 +918,7 @@ static void
 shoal_pool_init (ShoalPool *self)
 {
   self->snapshot = shoal_pool_snapshot_new ();
+  self->found_heights = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 ShoalPool *
