@@ -43,7 +43,7 @@ fixture_set_up (Fixture       *f,
                           "mode=%s\n"
                           "stratum-bind=127.0.0.1\n"
                           "stratum-port=0\n"
-                          "start-difficulty=40\n"
+                          "start-difficulty=20\n"
                           "min-difficulty=10\n"
                           "validator-mode=light\n"
                           "validator-threads=1\n"
