@@ -511,7 +511,10 @@ shoal_playground_generate_blocks (ShoalPlayground  *self,
   json_object_set_int_member (object, "amount_of_blocks", count);
   json_object_set_string_member (object, "wallet_address", address);
   json_node_set_object (params, object);
+  /* Above difficulty 1 monerod really hashes each block: give it time. */
+  shoal_rpc_client_set_timeout (self->node, 30 + count * 10);
   answer = shoal_rpc_client_call_sync (self->node, "generateblocks", params, NULL, error);
+  shoal_rpc_client_set_timeout (self->node, 30);
   return answer != NULL;
 }
 
