@@ -3,6 +3,7 @@
 
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <randomx.h>
 
@@ -19,6 +20,34 @@
 #define WARMUP_US    (2 * G_USEC_PER_SEC)
 
 static const guint8 bench_seed[32] = "shoal-bench-pow-seed-0123456789";
+
+/* CPU time (us) used so far by this process's threads called NAME. */
+static gint64
+threads_cpu_us (const char *name)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *tid;
+  gint64 ticks = 0;
+
+  while (dir != NULL && (tid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename ("/proc/self/task", tid, "stat", NULL);
+      g_autofree char *stat = NULL;
+      g_auto(GStrv) fields = NULL;
+      const char *open, *close;
+
+      if (!g_file_get_contents (path, &stat, NULL, NULL)
+          || (open = strchr (stat, '(')) == NULL || (close = strrchr (stat, ')')) == NULL)
+        continue;
+      if (strlen (name) != (gsize) (close - open - 1) || strncmp (open + 1, name, close - open - 1))
+        continue;
+      /* After the name: state is field 3, utime 14 and stime 15. */
+      fields = g_strsplit (close + 2, " ", 0);
+      if (g_strv_length (fields) > 12)
+        ticks += g_ascii_strtoll (fields[11], NULL, 10) + g_ascii_strtoll (fields[12], NULL, 10);
+    }
+  return ticks * G_USEC_PER_SEC / sysconf (_SC_CLK_TCK);
+}
 
 typedef struct _Raw Raw;
 
@@ -357,7 +386,7 @@ run_mode (gboolean full,
   guint rounds = MAX (1, seconds / 2);
   gint64 round_us = (gint64) seconds * G_USEC_PER_SEC / rounds;
   guint64 raw_done = 0, validator_done = 0, raw_all = 0, validator_all;
-  gint64 raw_cpu = 0, validator_cpu = 0, cpu;
+  gint64 raw_cpu = 0, validator_cpu = 0, cpu, raw_threads_cpu, workers_cpu;
   ShoalValidatorStats stats;
   Raw raw = { 0, };
   double raw_rate, validator_rate;
@@ -372,6 +401,8 @@ run_mode (gboolean full,
   validator_round (&feeder, WARMUP_US / 2);
   raw_all = 0;
   validator_all = feeder.done;
+  raw_threads_cpu = threads_cpu_us ("raw");
+  workers_cpu = threads_cpu_us ("shoal-rx-worker");
   for (guint r = 0; r < rounds; r++)
     {
       cpu = process_cpu_us ();
@@ -382,6 +413,8 @@ run_mode (gboolean full,
       validator_cpu += process_cpu_us () - cpu;
     }
   validator_all = feeder.done - validator_all;
+  raw_threads_cpu = threads_cpu_us ("raw") - raw_threads_cpu;
+  workers_cpu = threads_cpu_us ("shoal-rx-worker") - workers_cpu;
   shoal_validator_get_stats (validator, &stats);
   g_print ("  validator and raw VM agree on a hash: %s\n",
            same_hash (&raw, validator) ? "yes" : "NO");
@@ -397,6 +430,8 @@ run_mode (gboolean full,
   g_print ("  hashes per CPU second of this process: raw %.1f, validator %.1f, ratio %.3f\n",
            raw_all * 1e6 / raw_cpu, validator_all * 1e6 / validator_cpu,
            (validator_all / (double) validator_cpu) / (raw_all / (double) raw_cpu));
+  g_print ("  CPU ms per hash in the hashing threads alone: raw %.1f, validator workers %.1f\n",
+           raw_threads_cpu / 1000.0 / raw_all, workers_cpu / 1000.0 / validator_all);
   g_print ("RESULT %-5s threads=%u raw=%.1f H/s validator=%.1f H/s ratio=%.3f\n",
            name, n_threads, raw_rate, validator_rate, validator_rate / raw_rate);
 }
