@@ -198,7 +198,9 @@ on_recorded (GObject      *source,
   Submit *submit = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!shoal_share_recorder_record_finish (SHOAL_SHARE_RECORDER (source), result, &error)
+  /* Asked of the recorder we used: a recorder's task need not carry it
+   * as its source object (the store's does not). */
+  if (!shoal_share_recorder_record_finish (submit->session->server->thread_recorder, result, &error)
       && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       submit_free (submit);
