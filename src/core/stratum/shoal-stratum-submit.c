@@ -32,6 +32,7 @@ typedef struct
   guint32              nonce;
   guint8               claimed[32];
   GBytes              *hashing_blob;
+  ShoalShareRecorder  *recorder;      /* the one asked to record it */
   ShoalShare           share;
 } Submit;
 
@@ -45,6 +46,7 @@ submit_free (Submit *submit)
   g_free (submit->id_json);
   shoal_block_template_unref (submit->tmpl);
   g_bytes_unref (submit->hashing_blob);
+  g_clear_object (&submit->recorder);
   g_free (submit->share.address);
   g_free (submit->share.worker);
   g_free (submit->share.ip);
@@ -199,8 +201,9 @@ on_recorded (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   /* Asked of the recorder we used: a recorder's task need not carry it
-   * as its source object (the store's does not). */
-  if (!shoal_share_recorder_record_finish (submit->session->server->thread_recorder, result, &error)
+   * as its source object (the store's does not), and the server's
+   * recorder may have been replaced since. */
+  if (!shoal_share_recorder_record_finish (submit->recorder, result, &error)
       && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       submit_free (submit);
@@ -255,7 +258,8 @@ accept_share (Submit       *submit,
       finish (submit, NULL);
       return;
     }
-  shoal_share_recorder_record_async (server->thread_recorder, &submit->share, server->cancellable,
+  submit->recorder = g_object_ref (server->thread_recorder);
+  shoal_share_recorder_record_async (submit->recorder, &submit->share, server->cancellable,
                                      on_recorded, submit);
 }
 
