@@ -33,6 +33,7 @@ typedef struct
   guint8               claimed[32];
   GBytes              *hashing_blob;
   ShoalShareRecorder  *recorder;      /* the one asked to record it */
+  gint64               received_at;   /* monotonic: vardiff times the rig, not the validator */
   ShoalShare           share;
 } Submit;
 
@@ -179,7 +180,7 @@ finish (Submit       *submit,
   params = shoal_stratum_server_vardiff_params (session->server);
   if (!session->closed && session->fixed_difficulty == 0
       && shoal_vardiff_share (&session->vardiff, &params, submit->difficulty,
-                              g_get_monotonic_time ()))
+                              submit->received_at))
     shoal_stratum_session_push_job (session);
   submit_free (submit);
 }
@@ -336,6 +337,7 @@ queue_hash (ShoalStratumSession *session,
   submit->nonce = nonce;
   memcpy (submit->claimed, claimed, 32);
   submit->hashing_blob = g_bytes_ref (blob);
+  submit->received_at = g_get_monotonic_time ();
   session->pending++;
   server->n_pending++;
   if (!shoal_validator_hash_async (server->validator, blob,
