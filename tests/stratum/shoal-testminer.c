@@ -978,9 +978,21 @@ on_keepalive (gpointer data)
 }
 
 static gboolean
-on_duration (gpointer data)
+on_grace_over (gpointer data)
 {
   g_main_loop_quit (loop);
+  return G_SOURCE_REMOVE;
+}
+
+/* Time is up: submit nothing more, but hear the replies still owed, so
+ * the counts match what the server decided. */
+static gboolean
+on_duration (gpointer data)
+{
+  stop_mining = TRUE;
+  hashers_set_job (NULL);
+  g_timeout_add_seconds (5, on_grace_over, NULL);
+  maybe_quit ();
   return G_SOURCE_REMOVE;
 }
 

@@ -211,7 +211,9 @@ test_vardiff_settles (void)
                   ", %" G_GINT64_FORMAT " hashes done, %" G_GINT64_FORMAT " shares late",
                   n, interval, member (summary, "last_difficulty"), member (summary, "hashes"),
                   member (summary, "late_shares"));
-  if (member (summary, "late_shares") > 1)
+  if (member (summary, "late_shares") > 0
+      && (fabs (interval - 4.0) / 4.0 >= 0.2
+          || fabs ((double) member (summary, "last_difficulty") - 8) / 8 >= 0.2))
     {
       /* The premise (a steady rig) failed, not the server. */
       g_test_incomplete ("the machine is too busy for the test miner to keep a steady 2 H/s");

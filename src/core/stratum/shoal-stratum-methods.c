@@ -76,6 +76,23 @@ session_difficulty (ShoalStratumSession *session)
   return session->vardiff.difficulty;
 }
 
+/* A new template goes to every miner, mostly at a handful of difficulties. */
+static char *
+target_for (ShoalStratumServer *server,
+            guint64             difficulty,
+            guint64            *target64)
+{
+  if (server->cached_target_hex == NULL || server->cached_difficulty != difficulty)
+    {
+      g_free (server->cached_target_hex);
+      server->cached_target_hex = shoal_target_hex_for_difficulty (difficulty,
+                                                                   &server->cached_target64);
+      server->cached_difficulty = difficulty;
+    }
+  *target64 = server->cached_target64;
+  return g_strdup (server->cached_target_hex);
+}
+
 static char *
 new_job (ShoalStratumSession *session)
 {
@@ -101,7 +118,7 @@ new_job (ShoalStratumSession *session)
     }
   job->tmpl = shoal_block_template_ref (server->tmpl);
   job->difficulty = session_difficulty (session);
-  target_hex = shoal_target_hex_for_difficulty (job->difficulty, &job->target64);
+  target_hex = target_for (server, job->difficulty, &job->target64);
   blob_hex = shoal_hex_encode (g_bytes_get_data (blob, NULL), g_bytes_get_size (blob));
   job_id = g_strdup_printf ("%" G_GINT64_MODIFIER "x", job->id);
   session->newest_job = slot;
@@ -202,12 +219,14 @@ start_session (ShoalStratumSession *session,
   shoal_vardiff_init (&session->vardiff, &params, server->settings.start_difficulty,
                       g_get_monotonic_time ());
   worker->connections++;
-  g_free (worker->ip);
-  worker->ip = g_strdup (session->ip->ip);
+  g_clear_pointer (&worker->ip, g_ref_string_release);
+  worker->ip = g_ref_string_new_intern (session->ip->ip);
   if (agent != NULL)
     {
-      g_free (worker->agent);
-      worker->agent = g_strndup (agent, 256);
+      g_autofree char *shortened = g_strndup (agent, 256);
+
+      g_clear_pointer (&worker->agent, g_ref_string_release);
+      worker->agent = g_ref_string_new_intern (shortened);
     }
   server->n_miners++;
   shoal_stratum_server_mark_dirty (server);

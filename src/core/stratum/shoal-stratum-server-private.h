@@ -29,7 +29,7 @@ typedef struct
 {
   int                 refs;          /* sessions pointing at it */
   char               *key;
-  char               *address;
+  char               *address;        /* GRefStrings, shared with the snapshots */
   char               *name;
   char               *ip;
   char               *agent;
@@ -138,6 +138,9 @@ struct _ShoalStratumServer
   ShoalBlockTemplate  *tmpl;
   guint64              network_difficulty;
   char                *seed_hex;
+  guint64              cached_difficulty;
+  guint64              cached_target64;
+  char                *cached_target_hex;
   guint64              job_counter;
   guint32              instance_id;
   guint8              *scratch;        /* one read buffer for all sessions */

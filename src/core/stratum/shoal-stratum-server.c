@@ -48,10 +48,10 @@ static void
 worker_free (ShoalStratumWorker *worker)
 {
   g_free (worker->key);
-  g_free (worker->address);
-  g_free (worker->name);
-  g_free (worker->ip);
-  g_free (worker->agent);
+  g_clear_pointer (&worker->address, g_ref_string_release);
+  g_clear_pointer (&worker->name, g_ref_string_release);
+  g_clear_pointer (&worker->ip, g_ref_string_release);
+  g_clear_pointer (&worker->agent, g_ref_string_release);
   g_free (worker);
 }
 
@@ -298,8 +298,9 @@ shoal_stratum_server_get_worker (ShoalStratumServer *self,
     {
       worker = g_new0 (ShoalStratumWorker, 1);
       worker->key = g_steal_pointer (&key);
-      worker->address = g_strdup (address);
-      worker->name = g_strdup (name);
+      /* Interned: many rigs share an address, an IP, an agent. */
+      worker->address = g_ref_string_new_intern (address);
+      worker->name = g_ref_string_new (name);
       worker->connected_us = g_get_real_time ();
       shoal_hashrate_init (&worker->rate, g_get_monotonic_time ());
       g_hash_table_insert (self->workers, worker->key, worker);
@@ -368,15 +369,22 @@ on_sweep (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+static char *
+share_string (char *ref_string)
+{
+  return ref_string != NULL ? g_ref_string_acquire (ref_string) : NULL;
+}
+
+/* The snapshot shares the worker's (immutable, ref-counted) strings. */
 static void
 worker_snapshot (ShoalStratumWorker      *w,
                  ShoalStratumWorkerStats *out,
                  gint64                   now)
 {
-  out->address = g_strdup (w->address);
-  out->worker = g_strdup (w->name);
-  out->ip = g_strdup (w->ip);
-  out->agent = g_strdup (w->agent);
+  out->address = share_string (w->address);
+  out->worker = share_string (w->name);
+  out->ip = share_string (w->ip);
+  out->agent = share_string (w->agent);
   out->connections = w->connections;
   out->difficulty = w->difficulty;
   out->accepted = w->accepted;
@@ -436,7 +444,10 @@ build_stats (ShoalStratumServer *self)
   totals.hashrate_1h = all.hashrate_1h;
   totals.height = self->tmpl != NULL ? shoal_block_template_get_height (self->tmpl) : 0;
   totals.jobs_sent = self->jobs_sent;
-  g_free (all.address), g_free (all.worker), g_free (all.ip), g_free (all.agent);
+  g_clear_pointer (&all.address, g_ref_string_release);
+  g_clear_pointer (&all.worker, g_ref_string_release);
+  g_clear_pointer (&all.ip, g_ref_string_release);
+  g_clear_pointer (&all.agent, g_ref_string_release);
   return shoal_stratum_stats_new (&totals, workers);
 }
 
@@ -606,6 +617,8 @@ teardown_in_thread (ShoalStratumServer *self)
   g_clear_pointer (&self->scratch, g_free);
   g_clear_object (&self->thread_recorder);
   settings_clear (&self->settings);
+  g_clear_pointer (&self->cached_target_hex, g_free);
+  self->cached_difficulty = 0;
   memset (&self->totals, 0, sizeof self->totals);
   self->n_miners = 0;
   self->stopping = FALSE;

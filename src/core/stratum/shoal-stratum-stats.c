@@ -45,10 +45,10 @@ shoal_stratum_stats_unref (ShoalStratumStats *self)
     return;
   for (guint i = 0; i < self->n_workers; i++)
     {
-      g_free (self->workers[i].address);
-      g_free (self->workers[i].worker);
-      g_free (self->workers[i].ip);
-      g_free (self->workers[i].agent);
+      g_clear_pointer (&self->workers[i].address, g_ref_string_release);
+      g_clear_pointer (&self->workers[i].worker, g_ref_string_release);
+      g_clear_pointer (&self->workers[i].ip, g_ref_string_release);
+      g_clear_pointer (&self->workers[i].agent, g_ref_string_release);
     }
   g_free (self->workers);
   g_free (self);

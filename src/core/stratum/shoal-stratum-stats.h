@@ -62,7 +62,8 @@ const ShoalStratumWorkerStats *shoal_stratum_stats_get_worker      (ShoalStratum
 const ShoalStratumWorkerStats *shoal_stratum_stats_find_worker     (ShoalStratumStats *self,
                                                                     const char        *worker);
 
-/* For the server: builds a snapshot (takes TOTALS, and WORKERS's elements). */
+/* For the server: builds a snapshot (takes TOTALS, and WORKERS's elements,
+ * whose strings are GRefStrings: g_ref_string_new() or _acquire()). */
 ShoalStratumStats             *shoal_stratum_stats_new             (const ShoalStratumTotals *totals,
                                                                     GArray            *workers);
 

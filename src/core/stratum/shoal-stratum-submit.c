@@ -32,6 +32,8 @@ typedef struct
   guint32              nonce;
   guint8               claimed[32];
   GBytes              *hashing_blob;
+  ShoalShareRecorder  *recorder;      /* the one asked to record it */
+  gint64               received_at;   /* monotonic: vardiff times the rig, not the validator */
   ShoalShare           share;
 } Submit;
 
@@ -45,6 +47,7 @@ submit_free (Submit *submit)
   g_free (submit->id_json);
   shoal_block_template_unref (submit->tmpl);
   g_bytes_unref (submit->hashing_blob);
+  g_clear_object (&submit->recorder);
   g_free (submit->share.address);
   g_free (submit->share.worker);
   g_free (submit->share.ip);
@@ -177,7 +180,7 @@ finish (Submit       *submit,
   params = shoal_stratum_server_vardiff_params (session->server);
   if (!session->closed && session->fixed_difficulty == 0
       && shoal_vardiff_share (&session->vardiff, &params, submit->difficulty,
-                              g_get_monotonic_time ()))
+                              submit->received_at))
     shoal_stratum_session_push_job (session);
   submit_free (submit);
 }
@@ -199,8 +202,9 @@ on_recorded (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   /* Asked of the recorder we used: a recorder's task need not carry it
-   * as its source object (the store's does not). */
-  if (!shoal_share_recorder_record_finish (submit->session->server->thread_recorder, result, &error)
+   * as its source object (the store's does not), and the server's
+   * recorder may have been replaced since. */
+  if (!shoal_share_recorder_record_finish (submit->recorder, result, &error)
       && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       submit_free (submit);
@@ -255,7 +259,8 @@ accept_share (Submit       *submit,
       finish (submit, NULL);
       return;
     }
-  shoal_share_recorder_record_async (server->thread_recorder, &submit->share, server->cancellable,
+  submit->recorder = g_object_ref (server->thread_recorder);
+  shoal_share_recorder_record_async (submit->recorder, &submit->share, server->cancellable,
                                      on_recorded, submit);
 }
 
@@ -332,6 +337,7 @@ queue_hash (ShoalStratumSession *session,
   submit->nonce = nonce;
   memcpy (submit->claimed, claimed, 32);
   submit->hashing_blob = g_bytes_ref (blob);
+  submit->received_at = g_get_monotonic_time ();
   session->pending++;
   server->n_pending++;
   if (!shoal_validator_hash_async (server->validator, blob,

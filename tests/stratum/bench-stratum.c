@@ -1,0 +1,544 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "shoal-bench.h"
+#include "stratum-test-util.h"
+
+/* shoal-bench stratum [N...]: memory per idle miner, new-template-to-last-
+ * miner-notified latency, and submit-to-reply latency under load.
+ *
+ * The miners live in a child process forked before any thread exists, so
+ * the server's RSS is the server's alone, and each process has its own
+ * open-file limit (10,000 miners are 20,000 sockets).  Both processes read
+ * the same monotonic clock.  The child is plain POSIX and epoll. */
+
+#define ROUNDS 8
+
+typedef struct
+{
+  int    fd;
+  char   job_id[32];
+  char   session[32];
+  char  *buf;
+  size_t len;
+  int    lines;          /* lines received since the round began */
+  gint64 sent_at;
+} Rig;
+
+static Rig *rigs;
+static gboolean same_worker;   /* SHOAL_BENCH_ONE_WORKER: all rigs share one name */
+static int n_rigs;
+static int epfd;
+
+static gint64
+now_us (void)
+{
+  return g_get_monotonic_time ();
+}
+
+static void
+raise_files (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) == 0)
+    {
+      limit.rlim_cur = limit.rlim_max;
+      setrlimit (RLIMIT_NOFILE, &limit);
+    }
+}
+
+static void
+copy_field (const char *line,
+            const char *key,
+            char       *out,
+            size_t      size)
+{
+  const char *p = strstr (line, key);
+  size_t i = 0;
+
+  if (p == NULL)
+    return;
+  p += strlen (key);
+  while (*p != '"' && *p != '\0' && i + 1 < size)
+    out[i++] = *p++;
+  out[i] = '\0';
+}
+
+/* Reads what is there; returns the number of complete lines consumed. */
+static int
+rig_read (Rig *rig)
+{
+  char chunk[8192];
+  int lines = 0;
+
+  for (;;)
+    {
+      ssize_t n = recv (rig->fd, chunk, sizeof chunk, MSG_DONTWAIT);
+      char *nl;
+
+      if (n <= 0)
+        break;
+      rig->buf = realloc (rig->buf, rig->len + n + 1);
+      memcpy (rig->buf + rig->len, chunk, n);
+      rig->len += n;
+      rig->buf[rig->len] = '\0';
+      while ((nl = memchr (rig->buf, '\n', rig->len)) != NULL)
+        {
+          *nl = '\0';
+          if (g_getenv ("SHOAL_BENCH_VERBOSE") != NULL && strstr (rig->buf, "\"error\":{") != NULL)
+            fprintf (stderr, "bench: %s\n", rig->buf);
+          copy_field (rig->buf, "\"job_id\":\"", rig->job_id, sizeof rig->job_id);
+          copy_field (rig->buf, "\"result\":{\"id\":\"", rig->session, sizeof rig->session);
+          lines++;
+          rig->len -= nl + 1 - rig->buf;
+          memmove (rig->buf, nl + 1, rig->len);
+        }
+    }
+  return lines;
+}
+
+static void
+rig_send (Rig        *rig,
+          const char *line)
+{
+  size_t len = strlen (line);
+
+  while (len > 0)
+    {
+      ssize_t n = send (rig->fd, line, len, MSG_NOSIGNAL);
+
+      if (n < 0 && errno == EAGAIN)
+        continue;
+      if (n <= 0)
+        return;
+      line += n;
+      len -= n;
+    }
+}
+
+static int
+connect_rig (int port)
+{
+  struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons (port) };
+  int fd = socket (AF_INET, SOCK_STREAM, 0);
+  int one = 1;
+
+  inet_pton (AF_INET, "127.0.0.1", &addr.sin_addr);
+  if (fd < 0 || connect (fd, (struct sockaddr *) &addr, sizeof addr) != 0)
+    {
+      perror ("bench: connect");
+      exit (1);
+    }
+  setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return fd;
+}
+
+/* Waits until every rig has WANT more lines; returns when the last came. */
+static gint64
+wait_all (int want)
+{
+  struct epoll_event events[256];
+  int done = 0;
+  gint64 last = 0;
+
+  for (int i = 0; i < n_rigs; i++)
+    if (rigs[i].lines >= want)
+      done++;
+  while (done < n_rigs)
+    {
+      int n = epoll_wait (epfd, events, 256, 20000);
+
+      if (n <= 0)
+        {
+          fprintf (stderr, "bench: %d of %d rigs heard nothing\n", n_rigs - done, n_rigs);
+          exit (1);
+        }
+      for (int e = 0; e < n; e++)
+        {
+          Rig *rig = events[e].data.ptr;
+          int before = rig->lines;
+
+          rig->lines += rig_read (rig);
+          if (before < want && rig->lines >= want)
+            {
+              done++;
+              last = now_us ();
+            }
+        }
+    }
+  return last;
+}
+
+static void
+child_connect (int n,
+               int port)
+{
+  rigs = calloc (n, sizeof (Rig));
+  n_rigs = n;
+  epfd = epoll_create1 (0);
+  for (int i = 0; i < n; i++)
+    {
+      char line[512];
+      struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &rigs[i] };
+
+      rigs[i].fd = connect_rig (port);
+      snprintf (line, sizeof line,
+                "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":{\"login\":\"x+100000\","
+                "\"pass\":\"x\",\"agent\":\"XMRig/6.26.0 bench\",\"rigid\":\"rig%d\","
+                "\"algo\":[\"rx/0\"]}}\n", same_worker ? 0 : i);
+      rig_send (&rigs[i], line);
+      epoll_ctl (epfd, EPOLL_CTL_ADD, rigs[i].fd, &ev);
+    }
+  wait_all (1);
+}
+
+/* RATE submits a second for SECONDS from the first K rigs; RESULT decides
+ * the path: a low-difficulty claim (answered on the stratum thread) or a
+ * claim that meets the target (hashed by the validator, found wrong). */
+static void
+child_submit (int         k,
+              double      rate,
+              double      seconds,
+              const char *result,
+              GArray     *latencies)
+{
+  struct epoll_event events[256];
+  gint64 start = now_us ();
+  gint64 next = start;
+  int sent = 0, answered = 0, target = (int) (rate * seconds);
+  static guint32 nonce = 0x10000000;
+
+  k = MIN (k, n_rigs);
+  for (int i = 0; i < n_rigs; i++)
+    rigs[i].lines = 0;
+  while (answered < target)
+    {
+      int n, wait_ms;
+
+      while (sent < target && now_us () >= next)
+        {
+          Rig *rig = &rigs[sent % k];
+          char line[512];
+
+          snprintf (line, sizeof line,
+                    "{\"id\":%d,\"jsonrpc\":\"2.0\",\"method\":\"submit\",\"params\":{\"id\":\"%s\","
+                    "\"job_id\":\"%s\",\"nonce\":\"%08x\",\"result\":\"%s\",\"algo\":\"rx/0\"}}\n",
+                    100 + sent, rig->session, rig->job_id, nonce++, result);
+          rig->sent_at = now_us ();
+          rig_send (rig, line);
+          sent++;
+          next = start + (gint64) (sent / rate * G_USEC_PER_SEC);
+        }
+      wait_ms = sent < target ? (int) MAX ((next - now_us ()) / 1000, 0) : 20000;
+      n = epoll_wait (epfd, events, 256, wait_ms);
+      for (int e = 0; e < n; e++)
+        {
+          Rig *rig = events[e].data.ptr;
+          int lines = rig_read (rig);
+
+          /* One submit in flight per rig at these rates: a reply is its answer. */
+          for (int l = 0; l < lines; l++)
+            {
+              double ms = (now_us () - rig->sent_at) / 1000.0;
+
+              g_array_append_val (latencies, ms);
+              answered++;
+            }
+        }
+      if (n == 0 && sent >= target)
+        break;
+    }
+}
+
+static int
+compare_double (gconstpointer a,
+                gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static double
+percentile (GArray *values,
+            double  p)
+{
+  if (values->len == 0)
+    return 0;
+  g_array_sort (values, compare_double);
+  return g_array_index (values, double, MIN ((guint) (p * values->len), values->len - 1));
+}
+
+static void
+child_reply (int         fd,
+             const char *format,
+             ...) G_GNUC_PRINTF (2, 3);
+
+static void
+child_reply (int         fd,
+             const char *format,
+             ...)
+{
+  va_list args;
+  char line[256];
+
+  va_start (args, format);
+  vsnprintf (line, sizeof line, format, args);
+  va_end (args);
+  if (write (fd, line, strlen (line)) < 0)
+    exit (1);
+}
+
+/* The miners' side: obeys one command a line from the parent. */
+static void G_GNUC_NORETURN
+child_main (int in,
+            int out)
+{
+  FILE *commands = fdopen (in, "r");
+  char line[256];
+
+  raise_files ();
+  same_worker = g_getenv ("SHOAL_BENCH_ONE_WORKER") != NULL;
+  while (fgets (line, sizeof line, commands) != NULL)
+    {
+      int n, port, k;
+      double rate, seconds;
+      char result[80];
+
+      if (sscanf (line, "connect %d %d", &n, &port) == 2)
+        {
+          child_connect (n, port);
+          child_reply (out, "ready\n");
+        }
+      else if (g_str_has_prefix (line, "round"))
+        {
+          for (int i = 0; i < n_rigs; i++)
+            rigs[i].lines = 0;
+          child_reply (out, "%" G_GINT64_FORMAT "\n", wait_all (1));
+        }
+      else if (sscanf (line, "submit %d %lf %lf %64s", &k, &rate, &seconds, result) == 4)
+        {
+          g_autoptr(GArray) latencies = g_array_new (FALSE, FALSE, sizeof (double));
+
+          child_submit (k, rate, seconds, result, latencies);
+          child_reply (out, "%u %.3f %.3f %.3f\n", latencies->len, percentile (latencies, 0.5),
+                       percentile (latencies, 0.99), percentile (latencies, 1.0));
+        }
+      else if (g_str_has_prefix (line, "close"))
+        {
+          for (int i = 0; i < n_rigs; i++)
+            close (rigs[i].fd), free (rigs[i].buf);
+          free (rigs);
+          close (epfd);
+          n_rigs = 0;
+          child_reply (out, "closed\n");
+        }
+    }
+  _exit (0);
+}
+
+typedef struct
+{
+  FILE *from_child;
+  int   to_child;
+} Child;
+
+static char *
+ask (Child      *child,
+     const char *command)
+{
+  char line[256];
+
+  if (write (child->to_child, command, strlen (command)) < 0
+      || fgets (line, sizeof line, child->from_child) == NULL)
+    g_error ("bench: the miners' process is gone");
+  return g_strdup (line);
+}
+
+static Child
+spawn_child (void)
+{
+  int down[2], up[2];
+  Child child;
+  pid_t pid;
+
+  if (pipe (down) != 0 || pipe (up) != 0)
+    g_error ("bench: pipe failed");
+  pid = fork ();
+  if (pid == 0)
+    {
+      close (down[1]);
+      close (up[0]);
+      child_main (down[0], up[1]);
+    }
+  close (down[0]);
+  close (up[1]);
+  child.to_child = down[1];
+  child.from_child = fdopen (up[0], "r");
+  return child;
+}
+
+static gsize
+rss_kib (void)
+{
+  g_autofree char *status = NULL;
+  const char *p;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL)
+      || (p = strstr (status, "VmRSS:")) == NULL)
+    return 0;
+  return g_ascii_strtoull (p + 6, NULL, 10);
+}
+
+static void
+bench_miners (Child              *child,
+              ShoalStratumServer *server,
+              ShoalBlockTemplate **templates,
+              guint               n_templates,
+              int                 n)
+{
+  g_autoptr(GArray) latencies = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autofree char *command = g_strdup_printf ("connect %d %u\n", n, shoal_stratum_server_get_port (server));
+  g_autofree char *ready = NULL;
+  gsize before, after;
+
+  before = rss_kib ();
+  ready = ask (child, command);
+  g_usleep (300 * 1000);   /* let the stratum thread settle its buffers */
+  after = rss_kib ();
+  for (guint r = 0; r < ROUNDS; r++)
+    {
+      gint64 start = g_get_monotonic_time ();
+      g_autofree char *last = NULL;
+      double ms;
+
+      shoal_stratum_server_set_template (server, templates[r % n_templates]);
+      last = ask (child, "round\n");
+      ms = (g_ascii_strtoll (last, NULL, 10) - start) / 1000.0;
+      g_array_append_val (latencies, ms);
+    }
+  g_print ("%6d miners: %7.0f bytes RSS per idle logged-in miner; new template to last miner "
+           "notified: p50 %6.1f ms, p99 %6.1f ms (%d templates)\n",
+           n, (after - before) * 1024.0 / n, percentile (latencies, 0.5),
+           percentile (latencies, 0.99), ROUNDS);
+}
+
+static void
+bench_submits (Child      *child,
+               int         k,
+               double      rate,
+               double      seconds,
+               const char *result,
+               const char *what)
+{
+  g_autofree char *command = g_strdup_printf ("submit %d %.1f %.1f %s\n", k, rate, seconds, result);
+  g_autofree char *answer = ask (child, command);
+  guint n;
+  double p50, p99, max;
+
+  if (sscanf (answer, "%u %lf %lf %lf", &n, &p50, &p99, &max) != 4)
+    g_error ("bench: bad answer %s", answer);
+  g_print ("submit to reply, %s at %.0f/s from %d rigs: p50 %.2f ms, p99 %.2f ms, max %.2f ms (%u shares)\n",
+           what, rate, k, p50, p99, max, n);
+}
+
+static void
+print_validator (ShoalValidator *validator)
+{
+  ShoalValidatorStats stats;
+
+  shoal_validator_get_stats (validator, &stats);
+  g_print ("  (validator, light mode, %u threads: %.1f hashes/s, its own queue-to-result latency "
+           "p50 %.1f ms, p99 %.1f ms)\n", stats.n_threads, stats.hashes_per_second,
+           stats.latency_p50_us / 1000.0, stats.latency_p99_us / 1000.0);
+}
+
+/* One hash first: the validator's RandomX cache (256 MiB) must not be
+ * counted as the miners' memory. */
+static void
+warm_up (ShoalValidator     *validator,
+         ShoalBlockTemplate *tmpl)
+{
+  g_autoptr(GBytes) blob = shoal_block_template_make_hashing_blob (tmpl, NULL, 0, NULL);
+  guint8 hash[32];
+
+  if (!shoal_validator_hash_sync (validator, blob, shoal_block_template_get_seed_hash (tmpl),
+                                  hash, NULL))
+    g_error ("bench: the validator cannot hash");
+}
+
+static int
+bench_stratum (int    argc,
+               char **argv)
+{
+  static const char *files[] = {
+    "tmpl_h2109_rs8.json", "tmpl_h2110_rs8.json", "tmpl_h2111_rs8.json", "tmpl_h2112_rs8.json",
+  };
+  ShoalBlockTemplate *templates[G_N_ELEMENTS (files)];
+  g_autoptr(ShoalValidator) validator = NULL;
+  g_autoptr(ShoalStratumServer) server = NULL;
+  g_autoptr(GError) error = NULL;
+  int sizes[] = { 100, 1000, 10000 };
+  Child child;
+
+  if (g_getenv ("SHOAL_VECTORS") == NULL)
+    g_setenv ("SHOAL_VECTORS", "../shared/vectors/monero-regtest", FALSE);
+  /* Fork first: the miners' process must not inherit threads. */
+  child = spawn_child ();
+  raise_files ();
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    templates[i] = stratum_test_load_template (files[i], 8, G_GUINT64_CONSTANT (1000000000000));
+  validator = shoal_validator_new (SHOAL_VALIDATOR_MODE_LIGHT, 0, 0);
+  server = shoal_stratum_server_new (validator);
+  g_object_set (server, "bind-address", "127.0.0.1", "port", 0, "max-connections-per-ip", 0,
+                "min-difficulty", (guint64) 1, NULL);
+  shoal_stratum_server_set_template (server, templates[G_N_ELEMENTS (files) - 1]);
+  if (!shoal_stratum_server_start (server, &error))
+    g_error ("bench: %s", error->message);
+  warm_up (validator, templates[G_N_ELEMENTS (files) - 1]);
+  g_print ("shoal-bench stratum: server and miners on 127.0.0.1, miners in a separate process\n");
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      int n = argc > 1 ? atoi (argv[1]) : sizes[i];
+
+      bench_miners (&child, server, templates, G_N_ELEMENTS (files), n);
+      if (n == 1000 || (argc > 1))
+        {
+          /* Cheap path: a claim under the target, answered on the stratum thread. */
+          bench_submits (&child, 500, 2000, 5,
+                         "000000000000000000000000000000000000000000000000ffffffffffffffff",
+                         "low-difficulty rejects");
+          /* Dear path: a claim that meets the target goes through RandomX (light mode). */
+          bench_submits (&child, 40, 4, 10,
+                         "0000000000000000000000000000000000000000000000000000000000000000",
+                         "RandomX-verified shares");
+          print_validator (validator);
+        }
+      g_free (ask (&child, "close\n"));
+      if (argc > 1)
+        break;
+    }
+  shoal_stratum_server_stop (server);
+  close (child.to_child);
+  fclose (child.from_child);
+  wait (NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    shoal_block_template_unref (templates[i]);
+  return 0;
+}
+
+SHOAL_BENCH_REGISTER ("stratum", "idle miner memory, template fan-out and submit latency", bench_stratum)
