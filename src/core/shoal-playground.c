@@ -481,6 +481,14 @@ shoal_playground_kill_node (ShoalPlayground *self)
     }
 }
 
+void
+shoal_playground_set_fixed_difficulty (ShoalPlayground *self,
+                                       guint64          difficulty)
+{
+  g_return_if_fail (SHOAL_IS_PLAYGROUND (self));
+  self->fixed_difficulty = MAX (difficulty, 1);
+}
+
 gboolean
 shoal_playground_restart_node_sync (ShoalPlayground  *self,
                                     GCancellable     *cancellable,

@@ -52,6 +52,10 @@ gboolean                     shoal_playground_restart_node_sync (ShoalPlayground
                                                                 GCancellable     *cancellable,
                                                                 GError          **error);
 void                         shoal_playground_kill_node        (ShoalPlayground  *self);
+/* For the next (re)start of the node: tests mine at one difficulty, then
+ * bury the blocks quickly at another. */
+void                         shoal_playground_set_fixed_difficulty (ShoalPlayground *self,
+                                                                guint64           difficulty);
 gboolean                     shoal_playground_generate_blocks  (ShoalPlayground  *self,
                                                                 guint             count,
                                                                 const char       *address,

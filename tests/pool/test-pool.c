@@ -5,6 +5,8 @@
 
 #include <glib/gstdio.h>
 
+#include <sqlite3.h>
+
 #include "shoal-pool.h"
 #include "shoal-store.h"
 #include "shoal-test-harness.h"
@@ -70,23 +72,34 @@ fixture_tear_down (Fixture       *f,
 }
 
 static GSubprocess *
-spawn_miner (guint16     port,
-             const char *address,
-             const char *rig,
-             guint       seconds)
+spawn_miner_threads (guint16     port,
+                     const char *address,
+                     const char *rig,
+                     guint       seconds,
+                     guint       threads)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *binary = g_build_filename (g_getenv ("SHOAL_BUILDDIR"), "tests", "stratum",
                                               "shoal-testminer", NULL);
   g_autofree char *port_str = g_strdup_printf ("%u", port);
   g_autofree char *duration = g_strdup_printf ("%u", seconds);
+  g_autofree char *threads_str = g_strdup_printf ("%u", threads);
   GSubprocess *miner;
 
   miner = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, binary, "-o", "127.0.0.1",
                             "-P", port_str, "-u", address, "--rigid", rig, "--duration", duration,
-                            "--json", NULL);
+                            "-t", threads_str, "--json", NULL);
   g_assert_no_error (error);
   return miner;
+}
+
+static GSubprocess *
+spawn_miner (guint16     port,
+             const char *address,
+             const char *rig,
+             guint       seconds)
+{
+  return spawn_miner_threads (port, address, rig, seconds, 1);
 }
 
 static JsonObject *
@@ -284,6 +297,224 @@ test_acknowledged_shares_survive_sigkill (Fixture *f, gconstpointer data)
   shoal_store_close (store);
 }
 
+typedef struct
+{
+  char    *address;
+  guint64  weight;
+  guint64  amount;
+  guint64  remainder;
+} Expected;
+
+static void
+expected_free (Expected *e)
+{
+  g_free (e->address);
+  g_free (e);
+}
+
+static gint
+by_remainder_then_address (gconstpointer a, gconstpointer b)
+{
+  const Expected *ea = *(const Expected * const *) a;
+  const Expected *eb = *(const Expected * const *) b;
+
+  if (ea->remainder != eb->remainder)
+    return ea->remainder > eb->remainder ? -1 : 1;
+  return strcmp (ea->address, eb->address);
+}
+
+/* The PPLNS rule, written again from its documentation and read straight
+ * from the database file: the last WINDOW of share difficulty back from
+ * the share that found the block (the edge share counts in part), the fee
+ * floor(reward * bps / 10000), floors of the rest by weight, and the few
+ * atomic units left over one each to the largest remainders. */
+static void
+expect_block (sqlite3    *db,
+              const char *hash,
+              guint64     window,
+              guint64     fee_bps,
+              GHashTable *balances,
+              guint64    *fees)
+{
+  g_autoptr(GPtrArray) miners = g_ptr_array_new_with_free_func ((GDestroyNotify) expected_free);
+  g_autoptr(GHashTable) by_address = g_hash_table_new (g_str_hash, g_str_equal);
+  sqlite3_stmt *stmt;
+  guint64 reward = 0, height = 0, total = 0, fee, rest, given = 0;
+  gint64 anchor = 0;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT reward, height FROM blocks WHERE hash = ?",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, hash, -1, SQLITE_STATIC);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  reward = sqlite3_column_int64 (stmt, 0);
+  height = sqlite3_column_int64 (stmt, 1);
+  sqlite3_finalize (stmt);
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT max (id) FROM shares WHERE is_block AND height = ?",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_int64 (stmt, 1, height);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  anchor = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  g_assert_cmpint (anchor, >, 0);
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT w.address, s.difficulty FROM shares s "
+                                       "JOIN workers w ON w.id = s.worker_id WHERE s.id <= ? "
+                                       "ORDER BY s.id DESC", -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_int64 (stmt, 1, anchor);
+  while (total < window && sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      const char *address = (const char *) sqlite3_column_text (stmt, 0);
+      guint64 take = MIN ((guint64) sqlite3_column_int64 (stmt, 1), window - total);
+      Expected *e = g_hash_table_lookup (by_address, address);
+
+      if (e == NULL)
+        {
+          e = g_new0 (Expected, 1);
+          e->address = g_strdup (address);
+          g_ptr_array_add (miners, e);
+          g_hash_table_insert (by_address, e->address, e);
+        }
+      e->weight += take;
+      total += take;
+    }
+  sqlite3_finalize (stmt);
+
+  fee = reward * fee_bps / 10000;
+  rest = reward - fee;
+  for (guint i = 0; i < miners->len; i++)
+    {
+      Expected *e = g_ptr_array_index (miners, i);
+      unsigned __int128 product = (unsigned __int128) rest * e->weight;
+
+      e->amount = (guint64) (product / total);
+      e->remainder = (guint64) (product % total);
+      given += e->amount;
+    }
+  g_ptr_array_sort (miners, by_remainder_then_address);
+  for (guint i = 0; given < rest; i++, given++)
+    ((Expected *) g_ptr_array_index (miners, i))->amount++;
+
+  for (guint i = 0; i < miners->len; i++)
+    {
+      Expected *e = g_ptr_array_index (miners, i);
+      guint64 *sum = g_hash_table_lookup (balances, e->address);
+
+      if (sum == NULL)
+        g_hash_table_insert (balances, g_strdup (e->address), (sum = g_new0 (guint64, 1)));
+      *sum += e->amount;
+    }
+  *fees += fee;
+}
+
+static gboolean
+all_credited (gpointer data)
+{
+  const char *path = data;
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gboolean done = FALSE;
+
+  if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+      sqlite3_prepare_v2 (db, "SELECT count (*), sum (state = 'credited') FROM blocks "
+                          "WHERE state != 'orphaned'", -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    done = sqlite3_column_int64 (stmt, 0) > 0 &&
+           sqlite3_column_int64 (stmt, 0) == sqlite3_column_int64 (stmt, 1);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  if (!done)
+    g_usleep (200 * 1000);
+  return done;
+}
+
+/* PPLNS: two miners of different hashrates share blocks; once unlocked,
+ * every balance is exactly what the PPLNS rule gives, and the fee
+ * account holds the rest. */
+static void
+test_pplns_balances_are_exact (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ShoalConfig) config = shoal_config_new ();
+  g_autoptr(ShoalPool) pool = NULL;
+  g_autoptr(GSubprocess) fast = NULL;
+  g_autoptr(GSubprocess) slow = NULL;
+  g_autoptr(JsonNode) alice = NULL;
+  g_autoptr(JsonNode) bob = NULL;
+  g_autoptr(GHashTable) expected = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autofree char *found = NULL;
+  ShoalRpcClient *wallet = shoal_playground_get_wallet (f->playground)->client;
+  const char *alice_address, *bob_address;
+  gboolean started = FALSE;
+  sqlite3 *db;
+  sqlite3_stmt *stmt;
+  guint64 fees = 0, fee_account = 0;
+  guint checked = 0;
+
+  alice = shoal_test_rpc (wallet, "create_address", "{\"account_index\":0,\"label\":\"alice\"}");
+  bob = shoal_test_rpc (wallet, "create_address", "{\"account_index\":0,\"label\":\"bob\"}");
+  alice_address = json_object_get_string_member (json_node_get_object (alice), "address");
+  bob_address = json_object_get_string_member (json_node_get_object (bob), "address");
+
+  g_assert_true (shoal_config_load_key_file (config, f->conf_path, &error));
+  g_object_set (config, "pool-fee-bps", (guint64) 250, NULL);
+  pool = shoal_pool_new (config);
+  g_signal_connect (pool, "block-found", G_CALLBACK (on_block_found), &found);
+  shoal_pool_start_async (pool, NULL, on_started, &started);
+  g_assert_true (wait_for (is_true, &started, 30));
+  g_assert_true (wait_for (has_template, pool, 30));
+
+  fast = spawn_miner_threads (shoal_pool_get_stratum_port (pool), alice_address, "alice-rig", 200, 2);
+  slow = spawn_miner (shoal_pool_get_stratum_port (pool), bob_address, "bob-rig", 200);
+  g_assert_true (wait_for (is_set, &found, 200));
+  g_subprocess_force_exit (fast);
+  g_subprocess_force_exit (slow);
+
+  /* Bury the blocks: the same chain, restarted at difficulty 1 so that
+   * sixty blocks take seconds.  Shoal sees the node go and come back. */
+  shoal_playground_set_fixed_difficulty (f->playground, 1);
+  g_assert_true (shoal_playground_restart_node_sync (f->playground, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (shoal_playground_generate_blocks (f->playground, 61, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (wait_for (all_credited, f->db_path, 60));
+  shoal_pool_stop (pool);
+
+  g_assert_cmpint (sqlite3_open_v2 (f->db_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT hash FROM blocks WHERE state = 'credited'",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      expect_block (db, (const char *) sqlite3_column_text (stmt, 0), 2 * NETWORK_DIFFICULTY, 250,
+                    expected, &fees);
+      checked++;
+    }
+  sqlite3_finalize (stmt);
+  g_assert_cmpuint (checked, >, 0);
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT address, amount + reserved + paid FROM balances",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      guint64 *want = g_hash_table_lookup (expected, sqlite3_column_text (stmt, 0));
+
+      g_assert_nonnull (want);
+      g_assert_cmpuint ((guint64) sqlite3_column_int64 (stmt, 1), ==, *want);
+      g_hash_table_remove (expected, sqlite3_column_text (stmt, 0));
+    }
+  sqlite3_finalize (stmt);
+  g_assert_cmpuint (g_hash_table_size (expected), ==, 0);
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT coalesce (sum (amount), 0) FROM pool_fees",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  fee_account = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  g_assert_cmpuint (fee_account, ==, fees);
+  g_test_message ("%u credited blocks checked", checked);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -292,5 +523,7 @@ main (int argc, char *argv[])
               test_solo_block_reaches_chain, fixture_tear_down);
   g_test_add ("/pool/acknowledged-shares-survive-sigkill", Fixture, "solo", fixture_set_up,
               test_acknowledged_shares_survive_sigkill, fixture_tear_down);
+  g_test_add ("/pool/pplns-balances-are-exact", Fixture, "pplns", fixture_set_up,
+              test_pplns_balances_are_exact, fixture_tear_down);
   return g_test_run ();
 }
