@@ -89,6 +89,7 @@ struct _ShoalPoolSnapshot
   gint64            last_block_us;
   guint             validator_queue;
   double            validator_hashes_per_second;
+  guint64           validator_seed_waits;  /* hashes that waited for a RandomX cache */
   char             *status;               /* "running", "node unreachable", ... */
 };
 

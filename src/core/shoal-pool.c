@@ -257,6 +257,7 @@ refresh_snapshot (ShoalPool *self)
       shoal_validator_get_stats (self->validator, &vstats);
       snapshot->validator_queue = vstats.queue_depth;
       snapshot->validator_hashes_per_second = vstats.hashes_per_second;
+      g_object_get (self->validator, "seed-waits", &snapshot->validator_seed_waits, NULL);
     }
 
   g_clear_pointer (&self->snapshot, shoal_pool_snapshot_unref);
