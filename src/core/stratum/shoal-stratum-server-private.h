@@ -57,6 +57,7 @@ typedef struct
   guint    login_timeout_ms;
   guint    ban_seconds;
   gboolean ban_localhost;
+  GTlsCertificate *certificate;      /* served on the TLS port */
 } ShoalStratumSettings;
 
 struct _ShoalStratumSession
@@ -66,6 +67,8 @@ struct _ShoalStratumSession
   ShoalStratumSession *prev, *next;
   GSocketConnection   *connection;
   GSocket             *socket;
+  GIOStream           *tls;            /* the GTlsServerConnection on the TLS port, else NULL */
+  GCancellable        *handshake;      /* only while the TLS handshake runs */
   GSource             *read_source;
   GSource             *write_source;
   GByteArray          *inbuf;          /* only while a partial line is in flight */
@@ -103,6 +106,9 @@ struct _ShoalStratumServer
   char               *bind_address;
   guint               port;
   guint16             bound_port;
+  guint               tls_port;
+  guint16             bound_tls_port;
+  GTlsCertificate    *certificate;
   guint64             start_difficulty;
   guint64             min_difficulty;
   guint               share_interval;
@@ -154,8 +160,10 @@ struct _ShoalStratumServer
 };
 
 /* shoal-stratum-session.c */
+/* CERTIFICATE: the connection came in on the TLS port; NULL for plain TCP. */
 void     shoal_stratum_session_accept      (ShoalStratumServer  *server,
-                                            GSocketConnection   *connection);
+                                            GSocketConnection   *connection,
+                                            GTlsCertificate     *certificate);
 ShoalStratumSession *shoal_stratum_session_ref (ShoalStratumSession *session);
 void     shoal_stratum_session_unref       (ShoalStratumSession *session);
 /* Takes LINE (ending in '\n'). */

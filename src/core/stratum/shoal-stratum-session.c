@@ -16,7 +16,134 @@
 #define CLOSE_GRACE_US     (2 * G_USEC_PER_SEC)
 #define IDLE_TIMEOUT_US    ((gint64) 15 * 60 * G_USEC_PER_SEC)   /* XMRig sends keepalived every minute */
 
-static gboolean on_readable (GSocket *socket, GIOCondition condition, gpointer user_data);
+static gboolean on_readable (ShoalStratumSession *session);
+static gboolean on_writable (ShoalStratumSession *session);
+
+/* ---- Transport ------------------------------------------------------------
+ * Plain TCP uses the raw non-blocking socket (the fast path); a session
+ * on the TLS port uses its GTlsServerConnection's pollable streams. */
+
+static gssize
+transport_receive (ShoalStratumSession  *session,
+                   guint8               *buffer,
+                   gsize                 size,
+                   GError              **error)
+{
+  GInputStream *input;
+
+  if (session->tls == NULL)
+    return g_socket_receive (session->socket, (char *) buffer, size, NULL, error);
+  input = g_io_stream_get_input_stream (session->tls);
+  return g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (input), buffer, size,
+                                                   NULL, error);
+}
+
+static gssize
+transport_send (ShoalStratumSession  *session,
+                const char           *data,
+                gsize                 len,
+                GError              **error)
+{
+  GOutputStream *output;
+
+  if (session->tls == NULL)
+    return g_socket_send (session->socket, data, len, NULL, error);
+  output = g_io_stream_get_output_stream (session->tls);
+  return g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (output), data, len,
+                                                     NULL, error);
+}
+
+static gboolean
+on_socket_readable (GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+  return on_readable (user_data);
+}
+
+static gboolean
+on_socket_writable (GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+  return on_writable (user_data);
+}
+
+static gboolean
+on_stream_readable (GObject *stream, gpointer user_data)
+{
+  return on_readable (user_data);
+}
+
+static gboolean
+on_stream_writable (GObject *stream, gpointer user_data)
+{
+  return on_writable (user_data);
+}
+
+/* CONDITION is G_IO_IN or G_IO_OUT. */
+static GSource *
+transport_source (ShoalStratumSession *session,
+                  GIOCondition         condition)
+{
+  gboolean in = condition == G_IO_IN;
+  GSource *source;
+
+  if (session->tls == NULL)
+    {
+      source = g_socket_create_source (session->socket, condition, NULL);
+      g_source_set_callback (source, in ? G_SOURCE_FUNC (on_socket_readable)
+                                        : G_SOURCE_FUNC (on_socket_writable), session, NULL);
+    }
+  else if (in)
+    {
+      source = g_pollable_input_stream_create_source (
+        G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (session->tls)), NULL);
+      g_source_set_callback (source, G_SOURCE_FUNC (on_stream_readable), session, NULL);
+    }
+  else
+    {
+      source = g_pollable_output_stream_create_source (
+        G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (session->tls)), NULL);
+      g_source_set_callback (source, G_SOURCE_FUNC (on_stream_writable), session, NULL);
+    }
+  g_source_attach (source, session->server->context);
+  return source;
+}
+
+/* close_notify is written blocking: only send it when the kernel has
+ * room, so a peer that stopped reading cannot stall the stratum thread. */
+static gboolean
+tls_can_write (ShoalStratumSession *session)
+{
+  return (g_socket_condition_check (session->socket, G_IO_OUT) & G_IO_OUT) != 0;
+}
+
+/* Our side only, as for plain TCP: close_notify, then FIN. */
+static gboolean
+transport_shutdown_write (ShoalStratumSession *session)
+{
+  if (session->tls != NULL && tls_can_write (session))
+    g_output_stream_close (g_io_stream_get_output_stream (session->tls), NULL, NULL);
+  return g_socket_shutdown (session->socket, FALSE, TRUE, NULL);
+}
+
+static void
+transport_close (ShoalStratumSession *session)
+{
+  if (session->handshake != NULL)
+    {
+      /* The handshake runs in a GIO worker thread: wake it; its callback
+       * closes the stream. */
+      g_cancellable_cancel (session->handshake);
+      g_socket_shutdown (session->socket, TRUE, TRUE, NULL);
+    }
+  else if (session->tls != NULL)
+    {
+      if (!session->write_shut && !tls_can_write (session))
+        g_socket_shutdown (session->socket, TRUE, TRUE, NULL);
+      g_io_stream_close (session->tls, NULL, NULL);
+    }
+  else
+    g_io_stream_close (G_IO_STREAM (session->connection), NULL, NULL);
+  g_clear_object (&session->tls);
+}
 
 ShoalStratumSession *
 shoal_stratum_session_ref (ShoalStratumSession *session)
@@ -111,9 +238,64 @@ unlink_session (ShoalStratumServer  *server,
   server->n_sessions--;
 }
 
+static void
+on_handshake_done (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  ShoalStratumSession *session = user_data;
+  ShoalStratumServer *server = session->server;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error);
+
+  g_clear_object (&session->handshake);
+  if (session->closed)
+    g_io_stream_close (G_IO_STREAM (source), NULL, NULL);   /* close() left it to us */
+  else if (!ok)
+    {
+      g_debug ("Stratum: TLS handshake with %s failed: %s", session->ip->ip, error->message);
+      shoal_stratum_session_score (session, SHOAL_IP_SCORE_BAD);
+      shoal_stratum_session_close (session);
+    }
+  else
+    {
+      session->read_source = transport_source (session, G_IO_IN);
+      /* The login may have come with the handshake's last flight and
+       * already sit in the TLS buffer. */
+      on_readable (session);
+    }
+  shoal_stratum_session_unref (session);
+  shoal_stratum_server_pending_done (server);
+}
+
+/* The handshake gets the login timeout as its deadline (see sweep()). */
+static void
+start_handshake (ShoalStratumSession *session,
+                 GTlsCertificate     *certificate)
+{
+  g_autoptr(GError) error = NULL;
+  GIOStream *tls = g_tls_server_connection_new (G_IO_STREAM (session->connection), certificate,
+                                                &error);
+
+  if (tls == NULL)
+    {
+      g_warning ("Stratum: cannot start TLS: %s", error->message);
+      shoal_stratum_session_close (session);
+      return;
+    }
+  /* Rigs hang up without close_notify; the lines say where they end. */
+  g_tls_connection_set_require_close_notify (G_TLS_CONNECTION (tls), FALSE);
+  session->tls = tls;
+  session->handshake = g_cancellable_new ();
+  session->server->n_pending++;   /* stop() waits for it to come back */
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, session->handshake,
+                                    on_handshake_done, shoal_stratum_session_ref (session));
+}
+
 void
 shoal_stratum_session_accept (ShoalStratumServer *server,
-                              GSocketConnection  *connection)
+                              GSocketConnection  *connection,
+                              GTlsCertificate    *certificate)
 {
   ShoalStratumSession *session;
   g_autofree char *ip = NULL;
@@ -136,11 +318,12 @@ shoal_stratum_session_accept (ShoalStratumServer *server,
   session->ip = shoal_ip_table_acquire (server->ips, ip, is_local);
   session->connected_at = session->last_received = g_get_monotonic_time ();
   session->reject_reason = reject_reason (server, session);
-  session->read_source = g_socket_create_source (session->socket, G_IO_IN, NULL);
-  g_source_set_callback (session->read_source, G_SOURCE_FUNC (on_readable), session, NULL);
-  g_source_attach (session->read_source, server->context);
   link_session (server, session);
   shoal_stratum_server_mark_dirty (server);
+  if (certificate != NULL)
+    start_handshake (session, certificate);
+  else
+    session->read_source = transport_source (session, G_IO_IN);
 }
 
 void
@@ -157,7 +340,7 @@ shoal_stratum_session_close (ShoalStratumSession *session)
   if (session->write_source != NULL)
     g_source_destroy (session->write_source);
   g_clear_pointer (&session->write_source, g_source_unref);
-  g_io_stream_close (G_IO_STREAM (session->connection), NULL, NULL);
+  transport_close (session);
   g_clear_object (&session->connection);
   session->socket = NULL;
   g_clear_pointer (&session->inbuf, g_byte_array_unref);
@@ -180,7 +363,7 @@ half_close (ShoalStratumSession *session)
   /* Shut our side only: closing with unread bytes from the peer would
    * send a reset that can destroy the reply we just wrote. */
   session->write_shut = TRUE;
-  if (!g_socket_shutdown (session->socket, FALSE, TRUE, NULL))
+  if (!transport_shutdown_write (session))
     shoal_stratum_session_close (session);
 }
 
@@ -189,6 +372,11 @@ shoal_stratum_session_close_after (ShoalStratumSession *session)
 {
   if (session->closed || session->closing)
     return;
+  if (session->handshake != NULL)
+    {
+      shoal_stratum_session_close (session);   /* nothing can be said before TLS is up */
+      return;
+    }
   session->closing = TRUE;
   session->closing_deadline = g_get_monotonic_time () + CLOSE_GRACE_US;
   g_clear_pointer (&session->inbuf, g_byte_array_unref);
@@ -197,16 +385,13 @@ shoal_stratum_session_close_after (ShoalStratumSession *session)
 }
 
 static gboolean
-on_writable (GSocket      *socket,
-             GIOCondition  condition,
-             gpointer      user_data)
+on_writable (ShoalStratumSession *session)
 {
-  ShoalStratumSession *session = user_data;
   g_autoptr(GError) error = NULL;
   gssize n;
 
-  n = g_socket_send (socket, (const char *) session->outbuf->data, session->outbuf->len,
-                     NULL, &error);
+  /* TLS needs a retry with the same bytes: the queue only grows at its end. */
+  n = transport_send (session, (const char *) session->outbuf->data, session->outbuf->len, &error);
   if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
     return G_SOURCE_CONTINUE;
   if (n < 0)
@@ -232,9 +417,7 @@ queue_output (ShoalStratumSession *session,
   if (session->outbuf == NULL)
     {
       session->outbuf = g_byte_array_sized_new (len);
-      session->write_source = g_socket_create_source (session->socket, G_IO_OUT, NULL);
-      g_source_set_callback (session->write_source, G_SOURCE_FUNC (on_writable), session, NULL);
-      g_source_attach (session->write_source, session->server->context);
+      session->write_source = transport_source (session, G_IO_OUT);
     }
   g_byte_array_append (session->outbuf, (const guint8 *) data, len);
   /* A peer that does not read its jobs is gone in all but name. */
@@ -251,11 +434,11 @@ shoal_stratum_session_send (ShoalStratumSession *session,
   gsize len = strlen (line);
   gssize n = 0;
 
-  if (session->closed || session->write_shut)
+  if (session->closed || session->write_shut || session->handshake != NULL)
     return;
   if (session->outbuf == NULL)
     {
-      n = g_socket_send (session->socket, line, len, NULL, &error);
+      n = transport_send (session, line, len, &error);
       if (n < 0 && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         {
           shoal_stratum_session_close (session);
@@ -402,17 +585,14 @@ feed (ShoalStratumSession *session,
 }
 
 static gboolean
-on_readable (GSocket      *socket,
-             GIOCondition  condition,
-             gpointer      user_data)
+on_readable (ShoalStratumSession *session)
 {
-  ShoalStratumSession *session = user_data;
   ShoalStratumServer *server = session->server;
   g_autoptr(GError) error = NULL;
   gboolean keep;
   gssize n;
 
-  n = g_socket_receive (socket, (char *) server->scratch, SCRATCH_SIZE, NULL, &error);
+  n = transport_receive (session, server->scratch, SCRATCH_SIZE, &error);
   if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
     return G_SOURCE_CONTINUE;
   if (n <= 0)
@@ -462,7 +642,15 @@ shoal_stratum_session_sweep (ShoalStratumSession *session,
     }
   if (!session->logged_in)
     {
-      if (now - session->connected_at > (gint64) server->settings.login_timeout_ms * 1000)
+      if (now - session->connected_at <= (gint64) server->settings.login_timeout_ms * 1000)
+        return;
+      if (session->handshake != NULL)
+        {
+          /* A TLS handshake that never ends: close quietly. */
+          shoal_stratum_session_score (session, SHOAL_IP_SCORE_BAD);
+          shoal_stratum_session_close (session);
+        }
+      else
         reject_line (session, "Login timeout: no login within the time allowed");
       return;
     }
