@@ -248,7 +248,187 @@ test_no_certificate (void)
   g_object_set (server, "tls-certificate", certificate, NULL);
   g_assert_true (shoal_stratum_server_start (server, &error));
   g_assert_no_error (error);
+}
+
+static void
+on_capture_handshake (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  gboolean *done = user_data;
+
+  g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, NULL);
+  *done = TRUE;
+}
+
+static gboolean
+is_true (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+/* A real ClientHello record, as GIO's TLS client sends it, caught on a
+ * listener of our own: replayed to the server, it starts a genuine
+ * handshake that then waits for a peer that never answers. */
+static GBytes *
+capture_client_hello (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) outgoing = NULL;
+  g_autoptr(GSocketConnection) incoming = NULL;
+  g_autoptr(GIOStream) tls = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GByteArray) hello = g_byte_array_new ();
+  GInputStream *input;
+  gboolean done = FALSE;
+  guint16 port;
+
+  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_assert_no_error (error);
+  outgoing = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
+  g_assert_no_error (error);
+  incoming = g_socket_listener_accept (listener, NULL, NULL, &error);
+  g_assert_no_error (error);
+  tls = g_tls_client_connection_new (G_IO_STREAM (outgoing), NULL, &error);
+  g_assert_no_error (error);
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, cancellable,
+                                    on_capture_handshake, &done);
+  input = g_io_stream_get_input_stream (G_IO_STREAM (incoming));
+  while (hello->len < 5 || hello->len < 5 + (guint) (hello->data[3] << 8 | hello->data[4]))
+    {
+      guint8 chunk[4096];
+      gssize n = g_input_stream_read (input, chunk, sizeof chunk, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (n, >, 0);
+      g_byte_array_append (hello, chunk, n);
+    }
+  g_assert_cmpuint (hello->data[0], ==, 0x16);
+  g_cancellable_cancel (cancellable);
+  g_io_stream_close (G_IO_STREAM (incoming), NULL, NULL);
+  g_assert_true (stratum_test_wait (is_true, &done, 5000));
+  return g_byte_array_free_to_bytes (g_steal_pointer (&hello));
+}
+
+static StratumClient *
+send_hello_and_stall (ShoalStratumServer *server)
+{
+  g_autoptr(GBytes) hello = capture_client_hello ();
+  StratumClient *client = stratum_client_connect (shoal_stratum_server_get_tls_port (server), NULL);
+  gsize len;
+  const char *data = g_bytes_get_data (hello, &len);
+
+  g_assert_cmpint (g_socket_send (client->socket, data, len, NULL, NULL), ==, (gssize) len);
+  return client;
+}
+
+static gboolean
+two_connections (ShoalStratumStats *stats,
+                 gpointer           data)
+{
+  return shoal_stratum_stats_get_totals (stats)->connections == 2;
+}
+
+/* Everything the peer sends until it closes; NULL if it does not close
+ * within TIMEOUT_MS. */
+static GByteArray *
+read_until_eof (GSocket *socket,
+                guint    timeout_ms)
+{
+  g_autoptr(GByteArray) all = g_byte_array_new ();
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  for (;;)
+    {
+      guint8 chunk[4096];
+      gint64 left = deadline - g_get_monotonic_time ();
+      gssize n;
+
+      if (left <= 0 || !g_socket_condition_timed_wait (socket, G_IO_IN, left, NULL, NULL))
+        return NULL;
+      n = g_socket_receive_with_blocking (socket, (char *) chunk, sizeof chunk, FALSE, NULL, NULL);
+      if (n <= 0)
+        return g_steal_pointer (&all);
+      g_byte_array_append (all, chunk, n);
+    }
+}
+
+/* A handshake whose peer stops answering after its ClientHello is given
+ * up after a few seconds, well before the login timeout. */
+static void
+test_stalled_handshake (void)
+{
+  g_autoptr(ShoalStratumServer) server = tls_server (NULL, 30000);
+  g_autoptr(StratumClient) staller = send_hello_and_stall (server);
+  g_autoptr(ShoalStratumStats) stats = NULL;
+  gint64 started = g_get_monotonic_time ();
+
+  g_autoptr(GByteArray) reply = read_until_eof (staller->socket, 8000);
+
+  /* The server's answer to the hello (a TLS handshake record), then the
+   * close: before the login timeout. */
+  g_assert_nonnull (reply);
+  g_assert_cmpint (g_get_monotonic_time () - started, <, 6 * G_USEC_PER_SEC);
+  g_assert_cmpuint (reply->len, >, 5);
+  g_assert_cmpuint (reply->data[0], ==, 0x16);
+  stats = stratum_test_wait_stats (server, no_connections, NULL, 5000);
+  g_assert_cmpuint (shoal_stratum_stats_get_totals (stats)->connections, ==, 0);
+}
+
+/* Peers that send one byte of a hello and stall hold no handshake thread:
+ * with 40 of them waiting, a real rig still logs in over TLS at once. */
+static void
+test_one_byte_stallers (void)
+{
+  g_autoptr(ShoalBlockTemplate) tmpl = stratum_test_load_template ("tmpl_h12_rs8.json", 8,
+                                                                   HIGH_DIFFICULTY);
+  g_autoptr(ShoalStratumServer) server = tls_server (tmpl, 30000);
+  g_autoptr(GPtrArray) stallers = g_ptr_array_new_with_free_func ((GDestroyNotify) stratum_client_free);
+  g_autoptr(JsonObject) summary = NULL;
+  gint64 started;
+
+  for (int i = 0; i < 40; i++)
+    {
+      StratumClient *client = stratum_client_connect (shoal_stratum_server_get_tls_port (server), NULL);
+
+      g_assert_cmpint (g_socket_send (client->socket, "\x16", 1, NULL, NULL), ==, 1);
+      g_ptr_array_add (stallers, client);
+    }
+  started = g_get_monotonic_time ();
+  summary = stratum_run_testminer (shoal_stratum_server_get_tls_port (server), "--tls",
+                                   "--user=x+4", "--rigid=patient", "--max-shares=1",
+                                   "--duration=30", NULL);
+  assert_mined (server, summary, "patient", 1);
+  g_test_message ("with 40 stallers the rig's TLS session took %.2f s",
+                  (g_get_monotonic_time () - started) / 1e6);
+  g_assert_cmpint (g_get_monotonic_time () - started, <, 8 * G_USEC_PER_SEC);
+}
+
+/* stop() while one handshake runs in a worker thread and another peer
+ * is silent: both are woken, stop() returns at once, the peers see EOF. */
+static void
+test_stop_during_handshake (void)
+{
+  g_autoptr(ShoalStratumServer) server = tls_server (NULL, 30000);
+  g_autoptr(StratumClient) staller = send_hello_and_stall (server);
+  g_autoptr(StratumClient) silent = stratum_client_connect (
+    shoal_stratum_server_get_tls_port (server), NULL);
+  g_autoptr(ShoalStratumStats) stats = NULL;
+  gint64 started;
+
+  stats = stratum_test_wait_stats (server, two_connections, NULL, 5000);
+  g_clear_pointer (&stats, shoal_stratum_stats_unref);
+  g_usleep (300 * 1000);   /* the handshake is under way */
+  started = g_get_monotonic_time ();
   shoal_stratum_server_stop (server);
+  g_assert_cmpint (g_get_monotonic_time () - started, <, 2 * G_USEC_PER_SEC);
+  while (stratum_client_read_line (staller, 2000) != NULL)
+    ;
+  g_assert_true (staller->eof);
+  g_assert_null (stratum_client_read_line (silent, 2000));
+  g_assert_true (silent->eof);
 }
 
 /* Failed handshakes are bad marks for the IP like malformed lines: with
@@ -308,6 +488,9 @@ main (int argc, char *argv[])
   g_test_add_func ("/stratum/tls/fingerprint", test_fingerprint);
   g_test_add_func ("/stratum/tls/no-certificate", test_no_certificate);
   g_test_add_func ("/stratum/tls/failed-handshakes-score", test_failed_handshakes_score);
+  g_test_add_func ("/stratum/tls/stalled-handshake", test_stalled_handshake);
+  g_test_add_func ("/stratum/tls/one-byte-stallers", test_one_byte_stallers);
+  g_test_add_func ("/stratum/tls/stop-during-handshake", test_stop_during_handshake);
   status = g_test_run ();
   g_clear_object (&certificate);
   g_free (fingerprint);

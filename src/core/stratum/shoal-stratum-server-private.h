@@ -15,6 +15,7 @@ G_BEGIN_DECLS
 
 #define SHOAL_STRATUM_MAX_JOBS   4      /* recent jobs a miner may still submit to */
 #define SHOAL_STRATUM_ALGO       "rx/0"
+#define SHOAL_STRATUM_TLS_THREADS 8     /* TLS handshakes at once (each a few ms of CPU) */
 
 typedef struct
 {
@@ -68,7 +69,8 @@ struct _ShoalStratumSession
   GSocketConnection   *connection;
   GSocket             *socket;
   GIOStream           *tls;            /* the GTlsServerConnection on the TLS port, else NULL */
-  GCancellable        *handshake;      /* only while the TLS handshake runs */
+  GCancellable        *handshake;      /* until TLS is up: waiting for the ClientHello, then
+                                        * while the handshake runs */
   GSource             *read_source;
   GSource             *write_source;
   GByteArray          *inbuf;          /* only while a partial line is in flight */
@@ -91,6 +93,7 @@ struct _ShoalStratumSession
   guint                closing : 1;    /* flushing the last reply, then close */
   guint                write_shut : 1;
   guint                closed : 1;
+  guint                handshaking : 1; /* in a GIO worker thread */
 };
 
 struct _ShoalStratumServer
@@ -132,6 +135,7 @@ struct _ShoalStratumServer
 
   /* The stratum thread's own. */
   GSocketService      *service;
+  GThreadPool         *handshakes;     /* TLS handshakes, created at the first one */
   ShoalStratumSession *sessions;
   guint                n_sessions;
   guint                n_miners;

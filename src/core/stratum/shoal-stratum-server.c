@@ -653,6 +653,13 @@ teardown_in_thread (ShoalStratumServer *self)
   g_clear_pointer (&self->stats_source, g_source_unref);
   publish_stats (self);
   g_clear_object (&self->service);
+  if (self->handshakes != NULL)
+    {
+      /* Handshakes of closed sessions end at once; let their replies in. */
+      g_thread_pool_free (g_steal_pointer (&self->handshakes), FALSE, TRUE);
+      while (g_main_context_iteration (self->context, FALSE))
+        ;
+    }
   g_clear_pointer (&self->workers, g_hash_table_unref);
   g_clear_pointer (&self->ips, shoal_ip_table_free);
   g_clear_pointer (&self->tmpl, shoal_block_template_unref);

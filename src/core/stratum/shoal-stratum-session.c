@@ -3,6 +3,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include "shoal-stratum-server-private.h"
@@ -15,6 +16,9 @@
 #define MAX_OUTBUF         (256 * 1024)
 #define CLOSE_GRACE_US     (2 * G_USEC_PER_SEC)
 #define IDLE_TIMEOUT_US    ((gint64) 15 * 60 * G_USEC_PER_SEC)   /* XMRig sends keepalived every minute */
+#define TLS_HANDSHAKE      0x16   /* the content type of a TLS record that opens a handshake */
+#define TLS_STALL_MAX_S    3      /* a handshake step may wait this long for the peer */
+#define TLS_RECORD_MAX     (5 + 16384 + 2048)   /* header, plaintext, allowance */
 
 static gboolean on_readable (ShoalStratumSession *session);
 static gboolean on_writable (ShoalStratumSession *session);
@@ -127,7 +131,7 @@ transport_shutdown_write (ShoalStratumSession *session)
 static void
 transport_close (ShoalStratumSession *session)
 {
-  if (session->handshake != NULL)
+  if (session->handshaking)
     {
       /* The handshake runs in a GIO worker thread: wake it; its callback
        * closes the stream. */
@@ -136,13 +140,14 @@ transport_close (ShoalStratumSession *session)
     }
   else if (session->tls != NULL)
     {
-      if (!session->write_shut && !tls_can_write (session))
+      if (session->handshake == NULL && !session->write_shut && !tls_can_write (session))
         g_socket_shutdown (session->socket, TRUE, TRUE, NULL);
       g_io_stream_close (session->tls, NULL, NULL);
     }
   else
     g_io_stream_close (G_IO_STREAM (session->connection), NULL, NULL);
   g_clear_object (&session->tls);
+  g_clear_object (&session->handshake);
 }
 
 ShoalStratumSession *
@@ -238,40 +243,162 @@ unlink_session (ShoalStratumServer  *server,
   server->n_sessions--;
 }
 
-static void
-on_handshake_done (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+/* A handshake on its way through the pool's thread and back. */
+typedef struct
 {
-  ShoalStratumSession *session = user_data;
-  ShoalStratumServer *server = session->server;
-  g_autoptr(GError) error = NULL;
-  gboolean ok = g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error);
+  ShoalStratumSession *session;      /* touched on the stratum thread only */
+  GMainContext        *context;
+  GTlsConnection      *tls;
+  GCancellable        *cancellable;
+  GError              *error;
+  gboolean             ok;
+} Handshake;
 
+static gboolean
+on_handshake_done (gpointer data)
+{
+  Handshake *h = data;
+  ShoalStratumSession *session = h->session;
+  ShoalStratumServer *server = session->server;
+
+  session->handshaking = FALSE;
   g_clear_object (&session->handshake);
   if (session->closed)
-    g_io_stream_close (G_IO_STREAM (source), NULL, NULL);   /* close() left it to us */
-  else if (!ok)
+    g_io_stream_close (G_IO_STREAM (h->tls), NULL, NULL);   /* close() left it to us */
+  else if (!h->ok)
     {
-      g_debug ("Stratum: TLS handshake with %s failed: %s", session->ip->ip, error->message);
+      g_debug ("Stratum: TLS handshake with %s failed: %s", session->ip->ip, h->error->message);
       shoal_stratum_session_score (session, SHOAL_IP_SCORE_BAD);
       shoal_stratum_session_close (session);
     }
   else
     {
+      g_socket_set_timeout (session->socket, 0);
       session->read_source = transport_source (session, G_IO_IN);
       /* The login may have come with the handshake's last flight and
        * already sit in the TLS buffer. */
       on_readable (session);
     }
+  g_object_unref (h->tls);
+  g_object_unref (h->cancellable);
+  g_clear_error (&h->error);
+  g_free (h);
   shoal_stratum_session_unref (session);
   shoal_stratum_server_pending_done (server);
+  return G_SOURCE_REMOVE;
 }
 
-/* The handshake gets the login timeout as its deadline (see sweep()). */
 static void
-start_handshake (ShoalStratumSession *session,
-                 GTlsCertificate     *certificate)
+handshake_in_thread (gpointer data,
+                     gpointer user_data)
+{
+  Handshake *h = data;
+
+  h->ok = g_tls_connection_handshake (h->tls, h->cancellable, &h->error);
+  g_main_context_invoke (h->context, on_handshake_done, h);
+}
+
+/* A GIO handshake blocks a thread on the peer, so a peer that stalls
+ * holds one.  Handshakes get a pool of their own (GIO's async handshake
+ * would use GTask's pool, which the share recorder needs), start only once
+ * the ClientHello is arriving (silent connections cost no thread), may
+ * wait TLS_STALL_MAX_S per step, and have the login timeout as deadline
+ * (see sweep()). */
+static void
+start_handshake (ShoalStratumSession *session)
+{
+  ShoalStratumServer *server = session->server;
+  guint login_s = server->settings.login_timeout_ms / 1000;
+  Handshake *h = g_new0 (Handshake, 1);
+
+  if (server->handshakes == NULL)
+    server->handshakes = g_thread_pool_new (handshake_in_thread, NULL, SHOAL_STRATUM_TLS_THREADS,
+                                            FALSE, NULL);
+  g_socket_set_timeout (session->socket, CLAMP (login_s, 1, TLS_STALL_MAX_S));
+  session->handshaking = TRUE;
+  server->n_pending++;   /* stop() waits for it to come back */
+  h->session = shoal_stratum_session_ref (session);
+  h->context = server->context;
+  h->tls = G_TLS_CONNECTION (g_object_ref (session->tls));
+  h->cancellable = g_object_ref (session->handshake);
+  g_thread_pool_push (server->handshakes, h, NULL);
+}
+
+static gssize
+peek (ShoalStratumSession *session,
+      gsize                len,
+      GError             **error)
+{
+  GInputVector vector = { session->server->scratch, len };
+  int flags = G_SOCKET_MSG_PEEK;
+
+  return g_socket_receive_message (session->socket, NULL, &vector, 1, NULL, NULL, &flags,
+                                   NULL, error);
+}
+
+/* How many bytes of the first TLS record are wanted: 5 for its header,
+ * then all of it; 0 when what came is not a TLS handshake record. */
+static gsize
+hello_wanted (const guint8 *data,
+              gsize         len)
+{
+  gsize record;
+
+  if (data[0] != TLS_HANDSHAKE)
+    return 0;
+  if (len < 5)
+    return 5;
+  record = 5 + ((gsize) data[3] << 8 | data[4]);
+  return record <= TLS_RECORD_MAX ? record : 0;
+}
+
+/* Waits, on the stratum thread, until the whole ClientHello record is in
+ * the kernel: SO_RCVLOWAT keeps the socket quiet until then, so a peer
+ * that sends a byte and stalls never gets a handshake thread. */
+static gboolean
+on_hello (GSocket      *socket,
+          GIOCondition  condition,
+          gpointer      user_data)
+{
+  ShoalStratumSession *session = user_data;
+  g_autoptr(GError) error = NULL;
+  gint lowat = 1;
+  gsize wanted;
+  gssize n;
+
+  n = peek (session, TLS_RECORD_MAX, &error);
+  if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    return G_SOURCE_CONTINUE;
+  if (n <= 0)
+    {
+      shoal_stratum_session_close (session);
+      return G_SOURCE_REMOVE;
+    }
+  wanted = hello_wanted (session->server->scratch, n);
+  g_socket_get_option (socket, SOL_SOCKET, SO_RCVLOWAT, &lowat, NULL);
+  if (wanted > (gsize) n && (gsize) lowat < wanted
+      && g_socket_set_option (socket, SOL_SOCKET, SO_RCVLOWAT, (gint) wanted, NULL))
+    return G_SOURCE_CONTINUE;
+  if (wanted == 0 || wanted > (gsize) n)
+    {
+      /* Not TLS (most likely a stratum line: plain TCP on the TLS port),
+       * or the peer went away in the middle of its hello.  A ban closes
+       * the session too: keep it alive until we are done. */
+      shoal_stratum_session_ref (session);
+      shoal_stratum_session_score (session, SHOAL_IP_SCORE_BAD);
+      shoal_stratum_session_close (session);
+      shoal_stratum_session_unref (session);
+      return G_SOURCE_REMOVE;
+    }
+  g_socket_set_option (socket, SOL_SOCKET, SO_RCVLOWAT, 1, NULL);
+  g_clear_pointer (&session->read_source, g_source_unref);
+  start_handshake (session);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+prepare_tls (ShoalStratumSession *session,
+             GTlsCertificate     *certificate)
 {
   g_autoptr(GError) error = NULL;
   GIOStream *tls = g_tls_server_connection_new (G_IO_STREAM (session->connection), certificate,
@@ -287,9 +414,9 @@ start_handshake (ShoalStratumSession *session,
   g_tls_connection_set_require_close_notify (G_TLS_CONNECTION (tls), FALSE);
   session->tls = tls;
   session->handshake = g_cancellable_new ();
-  session->server->n_pending++;   /* stop() waits for it to come back */
-  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, session->handshake,
-                                    on_handshake_done, shoal_stratum_session_ref (session));
+  session->read_source = g_socket_create_source (session->socket, G_IO_IN, NULL);
+  g_source_set_callback (session->read_source, G_SOURCE_FUNC (on_hello), session, NULL);
+  g_source_attach (session->read_source, session->server->context);
 }
 
 void
@@ -321,7 +448,7 @@ shoal_stratum_session_accept (ShoalStratumServer *server,
   link_session (server, session);
   shoal_stratum_server_mark_dirty (server);
   if (certificate != NULL)
-    start_handshake (session, certificate);
+    prepare_tls (session, certificate);
   else
     session->read_source = transport_source (session, G_IO_IN);
 }
