@@ -39,6 +39,8 @@ static gboolean opt_wrong_result = FALSE;
 static gboolean opt_low_diff = FALSE;
 static gboolean opt_garbage = FALSE;
 static gboolean opt_slow_login = FALSE;
+static gboolean opt_tls = FALSE;
+static char *opt_tls_fingerprint = NULL;
 
 static GOptionEntry entries[] = {
   { "host", 'o', 0, G_OPTION_ARG_STRING, &opt_host, "Pool address (127.0.0.1)", "HOST" },
@@ -66,6 +68,10 @@ static GOptionEntry entries[] = {
   { "garbage", 0, 0, G_OPTION_ARG_NONE, &opt_garbage, "Send a garbage line after login", NULL },
   { "slow-login", 0, 0, G_OPTION_ARG_NONE, &opt_slow_login,
     "Connect but never log in", NULL },
+  { "tls", 0, 0, G_OPTION_ARG_NONE, &opt_tls,
+    "Speak stratum over TLS (accepts a self-signed certificate, as XMRig --tls does)", NULL },
+  { "tls-fingerprint", 0, 0, G_OPTION_ARG_STRING, &opt_tls_fingerprint,
+    "With --tls: refuse a server whose certificate's SHA-256 is not HEX", "HEX" },
   { NULL }
 };
 
@@ -84,7 +90,7 @@ typedef struct
 {
   int           index;
   GSocketConnection *connection;
-  GSocket      *socket;
+  GIOStream    *stream;       /* the connection, or the TLS connection over it */
   GSource      *source;
   GString      *inbuf;
   char         *session_id;
@@ -384,19 +390,12 @@ conn_send (Conn       *conn,
   g_autoptr(GError) error = NULL;
   g_autofree char *with_nl = g_strconcat (line, "\n", NULL);
   gsize len = strlen (with_nl);
-  gsize sent = 0;
 
-  while (!conn->closed && sent < len)
-    {
-      gssize n = g_socket_send_with_blocking (conn->socket, with_nl + sent, len - sent, TRUE,
-                                              NULL, &error);
-      if (n < 0)
-        {
-          conn_closed (conn, error->message);
-          return;
-        }
-      sent += n;
-    }
+  if (conn->closed)
+    return;
+  if (!g_output_stream_write_all (g_io_stream_get_output_stream (conn->stream), with_nl, len,
+                                  NULL, NULL, &error))
+    conn_closed (conn, error->message);
 }
 
 static gint64
@@ -901,7 +900,7 @@ conn_closed (Conn       *conn,
   if (conn->source != NULL)
     g_source_destroy (conn->source);
   g_clear_pointer (&conn->source, g_source_unref);
-  g_io_stream_close (G_IO_STREAM (conn->connection), NULL, NULL);
+  g_io_stream_close (conn->stream, NULL, NULL);
   for (int i = 0; i < opt_connections; i++)
     if (!conns[i]->closed)
       return;
@@ -909,14 +908,14 @@ conn_closed (Conn       *conn,
 }
 
 static gboolean
-on_readable (GSocket      *socket,
-             GIOCondition  condition,
-             gpointer      user_data)
+on_readable (GObject  *stream,
+             gpointer  user_data)
 {
   Conn *conn = user_data;
   char buffer[8192];
   g_autoptr(GError) error = NULL;
-  gssize n = g_socket_receive_with_blocking (socket, buffer, sizeof buffer, FALSE, NULL, &error);
+  gssize n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (stream), buffer,
+                                                       sizeof buffer, NULL, &error);
   char *nl;
 
   if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
@@ -937,25 +936,92 @@ on_readable (GSocket      *socket,
   return conn->closed ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
 }
 
+static char *
+certificate_fingerprint (GTlsCertificate *certificate)
+{
+  g_autoptr(GByteArray) der = NULL;
+
+  g_object_get (certificate, "certificate", &der, NULL);
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, der->data, der->len);
+}
+
+static gboolean
+fingerprint_matches (GTlsCertificate *certificate)
+{
+  g_autofree char *fingerprint = NULL;
+
+  if (opt_tls_fingerprint == NULL)
+    return TRUE;
+  fingerprint = certificate_fingerprint (certificate);
+  return g_ascii_strcasecmp (fingerprint, opt_tls_fingerprint) == 0;
+}
+
+/* Pool certificates are self-signed: like XMRig, take any, unless pinned. */
+static gboolean
+on_accept_certificate (GTlsConnection       *tls,
+                       GTlsCertificate      *certificate,
+                       GTlsCertificateFlags  errors,
+                       gpointer              user_data)
+{
+  return fingerprint_matches (certificate);
+}
+
+static GIOStream *
+start_tls (GSocketConnection  *connection,
+           GError            **error)
+{
+  GSocket *socket = g_socket_connection_get_socket (connection);
+  g_autoptr(GIOStream) tls = g_tls_client_connection_new (G_IO_STREAM (connection), NULL, error);
+  gboolean ok;
+
+  if (tls == NULL)
+    return NULL;
+  g_tls_connection_set_require_close_notify (G_TLS_CONNECTION (tls), FALSE);
+  g_signal_connect (tls, "accept-certificate", G_CALLBACK (on_accept_certificate), NULL);
+  /* A server that never answers must not hang us; the timeout would also
+   * wake the read source later, so it is for the handshake only. */
+  g_socket_set_timeout (socket, 10);
+  ok = g_tls_connection_handshake (G_TLS_CONNECTION (tls), NULL, error);
+  g_socket_set_timeout (socket, 0);
+  if (!ok)
+    {
+      g_prefix_error (error, "TLS handshake failed: ");
+      return NULL;
+    }
+  if (!fingerprint_matches (g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (tls))))
+    {
+      g_set_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE,
+                   "TLS handshake failed: the certificate's fingerprint is not %s",
+                   opt_tls_fingerprint);
+      return NULL;
+    }
+  return g_steal_pointer (&tls);
+}
+
 static Conn *
 conn_open (GSocketClient *client,
            int            index,
            GError       **error)
 {
   g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GIOStream) stream = NULL;
   Conn *conn;
 
   connection = g_socket_client_connect_to_host (client, opt_host, opt_port, NULL, error);
   if (connection == NULL)
     return NULL;
+  stream = opt_tls ? start_tls (connection, error) : g_object_ref (G_IO_STREAM (connection));
+  if (stream == NULL)
+    return NULL;
   conn = g_new0 (Conn, 1);
   conn->index = index;
   conn->connection = g_steal_pointer (&connection);
-  conn->socket = g_socket_connection_get_socket (conn->connection);
+  conn->stream = g_steal_pointer (&stream);
   conn->inbuf = g_string_new (NULL);
   conn->next_id = 1;
   conn->pending = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
-  conn->source = g_socket_create_source (conn->socket, G_IO_IN, NULL);
+  conn->source = g_pollable_input_stream_create_source (
+    G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (conn->stream)), NULL);
   g_source_set_callback (conn->source, G_SOURCE_FUNC (on_readable), conn, NULL);
   g_source_attach (conn->source, main_context);
   return conn;
@@ -1102,7 +1168,11 @@ main (int argc, char *argv[])
   start_time = g_get_monotonic_time ();
   if (!open_all (&error))
     {
+      g_autofree char *message = g_strdup_printf ("connect: %s", error->message);
+
       g_printerr ("testminer: cannot connect to %s:%d: %s\n", opt_host, opt_port, error->message);
+      count_error (message);
+      print_summary ();
       return 1;
     }
   for (int i = 0; opt_connections == 1 && !opt_low_diff && i < MAX (opt_threads, 1); i++)

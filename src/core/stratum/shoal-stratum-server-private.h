@@ -15,6 +15,7 @@ G_BEGIN_DECLS
 
 #define SHOAL_STRATUM_MAX_JOBS   4      /* recent jobs a miner may still submit to */
 #define SHOAL_STRATUM_ALGO       "rx/0"
+#define SHOAL_STRATUM_TLS_THREADS 8     /* TLS handshakes at once (each a few ms of CPU) */
 
 typedef struct
 {
@@ -57,6 +58,7 @@ typedef struct
   guint    login_timeout_ms;
   guint    ban_seconds;
   gboolean ban_localhost;
+  GTlsCertificate *certificate;      /* served on the TLS port */
 } ShoalStratumSettings;
 
 struct _ShoalStratumSession
@@ -66,6 +68,9 @@ struct _ShoalStratumSession
   ShoalStratumSession *prev, *next;
   GSocketConnection   *connection;
   GSocket             *socket;
+  GIOStream           *tls;            /* the GTlsServerConnection on the TLS port, else NULL */
+  GCancellable        *handshake;      /* until TLS is up: waiting for the ClientHello, then
+                                        * while the handshake runs */
   GSource             *read_source;
   GSource             *write_source;
   GByteArray          *inbuf;          /* only while a partial line is in flight */
@@ -88,6 +93,7 @@ struct _ShoalStratumSession
   guint                closing : 1;    /* flushing the last reply, then close */
   guint                write_shut : 1;
   guint                closed : 1;
+  guint                handshaking : 1; /* in a GIO worker thread */
 };
 
 struct _ShoalStratumServer
@@ -103,6 +109,9 @@ struct _ShoalStratumServer
   char               *bind_address;
   guint               port;
   guint16             bound_port;
+  guint               tls_port;
+  guint16             bound_tls_port;
+  GTlsCertificate    *certificate;
   guint64             start_difficulty;
   guint64             min_difficulty;
   guint               share_interval;
@@ -126,6 +135,7 @@ struct _ShoalStratumServer
 
   /* The stratum thread's own. */
   GSocketService      *service;
+  GThreadPool         *handshakes;     /* TLS handshakes, created at the first one */
   ShoalStratumSession *sessions;
   guint                n_sessions;
   guint                n_miners;
@@ -154,8 +164,10 @@ struct _ShoalStratumServer
 };
 
 /* shoal-stratum-session.c */
+/* CERTIFICATE: the connection came in on the TLS port; NULL for plain TCP. */
 void     shoal_stratum_session_accept      (ShoalStratumServer  *server,
-                                            GSocketConnection   *connection);
+                                            GSocketConnection   *connection,
+                                            GTlsCertificate     *certificate);
 ShoalStratumSession *shoal_stratum_session_ref (ShoalStratumSession *session);
 void     shoal_stratum_session_unref       (ShoalStratumSession *session);
 /* Takes LINE (ending in '\n'). */

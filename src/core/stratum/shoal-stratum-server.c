@@ -30,6 +30,8 @@ enum
   PROP_LOGIN_TIMEOUT_MS,
   PROP_BAN_SECONDS,
   PROP_BAN_LOCALHOST,
+  PROP_TLS_PORT,
+  PROP_TLS_CERTIFICATE,
   N_PROPS
 };
 
@@ -59,6 +61,7 @@ static void
 settings_clear (ShoalStratumSettings *settings)
 {
   g_clear_pointer (&settings->pool_address, g_free);
+  g_clear_object (&settings->certificate);
 }
 
 /* Runs on the stratum thread: takes the properties as they are now. */
@@ -79,6 +82,7 @@ refresh_settings (gpointer data)
   s->login_timeout_ms = self->login_timeout_ms;
   s->ban_seconds = self->ban_seconds;
   s->ban_localhost = self->ban_localhost;
+  s->certificate = self->certificate != NULL ? g_object_ref (self->certificate) : NULL;
   g_set_object (&self->thread_recorder, self->recorder);
   g_mutex_unlock (&self->lock);
   return G_SOURCE_REMOVE;
@@ -129,6 +133,8 @@ shoal_stratum_server_set_property (GObject      *object,
     case PROP_LOGIN_TIMEOUT_MS: self->login_timeout_ms = g_value_get_uint (value); break;
     case PROP_BAN_SECONDS: self->ban_seconds = g_value_get_uint (value); break;
     case PROP_BAN_LOCALHOST: self->ban_localhost = g_value_get_boolean (value); break;
+    case PROP_TLS_PORT: self->tls_port = g_value_get_uint (value); break;
+    case PROP_TLS_CERTIFICATE: g_set_object (&self->certificate, g_value_get_object (value)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
   settings_changed_locked (self);
@@ -157,6 +163,8 @@ shoal_stratum_server_get_property (GObject    *object,
     case PROP_LOGIN_TIMEOUT_MS: g_value_set_uint (value, self->login_timeout_ms); break;
     case PROP_BAN_SECONDS: g_value_set_uint (value, self->ban_seconds); break;
     case PROP_BAN_LOCALHOST: g_value_set_boolean (value, self->ban_localhost); break;
+    case PROP_TLS_PORT: g_value_set_uint (value, self->tls_port); break;
+    case PROP_TLS_CERTIFICATE: g_value_set_object (value, self->certificate); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
   g_mutex_unlock (&self->lock);
@@ -170,6 +178,7 @@ shoal_stratum_server_dispose (GObject *object)
   shoal_stratum_server_stop (self);
   g_clear_object (&self->validator);
   g_clear_object (&self->recorder);
+  g_clear_object (&self->certificate);
   G_OBJECT_CLASS (shoal_stratum_server_parent_class)->dispose (object);
 }
 
@@ -223,6 +232,9 @@ shoal_stratum_server_class_init (ShoalStratumServerClass *klass)
   properties[PROP_LOGIN_TIMEOUT_MS] = uint_param ("login-timeout-ms", G_MAXUINT, 10000);
   properties[PROP_BAN_SECONDS] = uint_param ("ban-seconds", G_MAXUINT, 600);
   properties[PROP_BAN_LOCALHOST] = g_param_spec_boolean ("ban-localhost", NULL, NULL, FALSE, rw);
+  properties[PROP_TLS_PORT] = uint_param ("tls-port", 65535, 0);
+  properties[PROP_TLS_CERTIFICATE] = g_param_spec_object ("tls-certificate", NULL, NULL,
+                                                          G_TYPE_TLS_CERTIFICATE, rw);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SIGNAL_BLOCK_FOUND] =
@@ -525,10 +537,39 @@ on_incoming (GSocketService    *service,
              gpointer           user_data)
 {
   ShoalStratumServer *self = user_data;
+  GTlsCertificate *certificate = NULL;
 
+  /* The TLS listener is tagged with the certificate it started with; a
+   * certificate set since applies to new connections. */
+  if (source_object != NULL)
+    certificate = self->settings.certificate != NULL ? self->settings.certificate
+                                                     : G_TLS_CERTIFICATE (source_object);
   if (!self->stopping)
-    shoal_stratum_session_accept (self, connection);
+    shoal_stratum_session_accept (self, connection, certificate);
   return TRUE;
+}
+
+/* SOURCE (the certificate) tags the TLS listener; NULL for plain TCP. */
+static guint16
+add_listener (ShoalStratumServer  *self,
+              GInetAddress        *address,
+              guint                port,
+              GObject             *source,
+              GError             **error)
+{
+  g_autoptr(GSocketAddress) wanted = g_inet_socket_address_new (address, port);
+  g_autoptr(GSocketAddress) effective = NULL;
+  g_autofree char *bind = g_inet_address_to_string (address);
+
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), wanted,
+                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                      source, &effective, error))
+    {
+      g_prefix_error (error, "Cannot listen for miners%s on %s port %u: ",
+                      source != NULL ? " over TLS" : "", bind, port);
+      return 0;
+    }
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
 }
 
 static gboolean
@@ -536,14 +577,15 @@ listen_in_thread (ShoalStratumServer *self,
                   GError            **error)
 {
   g_autoptr(GInetAddress) address = NULL;
-  g_autoptr(GSocketAddress) wanted = NULL;
-  g_autoptr(GSocketAddress) effective = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
   g_autofree char *bind = NULL;
-  guint port;
+  guint port, tls_port;
 
   g_mutex_lock (&self->lock);
   bind = g_strdup (self->bind_address);
   port = self->port;
+  tls_port = self->tls_port;
+  certificate = self->certificate != NULL ? g_object_ref (self->certificate) : NULL;
   g_mutex_unlock (&self->lock);
   address = g_inet_address_new_from_string (bind);
   if (address == NULL)
@@ -553,18 +595,19 @@ listen_in_thread (ShoalStratumServer *self,
                    "such as 0.0.0.0 or ::", bind);
       return FALSE;
     }
-  wanted = g_inet_socket_address_new (address, port);
   self->service = g_socket_service_new ();
   /* A LAN full of rigs reconnecting after a restart arrives all at once. */
   g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->service), 4096);
-  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), wanted,
-                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
-                                      NULL, &effective, error))
+  self->bound_port = add_listener (self, address, port, NULL, error);
+  if (self->bound_port == 0)
+    return FALSE;
+  self->bound_tls_port = 0;
+  if (tls_port != 0)
     {
-      g_prefix_error (error, "Cannot listen for miners on %s port %u: ", bind, port);
-      return FALSE;
+      self->bound_tls_port = add_listener (self, address, tls_port, G_OBJECT (certificate), error);
+      if (self->bound_tls_port == 0)
+        return FALSE;
     }
-  self->bound_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
   g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);
   g_socket_service_start (self->service);
   return TRUE;
@@ -610,6 +653,13 @@ teardown_in_thread (ShoalStratumServer *self)
   g_clear_pointer (&self->stats_source, g_source_unref);
   publish_stats (self);
   g_clear_object (&self->service);
+  if (self->handshakes != NULL)
+    {
+      /* Handshakes of closed sessions end at once; let their replies in. */
+      g_thread_pool_free (g_steal_pointer (&self->handshakes), FALSE, TRUE);
+      while (g_main_context_iteration (self->context, FALSE))
+        ;
+    }
   g_clear_pointer (&self->workers, g_hash_table_unref);
   g_clear_pointer (&self->ips, shoal_ip_table_free);
   g_clear_pointer (&self->tmpl, shoal_block_template_unref);
@@ -667,6 +717,36 @@ forget_thread (ShoalStratumServer *self)
   self->thread = NULL;
 }
 
+static gboolean
+check_tls (ShoalStratumServer  *self,
+           GError             **error)
+{
+  guint tls_port;
+  gboolean have_certificate;
+
+  g_mutex_lock (&self->lock);
+  tls_port = self->tls_port;
+  have_certificate = self->certificate != NULL;
+  g_mutex_unlock (&self->lock);
+  if (tls_port == 0)
+    return TRUE;
+  if (!have_certificate)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "Stratum over TLS on port %u needs a certificate: set \"tls-certificate\" "
+                   "(or set \"tls-port\" to 0 to turn TLS off)", tls_port);
+      return FALSE;
+    }
+  if (!g_tls_backend_supports_tls (g_tls_backend_get_default ()))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "Stratum over TLS on port %u is not available: GLib has no TLS backend "
+                   "(install glib-networking)", tls_port);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 shoal_stratum_server_start (ShoalStratumServer  *self,
                             GError             **error)
@@ -676,6 +756,8 @@ shoal_stratum_server_start (ShoalStratumServer  *self,
   g_return_val_if_fail (SHOAL_IS_STRATUM_SERVER (self), FALSE);
   g_return_val_if_fail (self->thread == NULL, FALSE);
 
+  if (!check_tls (self, error))
+    return FALSE;
   raise_file_limit ();
   self->cancellable = g_cancellable_new ();
   g_mutex_lock (&self->lock);
@@ -699,7 +781,7 @@ force_quit (gpointer data)
 {
   ShoalStratumServer *self = data;
 
-  g_warning ("Stratum: %u shares still being checked at shutdown; not waiting for them",
+  g_warning ("Stratum: %u shares or TLS handshakes still pending at shutdown; not waiting for them",
              self->n_pending);
   g_main_loop_quit (self->loop);
   return G_SOURCE_REMOVE;
@@ -766,6 +848,19 @@ shoal_stratum_server_get_port (ShoalStratumServer *self)
 
   g_mutex_lock (&self->lock);
   port = self->thread != NULL ? self->bound_port : self->port;
+  g_mutex_unlock (&self->lock);
+  return port;
+}
+
+guint16
+shoal_stratum_server_get_tls_port (ShoalStratumServer *self)
+{
+  guint16 port;
+
+  g_return_val_if_fail (SHOAL_IS_STRATUM_SERVER (self), 0);
+
+  g_mutex_lock (&self->lock);
+  port = self->thread != NULL ? self->bound_tls_port : self->tls_port;
   g_mutex_unlock (&self->lock);
   return port;
 }

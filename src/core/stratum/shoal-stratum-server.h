@@ -30,6 +30,12 @@ G_BEGIN_DECLS
  *   "ban-seconds"            uint, default 600
  *   "ban-localhost"          boolean, default FALSE: loopback peers are never
  *                            banned; TRUE is for tests only
+ *   "tls-port"               uint, default 0 (no TLS): a second port, on the same
+ *                            bind address, where rigs speak stratum over TLS
+ *                            (XMRig --tls); same sessions, jobs and stats
+ *   "tls-certificate"        GTlsCertificate with its private key, served on the
+ *                            TLS port; required when "tls-port" is not 0 (see
+ *                            shoal_certificate_load_or_create())
  *
  * Signals, emitted on the thread-default context of the thread that
  * created the server:
@@ -50,6 +56,9 @@ void                shoal_stratum_server_stop               (ShoalStratumServer 
 gboolean            shoal_stratum_server_is_running         (ShoalStratumServer  *self);
 /* The port really bound once started (useful with "port" 0). */
 guint16             shoal_stratum_server_get_port           (ShoalStratumServer  *self);
+/* The TLS port really bound once started; 0 when TLS is off.  "tls-port"
+ * 0 means off, so tests pick a free port themselves. */
+guint16             shoal_stratum_server_get_tls_port       (ShoalStratumServer  *self);
 /* New work: every logged-in miner gets a fresh, unique job at once.  A
  * template on a new tip (height or previous block) makes older jobs stale.
  * Also tells the validator the seed (and the next one). */

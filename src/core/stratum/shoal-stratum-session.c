@@ -3,6 +3,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include "shoal-stratum-server-private.h"
@@ -15,8 +16,139 @@
 #define MAX_OUTBUF         (256 * 1024)
 #define CLOSE_GRACE_US     (2 * G_USEC_PER_SEC)
 #define IDLE_TIMEOUT_US    ((gint64) 15 * 60 * G_USEC_PER_SEC)   /* XMRig sends keepalived every minute */
+#define TLS_HANDSHAKE      0x16   /* the content type of a TLS record that opens a handshake */
+#define TLS_STALL_MAX_S    3      /* a handshake step may wait this long for the peer */
+#define TLS_RECORD_MAX     (5 + 16384 + 2048)   /* header, plaintext, allowance */
 
-static gboolean on_readable (GSocket *socket, GIOCondition condition, gpointer user_data);
+static gboolean on_readable (ShoalStratumSession *session);
+static gboolean on_writable (ShoalStratumSession *session);
+
+/* ---- Transport ------------------------------------------------------------
+ * Plain TCP uses the raw non-blocking socket (the fast path); a session
+ * on the TLS port uses its GTlsServerConnection's pollable streams. */
+
+static gssize
+transport_receive (ShoalStratumSession  *session,
+                   guint8               *buffer,
+                   gsize                 size,
+                   GError              **error)
+{
+  GInputStream *input;
+
+  if (session->tls == NULL)
+    return g_socket_receive (session->socket, (char *) buffer, size, NULL, error);
+  input = g_io_stream_get_input_stream (session->tls);
+  return g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (input), buffer, size,
+                                                   NULL, error);
+}
+
+static gssize
+transport_send (ShoalStratumSession  *session,
+                const char           *data,
+                gsize                 len,
+                GError              **error)
+{
+  GOutputStream *output;
+
+  if (session->tls == NULL)
+    return g_socket_send (session->socket, data, len, NULL, error);
+  output = g_io_stream_get_output_stream (session->tls);
+  return g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (output), data, len,
+                                                     NULL, error);
+}
+
+static gboolean
+on_socket_readable (GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+  return on_readable (user_data);
+}
+
+static gboolean
+on_socket_writable (GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+  return on_writable (user_data);
+}
+
+static gboolean
+on_stream_readable (GObject *stream, gpointer user_data)
+{
+  return on_readable (user_data);
+}
+
+static gboolean
+on_stream_writable (GObject *stream, gpointer user_data)
+{
+  return on_writable (user_data);
+}
+
+/* CONDITION is G_IO_IN or G_IO_OUT. */
+static GSource *
+transport_source (ShoalStratumSession *session,
+                  GIOCondition         condition)
+{
+  gboolean in = condition == G_IO_IN;
+  GSource *source;
+
+  if (session->tls == NULL)
+    {
+      source = g_socket_create_source (session->socket, condition, NULL);
+      g_source_set_callback (source, in ? G_SOURCE_FUNC (on_socket_readable)
+                                        : G_SOURCE_FUNC (on_socket_writable), session, NULL);
+    }
+  else if (in)
+    {
+      source = g_pollable_input_stream_create_source (
+        G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (session->tls)), NULL);
+      g_source_set_callback (source, G_SOURCE_FUNC (on_stream_readable), session, NULL);
+    }
+  else
+    {
+      source = g_pollable_output_stream_create_source (
+        G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (session->tls)), NULL);
+      g_source_set_callback (source, G_SOURCE_FUNC (on_stream_writable), session, NULL);
+    }
+  g_source_attach (source, session->server->context);
+  return source;
+}
+
+/* close_notify is written blocking: only send it when the kernel has
+ * room, so a peer that stopped reading cannot stall the stratum thread. */
+static gboolean
+tls_can_write (ShoalStratumSession *session)
+{
+  return (g_socket_condition_check (session->socket, G_IO_OUT) & G_IO_OUT) != 0;
+}
+
+/* Our side only, as for plain TCP: close_notify, then FIN. */
+static gboolean
+transport_shutdown_write (ShoalStratumSession *session)
+{
+  if (session->tls != NULL && tls_can_write (session))
+    g_output_stream_close (g_io_stream_get_output_stream (session->tls), NULL, NULL);
+  return g_socket_shutdown (session->socket, FALSE, TRUE, NULL);
+}
+
+static void
+transport_close (ShoalStratumSession *session)
+{
+  if (session->handshaking)
+    {
+      /* The handshake runs in a GIO worker thread: wake it; its callback
+       * closes the stream. */
+      g_cancellable_cancel (session->handshake);
+      g_socket_shutdown (session->socket, TRUE, TRUE, NULL);
+    }
+  else if (session->tls != NULL)
+    {
+      if (session->handshake == NULL && !session->write_shut && !tls_can_write (session))
+        g_socket_shutdown (session->socket, TRUE, TRUE, NULL);
+      g_io_stream_close (session->tls, NULL, NULL);
+    }
+  else
+    g_io_stream_close (G_IO_STREAM (session->connection), NULL, NULL);
+  g_clear_object (&session->tls);
+  g_clear_object (&session->handshake);
+}
 
 ShoalStratumSession *
 shoal_stratum_session_ref (ShoalStratumSession *session)
@@ -111,9 +243,186 @@ unlink_session (ShoalStratumServer  *server,
   server->n_sessions--;
 }
 
+/* A handshake on its way through the pool's thread and back. */
+typedef struct
+{
+  ShoalStratumSession *session;      /* touched on the stratum thread only */
+  GMainContext        *context;
+  GTlsConnection      *tls;
+  GCancellable        *cancellable;
+  GError              *error;
+  gboolean             ok;
+} Handshake;
+
+static gboolean
+on_handshake_done (gpointer data)
+{
+  Handshake *h = data;
+  ShoalStratumSession *session = h->session;
+  ShoalStratumServer *server = session->server;
+
+  session->handshaking = FALSE;
+  g_clear_object (&session->handshake);
+  if (session->closed)
+    g_io_stream_close (G_IO_STREAM (h->tls), NULL, NULL);   /* close() left it to us */
+  else if (!h->ok)
+    {
+      g_debug ("Stratum: TLS handshake with %s failed: %s", session->ip->ip, h->error->message);
+      shoal_stratum_session_score (session, SHOAL_IP_SCORE_BAD);
+      shoal_stratum_session_close (session);
+    }
+  else
+    {
+      g_socket_set_timeout (session->socket, 0);
+      session->read_source = transport_source (session, G_IO_IN);
+      /* The login may have come with the handshake's last flight and
+       * already sit in the TLS buffer. */
+      on_readable (session);
+    }
+  g_object_unref (h->tls);
+  g_object_unref (h->cancellable);
+  g_clear_error (&h->error);
+  g_free (h);
+  shoal_stratum_session_unref (session);
+  shoal_stratum_server_pending_done (server);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+handshake_in_thread (gpointer data,
+                     gpointer user_data)
+{
+  Handshake *h = data;
+
+  h->ok = g_tls_connection_handshake (h->tls, h->cancellable, &h->error);
+  g_main_context_invoke (h->context, on_handshake_done, h);
+}
+
+/* A GIO handshake blocks a thread on the peer, so a peer that stalls
+ * holds one.  Handshakes get a pool of their own (GIO's async handshake
+ * would use GTask's pool, which the share recorder needs), start only once
+ * the ClientHello is arriving (silent connections cost no thread), may
+ * wait TLS_STALL_MAX_S per step, and have the login timeout as deadline
+ * (see sweep()). */
+static void
+start_handshake (ShoalStratumSession *session)
+{
+  ShoalStratumServer *server = session->server;
+  guint login_s = server->settings.login_timeout_ms / 1000;
+  Handshake *h = g_new0 (Handshake, 1);
+
+  if (server->handshakes == NULL)
+    server->handshakes = g_thread_pool_new (handshake_in_thread, NULL, SHOAL_STRATUM_TLS_THREADS,
+                                            FALSE, NULL);
+  g_socket_set_timeout (session->socket, CLAMP (login_s, 1, TLS_STALL_MAX_S));
+  session->handshaking = TRUE;
+  server->n_pending++;   /* stop() waits for it to come back */
+  h->session = shoal_stratum_session_ref (session);
+  h->context = server->context;
+  h->tls = G_TLS_CONNECTION (g_object_ref (session->tls));
+  h->cancellable = g_object_ref (session->handshake);
+  g_thread_pool_push (server->handshakes, h, NULL);
+}
+
+static gssize
+peek (ShoalStratumSession *session,
+      gsize                len,
+      GError             **error)
+{
+  GInputVector vector = { session->server->scratch, len };
+  int flags = G_SOCKET_MSG_PEEK;
+
+  return g_socket_receive_message (session->socket, NULL, &vector, 1, NULL, NULL, &flags,
+                                   NULL, error);
+}
+
+/* How many bytes of the first TLS record are wanted: 5 for its header,
+ * then all of it; 0 when what came is not a TLS handshake record. */
+static gsize
+hello_wanted (const guint8 *data,
+              gsize         len)
+{
+  gsize record;
+
+  if (data[0] != TLS_HANDSHAKE)
+    return 0;
+  if (len < 5)
+    return 5;
+  record = 5 + ((gsize) data[3] << 8 | data[4]);
+  return record <= TLS_RECORD_MAX ? record : 0;
+}
+
+/* Waits, on the stratum thread, until the whole ClientHello record is in
+ * the kernel: SO_RCVLOWAT keeps the socket quiet until then, so a peer
+ * that sends a byte and stalls never gets a handshake thread. */
+static gboolean
+on_hello (GSocket      *socket,
+          GIOCondition  condition,
+          gpointer      user_data)
+{
+  ShoalStratumSession *session = user_data;
+  g_autoptr(GError) error = NULL;
+  gint lowat = 1;
+  gsize wanted;
+  gssize n;
+
+  n = peek (session, TLS_RECORD_MAX, &error);
+  if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    return G_SOURCE_CONTINUE;
+  if (n <= 0)
+    {
+      shoal_stratum_session_close (session);
+      return G_SOURCE_REMOVE;
+    }
+  wanted = hello_wanted (session->server->scratch, n);
+  g_socket_get_option (socket, SOL_SOCKET, SO_RCVLOWAT, &lowat, NULL);
+  if (wanted > (gsize) n && (gsize) lowat < wanted
+      && g_socket_set_option (socket, SOL_SOCKET, SO_RCVLOWAT, (gint) wanted, NULL))
+    return G_SOURCE_CONTINUE;
+  if (wanted == 0 || wanted > (gsize) n)
+    {
+      /* Not TLS (most likely a stratum line: plain TCP on the TLS port),
+       * or the peer went away in the middle of its hello.  A ban closes
+       * the session too: keep it alive until we are done. */
+      shoal_stratum_session_ref (session);
+      shoal_stratum_session_score (session, SHOAL_IP_SCORE_BAD);
+      shoal_stratum_session_close (session);
+      shoal_stratum_session_unref (session);
+      return G_SOURCE_REMOVE;
+    }
+  g_socket_set_option (socket, SOL_SOCKET, SO_RCVLOWAT, 1, NULL);
+  g_clear_pointer (&session->read_source, g_source_unref);
+  start_handshake (session);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+prepare_tls (ShoalStratumSession *session,
+             GTlsCertificate     *certificate)
+{
+  g_autoptr(GError) error = NULL;
+  GIOStream *tls = g_tls_server_connection_new (G_IO_STREAM (session->connection), certificate,
+                                                &error);
+
+  if (tls == NULL)
+    {
+      g_warning ("Stratum: cannot start TLS: %s", error->message);
+      shoal_stratum_session_close (session);
+      return;
+    }
+  /* Rigs hang up without close_notify; the lines say where they end. */
+  g_tls_connection_set_require_close_notify (G_TLS_CONNECTION (tls), FALSE);
+  session->tls = tls;
+  session->handshake = g_cancellable_new ();
+  session->read_source = g_socket_create_source (session->socket, G_IO_IN, NULL);
+  g_source_set_callback (session->read_source, G_SOURCE_FUNC (on_hello), session, NULL);
+  g_source_attach (session->read_source, session->server->context);
+}
+
 void
 shoal_stratum_session_accept (ShoalStratumServer *server,
-                              GSocketConnection  *connection)
+                              GSocketConnection  *connection,
+                              GTlsCertificate    *certificate)
 {
   ShoalStratumSession *session;
   g_autofree char *ip = NULL;
@@ -136,11 +445,12 @@ shoal_stratum_session_accept (ShoalStratumServer *server,
   session->ip = shoal_ip_table_acquire (server->ips, ip, is_local);
   session->connected_at = session->last_received = g_get_monotonic_time ();
   session->reject_reason = reject_reason (server, session);
-  session->read_source = g_socket_create_source (session->socket, G_IO_IN, NULL);
-  g_source_set_callback (session->read_source, G_SOURCE_FUNC (on_readable), session, NULL);
-  g_source_attach (session->read_source, server->context);
   link_session (server, session);
   shoal_stratum_server_mark_dirty (server);
+  if (certificate != NULL)
+    prepare_tls (session, certificate);
+  else
+    session->read_source = transport_source (session, G_IO_IN);
 }
 
 void
@@ -157,7 +467,7 @@ shoal_stratum_session_close (ShoalStratumSession *session)
   if (session->write_source != NULL)
     g_source_destroy (session->write_source);
   g_clear_pointer (&session->write_source, g_source_unref);
-  g_io_stream_close (G_IO_STREAM (session->connection), NULL, NULL);
+  transport_close (session);
   g_clear_object (&session->connection);
   session->socket = NULL;
   g_clear_pointer (&session->inbuf, g_byte_array_unref);
@@ -180,7 +490,7 @@ half_close (ShoalStratumSession *session)
   /* Shut our side only: closing with unread bytes from the peer would
    * send a reset that can destroy the reply we just wrote. */
   session->write_shut = TRUE;
-  if (!g_socket_shutdown (session->socket, FALSE, TRUE, NULL))
+  if (!transport_shutdown_write (session))
     shoal_stratum_session_close (session);
 }
 
@@ -189,6 +499,11 @@ shoal_stratum_session_close_after (ShoalStratumSession *session)
 {
   if (session->closed || session->closing)
     return;
+  if (session->handshake != NULL)
+    {
+      shoal_stratum_session_close (session);   /* nothing can be said before TLS is up */
+      return;
+    }
   session->closing = TRUE;
   session->closing_deadline = g_get_monotonic_time () + CLOSE_GRACE_US;
   g_clear_pointer (&session->inbuf, g_byte_array_unref);
@@ -197,16 +512,13 @@ shoal_stratum_session_close_after (ShoalStratumSession *session)
 }
 
 static gboolean
-on_writable (GSocket      *socket,
-             GIOCondition  condition,
-             gpointer      user_data)
+on_writable (ShoalStratumSession *session)
 {
-  ShoalStratumSession *session = user_data;
   g_autoptr(GError) error = NULL;
   gssize n;
 
-  n = g_socket_send (socket, (const char *) session->outbuf->data, session->outbuf->len,
-                     NULL, &error);
+  /* TLS needs a retry with the same bytes: the queue only grows at its end. */
+  n = transport_send (session, (const char *) session->outbuf->data, session->outbuf->len, &error);
   if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
     return G_SOURCE_CONTINUE;
   if (n < 0)
@@ -232,9 +544,7 @@ queue_output (ShoalStratumSession *session,
   if (session->outbuf == NULL)
     {
       session->outbuf = g_byte_array_sized_new (len);
-      session->write_source = g_socket_create_source (session->socket, G_IO_OUT, NULL);
-      g_source_set_callback (session->write_source, G_SOURCE_FUNC (on_writable), session, NULL);
-      g_source_attach (session->write_source, session->server->context);
+      session->write_source = transport_source (session, G_IO_OUT);
     }
   g_byte_array_append (session->outbuf, (const guint8 *) data, len);
   /* A peer that does not read its jobs is gone in all but name. */
@@ -251,11 +561,11 @@ shoal_stratum_session_send (ShoalStratumSession *session,
   gsize len = strlen (line);
   gssize n = 0;
 
-  if (session->closed || session->write_shut)
+  if (session->closed || session->write_shut || session->handshake != NULL)
     return;
   if (session->outbuf == NULL)
     {
-      n = g_socket_send (session->socket, line, len, NULL, &error);
+      n = transport_send (session, line, len, &error);
       if (n < 0 && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         {
           shoal_stratum_session_close (session);
@@ -402,17 +712,14 @@ feed (ShoalStratumSession *session,
 }
 
 static gboolean
-on_readable (GSocket      *socket,
-             GIOCondition  condition,
-             gpointer      user_data)
+on_readable (ShoalStratumSession *session)
 {
-  ShoalStratumSession *session = user_data;
   ShoalStratumServer *server = session->server;
   g_autoptr(GError) error = NULL;
   gboolean keep;
   gssize n;
 
-  n = g_socket_receive (socket, (char *) server->scratch, SCRATCH_SIZE, NULL, &error);
+  n = transport_receive (session, server->scratch, SCRATCH_SIZE, &error);
   if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
     return G_SOURCE_CONTINUE;
   if (n <= 0)
@@ -462,7 +769,15 @@ shoal_stratum_session_sweep (ShoalStratumSession *session,
     }
   if (!session->logged_in)
     {
-      if (now - session->connected_at > (gint64) server->settings.login_timeout_ms * 1000)
+      if (now - session->connected_at <= (gint64) server->settings.login_timeout_ms * 1000)
+        return;
+      if (session->handshake != NULL)
+        {
+          /* A TLS handshake that never ends: close quietly. */
+          shoal_stratum_session_score (session, SHOAL_IP_SCORE_BAD);
+          shoal_stratum_session_close (session);
+        }
+      else
         reject_line (session, "Login timeout: no login within the time allowed");
       return;
     }
