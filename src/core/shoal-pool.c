@@ -3,6 +3,7 @@
 
 #include "shoal-accounting.h"
 #include "shoal-api-server.h"
+#include "shoal-certificate.h"
 #include "shoal-error.h"
 #include "shoal-hex.h"
 #include "shoal-job-manager.h"
@@ -383,7 +384,8 @@ on_submitted (GObject      *source,
   g_autoptr(GError) error = NULL;
   BlockNote *note = user_data;
 
-  if (!shoal_job_manager_submit_block_finish (SHOAL_JOB_MANAGER (source), result, &error))
+  if (!shoal_job_manager_submit_block_finish (SHOAL_JOB_MANAGER (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_warning ("block %s at height %" G_GUINT64_FORMAT " was refused: %s",
                note->id, note->height, error->message);
   block_note_free (note);
@@ -414,7 +416,9 @@ on_block_found (ShoalStratumServer *server,
   /* Recorded first: a block the node takes is never missing from the
    * store, and one it refuses is marked orphaned by the tracker. */
   queue_chore (self, write_block_found, NULL, note, (GDestroyNotify) block_note_free);
-  shoal_job_manager_submit_block_async (self->jobs, blob, block_id, height, self->cancellable,
+  /* Not cancelled by stop(): a found block is worth more than a prompt
+   * shutdown. */
+  shoal_job_manager_submit_block_async (self->jobs, blob, block_id, height, NULL,
                                         on_submitted, submit);
 }
 
@@ -557,6 +561,47 @@ open_store (ShoalPool  *self,
   return TRUE;
 }
 
+/* The user's own certificate and key, or one Shoal makes on first start
+ * and keeps (rigs pin its fingerprint, so it must not change). */
+static GTlsCertificate *
+load_certificate (ShoalPool  *self,
+                  GError    **error)
+{
+  const char *cert = shoal_config_get_string (self->config, "tls-certificate");
+  const char *key = shoal_config_get_string (self->config, "tls-key");
+  g_autofree char *dir = NULL;
+
+  if (cert != NULL && *cert != '\0')
+    return g_tls_certificate_new_from_files (cert, (key && *key) ? key : cert, error);
+  if (self->playground != NULL)
+    dir = g_build_filename (shoal_playground_get_data_dir (self->playground), "tls", NULL);
+  else
+    dir = g_build_filename (g_get_user_data_dir (), "shoal", "tls", NULL);
+  return shoal_certificate_load_or_create (dir, error);
+}
+
+static gboolean
+configure_tls (ShoalPool  *self,
+               GError    **error)
+{
+  guint port = shoal_config_get_uint64 (self->config, "stratum-tls-port");
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autofree char *fingerprint = NULL;
+
+  if (port == 0)
+    return TRUE;
+  certificate = load_certificate (self, error);
+  if (certificate == NULL)
+    {
+      g_prefix_error (error, "Stratum over TLS: ");
+      return FALSE;
+    }
+  g_object_set (self->stratum, "tls-port", port, "tls-certificate", certificate, NULL);
+  fingerprint = shoal_certificate_get_fingerprint (certificate);
+  g_message ("stratum over TLS on port %u, certificate fingerprint %s", port, fingerprint);
+  return TRUE;
+}
+
 static gboolean
 start_stratum (ShoalPool  *self,
                GError    **error)
@@ -577,7 +622,7 @@ start_stratum (ShoalPool  *self,
                 NULL);
   shoal_stratum_server_set_share_recorder (self->stratum, SHOAL_SHARE_RECORDER (self->store));
   g_signal_connect_object (self->stratum, "block-found", G_CALLBACK (on_block_found), self, 0);
-  if (!shoal_stratum_server_start (self->stratum, error))
+  if (!configure_tls (self, error) || !shoal_stratum_server_start (self->stratum, error))
     return FALSE;
   g_message ("stratum listening on %s port %u", shoal_config_get_string (c, "stratum-bind"),
              shoal_stratum_server_get_port (self->stratum));

@@ -515,6 +515,60 @@ test_pplns_balances_are_exact (Fixture *f, gconstpointer data)
   g_test_message ("%u credited blocks checked", checked);
 }
 
+static gboolean
+tls_worker_accepted (gpointer data)
+{
+  ShoalPoolSnapshot *snapshot = shoal_pool_get_snapshot (data);
+
+  for (guint i = 0; i < snapshot->workers->len; i++)
+    {
+      ShoalWorkerInfo *w = g_ptr_array_index (snapshot->workers, i);
+
+      if (g_strcmp0 (w->worker, "tls-rig") == 0 && w->accepted > 0)
+        return w->invalid == 0;
+    }
+  return FALSE;
+}
+
+/* Stratum over TLS: a rig on the TLS port with a self-signed certificate
+ * Shoal made itself logs in and its shares are validated. */
+static void
+test_tls_rig_mines (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ShoalConfig) config = shoal_config_new ();
+  g_autoptr(ShoalPool) pool = NULL;
+  g_autoptr(GSubprocess) miner = NULL;
+  g_autofree char *binary = g_build_filename (g_getenv ("SHOAL_BUILDDIR"), "tests", "stratum",
+                                              "shoal-testminer", NULL);
+  g_autofree char *port = NULL;
+  gboolean started = FALSE;
+  guint16 tls_port = shoal_playground_free_port (&error);
+
+  g_assert_no_error (error);
+  g_assert_true (shoal_config_load_key_file (config, f->conf_path, &error));
+  g_object_set (config, "stratum-tls-port", (guint64) tls_port, NULL);
+  pool = shoal_pool_new (config);
+  shoal_pool_start_async (pool, NULL, on_started, &started);
+  g_assert_true (wait_for (is_true, &started, 30));
+  g_assert_true (wait_for (has_template, pool, 30));
+
+  port = g_strdup_printf ("%u", tls_port);
+  miner = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, binary, "-o", "127.0.0.1",
+                            "-P", port, "--tls", "-u", shoal_playground_get_wallet (f->playground)->address,
+                            "--rigid", "tls-rig", "--duration", "120", NULL);
+  g_assert_no_error (error);
+  g_assert_true (wait_for (tls_worker_accepted, pool, 120));
+  g_subprocess_force_exit (miner);
+  /* The certificate was made under the user's data directory, to be kept. */
+  {
+    g_autofree char *pem = g_build_filename (g_get_user_data_dir (), "shoal", "tls",
+                                             "tls-certificate.pem", NULL);
+    g_assert_true (g_file_test (pem, G_FILE_TEST_IS_REGULAR));
+  }
+  shoal_pool_stop (pool);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -523,6 +577,8 @@ main (int argc, char *argv[])
               test_solo_block_reaches_chain, fixture_tear_down);
   g_test_add ("/pool/acknowledged-shares-survive-sigkill", Fixture, "solo", fixture_set_up,
               test_acknowledged_shares_survive_sigkill, fixture_tear_down);
+  g_test_add ("/pool/tls-rig-mines", Fixture, "solo", fixture_set_up,
+              test_tls_rig_mines, fixture_tear_down);
   g_test_add ("/pool/pplns-balances-are-exact", Fixture, "pplns", fixture_set_up,
               test_pplns_balances_are_exact, fixture_tear_down);
   return g_test_run ();
