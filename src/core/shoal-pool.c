@@ -496,6 +496,49 @@ on_block_changed (ShoalBlockTracker *tracker,
 }
 
 static void
+read_pending_blocks (ShoalStore      *store,
+                     ShoalAccounting *accounting,
+                     gpointer         data,
+                     GError         **error)
+{
+  GPtrArray **blocks = data;
+
+  *blocks = shoal_store_list_blocks_in_state_sync (store, SHOAL_STORE_BLOCK_PENDING, error);
+}
+
+static void
+free_block_list (gpointer data)
+{
+  GPtrArray **blocks = data;
+
+  g_clear_pointer (blocks, g_ptr_array_unref);
+  g_free (blocks);
+}
+
+/* Blocks found before a restart are followed again until they unlock or
+ * turn out orphaned: the store remembers them, the tracker does not. */
+static void
+track_pending_blocks (ShoalPool *self,
+                      gpointer   data,
+                      GError    *error)
+{
+  GPtrArray *blocks = *(GPtrArray **) data;
+  ShoalBlockTracker *tracker = shoal_job_manager_get_tracker (self->jobs);
+
+  if (error != NULL)
+    {
+      g_warning ("cannot read the pool's pending blocks: %s", error->message);
+      return;
+    }
+  for (guint i = 0; blocks != NULL && i < blocks->len; i++)
+    {
+      const ShoalStoreBlock *block = g_ptr_array_index (blocks, i);
+
+      shoal_block_tracker_track (tracker, block->hash, block->height, block->reward);
+    }
+}
+
+static void
 on_template_changed (ShoalJobManager    *jobs,
                      ShoalBlockTemplate *tmpl,
                      ShoalPool          *self)
@@ -732,6 +775,8 @@ begin_running (ShoalPool   *self,
   if (!open_store (self, error) || !start_stratum (self, error))
     return FALSE;
   start_jobs (self, node_uri);
+  queue_chore (self, read_pending_blocks, track_pending_blocks, g_new0 (GPtrArray *, 1),
+               free_block_list);
   start_payer (self);
   start_api (self);
 
