@@ -48,6 +48,7 @@ struct _ShoalPool
   ShoalApiServer     *api;
   GThreadPool        *bookkeeper;
   GHashTable         *found_heights;     /* block id -> height, until announced */
+  gboolean            reconciling;
 
   guint               snapshot_id;
   guint               history_id;
@@ -548,6 +549,20 @@ on_template_changed (ShoalJobManager    *jobs,
 }
 
 static void
+on_reconciled (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(ShoalPool) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  self->reconciling = FALSE;
+  if (!shoal_payer_reconcile_finish (SHOAL_PAYER (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_warning ("payouts not reconciled with the wallet: %s", error->message);
+}
+
+static void
 on_watcher_changed (ShoalPool *self)
 {
   ShoalTipWatcher *watcher = shoal_job_manager_get_watcher (self->jobs);
@@ -555,8 +570,18 @@ on_watcher_changed (ShoalPool *self)
 
   /* The watcher counts the top block's height; users know the chain
    * height (blocks in the chain), as monerod's get_info says it. */
-  set_node_state (self, reachable, shoal_tip_watcher_get_height (watcher) + 1);
+  guint64 height = shoal_tip_watcher_get_height (watcher) + 1;
+  gboolean new_block = reachable && height != self->node_height;
+
+  set_node_state (self, reachable, height);
   set_status (self, reachable ? "running" : "node unreachable");
+  /* A relayed payout is confirmed once a block mines it. */
+  if (new_block && self->payer != NULL && !self->reconciling)
+    {
+      self->reconciling = TRUE;
+      shoal_payer_reconcile_async (self->payer, self->cancellable, on_reconciled,
+                                   g_object_ref (self));
+    }
 }
 
 /* --- start and stop ----------------------------------------------- */
@@ -708,18 +733,6 @@ split_login (const char  *login,
 }
 
 static void
-on_reconciled (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!shoal_payer_reconcile_finish (SHOAL_PAYER (source), result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_warning ("payouts not reconciled with the wallet: %s", error->message);
-}
-
-static void
 start_payer (ShoalPool *self)
 {
   g_autofree char *user = NULL;
@@ -735,7 +748,8 @@ start_payer (ShoalPool *self)
                                  shoal_config_get_uint64 (self->config, "payout-threshold"));
   shoal_payer_set_interval (self->payer, shoal_config_get_uint64 (self->config, "payout-interval"));
   /* Every unfinished batch is settled before anything new is paid. */
-  shoal_payer_reconcile_async (self->payer, self->cancellable, on_reconciled, NULL);
+  self->reconciling = TRUE;
+  shoal_payer_reconcile_async (self->payer, self->cancellable, on_reconciled, g_object_ref (self));
 }
 
 static void

@@ -268,7 +268,12 @@ shoal_store_list_payments_sync (ShoalStore  *self,
                                 GError     **error)
 {
   g_return_val_if_fail (SHOAL_IS_STORE (self), NULL);
-  return query_rows (self, "SELECT p.batch_id, p.address, p.amount, p.tx_hash, b.state, b.created_us"
+  return query_rows (self, "SELECT p.batch_id, p.address, p.amount,"
+                     /* Before confirmation a one-transaction batch already knows
+                      * its hash; which of several a payment is in is learnt at
+                      * confirmation. */
+                     " coalesce (p.tx_hash, CASE WHEN instr (b.tx_hashes, char (10)) = 0"
+                     " THEN b.tx_hashes END), b.state, b.created_us"
                      " FROM payments AS p JOIN payout_batches AS b ON b.id = p.batch_id"
                      " WHERE ?1 = 0 OR p.batch_id = ?1 ORDER BY p.batch_id DESC, p.address"
                      " LIMIT ?2", batch_id, limit, NULL, payment_row,
