@@ -43,6 +43,7 @@ static const Key keys[] = {
   { "api-bind",          KIND_STRING,  "0.0.0.0", 0, 0 },
   { "api-port",          KIND_UINT64,  NULL, 8080, 65535 },
   { "playground",        KIND_BOOLEAN, NULL, FALSE, 0 },
+  { "playground-difficulty", KIND_UINT64, NULL, 1000, G_MAXINT64 },
 };
 
 struct _ShoalConfig

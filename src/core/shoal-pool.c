@@ -312,7 +312,8 @@ shoal_pool_start_async (ShoalPool           *self,
 
   if (shoal_config_get_boolean (self->config, "playground"))
     {
-      self->playground = shoal_playground_new (NULL, 1);
+      self->playground = shoal_playground_new (NULL, shoal_config_get_uint64 (self->config,
+                                                                           "playground-difficulty"));
       shoal_playground_start_async (self->playground, self->cancellable,
                                     on_playground_started, g_steal_pointer (&task));
       return;

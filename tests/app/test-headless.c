@@ -60,8 +60,15 @@ static void
 test_headless_logs_height_and_stops (void)
 {
   g_autoptr(GError) error = NULL;
+  g_autofree char *conf = g_build_filename (g_get_tmp_dir (), "shoal-headless-test.conf", NULL);
   Output out;
-  g_autoptr(GSubprocess) shoal = spawn_shoal (&out, "--headless", "--playground", NULL);
+  g_autoptr(GSubprocess) shoal = NULL;
+
+  /* Difficulty 1: generateblocks is instant. */
+  g_file_set_contents (conf, "[shoal]\nplayground-difficulty=1\n", -1, &error);
+  g_assert_no_error (error);
+  shoal = spawn_shoal (&out, "--headless", "--playground", "--config", conf, NULL);
+  {
   g_autofree char *where = read_until (&out, "playground node at ");
   g_autofree char *first = NULL;
   g_autofree char *later = NULL;
@@ -102,6 +109,7 @@ test_headless_logs_height_and_stops (void)
   g_assert_nonnull (error);
   g_object_unref (out.err);
   g_string_free (out.log, TRUE);
+  }
 }
 
 static void

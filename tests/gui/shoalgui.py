@@ -21,7 +21,7 @@ import dogtail.tree  # noqa: E402  (must follow the config)
 
 
 class Shoal:
-    def __init__(self, *args, env=None):
+    def __init__(self, *args, env=None, settings=None):
         if not os.environ.get("DISPLAY"):
             sys.exit("no DISPLAY: the gui suite must run under Xvfb (build-aux/dev test)")
         self.tmp = tempfile.TemporaryDirectory(prefix="shoal-gui-")
@@ -30,7 +30,14 @@ class Shoal:
             e[var] = os.path.join(self.tmp.name, var.lower())
             os.makedirs(e[var], exist_ok=True)
         e.pop("GTK_A11Y", None)
-        e["GSETTINGS_BACKEND"] = "memory"
+        # The keyfile backend lets a test start the app with chosen settings.
+        e["GSETTINGS_BACKEND"] = "keyfile"
+        keyfile = os.path.join(e["XDG_CONFIG_HOME"], "glib-2.0", "settings", "keyfile")
+        os.makedirs(os.path.dirname(keyfile), exist_ok=True)
+        with open(keyfile, "w") as f:
+            f.write("[org/shoalpool/Shoal]\n")
+            for key, value in {"playground-difficulty": "1", **(settings or {})}.items():
+                f.write(f"{key}={value}\n")
         e["GSK_RENDERER"] = "cairo"
         e["NO_AT_BRIDGE"] = "0"
         e.update(env or {})
