@@ -252,6 +252,7 @@ on_about (GSimpleAction *action,
   GtkWindow *parent = present_main_window (user_data);
 
   adw_show_about_window (parent,
+                         "title", _("About Shoal"),
                          "application-name", _("Shoal"),
                          "application-icon", APP_ID,
                          "version", PACKAGE_VERSION,

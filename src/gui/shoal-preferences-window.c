@@ -11,8 +11,8 @@ struct _ShoalPreferencesWindow
   AdwPreferencesWindow  parent_instance;
   GSettings            *settings;
 
-  GtkCheckButton *solo_check;
-  GtkCheckButton *pplns_check;
+  GtkToggleButton *solo_button;
+  GtkToggleButton *pplns_button;
   AdwEntryRow    *pool_address_row;
   GtkSpinButton  *fee_spin;
   AdwEntryRow    *threshold_row;
@@ -36,7 +36,7 @@ mode_get (GValue *value, GVariant *variant, gpointer user_data)
   return TRUE;
 }
 
-/* Both check buttons of the group write the same answer when one is chosen. */
+/* Both toggle buttons of the group write the same answer when one is chosen. */
 static GVariant *
 mode_set (const GValue *value, const GVariantType *type, gpointer user_data)
 {
@@ -155,9 +155,9 @@ bind_all (ShoalPreferencesWindow *self)
 {
   GSettings *s = self->settings;
 
-  g_settings_bind_with_mapping (s, "mode", self->solo_check, "active", G_SETTINGS_BIND_DEFAULT,
+  g_settings_bind_with_mapping (s, "mode", self->solo_button, "active", G_SETTINGS_BIND_DEFAULT,
                                 mode_get, mode_set, (gpointer) "solo", NULL);
-  g_settings_bind_with_mapping (s, "mode", self->pplns_check, "active", G_SETTINGS_BIND_DEFAULT,
+  g_settings_bind_with_mapping (s, "mode", self->pplns_button, "active", G_SETTINGS_BIND_DEFAULT,
                                 mode_get, mode_set, (gpointer) "pplns", NULL);
   bind_text (self, self->pool_address_row, "pool-address");
   bind_text (self, self->node_row, "node-url");
@@ -193,8 +193,8 @@ shoal_preferences_window_class_init (ShoalPreferencesWindowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/shoalpool/Shoal/shoal-preferences-window.ui");
-  gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, solo_check);
-  gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, pplns_check);
+  gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, solo_button);
+  gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, pplns_button);
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, pool_address_row);
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, fee_spin);
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, threshold_row);

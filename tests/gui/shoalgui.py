@@ -32,7 +32,7 @@ class Shoal:
         e.pop("GTK_A11Y", None)
         # The keyfile backend lets a test start the app with chosen settings.
         e["GSETTINGS_BACKEND"] = "keyfile"
-        keyfile = os.path.join(e["XDG_CONFIG_HOME"], "glib-2.0", "settings", "keyfile")
+        keyfile = self.keyfile = os.path.join(e["XDG_CONFIG_HOME"], "glib-2.0", "settings", "keyfile")
         os.makedirs(os.path.dirname(keyfile), exist_ok=True)
         with open(keyfile, "w") as f:
             f.write("[org/shoalpool/Shoal]\n")
@@ -84,6 +84,18 @@ class Shoal:
         subprocess.run(["import", "-window", "root", path], check=True)
         return path
 
+    def setting(self, key):
+        """A key as the app stored it (GVariant text), read from the keyfile backend's file."""
+        with open(self.keyfile) as f:
+            for line in f:
+                k, sep, value = line.strip().partition("=")
+                if sep and k == key:
+                    return value
+        return None
+
+    def pid(self):
+        return self.proc.pid
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -122,3 +134,108 @@ def rpc(uri, method, params=None):
     if "error" in answer:
         raise AssertionError(f"{method}: {answer['error']}")
     return answer["result"]
+
+
+# The accessibility tree of GTK 4.8 keeps hidden copies of widgets (view
+# switchers, dialog buttons) with a 0x0 size: only those with a size count.
+def visible(node):
+    try:
+        width, height = node.size  # no coordinates: GTK 4.8 has no screen coordinates to give
+    except Exception:
+        return False
+    return width > 0 and height > 0
+
+
+def find_all(root, role=None, name=None, pred=None):
+    def match(n):
+        if role is not None and n.roleName != role:
+            return False
+        if name is not None and n.name != name and not n.name.endswith(" " + name):
+            return False
+        if pred is not None and not pred(n):
+            return False
+        return visible(n)
+    return root.findChildren(match)
+
+
+def find_one(root, role=None, name=None, pred=None, timeout=30, what=None):
+    return wait_for(lambda: next(iter(find_all(root, role, name, pred)), None), timeout=timeout,
+                    what=what or f"{role} {name!r}")
+
+
+def click(node):
+    for action in ("click", "toggle", "activate", "press"):
+        if action in node.actions:
+            node.doActionNamed(action)
+            return
+    raise AssertionError(f"{node.roleName} {node.name!r} has no action to press")
+
+
+def window(app, title, timeout=30):
+    def look():
+        for w in app.children:
+            if w.name == title:
+                return w
+        return None
+    return wait_for(look, timeout=timeout, what=f"window {title!r}")
+
+
+def main_window(app):
+    return window(app, "Shoal")
+
+
+def show_page(app, title):
+    """Presses the page's tab in the view switcher, as a person would."""
+    tab = find_one(main_window(app), "page tab", title)
+    click(tab)
+    return tab
+
+
+def open_menu_item(app, label):
+    click(find_one(main_window(app), "push button", "Main Menu", pred=lambda n: "click" in n.actions))
+    click(find_one(app, "menu item", label))
+
+
+def labels(root):
+    return [n.name for n in find_all(root, "label")]
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def testminer():
+    """The stratum test miner, or exit 77 (meson's 'skipped') while it is not built yet."""
+    path = os.path.join(os.environ["SHOAL_BUILDDIR"], "tests", "stratum", "shoal-testminer")
+    if not os.access(path, os.X_OK):
+        print(f"SKIP: {path} is not built yet")
+        sys.exit(77)
+    return path
+
+
+def start_miner(port, address, worker="rig1", extra=()):
+    miner = subprocess.Popen([testminer(), "-o", f"127.0.0.1:{port}", "-u", address, "-p", worker,
+                              *extra], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    threading.Thread(target=lambda: [sys.stderr.write(f"miner {worker}: " + line)
+                                     for line in miner.stdout], daemon=True).start()
+    return miner
+
+
+def stop_process(proc):
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def cpu_seconds(pid):
+    """utime + stime of PID in seconds, from /proc/PID/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
