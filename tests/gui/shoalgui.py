@@ -97,6 +97,13 @@ class Shoal:
         return self.proc.pid
 
     def stop(self):
+        # A failing test leaves a picture of what the window showed.
+        if sys.exc_info()[0] is not None:
+            try:
+                name = os.path.splitext(os.path.basename(sys.argv[0]))[0] + "-failure"
+                print("screenshot:", self.screenshot(name))
+            except Exception:
+                pass
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -189,6 +196,21 @@ def show_page(app, title):
     tab = find_one(main_window(app), "page tab", title)
     click(tab)
     return tab
+
+
+def type_into(node, text):
+    """Clicks into a text field and types, as a person would.  GTK 4.8 gives
+    coordinates relative to the window only; without a window manager every
+    window sits at 0,0, so they are screen coordinates too."""
+    import pyatspi
+    from dogtail import rawinput
+    time.sleep(0.6)  # let a page transition end: extents move while it runs
+    ext = node.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+    # Near the left edge: a spin button's right half holds its - and + buttons.
+    rawinput.click(ext.x + min(24, ext.width // 4), ext.y + ext.height // 2)
+    rawinput.keyCombo("<Control>a")
+    rawinput.typeText(text)
+    rawinput.pressKey("Return")
 
 
 def open_menu_item(app, label):
