@@ -239,8 +239,9 @@ def testminer():
 
 
 def start_miner(port, address, worker="rig1", extra=()):
-    miner = subprocess.Popen([testminer(), "-o", f"127.0.0.1:{port}", "-u", address, "-p", worker,
-                              *extra], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    miner = subprocess.Popen([testminer(), "-o", "127.0.0.1", "-P", str(port), "-u", address,
+                              "--rigid", worker, "-p", "x", *extra],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     threading.Thread(target=lambda: [sys.stderr.write(f"miner {worker}: " + line)
                                      for line in miner.stdout], daemon=True).start()
     return miner
@@ -261,3 +262,37 @@ def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def row_labels(label):
+    """The texts of the table row that holds LABEL: the nearest ancestor with several labels."""
+    node = label
+    for _ in range(8):
+        node = node.parent
+        if node is None:
+            break
+        texts = [n.name for n in find_all(node, "label")]
+        if len(texts) >= 4:
+            return texts
+    raise AssertionError(f"no table row around {label.name!r}")
+
+
+HASHRATE = re.compile(r"^(\d+(?:[.,]\d+)?) ([kMGT]?)H/s$")
+
+
+def hashrate_value(text):
+    m = HASHRATE.match(text)
+    if not m:
+        return None
+    scale = {"": 1, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}[m.group(2)]
+    return float(m.group(1).replace(",", ".")) * scale
+
+
+def atomic_from_xmr(text):
+    """'1.25 XMR' to atomic units, exactly."""
+    whole, _, frac = text.replace(" XMR", "").partition(".")
+    return int(whole) * 10**12 + int((frac + "0" * 12)[:12])
+
+
+def hex_hash(text):
+    return re.fullmatch(r"[0-9a-f]{64}", text) is not None

@@ -1,0 +1,108 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Small-pool mode, end to end: a member's test miner finds blocks, they
+unlock, "Pay Out" -> confirm -> the member's own wallet (a separate
+monero-wallet-rpc) receives the amount, and the history shows the tx hash.
+Needs the stratum test miner and the pool's wiring (PPLNS, payer)."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+from shoalgui import (Shoal, atomic_from_xmr, click, find_one, free_port, hex_hash, main_window,
+                      row_labels, rpc, show_page, start_miner, stop_process, testminer, wait_for)
+
+
+def start_member_wallet(node, tmp):
+    """The member's wallet: its own monero-wallet-rpc on the playground node."""
+    port = free_port()
+    binary = os.environ.get("SHOAL_WALLET_RPC", shutil.which("monero-wallet-rpc") or "monero-wallet-rpc")
+    proc = subprocess.Popen([binary, "--daemon-address", node.replace("http://", ""),
+                             "--daemon-ssl", "disabled", "--trusted-daemon",
+                             "--rpc-bind-ip", "127.0.0.1", "--rpc-bind-port", str(port),
+                             "--wallet-dir", tmp, "--shared-ringdb-dir", os.path.join(tmp, "ringdb"),
+                             "--non-interactive", "--disable-rpc-login", "--log-level", "0"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    uri = f"http://127.0.0.1:{port}"
+
+    def ready():
+        try:
+            rpc(uri, "get_version")
+            return True
+        except Exception:
+            return False
+    wait_for(ready, timeout=60, what="the member's wallet RPC")
+    rpc(uri, "create_wallet", {"filename": "member", "language": "English"})
+    return proc, uri, rpc(uri, "get_address", {"account_index": 0})["address"]
+
+
+def main():
+    testminer()  # exit 77 (skipped) while it is not built
+    port = free_port()
+    shoal = Shoal("--playground", settings={
+        "mode": "'pplns'",
+        "stratum-port": f"uint64 {port}",
+        "start-difficulty": "uint64 100",
+        "min-difficulty": "uint64 100",
+        "payout-threshold": "uint64 1",
+    })
+    tmp = tempfile.TemporaryDirectory(prefix="shoal-member-")
+    miner = wallet = None
+    try:
+        m = shoal.wait_log(r"playground node at (http://[0-9.:]+), wallet at \S+, address (\w+)")
+        node, pool_address = m.group(1), m.group(2)
+        app = shoal.app()
+        win = main_window(app)
+        wallet, wallet_uri, member = start_member_wallet(node, tmp.name)
+        miner = start_miner(port, member, "member-rig")
+
+        show_page(app, "Blocks")
+        find_one(win, "label", pred=lambda n: n.name.startswith(("Pending", "Submitted")),
+                 timeout=180, what="a block found by the member")
+        stop_process(miner)
+        miner = None
+        # 60 confirmations unlock the block's reward (and the pool wallet's coinbase).
+        rpc(node, "generateblocks", {"amount_of_blocks": 61, "wallet_address": pool_address})
+        find_one(win, "label", "Unlocked", timeout=120)
+
+        show_page(app, "Payouts")
+        balance = find_one(win, "label", member, timeout=120, what="the member's balance row")
+        print("balance row:", row_labels(balance))
+        print("screenshot:", shoal.screenshot("payouts"))
+        click(find_one(win, "push button", "Pay Out…"))
+        confirm = find_one(app, "push button", "Pay Out", timeout=120, what="the confirmation dialog")
+        find_one(app, "label", "Network fee (estimate)")
+        print("screenshot:", shoal.screenshot("payout-confirm"))
+        click(confirm)
+
+        tx = find_one(win, "label", pred=lambda n: hex_hash(n.name), timeout=180,
+                      what="a transaction hash in the history")
+        cells = row_labels(tx)
+        print("history row:", cells)
+        amount = next(atomic_from_xmr(t) for t in cells if t.endswith(" XMR"))
+        for _ in range(30):
+            rpc(node, "generateblocks", {"amount_of_blocks": 1, "wallet_address": pool_address})
+            rpc(wallet_uri, "refresh")
+            received = rpc(wallet_uri, "get_balance", {"account_index": 0})["balance"]
+            if received:
+                break
+            time.sleep(1)
+        print(f"member wallet received {received} atomic units; history says {amount}")
+        assert received == amount, (received, amount)
+        transfers = rpc(wallet_uri, "get_transfers", {"in": True, "pool": True})
+        txids = [t["txid"] for t in transfers.get("in", []) + transfers.get("pool", [])]
+        assert tx.name in txids, f"{tx.name} not among the member's transfers {txids}"
+        print("screenshot:", shoal.screenshot("payouts-history"))
+    finally:
+        for proc in (miner, wallet):
+            if proc is not None:
+                stop_process(proc)
+        shoal.stop()
+        tmp.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
