@@ -52,13 +52,28 @@ parse_digits (const char  *start,
   return TRUE;
 }
 
-/* "1.5", "0,25" or "3" XMR to atomic units, exactly, without floating point. */
+/* Takes off a trailing "XMR" unit, as shoal_format_xmr() writes it. */
+static char *
+strip_unit (const char *text)
+{
+  char *clean = g_strstrip (g_strdup (text != NULL ? text : ""));
+  gsize len = strlen (clean);
+
+  if (len >= 3 && g_ascii_strcasecmp (clean + len - 3, "xmr") == 0)
+    {
+      clean[len - 3] = '\0';
+      g_strstrip (clean);
+    }
+  return clean;
+}
+
+/* "1.5", "0,25", "3" or "1.50 XMR" to atomic units, exactly, without floating point. */
 gboolean
 shoal_parse_xmr (const char  *text,
                  guint64     *atomic,
                  GError     **error)
 {
-  g_autofree char *clean = g_strstrip (g_strdup (text != NULL ? text : ""));
+  g_autofree char *clean = strip_unit (text);
   const char *sep = strpbrk (clean, ".,");
   gsize whole_len = sep != NULL ? (gsize) (sep - clean) : strlen (clean);
   const char *frac = sep != NULL ? sep + 1 : "";
