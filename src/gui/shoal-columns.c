@@ -117,7 +117,8 @@ shoal_columns_set_model (GtkColumnView *view,
   GtkSorter *sorter = gtk_column_view_get_sorter (view);
   GtkSortListModel *sorted = gtk_sort_list_model_new (g_object_ref (model),
                                                       g_object_ref (sorter));
-  GtkSelectionModel *selection = GTK_SELECTION_MODEL (gtk_single_selection_new (G_LIST_MODEL (sorted)));
+  GtkSelectionModel *selection =
+    GTK_SELECTION_MODEL (gtk_single_selection_new (G_LIST_MODEL (sorted)));
 
   gtk_single_selection_set_autoselect (GTK_SINGLE_SELECTION (selection), FALSE);
   gtk_single_selection_set_can_unselect (GTK_SINGLE_SELECTION (selection), TRUE);

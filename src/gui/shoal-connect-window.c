@@ -63,7 +63,8 @@ rig_address (ShoalConnectWindow *self)
   ShoalConfig *config = shoal_pool_get_config (self->pool);
   const char *pool_address = shoal_config_get_string (config, "pool-address");
   ShoalPlayground *playground = shoal_pool_get_playground (self->pool);
-  ShoalPlaygroundWallet *wallet = playground != NULL ? shoal_playground_get_wallet (playground) : NULL;
+  ShoalPlaygroundWallet *wallet =
+    playground != NULL ? shoal_playground_get_wallet (playground) : NULL;
 
   if (shoal_config_get_mode (config) == SHOAL_MODE_PPLNS)
     return g_strdup (ADDRESS_PLACEHOLDER);
@@ -188,10 +189,13 @@ shoal_connect_window_new (GtkWindow *parent,
   self = g_object_new (SHOAL_TYPE_CONNECT_WINDOW, "transient-for", parent, NULL);
   self->pool = g_object_ref (pool);
   config = shoal_pool_get_config (pool);
-  g_signal_connect_object (config, "notify::stratum-port", G_CALLBACK (update), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (config, "notify::stratum-port", G_CALLBACK (update), self,
+                           G_CONNECT_SWAPPED);
   g_signal_connect_object (config, "notify::mode", G_CALLBACK (update), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (config, "notify::pool-address", G_CALLBACK (update), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (pool, "notify::status-message", G_CALLBACK (update), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (config, "notify::pool-address", G_CALLBACK (update), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (pool, "notify::status-message", G_CALLBACK (update), self,
+                           G_CONNECT_SWAPPED);
   update (self);
   return GTK_WINDOW (self);
 }

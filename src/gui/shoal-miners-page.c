@@ -136,7 +136,8 @@ static void
 on_snapshot_changed (ShoalMinersPage *self)
 {
   const ShoalPoolSnapshot *snap = shoal_pool_get_snapshot (self->pool);
-  g_autoptr(GPtrArray) copies = g_ptr_array_new_with_free_func ((GDestroyNotify) shoal_worker_info_free);
+  g_autoptr(GPtrArray) copies =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) shoal_worker_info_free);
   guint n = snap->workers != NULL ? snap->workers->len : 0;
   guint before = g_list_model_get_n_items (G_LIST_MODEL (self->store));
 

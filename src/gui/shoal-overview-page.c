@@ -99,7 +99,8 @@ update_node (ShoalOverviewPage       *self,
 {
   if (snap->node_reachable)
     {
-      shoal_label_take (self->height_label, g_strdup_printf ("%" G_GUINT64_FORMAT, snap->node_height));
+      shoal_label_take (self->height_label,
+                        g_strdup_printf ("%" G_GUINT64_FORMAT, snap->node_height));
       shoal_label_take (self->difficulty_label, snap->network_difficulty != 0
                  ? shoal_format_difficulty (snap->network_difficulty) : g_strdup ("—"));
       shoal_label_set (self->node_label, _("Node reachable"));
@@ -108,8 +109,9 @@ update_node (ShoalOverviewPage       *self,
     }
   shoal_label_set (self->height_label, "—");
   shoal_label_set (self->difficulty_label, "—");
-  shoal_label_set (self->node_label, g_strcmp0 (snap->status, "starting") == 0 || snap->status == NULL
-                              ? _("Starting…") : _("Node unreachable"));
+  shoal_label_set (self->node_label,
+                   snap->status == NULL || g_strcmp0 (snap->status, "starting") == 0
+                   ? _("Starting…") : _("Node unreachable"));
   shoal_label_set (self->synced_label, "—");
 }
 
@@ -179,9 +181,11 @@ static void
 on_range_toggled (ShoalOverviewPage *self,
                   GtkToggleButton   *button)
 {
+  gint64 hours = button == self->day_button ? 24 : 1;
+
   if (!gtk_toggle_button_get_active (button))
     return;
-  shoal_chart_set_span (self->chart, (gint64) G_USEC_PER_SEC * (button == self->day_button ? 86400 : 3600));
+  shoal_chart_set_span (self->chart, hours * 3600 * G_USEC_PER_SEC);
   if (self->pool != NULL)
     load_history (self);
 }

@@ -70,7 +70,12 @@ cmp_bal_paid (gconstpointer a, gconstpointer b)
 }
 
 static char *text_pay_time (gconstpointer p) { return shoal_format_time (PAY (p)->time_us); }
-static char *text_pay_address (gconstpointer p) { return shoal_format_address_short (PAY (p)->address); }
+static char *
+text_pay_address (gconstpointer p)
+{
+  return shoal_format_address_short (PAY (p)->address);
+}
+
 static char *text_pay_amount (gconstpointer p) { return shoal_format_xmr (PAY (p)->amount); }
 
 static char *
@@ -119,7 +124,8 @@ add_columns (ShoalPayoutsPage *self)
 
   shoal_columns_add (v, _("Member address"), text_bal_address, cmp_bal_address,
                      SHOAL_COLUMN_MONO | SHOAL_COLUMN_EXPAND);
-  sort = shoal_columns_add (v, _("Balance"), text_bal_balance, cmp_bal_balance, SHOAL_COLUMN_NUMERIC);
+  sort = shoal_columns_add (v, _("Balance"), text_bal_balance, cmp_bal_balance,
+                            SHOAL_COLUMN_NUMERIC);
   shoal_columns_add (v, _("In a payout"), text_bal_reserved, NULL, SHOAL_COLUMN_NUMERIC);
   shoal_columns_add (v, _("Paid in total"), text_bal_paid, cmp_bal_paid, SHOAL_COLUMN_NUMERIC);
   shoal_columns_set_model (v, G_LIST_MODEL (self->balances));
@@ -130,7 +136,8 @@ add_columns (ShoalPayoutsPage *self)
   shoal_columns_add (v, _("Recipient"), text_pay_address, NULL, SHOAL_COLUMN_MONO);
   shoal_columns_add (v, _("Amount"), text_pay_amount, cmp_pay_amount, SHOAL_COLUMN_NUMERIC);
   shoal_columns_add (v, _("State"), text_pay_state, NULL, SHOAL_COLUMN_TEXT);
-  shoal_columns_add (v, _("Transaction"), text_pay_tx, NULL, SHOAL_COLUMN_MONO | SHOAL_COLUMN_EXPAND);
+  shoal_columns_add (v, _("Transaction"), text_pay_tx, NULL,
+                     SHOAL_COLUMN_MONO | SHOAL_COLUMN_EXPAND);
   shoal_columns_set_model (v, G_LIST_MODEL (self->payments));
   gtk_column_view_sort_by_column (v, sort, GTK_SORT_DESCENDING);
 }
@@ -151,7 +158,8 @@ static void
 update_summary (ShoalPayoutsPage *self)
 {
   ShoalConfig *config = shoal_pool_get_config (self->pool);
-  g_autofree char *threshold = shoal_format_xmr (shoal_config_get_uint64 (config, "payout-threshold"));
+  g_autofree char *threshold =
+    shoal_format_xmr (shoal_config_get_uint64 (config, "payout-threshold"));
   g_autofree char *total = NULL;
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->balances));
   guint64 sum = 0;
@@ -194,7 +202,8 @@ on_payments (GObject      *source,
     g_warning ("cannot list payments: %s", error->message);
   else
     {
-      shoal_row_item_sync (self->payments, list, payment_key, (GDestroyNotify) shoal_payment_info_free);
+      shoal_row_item_sync (self->payments, list, payment_key,
+                           (GDestroyNotify) shoal_payment_info_free);
       shoal_columns_resort (self->history_view);
       show_list (self->history_stack, self->payments);
     }
@@ -217,7 +226,8 @@ on_balances (GObject      *source,
     g_warning ("cannot list balances: %s", error->message);
   else
     {
-      shoal_row_item_sync (self->balances, list, balance_key, (GDestroyNotify) shoal_balance_info_free);
+      shoal_row_item_sync (self->balances, list, balance_key,
+                           (GDestroyNotify) shoal_balance_info_free);
       shoal_columns_resort (self->balances_view);
       show_list (self->balances_stack, self->balances);
       update_summary (self);
@@ -353,7 +363,8 @@ confirm_payout (ShoalPayoutsPage *self,
 
   body = g_strdup_printf (ngettext ("Shoal sends %u payment from the pool wallet. "
                                     "The network fee is paid by the pool.",
-                                    "Shoal sends %u payments from the pool wallet in one transaction. "
+                                    "Shoal sends %u payments from the pool wallet in one "
+                                    "transaction. "
                                     "The network fee is paid by the pool.", preview->len),
                           preview->len);
   dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),

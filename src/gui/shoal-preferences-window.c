@@ -108,10 +108,13 @@ on_threshold_apply (ShoalPreferencesWindow *self)
   g_autoptr(GError) error = NULL;
   guint64 atomic = 0;
 
-  if (!shoal_parse_xmr (gtk_editable_get_text (GTK_EDITABLE (self->threshold_row)), &atomic, &error))
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->threshold_row));
+
+  if (!shoal_parse_xmr (text, &atomic, &error))
     {
       gtk_widget_add_css_class (GTK_WIDGET (self->threshold_row), "error");
-      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
+      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
+                                        adw_toast_new (error->message));
       return;
     }
   gtk_widget_remove_css_class (GTK_WIDGET (self->threshold_row), "error");

@@ -47,7 +47,8 @@ on_show_page (GSimpleAction *action,
   const char *name = g_variant_get_string (parameter, NULL);
   GtkWidget *child = adw_view_stack_get_child_by_name (self->stack, name);
 
-  if (child != NULL && adw_view_stack_page_get_visible (adw_view_stack_get_page (self->stack, child)))
+  if (child != NULL &&
+      adw_view_stack_page_get_visible (adw_view_stack_get_page (self->stack, child)))
     adw_view_stack_set_visible_child (self->stack, child);
 }
 
@@ -113,7 +114,8 @@ shoal_window_class_init (ShoalWindowClass *klass)
   g_type_ensure (SHOAL_TYPE_MINERS_PAGE);
   g_type_ensure (SHOAL_TYPE_BLOCKS_PAGE);
   g_type_ensure (SHOAL_TYPE_PAYOUTS_PAGE);
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/shoalpool/Shoal/shoal-window.ui");
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/shoalpool/Shoal/shoal-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ShoalWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, ShoalWindow, payouts_stack_page);
   gtk_widget_class_bind_template_child (widget_class, ShoalWindow, overview_page);
