@@ -71,13 +71,16 @@ draw_text (ShoalChart    *self,
   g_object_unref (layout);
 }
 
+/* Returns the x of the first and last points drawn, to close the area under the line. */
 static void
 trace_line (ShoalChart *self,
             cairo_t    *cr,
             gint64      start_us,
             double      width,
             double      height,
-            guint64     max)
+            guint64     max,
+            double     *first_x,
+            double     *last_x)
 {
   gboolean first = TRUE;
 
@@ -90,9 +93,13 @@ trace_line (ShoalChart *self,
       if (p->time_us < start_us)
         continue;
       if (first)
-        cairo_move_to (cr, x, y);
+        {
+          cairo_move_to (cr, x, y);
+          *first_x = x;
+        }
       else
         cairo_line_to (cr, x, y);
+      *last_x = x;
       first = FALSE;
     }
 }
@@ -107,6 +114,7 @@ draw_chart (ShoalChart *self,
   guint64 max = visible_max (self, start_us);
   g_autofree char *top = NULL;
   GdkRGBA line, text, grid;
+  double first_x = 0, last_x = 0;
 
   get_colors (self, &line, &text);
   grid = text;
@@ -127,12 +135,12 @@ draw_chart (ShoalChart *self,
       draw_text (self, cr, &text, _("No hashrate recorded in this period"), 4, 0);
       return;
     }
-  trace_line (self, cr, start_us, width, height, max);
+  trace_line (self, cr, start_us, width, height, max, &first_x, &last_x);
   gdk_cairo_set_source_rgba (cr, &line);
   cairo_set_line_width (cr, 2.0);
   cairo_stroke_preserve (cr);
-  cairo_line_to (cr, width, height);
-  cairo_line_to (cr, 0, height);
+  cairo_line_to (cr, last_x, height);
+  cairo_line_to (cr, first_x, height);
   line.alpha = 0.2;
   gdk_cairo_set_source_rgba (cr, &line);
   cairo_fill (cr);
