@@ -6,20 +6,6 @@
 G_DEFINE_BOXED_TYPE (ShoalPoolSnapshot, shoal_pool_snapshot,
                      shoal_pool_snapshot_ref, shoal_pool_snapshot_unref)
 
-const char *
-shoal_block_state_to_string (ShoalBlockState state)
-{
-  switch (state)
-    {
-    case SHOAL_BLOCK_STATE_SUBMITTED: return "submitted";
-    case SHOAL_BLOCK_STATE_PENDING:   return "pending";
-    case SHOAL_BLOCK_STATE_UNLOCKED:  return "unlocked";
-    case SHOAL_BLOCK_STATE_ORPHANED:  return "orphaned";
-    case SHOAL_BLOCK_STATE_REJECTED:  return "rejected";
-    default:                          return "unknown";
-    }
-}
-
 ShoalPoolSnapshot *
 shoal_pool_snapshot_new (void)
 {

@@ -3,22 +3,14 @@
 
 #include <glib-object.h>
 
+#include "shoal-block-tracker.h"
+
 G_BEGIN_DECLS
 
 /* What the window, the LAN API and headless logs read about a running
  * pool.  Plain immutable data, handed out as references: taking a
  * snapshot once a second is cheap and never waits on I/O. */
 
-typedef enum
-{
-  SHOAL_BLOCK_STATE_SUBMITTED,  /* sent to the node, not yet seen on chain */
-  SHOAL_BLOCK_STATE_PENDING,    /* on the main chain, fewer than 60 confirmations */
-  SHOAL_BLOCK_STATE_UNLOCKED,   /* 60 confirmations, still on the main chain: credited */
-  SHOAL_BLOCK_STATE_ORPHANED,   /* not on the main chain: never credited */
-  SHOAL_BLOCK_STATE_REJECTED,   /* the node refused it */
-} ShoalBlockState;
-
-const char *shoal_block_state_to_string (ShoalBlockState state);
 
 typedef struct
 {

@@ -1,26 +1,64 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "shoal-accounting.h"
+#include "shoal-api-server.h"
 #include "shoal-error.h"
+#include "shoal-hex.h"
+#include "shoal-job-manager.h"
+#include "shoal-payer.h"
 #include "shoal-rpc-client.h"
-#include "shoal-pool.h"
+#include "shoal-store.h"
+#include "shoal-stratum-server.h"
+#include "shoal-validator.h"
+#include "shoal-pool-private.h"
 
-#define NODE_POLL_MS 1000
+/* ShoalPool wires the parts of a running pool on the thread that made
+ * it (the GTK main thread, or headless mode's loop):
+ *
+ *   job manager --template--> stratum server --shares--> store
+ *        ^                          | block found
+ *        +------ submit_block <-----+
+ *   block tracker --block-changed--> store --unlocked--> accounting
+ *
+ * Store writes and accounting run on one "bookkeeper" thread, in order,
+ * so the main loop never waits on SQLite. */
+
+#define STATS_HISTORY_INTERVAL_S 60
+#define ROUND_REFRESH_INTERVAL_S 5
 
 struct _ShoalPool
 {
-  GObject          parent_instance;
-  ShoalConfig     *config;
-  ShoalPlayground *playground;
-  ShoalRpcClient  *node;
-  GCancellable    *cancellable;
-  guint            poll_id;
-  guint            snapshot_id;
-  ShoalPoolSnapshot *snapshot;
-  gboolean         polling;
-  guint64          node_height;
-  gboolean         node_reachable;
-  char            *status_message;
+  GObject             parent_instance;
+  ShoalConfig        *config;
+  ShoalPlayground    *playground;
+  char               *pool_address;
+  char               *wallet_uri;
+  GCancellable       *cancellable;
+
+  ShoalStore         *store;
+  ShoalValidator     *validator;
+  ShoalStratumServer *stratum;
+  ShoalNodeClient    *node;
+  ShoalJobManager    *jobs;
+  ShoalAccounting    *accounting;
+  ShoalPayer         *payer;
+  ShoalRpcClient     *wallet;
+  ShoalApiServer     *api;
+  GThreadPool        *bookkeeper;
+  GHashTable         *found_heights;     /* block id -> height, until announced */
+
+  guint               snapshot_id;
+  guint               history_id;
+  guint               round_id;
+  ShoalPoolSnapshot  *snapshot;
+  guint64             network_difficulty;
+  guint64             round_shares;      /* written by the bookkeeper, read on our thread */
+  guint64             last_block_height;
+  gint64              last_block_us;
+  guint64             node_height;
+  gboolean            node_reachable;
+  char               *status_message;
 };
 
 G_DEFINE_FINAL_TYPE (ShoalPool, shoal_pool, G_TYPE_OBJECT)
@@ -45,14 +83,740 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+/* A piece of store work for the bookkeeper thread; DONE (optional) runs
+ * back on the pool's context with the pool still alive. */
+typedef struct
+{
+  GWeakRef      pool;
+  GMainContext *context;
+  void        (*work) (ShoalStore *store, ShoalAccounting *accounting, gpointer data,
+                       GError **error);
+  void        (*done) (ShoalPool *pool, gpointer data, GError *error);
+  gpointer      data;
+  GDestroyNotify free_data;
+  ShoalStore   *store;
+  ShoalAccounting *accounting;
+  GError       *error;
+} Chore;
+
+static void
+chore_free (Chore *chore)
+{
+  g_weak_ref_clear (&chore->pool);
+  g_main_context_unref (chore->context);
+  g_clear_object (&chore->store);
+  g_clear_object (&chore->accounting);
+  g_clear_error (&chore->error);
+  if (chore->free_data != NULL)
+    chore->free_data (chore->data);
+  g_free (chore);
+}
+
+static gboolean
+chore_finish (gpointer user_data)
+{
+  Chore *chore = user_data;
+  g_autoptr(ShoalPool) pool = g_weak_ref_get (&chore->pool);
+
+  if (pool != NULL && chore->done != NULL)
+    chore->done (pool, chore->data, chore->error);
+  else if (chore->error != NULL)
+    g_warning ("%s", chore->error->message);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+run_chore (gpointer data,
+           gpointer user_data)
+{
+  Chore *chore = data;
+
+  chore->work (chore->store, chore->accounting, chore->data, &chore->error);
+  g_main_context_invoke_full (chore->context, G_PRIORITY_DEFAULT, chore_finish, chore,
+                              (GDestroyNotify) chore_free);
+}
+
+static void
+queue_chore (ShoalPool      *self,
+             void          (*work) (ShoalStore *, ShoalAccounting *, gpointer, GError **),
+             void          (*done) (ShoalPool *, gpointer, GError *),
+             gpointer        data,
+             GDestroyNotify  free_data)
+{
+  Chore *chore;
+
+  if (self->bookkeeper == NULL)
+    {
+      if (free_data != NULL)
+        free_data (data);
+      return;
+    }
+  chore = g_new0 (Chore, 1);
+  g_weak_ref_init (&chore->pool, self);
+  chore->context = g_main_context_ref_thread_default ();
+  chore->work = work;
+  chore->done = done;
+  chore->data = data;
+  chore->free_data = free_data;
+  chore->store = g_object_ref (self->store);
+  chore->accounting = g_object_ref (self->accounting);
+  g_thread_pool_push (self->bookkeeper, chore, NULL);
+}
+
+static void
+set_status (ShoalPool  *self,
+            const char *message)
+{
+  if (g_strcmp0 (self->status_message, message) == 0)
+    return;
+  g_free (self->status_message);
+  self->status_message = g_strdup (message);
+  g_message ("status: %s", message);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS_MESSAGE]);
+}
+
+static void
+set_node_state (ShoalPool *self,
+                gboolean   reachable,
+                guint64    height)
+{
+  if (reachable != self->node_reachable)
+    {
+      self->node_reachable = reachable;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NODE_REACHABLE]);
+    }
+  if (reachable && height != self->node_height)
+    {
+      self->node_height = height;
+      g_message ("node height %" G_GUINT64_FORMAT, height);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NODE_HEIGHT]);
+    }
+}
+
+/* --- snapshots ---------------------------------------------------- */
+
+static void
+fill_workers (ShoalPoolSnapshot *snapshot,
+              ShoalStratumStats *stats)
+{
+  for (guint i = 0; i < shoal_stratum_stats_get_n_workers (stats); i++)
+    {
+      const ShoalStratumWorkerStats *w = shoal_stratum_stats_get_worker (stats, i);
+      ShoalWorkerInfo *info = g_new0 (ShoalWorkerInfo, 1);
+
+      info->worker = g_strdup (w->worker);
+      info->address = g_strdup (w->address);
+      info->ip = g_strdup (w->ip);
+      info->hashrate_1m = (guint64) w->hashrate_1m;
+      info->hashrate_10m = (guint64) w->hashrate_10m;
+      info->hashrate_1h = (guint64) w->hashrate_1h;
+      info->difficulty = w->difficulty;
+      info->accepted = w->accepted;
+      info->rejected = w->rejected;
+      info->stale = w->stale;
+      info->invalid = w->invalid;
+      info->last_share_us = w->last_share_us;
+      info->connected_us = w->connected_us;
+      info->online = w->connections > 0;
+      if (info->online)
+        snapshot->miners_online++;
+      g_ptr_array_add (snapshot->workers, info);
+    }
+}
+
+static void
+refresh_snapshot (ShoalPool *self)
+{
+  ShoalPoolSnapshot *snapshot = shoal_pool_snapshot_new ();
+
+  snapshot->time_us = g_get_real_time ();
+  snapshot->node_reachable = self->node_reachable;
+  snapshot->node_synced = self->node_reachable;
+  snapshot->node_height = self->node_height;
+  snapshot->network_difficulty = self->network_difficulty;
+  snapshot->network_hashrate = self->network_difficulty / 120;
+  snapshot->round_shares = self->round_shares;
+  snapshot->last_block_height = self->last_block_height;
+  snapshot->last_block_us = self->last_block_us;
+  snapshot->status = g_strdup (self->status_message);
+
+  if (self->stratum != NULL)
+    {
+      g_autoptr(ShoalStratumStats) stats = shoal_stratum_server_get_stats (self->stratum);
+      const ShoalStratumTotals *totals = shoal_stratum_stats_get_totals (stats);
+
+      snapshot->pool_hashrate_1m = (guint64) totals->hashrate_1m;
+      snapshot->pool_hashrate_10m = (guint64) totals->hashrate_10m;
+      snapshot->pool_hashrate_1h = (guint64) totals->hashrate_1h;
+      fill_workers (snapshot, stats);
+    }
+  if (self->validator != NULL)
+    {
+      ShoalValidatorStats vstats;
+
+      shoal_validator_get_stats (self->validator, &vstats);
+      snapshot->validator_queue = vstats.queue_depth;
+      snapshot->validator_hashes_per_second = vstats.hashes_per_second;
+    }
+
+  g_clear_pointer (&self->snapshot, shoal_pool_snapshot_unref);
+  self->snapshot = snapshot;
+  g_signal_emit (self, signals[SNAPSHOT_CHANGED], 0);
+}
+
+static gboolean
+on_snapshot_tick (gpointer user_data)
+{
+  refresh_snapshot (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+typedef struct
+{
+  guint64 hashrate;
+  guint   miners;
+  guint   workers;
+} HistoryPoint;
+
+static void
+write_history (ShoalStore      *store,
+               ShoalAccounting *accounting,
+               gpointer         data,
+               GError         **error)
+{
+  HistoryPoint *point = data;
+
+  shoal_store_add_stats_sync (store, g_get_real_time (), point->hashrate, point->miners,
+                              point->workers, error);
+}
+
+static gboolean
+on_history_tick (gpointer user_data)
+{
+  ShoalPool *self = user_data;
+  HistoryPoint *point = g_new0 (HistoryPoint, 1);
+
+  point->hashrate = self->snapshot->pool_hashrate_1m;
+  point->miners = self->snapshot->miners_online;
+  point->workers = self->snapshot->workers->len;
+  queue_chore (self, write_history, NULL, point, g_free);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The work of the current round: shares since the last block found. */
+static void
+sum_round (ShoalStore      *store,
+           ShoalAccounting *accounting,
+           gpointer         data,
+           GError         **error)
+{
+  guint64 *sum = data;
+  g_autoptr(GPtrArray) blocks = shoal_store_list_blocks_sync (store, 1, error);
+  g_autoptr(GPtrArray) workers = NULL;
+  gint64 since = 0;
+
+  if (blocks == NULL)
+    return;
+  if (blocks->len > 0)
+    since = ((ShoalStoreBlock *) g_ptr_array_index (blocks, 0))->found_us + 1;
+  workers = shoal_store_list_workers_sync (store, since, error);
+  for (guint i = 0; workers != NULL && i < workers->len; i++)
+    *sum += ((ShoalStoreWorker *) g_ptr_array_index (workers, i))->difficulty;
+}
+
+static void
+round_summed (ShoalPool *self,
+              gpointer   data,
+              GError    *error)
+{
+  if (error == NULL)
+    self->round_shares = *(guint64 *) data;
+}
+
+static gboolean
+on_round_tick (gpointer user_data)
+{
+  ShoalPool *self = user_data;
+
+  queue_chore (self, sum_round, round_summed, g_new0 (guint64, 1), g_free);
+  return G_SOURCE_CONTINUE;
+}
+
+/* --- blocks ------------------------------------------------------- */
+
+typedef struct
+{
+  char    *id;
+  guint64  height;
+  guint64  reward;
+  guint64  difficulty;
+  guint64  confirmations;
+  gint64   found_us;
+  ShoalBlockState state;
+} BlockNote;
+
+static void
+block_note_free (BlockNote *note)
+{
+  g_free (note->id);
+  g_free (note);
+}
+
+static void
+write_block_found (ShoalStore      *store,
+                   ShoalAccounting *accounting,
+                   gpointer         data,
+                   GError         **error)
+{
+  BlockNote *note = data;
+
+  shoal_store_add_block_sync (store, note->id, note->height, note->reward, note->difficulty,
+                              note->found_us, error);
+}
+
+static void
+on_submitted (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  BlockNote *note = user_data;
+
+  if (!shoal_job_manager_submit_block_finish (SHOAL_JOB_MANAGER (source), result, &error))
+    g_warning ("block %s at height %" G_GUINT64_FORMAT " was refused: %s",
+               note->id, note->height, error->message);
+  block_note_free (note);
+}
+
+static void
+on_block_found (ShoalStratumServer *server,
+                GBytes             *blob,
+                guint64             height,
+                const char         *block_id,
+                ShoalBlockTemplate *tmpl,
+                gpointer            share,
+                ShoalPool          *self)
+{
+  BlockNote *note = g_new0 (BlockNote, 1);
+  BlockNote *submit = g_new0 (BlockNote, 1);
+
+  g_message ("block candidate at height %" G_GUINT64_FORMAT ": %s", height, block_id);
+  g_hash_table_insert (self->found_heights, g_strdup (block_id), g_memdup2 (&height, sizeof height));
+  note->id = g_strdup (block_id);
+  note->height = height;
+  note->reward = shoal_block_template_get_reward (tmpl);
+  note->difficulty = shoal_block_template_get_difficulty (tmpl)->lo;
+  note->found_us = g_get_real_time ();
+  submit->id = g_strdup (block_id);
+  submit->height = height;
+
+  /* Recorded first: a block the node takes is never missing from the
+   * store, and one it refuses is marked orphaned by the tracker. */
+  queue_chore (self, write_block_found, NULL, note, (GDestroyNotify) block_note_free);
+  shoal_job_manager_submit_block_async (self->jobs, blob, block_id, height, self->cancellable,
+                                        on_submitted, submit);
+}
+
+static void
+write_block_changed (ShoalStore      *store,
+                     ShoalAccounting *accounting,
+                     gpointer         data,
+                     GError         **error)
+{
+  BlockNote *note = data;
+  gboolean orphaned = note->state == SHOAL_BLOCK_STATE_ORPHANED ||
+                      note->state == SHOAL_BLOCK_STATE_REJECTED;
+  g_autoptr(GError) local_error = NULL;
+
+  if (!shoal_store_update_block_sync (store, note->id, note->confirmations, orphaned, 0,
+                                      &local_error))
+    {
+      /* Final states refuse to move: that is the store protecting a
+       * credited block, not a failure to report. */
+      g_debug ("block %s: %s", note->id, local_error->message);
+      return;
+    }
+  shoal_accounting_process_sync (accounting, error);
+}
+
+static void
+block_changed_written (ShoalPool *self,
+                       gpointer   data,
+                       GError    *error)
+{
+  BlockNote *note = data;
+
+  if (error != NULL)
+    g_warning ("block %s: %s", note->id, error->message);
+}
+
+static void
+on_block_changed (ShoalBlockTracker *tracker,
+                  const char        *id,
+                  ShoalBlockState    state,
+                  guint64            confirmations,
+                  ShoalPool         *self)
+{
+  BlockNote *note = g_new0 (BlockNote, 1);
+  guint64 *found = g_hash_table_lookup (self->found_heights, id);
+  guint64 height = found ? *found : 0;
+
+  note->id = g_strdup (id);
+  note->state = state;
+  note->confirmations = confirmations;
+  queue_chore (self, write_block_changed, block_changed_written, note,
+               (GDestroyNotify) block_note_free);
+
+  g_message ("block %s: %s, %" G_GUINT64_FORMAT " confirmations", id,
+             shoal_block_state_to_string (state), confirmations);
+  if (found == NULL)
+    return;
+  /* Announced once: found when the node shows it on the main chain,
+   * orphaned when it never made it there. */
+  if (state == SHOAL_BLOCK_STATE_PENDING || state == SHOAL_BLOCK_STATE_UNLOCKED)
+    {
+      self->last_block_height = height;
+      self->last_block_us = g_get_real_time ();
+      self->round_shares = 0;
+      g_message ("block found at height %" G_GUINT64_FORMAT ": %s", height, id);
+      g_signal_emit (self, signals[BLOCK_FOUND], 0, height, id);
+      g_hash_table_remove (self->found_heights, id);
+    }
+  else if (state == SHOAL_BLOCK_STATE_ORPHANED || state == SHOAL_BLOCK_STATE_REJECTED)
+    {
+      g_message ("block orphaned at height %" G_GUINT64_FORMAT ": %s", height, id);
+      g_signal_emit (self, signals[BLOCK_ORPHANED], 0, height, id);
+      g_hash_table_remove (self->found_heights, id);
+    }
+}
+
+static void
+on_template_changed (ShoalJobManager    *jobs,
+                     ShoalBlockTemplate *tmpl,
+                     ShoalPool          *self)
+{
+  self->network_difficulty = shoal_block_template_get_difficulty (tmpl)->lo;
+  shoal_stratum_server_set_template (self->stratum, tmpl);
+}
+
+static void
+on_watcher_changed (ShoalPool *self)
+{
+  ShoalTipWatcher *watcher = shoal_job_manager_get_watcher (self->jobs);
+  gboolean reachable = shoal_tip_watcher_get_reachable (watcher);
+
+  /* The watcher counts the top block's height; users know the chain
+   * height (blocks in the chain), as monerod's get_info says it. */
+  set_node_state (self, reachable, shoal_tip_watcher_get_height (watcher) + 1);
+  set_status (self, reachable ? "running" : "node unreachable");
+}
+
+/* --- start and stop ----------------------------------------------- */
+
+static char *
+database_path (ShoalPool *self)
+{
+  const char *configured = shoal_config_get_string (self->config, "database");
+
+  if (configured != NULL && *configured != '\0')
+    return g_strdup (configured);
+  /* A playground chain is new every time, and so are its blocks. */
+  if (self->playground != NULL)
+    return g_build_filename (shoal_playground_get_data_dir (self->playground), "shoal.db", NULL);
+  return g_build_filename (g_get_user_data_dir (), "shoal", "shoal.db", NULL);
+}
+
+static ShoalValidatorMode
+validator_mode (ShoalConfig *config)
+{
+  const char *mode = shoal_config_get_string (config, "validator-mode");
+
+  if (g_strcmp0 (mode, "light") == 0)
+    return SHOAL_VALIDATOR_MODE_LIGHT;
+  if (g_strcmp0 (mode, "full") == 0)
+    return SHOAL_VALIDATOR_MODE_FULL;
+  return SHOAL_VALIDATOR_MODE_AUTO;
+}
+
+static gboolean
+open_store (ShoalPool  *self,
+            GError    **error)
+{
+  g_autofree char *path = database_path (self);
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  g_mkdir_with_parents (dir, 0700);
+  self->store = shoal_store_open (path, error);
+  if (self->store == NULL)
+    return FALSE;
+  self->accounting = shoal_accounting_new (self->store, shoal_config_get_mode (self->config),
+                                           shoal_config_get_uint64 (self->config, "pool-fee-bps"),
+                                           shoal_config_get_uint64 (self->config, "pplns-window"));
+  self->bookkeeper = g_thread_pool_new (run_chore, NULL, 1, FALSE, NULL);
+  return TRUE;
+}
+
+static gboolean
+start_stratum (ShoalPool  *self,
+               GError    **error)
+{
+  ShoalConfig *c = self->config;
+
+  self->validator = shoal_validator_new (validator_mode (c),
+                                         shoal_config_get_uint64 (c, "validator-threads"), 0);
+  self->stratum = shoal_stratum_server_new (self->validator);
+  g_object_set (self->stratum,
+                "bind-address", shoal_config_get_string (c, "stratum-bind"),
+                "port", (guint) shoal_config_get_uint64 (c, "stratum-port"),
+                "start-difficulty", shoal_config_get_uint64 (c, "start-difficulty"),
+                "min-difficulty", shoal_config_get_uint64 (c, "min-difficulty"),
+                "share-interval", (guint) shoal_config_get_uint64 (c, "share-interval"),
+                "mode", shoal_config_get_string (c, "mode"),
+                "pool-address", self->pool_address,
+                NULL);
+  shoal_stratum_server_set_share_recorder (self->stratum, SHOAL_SHARE_RECORDER (self->store));
+  g_signal_connect_object (self->stratum, "block-found", G_CALLBACK (on_block_found), self, 0);
+  if (!shoal_stratum_server_start (self->stratum, error))
+    return FALSE;
+  g_message ("stratum listening on %s port %u", shoal_config_get_string (c, "stratum-bind"),
+             shoal_stratum_server_get_port (self->stratum));
+  return TRUE;
+}
+
+static void
+start_jobs (ShoalPool  *self,
+            const char *node_uri)
+{
+  ShoalTipWatcher *watcher;
+
+  self->node = shoal_node_client_new (node_uri, NULL, NULL);
+  self->jobs = shoal_job_manager_new (self->node, self->pool_address);
+  g_signal_connect_object (self->jobs, "template-changed", G_CALLBACK (on_template_changed),
+                           self, 0);
+  g_signal_connect_object (shoal_job_manager_get_tracker (self->jobs), "block-changed",
+                           G_CALLBACK (on_block_changed), self, 0);
+  watcher = shoal_job_manager_get_watcher (self->jobs);
+  g_signal_connect_object (watcher, "notify::height", G_CALLBACK (on_watcher_changed), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (watcher, "notify::reachable", G_CALLBACK (on_watcher_changed), self,
+                           G_CONNECT_SWAPPED);
+  shoal_job_manager_start (self->jobs);
+}
+
+static void
+split_login (const char  *login,
+             char       **user,
+             char       **password)
+{
+  const char *colon = login ? strchr (login, ':') : NULL;
+
+  *user = NULL;
+  *password = NULL;
+  if (login == NULL || *login == '\0')
+    return;
+  *user = colon ? g_strndup (login, colon - login) : g_strdup (login);
+  *password = g_strdup (colon ? colon + 1 : "");
+}
+
+static void
+on_reconciled (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!shoal_payer_reconcile_finish (SHOAL_PAYER (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_warning ("payouts not reconciled with the wallet: %s", error->message);
+}
+
+static void
+start_payer (ShoalPool *self)
+{
+  g_autofree char *user = NULL;
+  g_autofree char *password = NULL;
+
+  if (shoal_config_get_mode (self->config) != SHOAL_MODE_PPLNS)
+    return;
+  split_login (shoal_config_get_string (self->config, "wallet-login"), &user, &password);
+  if (self->playground != NULL)
+    g_clear_pointer (&user, g_free);
+  self->wallet = shoal_rpc_client_new (self->wallet_uri, user, password);
+  self->payer = shoal_payer_new (self->store, self->wallet,
+                                 shoal_config_get_uint64 (self->config, "payout-threshold"));
+  shoal_payer_set_interval (self->payer, shoal_config_get_uint64 (self->config, "payout-interval"));
+  /* Every unfinished batch is settled before anything new is paid. */
+  shoal_payer_reconcile_async (self->payer, self->cancellable, on_reconciled, NULL);
+}
+
+static void
+start_api (ShoalPool *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!shoal_config_get_boolean (self->config, "api-enabled"))
+    return;
+  self->api = shoal_api_server_new (self);
+  g_object_set (self->api,
+                "bind-address", shoal_config_get_string (self->config, "api-bind"),
+                "port", (guint) shoal_config_get_uint64 (self->config, "api-port"),
+                NULL);
+  if (!shoal_api_server_start (self->api, &error))
+    {
+      g_warning ("member API not started: %s", error->message);
+      g_clear_object (&self->api);
+      return;
+    }
+  g_message ("member API on %s port %u", shoal_config_get_string (self->config, "api-bind"),
+             shoal_api_server_get_port (self->api));
+}
+
+static gboolean
+begin_running (ShoalPool   *self,
+               const char  *node_uri,
+               GError     **error)
+{
+  if (self->pool_address == NULL || *self->pool_address == '\0')
+    {
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID,
+                   "No pool address is set: block rewards need a primary Monero address "
+                   "(pool-address)");
+      return FALSE;
+    }
+  if (!open_store (self, error) || !start_stratum (self, error))
+    return FALSE;
+  start_jobs (self, node_uri);
+  start_payer (self);
+  start_api (self);
+
+  refresh_snapshot (self);
+  self->snapshot_id = g_timeout_add_seconds (1, on_snapshot_tick, self);
+  self->history_id = g_timeout_add_seconds (STATS_HISTORY_INTERVAL_S, on_history_tick, self);
+  self->round_id = g_timeout_add_seconds (ROUND_REFRESH_INTERVAL_S, on_round_tick, self);
+  return TRUE;
+}
+
+static void
+on_playground_started (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ShoalPool *self = g_task_get_source_object (task);
+  ShoalPlayground *playground = SHOAL_PLAYGROUND (source);
+  ShoalPlaygroundWallet *wallet;
+  GError *error = NULL;
+
+  if (!shoal_playground_start_finish (playground, result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  wallet = shoal_playground_get_wallet (playground);
+  g_message ("playground node at %s, wallet at %s, address %s",
+             shoal_playground_get_node_uri (playground), wallet->uri, wallet->address);
+  /* The playground's own wallet receives the rewards and pays members. */
+  g_free (self->pool_address);
+  self->pool_address = g_strdup (wallet->address);
+  g_free (self->wallet_uri);
+  self->wallet_uri = g_strdup (wallet->uri);
+
+  if (!begin_running (self, shoal_playground_get_node_uri (playground), &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+shoal_pool_start_async (ShoalPool           *self,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (SHOAL_IS_POOL (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, shoal_pool_start_async);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  set_status (self, "starting");
+  self->pool_address = g_strdup (shoal_config_get_string (self->config, "pool-address"));
+  self->wallet_uri = g_strdup (shoal_config_get_string (self->config, "wallet-url"));
+
+  if (shoal_config_get_boolean (self->config, "playground"))
+    {
+      self->playground = shoal_playground_new (NULL, shoal_config_get_uint64 (self->config,
+                                                                           "playground-difficulty"));
+      shoal_playground_start_async (self->playground, self->cancellable,
+                                    on_playground_started, g_steal_pointer (&task));
+      return;
+    }
+  if (!begin_running (self, shoal_config_get_string (self->config, "node-url"), &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+gboolean
+shoal_pool_start_finish (ShoalPool     *self,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+shoal_pool_stop (ShoalPool *self)
+{
+  g_return_if_fail (SHOAL_IS_POOL (self));
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->snapshot_id, g_source_remove);
+  g_clear_handle_id (&self->history_id, g_source_remove);
+  g_clear_handle_id (&self->round_id, g_source_remove);
+  if (self->api != NULL)
+    shoal_api_server_stop (self->api);
+  if (self->jobs != NULL)
+    shoal_job_manager_stop (self->jobs);
+  /* Miners go first, then the work they were waiting on. */
+  if (self->stratum != NULL)
+    shoal_stratum_server_stop (self->stratum);
+  if (self->validator != NULL)
+    shoal_validator_shutdown (self->validator);
+  if (self->bookkeeper != NULL)
+    {
+      g_thread_pool_free (self->bookkeeper, FALSE, TRUE);
+      self->bookkeeper = NULL;
+    }
+  if (self->store != NULL)
+    shoal_store_close (self->store);
+  if (self->playground != NULL)
+    shoal_playground_stop (self->playground);
+}
+
+/* --- GObject ------------------------------------------------------ */
+
 static void
 shoal_pool_dispose (GObject *object)
 {
   ShoalPool *self = SHOAL_POOL (object);
 
   shoal_pool_stop (self);
+  g_clear_object (&self->api);
+  g_clear_object (&self->payer);
+  g_clear_object (&self->wallet);
+  g_clear_object (&self->accounting);
+  g_clear_object (&self->jobs);
   g_clear_object (&self->node);
+  g_clear_object (&self->stratum);
+  g_clear_object (&self->validator);
+  g_clear_object (&self->store);
   g_clear_object (&self->playground);
+  g_clear_object (&self->cancellable);
   g_clear_object (&self->config);
   G_OBJECT_CLASS (shoal_pool_parent_class)->dispose (object);
 }
@@ -63,7 +827,10 @@ shoal_pool_finalize (GObject *object)
   ShoalPool *self = SHOAL_POOL (object);
 
   g_free (self->status_message);
+  g_free (self->pool_address);
+  g_free (self->wallet_uri);
   g_clear_pointer (&self->snapshot, shoal_pool_snapshot_unref);
+  g_clear_pointer (&self->found_heights, g_hash_table_unref);
   G_OBJECT_CLASS (shoal_pool_parent_class)->finalize (object);
 }
 
@@ -151,27 +918,7 @@ static void
 shoal_pool_init (ShoalPool *self)
 {
   self->snapshot = shoal_pool_snapshot_new ();
-}
-
-static void
-refresh_snapshot (ShoalPool *self)
-{
-  ShoalPoolSnapshot *snapshot = shoal_pool_snapshot_new ();
-
-  snapshot->time_us = g_get_real_time ();
-  snapshot->node_reachable = self->node_reachable;
-  snapshot->node_height = self->node_height;
-  snapshot->status = g_strdup (self->status_message);
-  g_clear_pointer (&self->snapshot, shoal_pool_snapshot_unref);
-  self->snapshot = snapshot;
-  g_signal_emit (self, signals[SNAPSHOT_CHANGED], 0);
-}
-
-static gboolean
-on_snapshot_tick (gpointer user_data)
-{
-  refresh_snapshot (user_data);
-  return G_SOURCE_CONTINUE;
+  self->found_heights = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 ShoalPool *
@@ -188,160 +935,10 @@ shoal_pool_get_config (ShoalPool *self)
   return self->config;
 }
 
-static void
-set_status (ShoalPool  *self,
-            const char *message)
+ShoalStore *
+_shoal_pool_get_store (ShoalPool *self)
 {
-  if (g_strcmp0 (self->status_message, message) == 0)
-    return;
-  g_free (self->status_message);
-  self->status_message = g_strdup (message);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS_MESSAGE]);
-}
-
-static void
-set_node_state (ShoalPool *self,
-                gboolean   reachable,
-                guint64    height)
-{
-  if (reachable != self->node_reachable)
-    {
-      self->node_reachable = reachable;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NODE_REACHABLE]);
-    }
-  if (reachable && height != self->node_height)
-    {
-      self->node_height = height;
-      g_message ("node height %" G_GUINT64_FORMAT, height);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NODE_HEIGHT]);
-    }
-}
-
-static void
-on_get_info (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  g_autoptr(ShoalPool) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) info = NULL;
-  guint64 height = 0;
-
-  self->polling = FALSE;
-  info = shoal_rpc_client_call_finish (SHOAL_RPC_CLIENT (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  if (info == NULL ||
-      !shoal_json_get_uint64 (json_node_get_object (info), "height", &height, &error))
-    {
-      if (self->node_reachable || self->status_message == NULL)
-        g_warning ("node unreachable: %s", error->message);
-      set_status (self, "node unreachable");
-      set_node_state (self, FALSE, 0);
-      return;
-    }
-  set_status (self, "running");
-  set_node_state (self, TRUE, height);
-}
-
-static gboolean
-poll_node (gpointer user_data)
-{
-  ShoalPool *self = user_data;
-
-  /* One request in flight at a time: a slow node must not pile them up. */
-  if (!self->polling)
-    {
-      self->polling = TRUE;
-      shoal_rpc_client_call_async (self->node, "get_info", NULL, self->cancellable,
-                                   on_get_info, g_object_ref (self));
-    }
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-begin_running (ShoalPool  *self,
-               const char *node_uri)
-{
-  g_clear_object (&self->node);
-  self->node = shoal_rpc_client_new (node_uri, NULL, NULL);
-  shoal_rpc_client_set_timeout (self->node, 10);
-  poll_node (self);
-  self->poll_id = g_timeout_add (NODE_POLL_MS, poll_node, self);
-  self->snapshot_id = g_timeout_add_seconds (1, on_snapshot_tick, self);
-}
-
-static void
-on_playground_started (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  ShoalPool *self = g_task_get_source_object (task);
-  ShoalPlayground *playground = SHOAL_PLAYGROUND (source);
-  GError *error = NULL;
-
-  if (!shoal_playground_start_finish (playground, result, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  g_message ("playground node at %s, wallet at %s, address %s",
-             shoal_playground_get_node_uri (playground),
-             shoal_playground_get_wallet (playground)->uri,
-             shoal_playground_get_wallet (playground)->address);
-  begin_running (self, shoal_playground_get_node_uri (playground));
-  g_task_return_boolean (task, TRUE);
-}
-
-void
-shoal_pool_start_async (ShoalPool           *self,
-                        GCancellable        *cancellable,
-                        GAsyncReadyCallback  callback,
-                        gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (SHOAL_IS_POOL (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, shoal_pool_start_async);
-  g_clear_object (&self->cancellable);
-  self->cancellable = g_cancellable_new ();
-  set_status (self, "starting");
-
-  if (shoal_config_get_boolean (self->config, "playground"))
-    {
-      self->playground = shoal_playground_new (NULL, shoal_config_get_uint64 (self->config,
-                                                                           "playground-difficulty"));
-      shoal_playground_start_async (self->playground, self->cancellable,
-                                    on_playground_started, g_steal_pointer (&task));
-      return;
-    }
-  begin_running (self, shoal_config_get_string (self->config, "node-url"));
-  g_task_return_boolean (task, TRUE);
-}
-
-gboolean
-shoal_pool_start_finish (ShoalPool     *self,
-                         GAsyncResult  *result,
-                         GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-void
-shoal_pool_stop (ShoalPool *self)
-{
-  g_return_if_fail (SHOAL_IS_POOL (self));
-
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  g_clear_handle_id (&self->poll_id, g_source_remove);
-  g_clear_handle_id (&self->snapshot_id, g_source_remove);
-  if (self->playground != NULL)
-    shoal_playground_stop (self->playground);
+  return self->store;
 }
 
 ShoalPlayground *
@@ -379,121 +976,35 @@ shoal_pool_get_snapshot (ShoalPool *self)
   return self->snapshot;
 }
 
-/* Answers a list query.  Until the store is open the lists are empty:
- * nothing has been recorded yet. */
+guint16
+shoal_pool_get_stratum_port (ShoalPool *self)
+{
+  g_return_val_if_fail (SHOAL_IS_POOL (self), 0);
+  return self->stratum ? shoal_stratum_server_get_port (self->stratum) : 0;
+}
+
+const char *
+shoal_pool_get_pool_address (ShoalPool *self)
+{
+  g_return_val_if_fail (SHOAL_IS_POOL (self), NULL);
+  return self->pool_address;
+}
+
+/* --- payouts ------------------------------------------------------ */
+
 static void
-return_list (ShoalPool           *self,
-             gpointer             tag,
-             GDestroyNotify       free_func,
-             GCancellable        *cancellable,
-             GAsyncReadyCallback  callback,
-             gpointer             user_data)
+on_paid (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
 {
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  gint64 id = shoal_payer_pay_out_finish (SHOAL_PAYER (source), result, &error);
 
-  g_task_set_source_tag (task, tag);
-  g_task_return_pointer (task, g_ptr_array_new_with_free_func (free_func),
-                         (GDestroyNotify) g_ptr_array_unref);
-}
-
-void
-shoal_pool_list_blocks_async (ShoalPool           *self,
-                              guint                limit,
-                              GCancellable        *cancellable,
-                              GAsyncReadyCallback  callback,
-                              gpointer             user_data)
-{
-  return_list (self, shoal_pool_list_blocks_async, (GDestroyNotify) shoal_block_info_free,
-               cancellable, callback, user_data);
-}
-
-GPtrArray *
-shoal_pool_list_blocks_finish (ShoalPool     *self,
-                               GAsyncResult  *result,
-                               GError       **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-void
-shoal_pool_list_balances_async (ShoalPool           *self,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data)
-{
-  return_list (self, shoal_pool_list_balances_async, (GDestroyNotify) shoal_balance_info_free,
-               cancellable, callback, user_data);
-}
-
-GPtrArray *
-shoal_pool_list_balances_finish (ShoalPool     *self,
-                                 GAsyncResult  *result,
-                                 GError       **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-void
-shoal_pool_list_payments_async (ShoalPool           *self,
-                                guint                limit,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data)
-{
-  return_list (self, shoal_pool_list_payments_async, (GDestroyNotify) shoal_payment_info_free,
-               cancellable, callback, user_data);
-}
-
-GPtrArray *
-shoal_pool_list_payments_finish (ShoalPool     *self,
-                                 GAsyncResult  *result,
-                                 GError       **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-void
-shoal_pool_get_history_async (ShoalPool           *self,
-                              const char          *worker,
-                              gint64               since_us,
-                              GCancellable        *cancellable,
-                              GAsyncReadyCallback  callback,
-                              gpointer             user_data)
-{
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, shoal_pool_get_history_async);
-  g_task_return_pointer (task, g_array_new (FALSE, FALSE, sizeof (ShoalHashratePoint)),
-                         (GDestroyNotify) g_array_unref);
-}
-
-GArray *
-shoal_pool_get_history_finish (ShoalPool     *self,
-                               GAsyncResult  *result,
-                               GError       **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-void
-shoal_pool_preview_payout_async (ShoalPool           *self,
-                                 GCancellable        *cancellable,
-                                 GAsyncReadyCallback  callback,
-                                 gpointer             user_data)
-{
-  return_list (self, shoal_pool_preview_payout_async, (GDestroyNotify) shoal_payment_info_free,
-               cancellable, callback, user_data);
-}
-
-GPtrArray *
-shoal_pool_preview_payout_finish (ShoalPool     *self,
-                                  GAsyncResult  *result,
-                                  guint64       *fee_estimate,
-                                  GError       **error)
-{
-  if (fee_estimate != NULL)
-    *fee_estimate = 0;
-  return g_task_propagate_pointer (G_TASK (result), error);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_int (task, id);
 }
 
 void
@@ -502,11 +1013,19 @@ shoal_pool_pay_out_async (ShoalPool           *self,
                           GAsyncReadyCallback  callback,
                           gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GTask) task = NULL;
 
+  g_return_if_fail (SHOAL_IS_POOL (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, shoal_pool_pay_out_async);
-  g_task_return_new_error (task, SHOAL_ERROR, SHOAL_ERROR_FAILED,
-                           "Payouts need small-pool mode and a wallet");
+  if (self->payer == NULL)
+    {
+      g_task_return_new_error (task, SHOAL_ERROR, SHOAL_ERROR_FAILED,
+                               "Payouts need small-pool mode and a wallet");
+      return;
+    }
+  shoal_payer_pay_out_async (self->payer, cancellable, on_paid, g_steal_pointer (&task));
 }
 
 gint64
@@ -515,12 +1034,154 @@ shoal_pool_pay_out_finish (ShoalPool     *self,
                            GError       **error)
 {
   GError *local_error = NULL;
-  gssize id = g_task_propagate_int (G_TASK (result), &local_error);
+  gssize id;
 
+  g_return_val_if_fail (g_task_is_valid (result, self), -1);
+  id = g_task_propagate_int (G_TASK (result), &local_error);
   if (local_error != NULL)
     {
       g_propagate_error (error, local_error);
       return -1;
     }
   return id;
+}
+
+typedef struct
+{
+  guint64    threshold;
+  GPtrArray *payments;
+  guint64    fee;
+} Preview;
+
+static void
+preview_free (Preview *preview)
+{
+  g_clear_pointer (&preview->payments, g_ptr_array_unref);
+  g_free (preview);
+}
+
+/* Asks the wallet to build, but not relay, the transaction a payout
+ * would send: its fee is the estimate.  Nothing is spent by this. */
+static gboolean
+estimate_fee (ShoalRpcClient  *wallet,
+              GPtrArray       *payments,
+              guint64         *fee,
+              GError         **error)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) params = NULL;
+  g_autoptr(JsonNode) answer = NULL;
+  JsonArray *fees;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "destinations");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < payments->len; i++)
+    {
+      const ShoalPaymentInfo *p = g_ptr_array_index (payments, i);
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "address");
+      json_builder_add_string_value (builder, p->address);
+      json_builder_set_member_name (builder, "amount");
+      json_builder_add_int_value (builder, (gint64) p->amount);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "do_not_relay");
+  json_builder_add_boolean_value (builder, TRUE);
+  json_builder_end_object (builder);
+  params = json_builder_get_root (builder);
+
+  answer = shoal_rpc_client_call_sync (wallet, "transfer_split", params, NULL, error);
+  if (answer == NULL)
+    return FALSE;
+  *fee = 0;
+  fees = json_object_get_array_member (json_node_get_object (answer), "fee_list");
+  for (guint i = 0; fees != NULL && i < json_array_get_length (fees); i++)
+    *fee += (guint64) json_array_get_int_element (fees, i);
+  return TRUE;
+}
+
+static void
+preview_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  ShoalPool *self = source_object;
+  Preview *preview = task_data;
+  g_autoptr(GPtrArray) balances = NULL;
+  GError *error = NULL;
+
+  balances = shoal_store_list_balances_sync (self->store, &error);
+  if (balances == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  preview->payments = g_ptr_array_new_with_free_func ((GDestroyNotify) shoal_payment_info_free);
+  for (guint i = 0; i < balances->len && preview->payments->len < SHOAL_PAYER_MAX_PAYMENTS; i++)
+    {
+      const ShoalStoreBalance *b = g_ptr_array_index (balances, i);
+      ShoalPaymentInfo *p;
+
+      if (b->amount < preview->threshold || b->amount == 0)
+        continue;
+      p = g_new0 (ShoalPaymentInfo, 1);
+      p->state = g_strdup ("preview");
+      p->time_us = g_get_real_time ();
+      p->address = g_strdup (b->address);
+      p->amount = b->amount;
+      g_ptr_array_add (preview->payments, p);
+    }
+  if (preview->payments->len > 0 && !estimate_fee (self->wallet, preview->payments,
+                                                   &preview->fee, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+shoal_pool_preview_payout_async (ShoalPool           *self,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Preview *preview;
+
+  g_return_if_fail (SHOAL_IS_POOL (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, shoal_pool_preview_payout_async);
+  if (self->payer == NULL || self->store == NULL)
+    {
+      g_task_return_new_error (task, SHOAL_ERROR, SHOAL_ERROR_FAILED,
+                               "Payouts need small-pool mode and a wallet");
+      return;
+    }
+  preview = g_new0 (Preview, 1);
+  preview->threshold = shoal_config_get_uint64 (self->config, "payout-threshold");
+  g_task_set_task_data (task, preview, (GDestroyNotify) preview_free);
+  g_task_run_in_thread (task, preview_thread);
+}
+
+GPtrArray *
+shoal_pool_preview_payout_finish (ShoalPool     *self,
+                                  GAsyncResult  *result,
+                                  guint64       *fee_estimate,
+                                  GError       **error)
+{
+  Preview *preview;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return NULL;
+  preview = g_task_get_task_data (G_TASK (result));
+  if (fee_estimate != NULL)
+    *fee_estimate = preview->fee;
+  return g_ptr_array_ref (preview->payments);
 }

@@ -34,6 +34,10 @@ const char  *shoal_pool_get_status_message (ShoalPool        *self);
 /* The latest snapshot, refreshed about once a second on the thread that
  * created the pool ("snapshot-changed" tells when).  Never NULL. */
 ShoalPoolSnapshot *shoal_pool_get_snapshot (ShoalPool        *self);
+/* The stratum port really bound (0 before start), and the address block
+ * rewards go to (the playground's wallet when on the playground). */
+guint16      shoal_pool_get_stratum_port   (ShoalPool        *self);
+const char  *shoal_pool_get_pool_address   (ShoalPool        *self);
 
 /* Reads from the store, off the calling thread.  Each finish returns a
  * GPtrArray that owns its elements (ShoalBlockInfo, newest first;

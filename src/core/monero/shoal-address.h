@@ -38,6 +38,8 @@ gboolean    shoal_address_check        (const char        *text,
                                         ShoalNetwork       network,
                                         ShoalAddress      *out,
                                         GError           **error);
+/* The address's text form (network tag, keys, payment id, checksum). */
+char       *shoal_address_to_string    (const ShoalAddress *address);
 const char *shoal_network_to_string    (ShoalNetwork       network);
 const char *shoal_address_kind_to_string (ShoalAddressKind kind);
 

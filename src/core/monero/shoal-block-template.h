@@ -44,6 +44,12 @@ gsize               shoal_block_template_get_reserved_size (ShoalBlockTemplate  
 guint               shoal_block_template_get_n_transactions (ShoalBlockTemplate *self);
 /* The miner transaction's outputs summed: the block reward the template pays. */
 guint64             shoal_block_template_get_reward        (ShoalBlockTemplate  *self);
+guint               shoal_block_template_get_major_version (ShoalBlockTemplate  *self);
+guint64             shoal_block_template_get_timestamp     (ShoalBlockTemplate  *self);
+/* The miner transaction's hash as the template holds it (reserved bytes
+ * as they are): keccak (prefix hash || RingCT base hash || zero hash). */
+void                shoal_block_template_get_miner_tx_hash (ShoalBlockTemplate  *self,
+                                                            guint8               out[32]);
 
 /* EXTRA_NONCE (at most the reserved size) is written at the reserved
  * offset; the nonce bytes are left zero in the hashing blob. */

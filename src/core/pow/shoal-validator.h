@@ -8,6 +8,11 @@ G_BEGIN_DECLS
 /* RandomX share validation on a pool of worker threads, one VM each, over
  * a shared cache (light) or dataset (full) per seed.  Hashes come back on
  * the GMainContext that was thread-default when the hash was asked for. */
+/* Read-only properties for the UI, the figures of get_stats: queue-depth,
+ * queue-limit, hashes-total, rejected-busy, hashes-per-second,
+ * latency-p50, latency-p99 (us), full-mode-active; notified at most once a
+ * second on the context the validator was created in.  seed-waits (hashes
+ * that waited for a cache build) is read on demand. */
 
 typedef enum
 {
@@ -15,6 +20,9 @@ typedef enum
   SHOAL_VALIDATOR_MODE_LIGHT,
   SHOAL_VALIDATOR_MODE_FULL,
 } ShoalValidatorMode;
+
+#define SHOAL_TYPE_VALIDATOR_MODE (shoal_validator_mode_get_type ())
+GType shoal_validator_mode_get_type (void);
 
 typedef struct
 {
@@ -66,6 +74,10 @@ gboolean        shoal_validator_hash_sync    (ShoalValidator      *self,
                                               GError             **error);
 void            shoal_validator_get_stats    (ShoalValidator      *self,
                                               ShoalValidatorStats *out);
+/* Whether the cache for SEED_HASH is built, so that a hash on it starts
+ * at once (it was set or prepared, or asked for, in time).  Thread-safe. */
+gboolean        shoal_validator_is_seed_ready (ShoalValidator     *self,
+                                              const guint8         seed_hash[32]);
 /* Cancels queued work and joins the workers; pending callbacks get
  * G_IO_ERROR_CANCELLED. */
 void            shoal_validator_shutdown     (ShoalValidator      *self);

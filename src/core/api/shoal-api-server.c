@@ -1,0 +1,681 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+
+#include <libsoup/soup.h>
+
+#include "shoal-address.h"
+#include "shoal-api-cache.h"
+#include "shoal-api-routes.h"
+#include "shoal-api-server.h"
+
+#define DEFAULT_BIND "0.0.0.0"
+#define DEFAULT_PORT 8080
+#define REFRESH_SECONDS 1
+#define LIST_LIMIT 100
+#define PAYMENT_LIMIT 500
+#define API_THREAD_NICENESS 10
+/* Over this many open connections, new ones get 503: the API shares the
+ * process's file descriptors with the stratum server. */
+#define DEFAULT_MAX_CONNECTIONS 256
+/* A connection that sends nothing for this long is closed. */
+#define IDLE_TIMEOUT_S 30
+#define PRUNE_EVERY 64
+
+typedef struct _Refresh Refresh;
+
+struct _ShoalApiServer
+{
+  GObject        parent_instance;
+  ShoalPool     *pool;
+  char          *bind_address;
+  guint          port;
+  guint          bound_port;
+  guint          max_connections;
+
+  /* The pool's thread: the refresh that feeds the cache. */
+  GCancellable  *cancellable;
+  guint          refresh_id;
+  Refresh       *refresh;
+  gboolean       network_known;
+  ShoalNetwork   network;
+
+  /* The API thread. */
+  GThread       *thread;
+  GMainContext  *context;
+  GMainLoop     *loop;
+  guint64        requests;
+  GHashTable    *sockets;       /* connections that have sent a request */
+
+  /* Shared, under lock. */
+  GMutex         lock;
+  GCond          cond;
+  gboolean       ready;
+  GError        *start_error;
+  ShoalApiCache *cache;
+};
+
+G_DEFINE_FINAL_TYPE (ShoalApiServer, shoal_api_server, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_POOL,
+  PROP_BIND_ADDRESS,
+  PROP_PORT,
+  PROP_MAX_CONNECTIONS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* One round of gathering, on the pool's thread. */
+struct _Refresh
+{
+  ShoalApiServer *self;
+  ShoalApiCache  *cache;
+  guint           pending;
+};
+
+static void
+shoal_api_server_dispose (GObject *object)
+{
+  ShoalApiServer *self = SHOAL_API_SERVER (object);
+
+  shoal_api_server_stop (self);
+  g_clear_object (&self->pool);
+  G_OBJECT_CLASS (shoal_api_server_parent_class)->dispose (object);
+}
+
+static void
+shoal_api_server_finalize (GObject *object)
+{
+  ShoalApiServer *self = SHOAL_API_SERVER (object);
+
+  g_free (self->bind_address);
+  g_clear_pointer (&self->cache, shoal_api_cache_unref);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
+  G_OBJECT_CLASS (shoal_api_server_parent_class)->finalize (object);
+}
+
+static void
+shoal_api_server_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  ShoalApiServer *self = SHOAL_API_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_POOL:
+      g_value_set_object (value, self->pool);
+      break;
+    case PROP_BIND_ADDRESS:
+      g_value_set_string (value, self->bind_address);
+      break;
+    case PROP_PORT:
+      g_value_set_uint (value, shoal_api_server_get_port (self));
+      break;
+    case PROP_MAX_CONNECTIONS:
+      g_value_set_uint (value, self->max_connections);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+shoal_api_server_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  ShoalApiServer *self = SHOAL_API_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_POOL:
+      self->pool = g_value_dup_object (value);
+      break;
+    case PROP_BIND_ADDRESS:
+      shoal_api_server_set_bind_address (self, g_value_get_string (value));
+      break;
+    case PROP_PORT:
+      shoal_api_server_set_port (self, g_value_get_uint (value));
+      break;
+    case PROP_MAX_CONNECTIONS:
+      self->max_connections = g_value_get_uint (value);  /* set before start() */
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+shoal_api_server_class_init (ShoalApiServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = shoal_api_server_dispose;
+  object_class->finalize = shoal_api_server_finalize;
+  object_class->get_property = shoal_api_server_get_property;
+  object_class->set_property = shoal_api_server_set_property;
+
+  properties[PROP_POOL] =
+    g_param_spec_object ("pool", NULL, NULL, SHOAL_TYPE_POOL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_BIND_ADDRESS] =
+    g_param_spec_string ("bind-address", NULL, NULL, DEFAULT_BIND,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PORT] =
+    g_param_spec_uint ("port", NULL, NULL, 0, 65535, DEFAULT_PORT,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_MAX_CONNECTIONS] =
+    g_param_spec_uint ("max-connections", NULL, NULL, 1, 65535, DEFAULT_MAX_CONNECTIONS,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+shoal_api_server_init (ShoalApiServer *self)
+{
+  self->bind_address = g_strdup (DEFAULT_BIND);
+  self->port = DEFAULT_PORT;
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+}
+
+ShoalApiServer *
+shoal_api_server_new (ShoalPool *pool)
+{
+  g_return_val_if_fail (SHOAL_IS_POOL (pool), NULL);
+  return g_object_new (SHOAL_TYPE_API_SERVER, "pool", pool, NULL);
+}
+
+ShoalPool *
+shoal_api_server_get_pool (ShoalApiServer *self)
+{
+  g_return_val_if_fail (SHOAL_IS_API_SERVER (self), NULL);
+  return self->pool;
+}
+
+const char *
+shoal_api_server_get_bind_address (ShoalApiServer *self)
+{
+  g_return_val_if_fail (SHOAL_IS_API_SERVER (self), NULL);
+  return self->bind_address;
+}
+
+/* Takes effect at the next start(). */
+void
+shoal_api_server_set_bind_address (ShoalApiServer *self,
+                                   const char     *address)
+{
+  g_return_if_fail (SHOAL_IS_API_SERVER (self));
+
+  if (address == NULL)
+    address = DEFAULT_BIND;
+  if (g_strcmp0 (self->bind_address, address) == 0)
+    return;
+  g_free (self->bind_address);
+  self->bind_address = g_strdup (address);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BIND_ADDRESS]);
+}
+
+guint
+shoal_api_server_get_port (ShoalApiServer *self)
+{
+  g_return_val_if_fail (SHOAL_IS_API_SERVER (self), 0);
+  return self->thread != NULL ? self->bound_port : self->port;
+}
+
+void
+shoal_api_server_set_port (ShoalApiServer *self,
+                           guint           port)
+{
+  g_return_if_fail (SHOAL_IS_API_SERVER (self));
+  g_return_if_fail (port <= 65535);
+
+  if (self->port == port)
+    return;
+  self->port = port;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
+}
+
+gboolean
+shoal_api_server_get_running (ShoalApiServer *self)
+{
+  g_return_val_if_fail (SHOAL_IS_API_SERVER (self), FALSE);
+  return self->thread != NULL;
+}
+
+/* --- the pool's thread: gathering the cache ------------------------- */
+
+static void
+publish (ShoalApiServer *self,
+         ShoalApiCache  *cache)
+{
+  g_mutex_lock (&self->lock);
+  g_clear_pointer (&self->cache, shoal_api_cache_unref);
+  self->cache = shoal_api_cache_ref (cache);
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+refresh_step_done (Refresh *refresh)
+{
+  ShoalApiServer *self = refresh->self;
+
+  if (--refresh->pending > 0)
+    return;
+  if (self->refresh == refresh)
+    {
+      publish (self, refresh->cache);
+      self->refresh = NULL;
+    }
+  shoal_api_cache_unref (refresh->cache);
+  g_object_unref (refresh->self);
+  g_free (refresh);
+}
+
+/* A failed read keeps what the previous cache had: a busy store must not
+ * blank the page. */
+static void
+refresh_failed (Refresh *refresh,
+                GError  *error)
+{
+  if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("API refresh: %s", error->message);
+}
+
+static void
+replace_list (GPtrArray **slot,
+              GPtrArray  *list,
+              GPtrArray  *previous)
+{
+  g_ptr_array_unref (*slot);
+  *slot = list != NULL ? list : g_ptr_array_ref (previous);
+}
+
+#define PREVIOUS(refresh, field) \
+  ((refresh)->self->cache != NULL ? (refresh)->self->cache->field : (refresh)->cache->field)
+
+static void
+on_blocks (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Refresh *refresh = user_data;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *list = shoal_pool_list_blocks_finish (SHOAL_POOL (source), result, &error);
+
+  refresh_failed (refresh, error);
+  replace_list (&refresh->cache->blocks, list, PREVIOUS (refresh, blocks));
+  refresh_step_done (refresh);
+}
+
+static void
+on_balances (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Refresh *refresh = user_data;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *list = shoal_pool_list_balances_finish (SHOAL_POOL (source), result, &error);
+
+  refresh_failed (refresh, error);
+  replace_list (&refresh->cache->balances, list, PREVIOUS (refresh, balances));
+  refresh_step_done (refresh);
+}
+
+static void
+on_payments (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Refresh *refresh = user_data;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *list = shoal_pool_list_payments_finish (SHOAL_POOL (source), result, &error);
+
+  refresh_failed (refresh, error);
+  replace_list (&refresh->cache->payments, list, PREVIOUS (refresh, payments));
+  refresh_step_done (refresh);
+}
+
+static void
+replace_history (GArray **slot,
+                 GArray  *points,
+                 GArray  *previous)
+{
+  g_array_unref (*slot);
+  *slot = points != NULL ? points : g_array_ref (previous);
+}
+
+static void
+on_history_1h (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Refresh *refresh = user_data;
+  g_autoptr(GError) error = NULL;
+  GArray *points = shoal_pool_get_history_finish (SHOAL_POOL (source), result, &error);
+
+  refresh_failed (refresh, error);
+  replace_history (&refresh->cache->history_1h, points, PREVIOUS (refresh, history_1h));
+  refresh_step_done (refresh);
+}
+
+static void
+on_history_24h (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Refresh *refresh = user_data;
+  g_autoptr(GError) error = NULL;
+  GArray *points = shoal_pool_get_history_finish (SHOAL_POOL (source), result, &error);
+
+  refresh_failed (refresh, error);
+  replace_history (&refresh->cache->history_24h, points, PREVIOUS (refresh, history_24h));
+  refresh_step_done (refresh);
+}
+
+static ShoalApiCache *
+new_cache (ShoalApiServer *self)
+{
+  ShoalConfig *config = shoal_pool_get_config (self->pool);
+
+  return shoal_api_cache_new (shoal_pool_get_snapshot (self->pool),
+                              shoal_config_get_string (config, "mode"));
+}
+
+static void
+start_refresh (ShoalApiServer *self)
+{
+  gint64 now = g_get_real_time ();
+  gint64 hour_ago = now - G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC;
+  gint64 day_ago = now - G_GINT64_CONSTANT (24 * 3600) * G_USEC_PER_SEC;
+  Refresh *refresh;
+
+  /* One round at a time: a slow store must not pile reads up. */
+  if (self->refresh != NULL)
+    return;
+  refresh = g_new0 (Refresh, 1);
+  refresh->self = g_object_ref (self);
+  refresh->cache = new_cache (self);
+  refresh->pending = 5;
+  self->refresh = refresh;
+  shoal_pool_list_blocks_async (self->pool, LIST_LIMIT, self->cancellable, on_blocks, refresh);
+  shoal_pool_list_balances_async (self->pool, self->cancellable, on_balances, refresh);
+  shoal_pool_list_payments_async (self->pool, PAYMENT_LIMIT, self->cancellable,
+                                  on_payments, refresh);
+  shoal_pool_get_history_async (self->pool, NULL, hour_ago, self->cancellable,
+                                on_history_1h, refresh);
+  shoal_pool_get_history_async (self->pool, NULL, day_ago, self->cancellable,
+                                on_history_24h, refresh);
+}
+
+static gboolean
+on_refresh_tick (gpointer user_data)
+{
+  start_refresh (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Members' addresses must be on the network the pool pays on. */
+static void
+learn_network (ShoalApiServer *self)
+{
+  const char *own = shoal_config_get_string (shoal_pool_get_config (self->pool), "pool-address");
+  ShoalAddress parsed;
+
+  self->network_known = own != NULL && *own != '\0' && shoal_address_parse (own, &parsed, NULL);
+  if (self->network_known)
+    self->network = parsed.network;
+}
+
+/* --- the API thread -------------------------------------------------- */
+
+static ShoalApiCache *
+current_cache (ShoalApiServer *self)
+{
+  ShoalApiCache *cache;
+
+  g_mutex_lock (&self->lock);
+  cache = shoal_api_cache_ref (self->cache);
+  g_mutex_unlock (&self->lock);
+  return cache;
+}
+
+/* Sockets of connections that have sent a request, closed ones dropped
+ * now and then.  (libsoup 3.2 keeps its connection objects after they
+ * close, so we cannot wait for them to go away.) */
+static guint
+count_connections (ShoalApiServer *self)
+{
+  GHashTableIter iter;
+  gpointer socket;
+
+  g_hash_table_iter_init (&iter, self->sockets);
+  while (g_hash_table_iter_next (&iter, &socket, NULL))
+    if (g_socket_is_closed (socket))
+      g_hash_table_iter_remove (&iter);
+  return g_hash_table_size (self->sockets);
+}
+
+/* libsoup 3.2 has no hook when it accepts a connection but tells us when
+ * one starts its first request: there it is counted and given its idle
+ * timeout (which also ends slow-header senders).
+ *
+ * Every answer closes its connection.  libsoup before 3.3 leaks a file
+ * descriptor for every kept-alive connection the client closes (fixed
+ * upstream in 3.3.0, commit d20c6601); a LAN page polling every few
+ * seconds would run the process out of descriptors that stratum needs. */
+static void
+on_request_started (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  ShoalApiServer *self = user_data;
+  GSocket *socket = soup_server_message_get_socket (msg);
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Connection", "close");
+  if (socket == NULL || g_hash_table_contains (self->sockets, socket))
+    return;
+  if (g_hash_table_size (self->sockets) >= PRUNE_EVERY)
+    count_connections (self);
+  g_socket_set_timeout (socket, IDLE_TIMEOUT_S);
+  g_hash_table_add (self->sockets, g_object_ref (socket));
+}
+
+static void
+on_headers (SoupServer        *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  ShoalApiServer *self = user_data;
+
+  /* This connection is counted already (request-started comes first). */
+  if (g_hash_table_size (self->sockets) > self->max_connections &&
+      count_connections (self) > self->max_connections)
+    shoal_api_routes_refuse_busy (msg, self->max_connections);
+  else
+    shoal_api_routes_check_headers (msg);
+}
+
+static void
+on_request (SoupServer        *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  ShoalApiServer *self = user_data;
+  g_autoptr(ShoalApiCache) cache = current_cache (self);
+  ShoalApiRequestContext context = {
+    .cache = cache,
+    .network_known = self->network_known,
+    .network = self->network,
+    .requests = ++self->requests,
+  };
+
+  shoal_api_routes_handle (msg, path, query, &context);
+}
+
+static SoupServer *
+listen_here (ShoalApiServer  *self,
+             GError         **error)
+{
+  g_autoptr(SoupServer) server = soup_server_new ("server-header", "Shoal/" PACKAGE_VERSION " ",
+                                                  NULL);
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (self->bind_address);
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GSList) listeners = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
+
+  if (inet == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "API bind address \"%s\" is not an IP address", self->bind_address);
+      return NULL;
+    }
+  address = g_inet_socket_address_new (inet, self->port);
+  self->bound_port = 0;
+  g_signal_connect (server, "request-started", G_CALLBACK (on_request_started), self);
+  soup_server_add_early_handler (server, NULL, on_headers, self, NULL);
+  soup_server_add_handler (server, NULL, on_request, self, NULL);
+  if (!soup_server_listen (server, address, 0, error))
+    {
+      g_prefix_error (error, "Cannot serve the API on %s port %u: ",
+                      self->bind_address, self->port);
+      return NULL;
+    }
+  listeners = soup_server_get_listeners (server);
+  local = g_socket_get_local_address (listeners->data, NULL);
+  if (local != NULL)
+    self->bound_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  return g_steal_pointer (&server);
+}
+
+static void
+report_started (ShoalApiServer *self,
+                GError         *error)
+{
+  g_mutex_lock (&self->lock);
+  self->start_error = error;
+  self->ready = TRUE;
+  g_cond_signal (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Under CPU pressure the stratum and validator threads go first: a flood
+ * of page loads should queue here, not delay shares.  Linux takes a nice
+ * value per thread; lowering our own priority needs no privilege. */
+static void
+lower_priority (void)
+{
+  id_t tid = (id_t) syscall (SYS_gettid);
+  int current;
+
+  errno = 0;
+  current = getpriority (PRIO_PROCESS, tid);
+  if (errno == 0 && setpriority (PRIO_PROCESS, tid, MIN (current + API_THREAD_NICENESS, 19)) != 0)
+    g_debug ("API thread keeps its priority: %s", g_strerror (errno));
+}
+
+static gpointer
+api_thread (gpointer user_data)
+{
+  ShoalApiServer *self = user_data;
+  g_autoptr(SoupServer) server = NULL;
+  GError *error = NULL;
+
+  lower_priority ();
+  g_main_context_push_thread_default (self->context);
+  self->sockets = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  server = listen_here (self, &error);
+  report_started (self, error);
+  if (server != NULL)
+    {
+      g_main_loop_run (self->loop);
+      soup_server_disconnect (server);
+      g_clear_object (&server);
+    }
+  while (g_main_context_iteration (self->context, FALSE))
+    ;
+  g_clear_pointer (&self->sockets, g_hash_table_unref);
+  g_main_context_pop_thread_default (self->context);
+  return NULL;
+}
+
+static gboolean
+quit_loop (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+join_thread (ShoalApiServer *self)
+{
+  /* Quit from inside the loop: a g_main_loop_quit() from here could land
+   * before the thread reaches g_main_loop_run() and be lost. */
+  g_main_context_invoke (self->context, quit_loop, self->loop);
+  g_thread_join (g_steal_pointer (&self->thread));
+  g_clear_pointer (&self->loop, g_main_loop_unref);
+  g_clear_pointer (&self->context, g_main_context_unref);
+}
+
+gboolean
+shoal_api_server_start (ShoalApiServer  *self,
+                        GError         **error)
+{
+  g_autoptr(ShoalApiCache) first = NULL;
+  GError *start_error;
+
+  g_return_val_if_fail (SHOAL_IS_API_SERVER (self), FALSE);
+  g_return_val_if_fail (self->thread == NULL, FALSE);
+
+  learn_network (self);
+  self->cancellable = g_cancellable_new ();
+  /* Something to serve at once; the store's lists follow within a second. */
+  first = new_cache (self);
+  publish (self, first);
+  start_refresh (self);
+  self->refresh_id = g_timeout_add_seconds (REFRESH_SECONDS, on_refresh_tick, self);
+
+  self->context = g_main_context_new ();
+  self->loop = g_main_loop_new (self->context, FALSE);
+  self->ready = FALSE;
+  self->thread = g_thread_new ("shoal-api", api_thread, self);
+  g_mutex_lock (&self->lock);
+  while (!self->ready)
+    g_cond_wait (&self->cond, &self->lock);
+  start_error = g_steal_pointer (&self->start_error);
+  g_mutex_unlock (&self->lock);
+  if (start_error == NULL)
+    return TRUE;
+  shoal_api_server_stop (self);
+  g_propagate_error (error, start_error);
+  return FALSE;
+}
+
+void
+shoal_api_server_stop (ShoalApiServer *self)
+{
+  g_return_if_fail (SHOAL_IS_API_SERVER (self));
+
+  if (self->thread != NULL)
+    join_thread (self);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
+  self->refresh = NULL;  /* a round still in flight finishes and drops itself */
+}

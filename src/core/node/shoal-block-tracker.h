@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "shoal-node-client.h"
+
+G_BEGIN_DECLS
+
+/* The life of a block the pool found.  SUBMITTED: handed to monerod, not
+ * yet confirmed.  PENDING: on the main chain, confirmations growing.
+ * UNLOCKED: "unlock-depth" (60) blocks on top and still on the main chain;
+ * final, the only state whose reward may be credited.  ORPHANED: not on
+ * the main chain (orphan_status, unknown to the node, or another block at
+ * its height); re-checked until the main chain is unlock-depth past it,
+ * since a reorg can bring it back.  REJECTED: monerod refused it; final. */
+typedef enum
+{
+  SHOAL_BLOCK_STATE_SUBMITTED,
+  SHOAL_BLOCK_STATE_PENDING,
+  SHOAL_BLOCK_STATE_UNLOCKED,
+  SHOAL_BLOCK_STATE_ORPHANED,
+  SHOAL_BLOCK_STATE_REJECTED,
+} ShoalBlockState;
+
+#define SHOAL_TYPE_BLOCK_STATE (shoal_block_state_get_type ())
+GType       shoal_block_state_get_type  (void) G_GNUC_CONST;
+/* "submitted", "pending", "unlocked", "orphaned", "rejected" */
+const char *shoal_block_state_to_string (ShoalBlockState state);
+
+/* Confirms blocks against monerod with get_block_header_by_hash and
+ * _by_height; never on the word of submit_block.  Lives on the main
+ * context that was the thread default when it was made.
+ *
+ * Signal "block-changed" (const char *block_id, ShoalBlockState state,
+ *   guint64 confirmations): emitted when a block's state or confirmations
+ *   change.  CONFIRMATIONS is the number of blocks on top of it (monerod's
+ *   depth: 0 while it is the tip).
+ * Property "unlock-depth" (guint, default 60). */
+#define SHOAL_TYPE_BLOCK_TRACKER (shoal_block_tracker_get_type ())
+G_DECLARE_FINAL_TYPE (ShoalBlockTracker, shoal_block_tracker, SHOAL, BLOCK_TRACKER, GObject)
+
+ShoalBlockTracker *shoal_block_tracker_new     (ShoalNodeClient    *node);
+/* Starts tracking a block monerod accepted (or one restored from the
+ * store after a restart) and checks it right away.  REWARD may be 0 when
+ * unknown: the header's reward replaces it once the node confirms it. */
+void               shoal_block_tracker_track   (ShoalBlockTracker  *self,
+                                                const char         *block_id,
+                                                guint64             height,
+                                                guint64             reward);
+/* Records a block monerod refused: REJECTED, final. */
+void               shoal_block_tracker_reject  (ShoalBlockTracker  *self,
+                                                const char         *block_id,
+                                                guint64             height,
+                                                const char         *reason);
+/* Checks every block not final yet (call it on every new tip). */
+void               shoal_block_tracker_refresh (ShoalBlockTracker  *self);
+/* FALSE when BLOCK_ID is not tracked. */
+gboolean           shoal_block_tracker_lookup  (ShoalBlockTracker  *self,
+                                                const char         *block_id,
+                                                ShoalBlockState    *state,
+                                                guint64            *confirmations,
+                                                guint64            *reward);
+/* Blocks still being checked. */
+guint              shoal_block_tracker_get_n_active (ShoalBlockTracker *self);
+
+G_END_DECLS

@@ -1,0 +1,754 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "shoal-error.h"
+#include "shoal-rpc-client.h"
+#include "shoal-node-client.h"
+
+#define DEFAULT_TIMEOUT_S  10
+#define DEFAULT_RETRIES    2
+#define FIRST_BACKOFF_MS   200
+#define MAX_BACKOFF_MS     2000
+
+struct _ShoalNodeClient
+{
+  GObject         parent_instance;
+  ShoalRpcClient *rpc;
+  char           *uri;
+  char           *username;
+  char           *password;
+  guint           timeout;
+  guint           retries;
+};
+
+G_DEFINE_FINAL_TYPE (ShoalNodeClient, shoal_node_client, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_URI,
+  PROP_TIMEOUT,
+  PROP_RETRIES,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* Turns a JSON-RPC "result" into what the caller gets, or an error. */
+typedef gpointer (*ResultParser) (JsonNode *result, GError **error);
+
+typedef struct
+{
+  char           *method;
+  JsonNode       *params;
+  ResultParser    parse;
+  GDestroyNotify  free_result;
+  guint           retries_left;
+  guint           backoff_ms;
+} Call;
+
+static void
+call_free (Call *call)
+{
+  g_free (call->method);
+  g_clear_pointer (&call->params, json_node_unref);
+  g_free (call);
+}
+
+G_DEFINE_BOXED_TYPE (ShoalBlockHeader, shoal_block_header,
+                     shoal_block_header_copy, shoal_block_header_free)
+
+ShoalBlockHeader *
+shoal_block_header_copy (const ShoalBlockHeader *header)
+{
+  ShoalBlockHeader *copy = g_memdup2 (header, sizeof *header);
+
+  copy->hash = g_strdup (header->hash);
+  copy->prev_hash = g_strdup (header->prev_hash);
+  return copy;
+}
+
+void
+shoal_block_header_free (ShoalBlockHeader *header)
+{
+  if (header == NULL)
+    return;
+  g_free (header->hash);
+  g_free (header->prev_hash);
+  g_free (header);
+}
+
+ShoalBlockHeader *
+shoal_block_header_new_from_json (JsonObject  *object,
+                                  GError     **error)
+{
+  g_autoptr(ShoalBlockHeader) header = g_new0 (ShoalBlockHeader, 1);
+  const char *hash, *prev;
+  JsonNode *orphan;
+
+  if ((hash = shoal_json_get_string (object, "hash", error)) == NULL ||
+      (prev = shoal_json_get_string (object, "prev_hash", error)) == NULL ||
+      !shoal_json_get_uint64 (object, "height", &header->height, error) ||
+      !shoal_json_get_uint64 (object, "depth", &header->depth, error) ||
+      !shoal_json_get_uint64 (object, "timestamp", &header->timestamp, error) ||
+      !shoal_json_get_uint64 (object, "reward", &header->reward, error))
+    return NULL;
+  orphan = json_object_get_member (object, "orphan_status");
+  if (orphan == NULL || json_node_get_value_type (orphan) != G_TYPE_BOOLEAN)
+    {
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_MALFORMED,
+                   "field \"orphan_status\" is missing or not a boolean");
+      return NULL;
+    }
+  header->orphan = json_node_get_boolean (orphan);
+  header->hash = g_strdup (hash);
+  header->prev_hash = g_strdup (prev);
+  return g_steal_pointer (&header);
+}
+
+gboolean
+shoal_node_error_is_transport (const GError *error)
+{
+  return g_error_matches (error, SHOAL_ERROR, SHOAL_ERROR_UNREACHABLE) ||
+         g_error_matches (error, SHOAL_ERROR, SHOAL_ERROR_TIMED_OUT);
+}
+
+/* monerod reports some failures as a result with a status other than
+ * "OK" (e.g. "BUSY" while syncing) rather than as an error object. */
+static JsonObject *
+checked_result (JsonNode    *result,
+                GError     **error)
+{
+  JsonObject *object = json_node_get_object (result);
+  const char *status = json_object_get_string_member_with_default (object, "status", "OK");
+
+  if (g_strcmp0 (status, "OK") != 0)
+    {
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_RPC, "the node answered status \"%s\"", status);
+      return NULL;
+    }
+  return object;
+}
+
+static gpointer
+parse_info (JsonNode  *result,
+            GError   **error)
+{
+  JsonObject *object = checked_result (result, error);
+  guint64 height;
+
+  if (object == NULL ||
+      !shoal_json_get_uint64 (object, "height", &height, error) ||
+      shoal_json_get_string (object, "top_block_hash", error) == NULL)
+    return NULL;
+  return json_object_ref (object);
+}
+
+static gpointer
+parse_template (JsonNode  *result,
+                GError   **error)
+{
+  JsonObject *object = checked_result (result, error);
+  guint64 value;
+
+  if (object == NULL ||
+      shoal_json_get_string (object, "blocktemplate_blob", error) == NULL ||
+      shoal_json_get_string (object, "blockhashing_blob", error) == NULL ||
+      shoal_json_get_string (object, "seed_hash", error) == NULL ||
+      shoal_json_get_string (object, "prev_hash", error) == NULL ||
+      !shoal_json_get_uint64 (object, "height", &value, error) ||
+      !shoal_json_get_uint64 (object, "reserved_offset", &value, error) ||
+      !shoal_json_get_uint64 (object, "expected_reward", &value, error))
+    return NULL;
+  return json_object_ref (object);
+}
+
+static gpointer
+parse_submit (JsonNode  *result,
+              GError   **error)
+{
+  /* Any non-NULL pointer: the task carries a boolean. */
+  return checked_result (result, error) ? GINT_TO_POINTER (1) : NULL;
+}
+
+static gpointer
+parse_header (JsonNode  *result,
+              GError   **error)
+{
+  JsonObject *object = checked_result (result, error);
+  JsonNode *member;
+
+  if (object == NULL)
+    return NULL;
+  member = json_object_get_member (object, "block_header");
+  if (member == NULL || !JSON_NODE_HOLDS_OBJECT (member))
+    {
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_MALFORMED, "the answer has no block_header");
+      return NULL;
+    }
+  return shoal_block_header_new_from_json (json_node_get_object (member), error);
+}
+
+static void
+shoal_node_client_finalize (GObject *object)
+{
+  ShoalNodeClient *self = SHOAL_NODE_CLIENT (object);
+
+  g_clear_object (&self->rpc);
+  g_clear_pointer (&self->uri, g_free);
+  g_clear_pointer (&self->username, g_free);
+  g_clear_pointer (&self->password, g_free);
+  G_OBJECT_CLASS (shoal_node_client_parent_class)->finalize (object);
+}
+
+static void
+shoal_node_client_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  ShoalNodeClient *self = SHOAL_NODE_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_URI:
+      g_value_set_string (value, self->uri);
+      break;
+    case PROP_TIMEOUT:
+      g_value_set_uint (value, self->timeout);
+      break;
+    case PROP_RETRIES:
+      g_value_set_uint (value, self->retries);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+shoal_node_client_set_property (GObject      *object,
+                                guint         prop_id,
+                                const GValue *value,
+                                GParamSpec   *pspec)
+{
+  ShoalNodeClient *self = SHOAL_NODE_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_TIMEOUT:
+      shoal_node_client_set_timeout (self, g_value_get_uint (value));
+      break;
+    case PROP_RETRIES:
+      shoal_node_client_set_retries (self, g_value_get_uint (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+shoal_node_client_class_init (ShoalNodeClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = shoal_node_client_finalize;
+  object_class->get_property = shoal_node_client_get_property;
+  object_class->set_property = shoal_node_client_set_property;
+
+  properties[PROP_URI] =
+    g_param_spec_string ("uri", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TIMEOUT] =
+    g_param_spec_uint ("timeout", NULL, NULL, 1, 3600, DEFAULT_TIMEOUT_S,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_RETRIES] =
+    g_param_spec_uint ("retries", NULL, NULL, 0, 20, DEFAULT_RETRIES,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+shoal_node_client_init (ShoalNodeClient *self)
+{
+  self->timeout = DEFAULT_TIMEOUT_S;
+  self->retries = DEFAULT_RETRIES;
+}
+
+ShoalNodeClient *
+shoal_node_client_new (const char *uri,
+                       const char *username,
+                       const char *password)
+{
+  ShoalNodeClient *self;
+
+  g_return_val_if_fail (uri != NULL, NULL);
+
+  self = g_object_new (SHOAL_TYPE_NODE_CLIENT, NULL);
+  self->rpc = shoal_rpc_client_new (uri, username, password);
+  self->uri = g_strdup (shoal_rpc_client_get_base_uri (self->rpc));
+  self->username = g_strdup (username);
+  self->password = g_strdup (password);
+  shoal_rpc_client_set_timeout (self->rpc, self->timeout);
+  return self;
+}
+
+ShoalNodeClient *
+shoal_node_client_dup (ShoalNodeClient *self)
+{
+  ShoalNodeClient *copy;
+
+  g_return_val_if_fail (SHOAL_IS_NODE_CLIENT (self), NULL);
+
+  copy = shoal_node_client_new (self->uri, self->username, self->password);
+  shoal_node_client_set_timeout (copy, self->timeout);
+  shoal_node_client_set_retries (copy, self->retries);
+  return copy;
+}
+
+const char *
+shoal_node_client_get_uri (ShoalNodeClient *self)
+{
+  g_return_val_if_fail (SHOAL_IS_NODE_CLIENT (self), NULL);
+  return self->uri;
+}
+
+guint
+shoal_node_client_get_timeout (ShoalNodeClient *self)
+{
+  g_return_val_if_fail (SHOAL_IS_NODE_CLIENT (self), 0);
+  return self->timeout;
+}
+
+void
+shoal_node_client_set_timeout (ShoalNodeClient *self,
+                               guint            seconds)
+{
+  g_return_if_fail (SHOAL_IS_NODE_CLIENT (self));
+
+  seconds = MAX (seconds, 1);
+  if (self->timeout == seconds)
+    return;
+  self->timeout = seconds;
+  if (self->rpc != NULL)
+    shoal_rpc_client_set_timeout (self->rpc, seconds);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIMEOUT]);
+}
+
+guint
+shoal_node_client_get_retries (ShoalNodeClient *self)
+{
+  g_return_val_if_fail (SHOAL_IS_NODE_CLIENT (self), 0);
+  return self->retries;
+}
+
+void
+shoal_node_client_set_retries (ShoalNodeClient *self,
+                               guint            retries)
+{
+  g_return_if_fail (SHOAL_IS_NODE_CLIENT (self));
+
+  if (self->retries == retries)
+    return;
+  self->retries = retries;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RETRIES]);
+}
+
+/* The generic call, asynchronous: retried on transport errors only. */
+
+static void call_send (GTask *task);
+
+static gboolean
+call_retry_cb (gpointer user_data)
+{
+  call_send (G_TASK (user_data));
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+call_should_retry (Call         *call,
+                   const GError *error)
+{
+  return shoal_node_error_is_transport (error) && call->retries_left > 0;
+}
+
+static void
+call_schedule_retry (GTask *task)
+{
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GSource) source = g_timeout_source_new (call->backoff_ms);
+
+  call->retries_left--;
+  call->backoff_ms = MIN (call->backoff_ms * 2, MAX_BACKOFF_MS);
+  g_source_set_callback (source, call_retry_cb, g_object_ref (task), g_object_unref);
+  g_source_set_static_name (source, "[shoal] node retry");
+  g_source_attach (source, g_task_get_context (task));
+}
+
+static void
+call_done (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Call *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = NULL;
+  gpointer parsed;
+
+  answer = shoal_rpc_client_call_finish (SHOAL_RPC_CLIENT (source), result, &error);
+  if (answer == NULL && call_should_retry (call, error) &&
+      !g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+    {
+      g_debug ("%s failed, retrying in %u ms: %s", call->method, call->backoff_ms, error->message);
+      call_schedule_retry (task);
+      return;
+    }
+  if (answer == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  parsed = call->parse (answer, &error);
+  if (parsed == NULL)
+    g_task_return_new_error (task, error->domain, error->code, "%s: %s", call->method,
+                             error->message);
+  else
+    g_task_return_pointer (task, parsed, call->free_result);
+}
+
+static void
+call_send (GTask *task)
+{
+  ShoalNodeClient *self = g_task_get_source_object (task);
+  Call *call = g_task_get_task_data (task);
+
+  shoal_rpc_client_call_async (self->rpc, call->method, call->params,
+                               g_task_get_cancellable (task), call_done, g_object_ref (task));
+}
+
+static void
+node_call_async (ShoalNodeClient     *self,
+                 const char          *method,
+                 JsonNode            *params,
+                 ResultParser         parse,
+                 GDestroyNotify       free_result,
+                 guint                retries,
+                 gpointer             source_tag,
+                 GCancellable        *cancellable,
+                 GAsyncReadyCallback  callback,
+                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  Call *call = g_new0 (Call, 1);
+
+  call->method = g_strdup (method);
+  call->params = params;
+  call->parse = parse;
+  call->free_result = free_result;
+  call->retries_left = retries;
+  call->backoff_ms = FIRST_BACKOFF_MS;
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, call, (GDestroyNotify) call_free);
+  call_send (task);
+}
+
+/* The same call, blocking: for tests and tools. */
+static gpointer
+node_call_sync (ShoalNodeClient  *self,
+                const char       *method,
+                JsonNode         *params_owned,
+                ResultParser      parse,
+                guint             retries,
+                GCancellable     *cancellable,
+                GError          **error)
+{
+  g_autoptr(JsonNode) params = params_owned;
+  guint backoff_ms = FIRST_BACKOFF_MS;
+
+  for (;;)
+    {
+      g_autoptr(GError) local_error = NULL;
+      g_autoptr(JsonNode) answer = shoal_rpc_client_call_sync (self->rpc, method, params,
+                                                               cancellable, &local_error);
+      gpointer parsed;
+
+      if (answer == NULL && shoal_node_error_is_transport (local_error) && retries-- > 0)
+        {
+          g_usleep (backoff_ms * 1000);
+          backoff_ms = MIN (backoff_ms * 2, MAX_BACKOFF_MS);
+          continue;
+        }
+      if (answer == NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+      parsed = parse (answer, &local_error);
+      if (parsed == NULL)
+        g_set_error (error, local_error->domain, local_error->code, "%s: %s", method,
+                     local_error->message);
+      return parsed;
+    }
+}
+
+static gpointer
+node_call_finish (ShoalNodeClient  *self,
+                  GAsyncResult     *result,
+                  gpointer          source_tag,
+                  GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* get_info */
+
+void
+shoal_node_client_get_info_async (ShoalNodeClient     *self,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_return_if_fail (SHOAL_IS_NODE_CLIENT (self));
+  node_call_async (self, "get_info", NULL, parse_info, (GDestroyNotify) json_object_unref, 0,
+                   shoal_node_client_get_info_async, cancellable, callback, user_data);
+}
+
+JsonObject *
+shoal_node_client_get_info_finish (ShoalNodeClient  *self,
+                                   GAsyncResult     *result,
+                                   GError          **error)
+{
+  return node_call_finish (self, result, shoal_node_client_get_info_async, error);
+}
+
+JsonObject *
+shoal_node_client_get_info_sync (ShoalNodeClient  *self,
+                                 GCancellable     *cancellable,
+                                 GError          **error)
+{
+  g_return_val_if_fail (SHOAL_IS_NODE_CLIENT (self), NULL);
+  return node_call_sync (self, "get_info", NULL, parse_info, 0, cancellable, error);
+}
+
+/* get_block_template */
+
+static JsonNode *
+template_params (const char *wallet_address,
+                 guint       reserve_size,
+                 const char *prev_block)
+{
+  JsonObject *object = json_object_new ();
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  json_object_set_string_member (object, "wallet_address", wallet_address);
+  json_object_set_int_member (object, "reserve_size", reserve_size);
+  if (prev_block != NULL)
+    json_object_set_string_member (object, "prev_block", prev_block);
+  json_node_take_object (node, object);
+  return node;
+}
+
+void
+shoal_node_client_get_block_template_async (ShoalNodeClient     *self,
+                                            const char          *wallet_address,
+                                            guint                reserve_size,
+                                            const char          *prev_block,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data)
+{
+  g_return_if_fail (SHOAL_IS_NODE_CLIENT (self));
+  g_return_if_fail (wallet_address != NULL);
+
+  node_call_async (self, "get_block_template",
+                   template_params (wallet_address, reserve_size, prev_block),
+                   parse_template, (GDestroyNotify) json_object_unref, self->retries,
+                   shoal_node_client_get_block_template_async, cancellable, callback, user_data);
+}
+
+JsonObject *
+shoal_node_client_get_block_template_finish (ShoalNodeClient  *self,
+                                             GAsyncResult     *result,
+                                             GError          **error)
+{
+  return node_call_finish (self, result, shoal_node_client_get_block_template_async, error);
+}
+
+JsonObject *
+shoal_node_client_get_block_template_sync (ShoalNodeClient  *self,
+                                           const char       *wallet_address,
+                                           guint             reserve_size,
+                                           const char       *prev_block,
+                                           GCancellable     *cancellable,
+                                           GError          **error)
+{
+  g_return_val_if_fail (SHOAL_IS_NODE_CLIENT (self), NULL);
+  g_return_val_if_fail (wallet_address != NULL, NULL);
+
+  return node_call_sync (self, "get_block_template",
+                         template_params (wallet_address, reserve_size, prev_block),
+                         parse_template, self->retries, cancellable, error);
+}
+
+/* submit_block */
+
+static JsonNode *
+submit_params (GBytes *block_blob)
+{
+  static const char digits[] = "0123456789abcdef";
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data (block_blob, &len);
+  g_autofree char *hex = g_malloc (len * 2 + 1);
+  JsonArray *array = json_array_new ();
+  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+
+  for (gsize i = 0; i < len; i++)
+    {
+      hex[2 * i] = digits[data[i] >> 4];
+      hex[2 * i + 1] = digits[data[i] & 0xf];
+    }
+  hex[len * 2] = '\0';
+  json_array_add_string_element (array, hex);
+  json_node_take_array (node, array);
+  return node;
+}
+
+void
+shoal_node_client_submit_block_async (ShoalNodeClient     *self,
+                                      GBytes              *block_blob,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_return_if_fail (SHOAL_IS_NODE_CLIENT (self));
+  g_return_if_fail (block_blob != NULL);
+
+  node_call_async (self, "submit_block", submit_params (block_blob), parse_submit, NULL,
+                   self->retries, shoal_node_client_submit_block_async, cancellable, callback,
+                   user_data);
+}
+
+gboolean
+shoal_node_client_submit_block_finish (ShoalNodeClient  *self,
+                                       GAsyncResult     *result,
+                                       GError          **error)
+{
+  return node_call_finish (self, result, shoal_node_client_submit_block_async, error) != NULL;
+}
+
+gboolean
+shoal_node_client_submit_block_sync (ShoalNodeClient  *self,
+                                     GBytes           *block_blob,
+                                     GCancellable     *cancellable,
+                                     GError          **error)
+{
+  g_return_val_if_fail (SHOAL_IS_NODE_CLIENT (self), FALSE);
+  g_return_val_if_fail (block_blob != NULL, FALSE);
+
+  return node_call_sync (self, "submit_block", submit_params (block_blob), parse_submit,
+                         self->retries, cancellable, error) != NULL;
+}
+
+/* get_block_header_by_hash, _by_height, get_last_block_header */
+
+static JsonNode *
+header_params (const char *hash,
+               guint64     height)
+{
+  JsonObject *object = json_object_new ();
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  if (hash != NULL)
+    json_object_set_string_member (object, "hash", hash);
+  else
+    json_object_set_int_member (object, "height", (gint64) height);
+  json_node_take_object (node, object);
+  return node;
+}
+
+void
+shoal_node_client_get_block_header_by_hash_async (ShoalNodeClient     *self,
+                                                  const char          *hash,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data)
+{
+  g_return_if_fail (SHOAL_IS_NODE_CLIENT (self));
+  g_return_if_fail (hash != NULL);
+
+  node_call_async (self, "get_block_header_by_hash", header_params (hash, 0), parse_header,
+                   (GDestroyNotify) shoal_block_header_free, self->retries,
+                   shoal_node_client_get_block_header_finish, cancellable, callback, user_data);
+}
+
+ShoalBlockHeader *
+shoal_node_client_get_block_header_by_hash_sync (ShoalNodeClient  *self,
+                                                 const char       *hash,
+                                                 GCancellable     *cancellable,
+                                                 GError          **error)
+{
+  g_return_val_if_fail (SHOAL_IS_NODE_CLIENT (self), NULL);
+  g_return_val_if_fail (hash != NULL, NULL);
+
+  return node_call_sync (self, "get_block_header_by_hash", header_params (hash, 0),
+                         parse_header, self->retries, cancellable, error);
+}
+
+void
+shoal_node_client_get_block_header_by_height_async (ShoalNodeClient     *self,
+                                                    guint64              height,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data)
+{
+  g_return_if_fail (SHOAL_IS_NODE_CLIENT (self));
+
+  node_call_async (self, "get_block_header_by_height", header_params (NULL, height),
+                   parse_header, (GDestroyNotify) shoal_block_header_free, self->retries,
+                   shoal_node_client_get_block_header_finish, cancellable, callback, user_data);
+}
+
+ShoalBlockHeader *
+shoal_node_client_get_block_header_by_height_sync (ShoalNodeClient  *self,
+                                                   guint64           height,
+                                                   GCancellable     *cancellable,
+                                                   GError          **error)
+{
+  g_return_val_if_fail (SHOAL_IS_NODE_CLIENT (self), NULL);
+
+  return node_call_sync (self, "get_block_header_by_height", header_params (NULL, height),
+                         parse_header, self->retries, cancellable, error);
+}
+
+void
+shoal_node_client_get_last_block_header_async (ShoalNodeClient     *self,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data)
+{
+  g_return_if_fail (SHOAL_IS_NODE_CLIENT (self));
+
+  node_call_async (self, "get_last_block_header", NULL, parse_header,
+                   (GDestroyNotify) shoal_block_header_free, self->retries,
+                   shoal_node_client_get_block_header_finish, cancellable, callback, user_data);
+}
+
+ShoalBlockHeader *
+shoal_node_client_get_last_block_header_sync (ShoalNodeClient  *self,
+                                              GCancellable     *cancellable,
+                                              GError          **error)
+{
+  g_return_val_if_fail (SHOAL_IS_NODE_CLIENT (self), NULL);
+
+  return node_call_sync (self, "get_last_block_header", NULL, parse_header, self->retries,
+                         cancellable, error);
+}
+
+ShoalBlockHeader *
+shoal_node_client_get_block_header_finish (ShoalNodeClient  *self,
+                                           GAsyncResult     *result,
+                                           GError          **error)
+{
+  return node_call_finish (self, result, shoal_node_client_get_block_header_finish, error);
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "shoal-store.h"
+
+G_BEGIN_DECLS
+
+/* Shared by the files that make up ShoalStore. */
+
+/* Runs inside a BEGIN IMMEDIATE transaction on the writer thread; TRUE
+ * commits, FALSE rolls back. */
+typedef gboolean (*ShoalStoreWriteFunc) (sqlite3   *db,
+                                         gpointer   data,
+                                         GError   **error);
+
+gboolean      shoal_store_write_sync     (ShoalStore          *self,
+                                          ShoalStoreWriteFunc  func,
+                                          gpointer             data,
+                                          GError             **error);
+sqlite3      *shoal_store_acquire_reader (ShoalStore          *self,
+                                          GError             **error);
+void          shoal_store_release_reader (ShoalStore          *self,
+                                          sqlite3             *db);
+
+/* shoal-store-schema.c */
+gboolean      shoal_store_migrate        (sqlite3             *db,
+                                          GError             **error);
+int           shoal_store_schema_version (void);
+
+/* shoal-store-sql.c: thin helpers that turn SQLite failures into GErrors. */
+void          shoal_sql_set_error        (GError             **error,
+                                          sqlite3             *db,
+                                          const char          *what);
+gboolean      shoal_sql_exec             (sqlite3             *db,
+                                          const char          *sql,
+                                          GError             **error);
+sqlite3_stmt *shoal_sql_prepare          (sqlite3             *db,
+                                          const char          *sql,
+                                          GError             **error);
+gboolean      shoal_sql_run              (sqlite3_stmt        *stmt,
+                                          GError             **error);
+gboolean      shoal_sql_bind_amount      (sqlite3_stmt        *stmt,
+                                          int                  index,
+                                          guint64              amount,
+                                          GError             **error);
+guint64       shoal_sql_column_u64       (sqlite3_stmt        *stmt,
+                                          int                  column);
+char         *shoal_sql_column_strdup    (sqlite3_stmt        *stmt,
+                                          int                  column);
+gboolean      shoal_sql_query_u64        (sqlite3             *db,
+                                          const char          *sql,
+                                          const char          *text_arg,
+                                          guint64             *out,
+                                          GError             **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
+
+G_END_DECLS

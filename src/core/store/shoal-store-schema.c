@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "shoal-error.h"
+#include "shoal-store-private.h"
+
+/* Migrations, in order: migrations[i] takes the file from user_version i
+ * to i + 1.  Never edit a released step; append a new one.  Each step
+ * runs in one transaction together with its user_version bump, so a
+ * crash leaves the file at a whole version.
+ *
+ * Money rules that SQL itself enforces (not only the C code):
+ *  - a block is credited at most once: credits and pool_fees are keyed by
+ *    the block, and a credited block can never change state again;
+ *  - payout batches only move forward (planned -> built -> relayed ->
+ *    confirmed, any unfinished state -> failed), and at most one batch is
+ *    planned or built at a time;
+ *  - balances never go negative. */
+static const char *migrations[] = {
+  /* 1: the first schema */
+  "CREATE TABLE workers ("
+  "  id INTEGER PRIMARY KEY,"
+  "  address TEXT NOT NULL,"
+  "  name TEXT NOT NULL,"
+  "  UNIQUE (address, name));"
+
+  "CREATE TABLE shares ("
+  "  id INTEGER PRIMARY KEY,"
+  "  time_us INTEGER NOT NULL,"
+  "  worker_id INTEGER NOT NULL REFERENCES workers (id),"
+  "  difficulty INTEGER NOT NULL CHECK (difficulty > 0),"
+  "  height INTEGER NOT NULL,"
+  "  is_block INTEGER NOT NULL DEFAULT 0,"
+  "  hash BLOB NOT NULL);"
+  "CREATE INDEX shares_time ON shares (time_us);"
+  "CREATE INDEX shares_blocks ON shares (height) WHERE is_block;"
+
+  "CREATE TABLE blocks ("
+  "  hash TEXT PRIMARY KEY CHECK (length (hash) = 64),"
+  "  height INTEGER NOT NULL,"
+  "  reward INTEGER NOT NULL CHECK (reward >= 0),"
+  "  state TEXT NOT NULL DEFAULT 'pending'"
+  "    CHECK (state IN ('pending', 'orphaned', 'unlocked', 'credited')),"
+  "  confirmations INTEGER NOT NULL DEFAULT 0,"
+  "  found_us INTEGER NOT NULL,"
+  "  difficulty INTEGER NOT NULL,"
+  "  work INTEGER NOT NULL DEFAULT 0,"
+  "  share_id INTEGER,"
+  "  updated_us INTEGER NOT NULL);"
+  "CREATE INDEX blocks_height ON blocks (height);"
+  "CREATE TRIGGER blocks_final BEFORE UPDATE OF state ON blocks"
+  "  WHEN OLD.state IN ('credited', 'unlocked') AND NEW.state <> OLD.state"
+  "  BEGIN SELECT RAISE (ABORT, 'an unlocked or credited block is final'); END;"
+
+  "CREATE TABLE balances ("
+  "  address TEXT PRIMARY KEY,"
+  "  amount INTEGER NOT NULL DEFAULT 0 CHECK (amount >= 0),"
+  "  reserved INTEGER NOT NULL DEFAULT 0 CHECK (reserved >= 0),"
+  "  paid INTEGER NOT NULL DEFAULT 0 CHECK (paid >= 0));"
+
+  "CREATE TABLE credits ("
+  "  block_hash TEXT NOT NULL REFERENCES blocks (hash),"
+  "  address TEXT NOT NULL,"
+  "  weight INTEGER NOT NULL,"
+  "  amount INTEGER NOT NULL CHECK (amount >= 0),"
+  "  PRIMARY KEY (block_hash, address));"
+
+  /* The fee account: what the pool keeps, one row per credited block. */
+  "CREATE TABLE pool_fees ("
+  "  block_hash TEXT PRIMARY KEY REFERENCES blocks (hash),"
+  "  amount INTEGER NOT NULL CHECK (amount >= 0));"
+
+  "CREATE TABLE payout_batches ("
+  "  id INTEGER PRIMARY KEY,"
+  "  state TEXT NOT NULL DEFAULT 'planned'"
+  "    CHECK (state IN ('planned', 'built', 'relayed', 'confirmed', 'failed')),"
+  "  created_us INTEGER NOT NULL,"
+  "  updated_us INTEGER NOT NULL,"
+  "  total INTEGER NOT NULL DEFAULT 0,"
+  "  fee INTEGER NOT NULL DEFAULT 0,"
+  "  tx_hashes TEXT,"
+  "  tx_metadata TEXT,"
+  "  note TEXT);"
+  "CREATE UNIQUE INDEX payout_batches_one_open ON payout_batches (state IS NOT NULL)"
+  "  WHERE state IN ('planned', 'built');"
+  "CREATE TRIGGER payout_batches_forward BEFORE UPDATE OF state ON payout_batches"
+  "  WHEN NEW.state <> OLD.state AND (OLD.state, NEW.state) NOT IN (VALUES"
+  "    ('planned', 'built'), ('planned', 'failed'), ('built', 'relayed'),"
+  "    ('built', 'failed'), ('relayed', 'confirmed'), ('relayed', 'failed'))"
+  "  BEGIN SELECT RAISE (ABORT, 'payout batches only move forward'); END;"
+
+  "CREATE TABLE payments ("
+  "  batch_id INTEGER NOT NULL REFERENCES payout_batches (id),"
+  "  address TEXT NOT NULL,"
+  "  amount INTEGER NOT NULL CHECK (amount > 0),"
+  "  tx_hash TEXT,"
+  "  PRIMARY KEY (batch_id, address));"
+
+  "CREATE TABLE stats ("
+  "  time_us INTEGER PRIMARY KEY,"
+  "  hashrate INTEGER NOT NULL,"
+  "  miners INTEGER NOT NULL,"
+  "  workers INTEGER NOT NULL);"
+  "CREATE TABLE worker_stats ("
+  "  time_us INTEGER NOT NULL,"
+  "  worker_id INTEGER NOT NULL REFERENCES workers (id),"
+  "  hashrate INTEGER NOT NULL,"
+  "  PRIMARY KEY (time_us, worker_id));",
+};
+
+int
+shoal_store_schema_version (void)
+{
+  return G_N_ELEMENTS (migrations);
+}
+
+static gboolean
+read_version (sqlite3  *db,
+              int      *version,
+              GError  **error)
+{
+  guint64 value = 0;
+
+  if (!shoal_sql_query_u64 (db, "PRAGMA user_version", NULL, &value, error))
+    return FALSE;
+  *version = (int) value;
+  return TRUE;
+}
+
+static gboolean
+apply_step (sqlite3  *db,
+            int       step,
+            GError  **error)
+{
+  g_autofree char *bump = g_strdup_printf ("PRAGMA user_version = %d", step + 1);
+  g_autoptr(GError) local_error = NULL;
+
+  if (!shoal_sql_exec (db, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  if (!shoal_sql_exec (db, migrations[step], &local_error) ||
+      !shoal_sql_exec (db, bump, &local_error) ||
+      !shoal_sql_exec (db, "COMMIT", &local_error))
+    {
+      sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_STORAGE,
+                   "Pool database: upgrading to schema version %d failed: %s",
+                   step + 1, local_error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+shoal_store_migrate (sqlite3  *db,
+                     GError  **error)
+{
+  int version;
+
+  if (!read_version (db, &version, error))
+    return FALSE;
+  if (version > shoal_store_schema_version ())
+    {
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_STORAGE,
+                   "Pool database: schema version %d was written by a newer Shoal "
+                   "(this one knows up to %d)", version, shoal_store_schema_version ());
+      return FALSE;
+    }
+  for (int step = version; step < shoal_store_schema_version (); step++)
+    if (!apply_step (db, step, error))
+      return FALSE;
+  return TRUE;
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Plain rows that the store hands out: immutable snapshots, safe to pass
+ * between threads.  Amounts are atomic units (1 XMR = 10^12). */
+
+typedef enum
+{
+  SHOAL_STORE_BLOCK_PENDING,    /* found, waiting for confirmations */
+  SHOAL_STORE_BLOCK_ORPHANED,   /* no longer on the main chain: credits nothing */
+  SHOAL_STORE_BLOCK_UNLOCKED,   /* solo mode: unlocked, the reward is in the user's wallet */
+  SHOAL_STORE_BLOCK_CREDITED,   /* small-pool mode: unlocked and split into balances (final) */
+} ShoalStoreBlockState;
+
+typedef enum
+{
+  SHOAL_BATCH_PLANNED,    /* balances reserved, nothing asked of the wallet yet */
+  SHOAL_BATCH_BUILT,      /* transactions built (not relayed), hashes + metadata stored */
+  SHOAL_BATCH_RELAYED,    /* relay_tx accepted; waiting to be mined */
+  SHOAL_BATCH_CONFIRMED,  /* the wallet lists every transaction as "out" (final) */
+  SHOAL_BATCH_FAILED,     /* nothing was sent; reserved balances released (final) */
+} ShoalBatchState;
+
+const char *shoal_store_block_state_to_string (ShoalStoreBlockState  state);
+gboolean    shoal_store_block_state_parse     (const char      *text,
+                                         ShoalStoreBlockState *state);
+const char *shoal_batch_state_to_string (ShoalBatchState  state);
+gboolean    shoal_batch_state_parse     (const char      *text,
+                                         ShoalBatchState *state);
+
+typedef struct
+{
+  char            *hash;           /* block id, 64 hex characters */
+  guint64          height;
+  guint64          reward;         /* coinbase reward in atomic units */
+  ShoalStoreBlockState  state;
+  guint64          confirmations;  /* blocks on top of it (monerod's "depth") */
+  gint64           found_us;       /* wall clock, microseconds */
+  guint64          difficulty;     /* network difficulty it was found at */
+  guint64          work;           /* share difficulty summed since the previous block */
+} ShoalStoreBlock;
+
+typedef struct
+{
+  char    *address;
+  char    *worker;
+  guint64  shares;
+  guint64  difficulty;     /* share difficulty summed: work done */
+  gint64   last_share_us;
+} ShoalStoreWorker;
+
+typedef struct
+{
+  char    *address;
+  guint64  amount;    /* available: can be planned into a payout */
+  guint64  reserved;  /* held by an unfinished payout batch */
+  guint64  paid;      /* sent in confirmed batches */
+  guint64  credited;  /* everything ever credited: amount + reserved + paid */
+} ShoalStoreBalance;
+
+typedef struct
+{
+  gint64           batch_id;
+  char            *address;
+  guint64          amount;
+  char            *tx_hash;   /* NULL until the batch is confirmed */
+  ShoalBatchState  state;     /* the batch's state */
+  gint64           created_us;
+} ShoalStorePayment;
+
+typedef struct
+{
+  gint64           id;
+  ShoalBatchState  state;
+  gint64           created_us;
+  gint64           updated_us;
+  guint64          total;        /* sum of the payments */
+  guint64          fee;          /* network fee, paid by the pool wallet */
+  char           **tx_hashes;    /* NULL before built */
+  char           **tx_metadata;  /* NULL before built */
+  char            *note;         /* why it failed, or what needs attention */
+} ShoalStoreBatch;
+
+typedef struct
+{
+  gint64   time_us;
+  guint64  hashrate;   /* hashes per second */
+  guint    miners;
+  guint    workers;
+} ShoalStoreStats;
+
+/* One miner's share of a PPLNS window, and what a block credits it. */
+typedef struct
+{
+  char    *address;
+  guint64  weight;
+  guint64  amount;
+} ShoalCredit;
+
+void shoal_store_block_free   (ShoalStoreBlock   *info);
+void shoal_store_worker_free  (ShoalStoreWorker  *info);
+void shoal_store_balance_free (ShoalStoreBalance *info);
+void shoal_store_payment_free (ShoalStorePayment *info);
+void shoal_store_batch_free   (ShoalStoreBatch   *info);
+void shoal_credit_free       (ShoalCredit      *credit);
+ShoalCredit *shoal_credit_new (const char *address,
+                               guint64     weight);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalStoreBlock, shoal_store_block_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalStoreBalance, shoal_store_balance_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalStoreBatch, shoal_store_batch_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalCredit, shoal_credit_free)
+
+G_END_DECLS

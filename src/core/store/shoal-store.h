@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "shoal-share.h"
+#include "shoal-store-types.h"
+
+G_BEGIN_DECLS
+
+/* The pool's database: one SQLite file in WAL mode with synchronous=FULL.
+ *
+ * Writes go through one writer thread that owns the only writing
+ * connection.  Shares are batched: a batch commits when it holds
+ * max_batch shares or max_delay_ms after its first share, whichever
+ * comes first, and a share's record_async completes only after the
+ * COMMIT of its batch returned, i.e. after the WAL was fsync()ed.  Other
+ * writes (blocks, credits, payout batches) each run in their own
+ * transaction on the same thread, in queue order, after the shares that
+ * were queued before them.  The *_sync writers block the calling thread
+ * for one commit (a few milliseconds); never call them on the stratum
+ * thread.
+ *
+ * Reads use their own connections (a small pool, one per concurrent
+ * caller), so any thread may call the *_sync readers; the UI uses
+ * shoal_store_query_async.  ShoalStore implements ShoalShareRecorder. */
+
+#define SHOAL_TYPE_STORE (shoal_store_get_type ())
+G_DECLARE_FINAL_TYPE (ShoalStore, shoal_store, SHOAL, STORE, GObject)
+
+/* How many confirmations unlock a coinbase. */
+#define SHOAL_BLOCK_UNLOCK_CONFIRMATIONS 60
+
+ShoalStore *shoal_store_open                (const char     *path,
+                                             GError        **error);
+const char *shoal_store_get_path            (ShoalStore     *self);
+void        shoal_store_set_batching        (ShoalStore     *self,
+                                             guint           max_batch,
+                                             guint           max_delay_ms);
+gboolean    shoal_store_flush_sync          (ShoalStore     *self,
+                                             GError        **error);
+void        shoal_store_close               (ShoalStore     *self);
+
+/* Shares: the recorder interface, plus a blocking form (one commit each). */
+gboolean    shoal_store_record_sync         (ShoalStore       *self,
+                                             const ShoalShare *share,
+                                             GError          **error);
+guint64     shoal_store_count_shares_sync   (ShoalStore       *self,
+                                             GError          **error);
+
+/* Blocks, as the block tracker sees them. */
+gboolean    shoal_store_add_block_sync      (ShoalStore       *self,
+                                             const char       *hash,
+                                             guint64           height,
+                                             guint64           reward,
+                                             guint64           difficulty,
+                                             gint64            found_us,
+                                             GError          **error);
+gboolean    shoal_store_update_block_sync   (ShoalStore       *self,
+                                             const char       *hash,
+                                             guint64           confirmations,
+                                             gboolean          orphaned,
+                                             guint64           reward,
+                                             GError          **error);
+ShoalStoreBlock *shoal_store_get_block_sync  (ShoalStore       *self,
+                                             const char       *hash,
+                                             GError          **error);
+GPtrArray  *shoal_store_list_blocks_sync    (ShoalStore       *self,
+                                             guint             limit,
+                                             GError          **error);
+GPtrArray  *shoal_store_list_blocks_in_state_sync (ShoalStore       *self,
+                                                   ShoalStoreBlockState   state,
+                                                   GError          **error);
+
+/* Accounting. */
+GPtrArray  *shoal_store_pplns_window_sync   (ShoalStore       *self,
+                                             const char       *block_hash,
+                                             guint64           window,
+                                             GError          **error);
+gboolean    shoal_store_credit_block_sync   (ShoalStore       *self,
+                                             const char       *block_hash,
+                                             GPtrArray        *credits,
+                                             guint64           fee,
+                                             GError          **error);
+gboolean    shoal_store_unlock_block_sync   (ShoalStore       *self,
+                                             const char       *block_hash,
+                                             GError          **error);
+GPtrArray  *shoal_store_list_balances_sync  (ShoalStore       *self,
+                                             GError          **error);
+ShoalStoreBalance *shoal_store_get_balance_sync (ShoalStore    *self,
+                                             const char       *address,
+                                             GError          **error);
+gboolean    shoal_store_get_fee_account_sync (ShoalStore      *self,
+                                             guint64          *amount,
+                                             GError          **error);
+
+/* Payout batches: the payer's state machine, one transaction per step. */
+gint64      shoal_store_plan_batch_sync     (ShoalStore       *self,
+                                             guint64           threshold,
+                                             guint             max_payments,
+                                             GError          **error);
+gboolean    shoal_store_batch_built_sync    (ShoalStore         *self,
+                                             gint64              batch_id,
+                                             const char * const *tx_hashes,
+                                             const char * const *tx_metadata,
+                                             guint64             fee,
+                                             GError            **error);
+gboolean    shoal_store_batch_relayed_sync  (ShoalStore       *self,
+                                             gint64            batch_id,
+                                             GError          **error);
+gboolean    shoal_store_batch_confirmed_sync (ShoalStore      *self,
+                                             gint64            batch_id,
+                                             GHashTable       *tx_by_address,
+                                             GError          **error);
+gboolean    shoal_store_batch_failed_sync   (ShoalStore       *self,
+                                             gint64            batch_id,
+                                             const char       *reason,
+                                             GError          **error);
+gboolean    shoal_store_batch_note_sync     (ShoalStore       *self,
+                                             gint64            batch_id,
+                                             const char       *note,
+                                             GError          **error);
+ShoalStoreBatch *shoal_store_get_batch_sync  (ShoalStore       *self,
+                                             gint64            batch_id,
+                                             GError          **error);
+GPtrArray  *shoal_store_list_batches_sync   (ShoalStore       *self,
+                                             guint             limit,
+                                             gboolean          unfinished_only,
+                                             GError          **error);
+GPtrArray  *shoal_store_list_payments_sync  (ShoalStore       *self,
+                                             gint64            batch_id,
+                                             guint             limit,
+                                             GError          **error);
+
+/* Stats history and per-worker figures. */
+gboolean    shoal_store_add_stats_sync      (ShoalStore       *self,
+                                             gint64            time_us,
+                                             guint64           hashrate,
+                                             guint             miners,
+                                             guint             workers,
+                                             GError          **error);
+GPtrArray  *shoal_store_list_stats_sync     (ShoalStore       *self,
+                                             gint64            since_us,
+                                             GError          **error);
+GPtrArray  *shoal_store_list_workers_sync   (ShoalStore       *self,
+                                             gint64            since_us,
+                                             GError          **error);
+
+/* The same reads, off the caller's thread. */
+typedef enum
+{
+  SHOAL_STORE_QUERY_BLOCKS,    /* arg: limit;    ShoalStoreBlock */
+  SHOAL_STORE_QUERY_WORKERS,   /* arg: since_us; ShoalStoreWorker */
+  SHOAL_STORE_QUERY_BALANCES,  /* arg: unused;   ShoalStoreBalance */
+  SHOAL_STORE_QUERY_PAYMENTS,  /* arg: limit;    ShoalStorePayment */
+  SHOAL_STORE_QUERY_BATCHES,   /* arg: limit;    ShoalStoreBatch */
+  SHOAL_STORE_QUERY_STATS,     /* arg: since_us; ShoalStoreStats */
+} ShoalStoreQuery;
+
+void        shoal_store_query_async         (ShoalStore          *self,
+                                             ShoalStoreQuery      query,
+                                             gint64               arg,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+GPtrArray  *shoal_store_query_finish        (ShoalStore          *self,
+                                             GAsyncResult        *result,
+                                             GError             **error);
+
+G_END_DECLS

@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "shoal-address.h"
+#include "shoal-error.h"
+#include "shoal-hex.h"
+#include "shoal-stratum-server-private.h"
+
+/* The four methods XMRig uses, and the jobs they hand out. */
+
+void
+shoal_stratum_job_clear (ShoalStratumJob *job)
+{
+  g_clear_pointer (&job->tmpl, shoal_block_template_unref);
+  g_clear_pointer (&job->nonces, g_array_unref);
+  job->id = 0;
+}
+
+ShoalVardiffParams
+shoal_stratum_server_vardiff_params (ShoalStratumServer *self)
+{
+  ShoalVardiffParams params = {
+    .min_difficulty = self->settings.min_difficulty,
+    .max_difficulty = self->network_difficulty,
+    .interval_s = MAX (self->settings.share_interval, 1),
+  };
+
+  return params;
+}
+
+/* Instance id then job counter, little-endian, as much as the template's
+ * reserved space holds: no two jobs of this server share a blob. */
+gsize
+shoal_stratum_server_extra_nonce (ShoalStratumServer *server,
+                                  ShoalBlockTemplate *tmpl,
+                                  guint64             job_id,
+                                  guint8              out[12])
+{
+  gsize reserved = shoal_block_template_get_reserved_size (tmpl);
+  guint32 instance = GUINT32_TO_LE (server->instance_id);
+  guint64 counter = GUINT64_TO_LE (job_id);
+
+  if (reserved < 8)
+    {
+      memcpy (out, &counter, MIN (reserved, 8));
+      return MIN (reserved, 8);
+    }
+  memcpy (out, &instance, 4);
+  memcpy (out + 4, &counter, 8);
+  return MIN (reserved, 12);
+}
+
+static GBytes *
+job_hashing_blob (ShoalStratumServer *server,
+                  ShoalBlockTemplate *tmpl,
+                  guint64             job_id,
+                  GError            **error)
+{
+  guint8 extra[12];
+  gsize len = shoal_stratum_server_extra_nonce (server, tmpl, job_id, extra);
+
+  return shoal_block_template_make_hashing_blob (tmpl, extra, len, error);
+}
+
+static guint64
+session_difficulty (ShoalStratumSession *session)
+{
+  ShoalVardiffParams params = shoal_stratum_server_vardiff_params (session->server);
+
+  if (session->fixed_difficulty != 0)
+    return shoal_vardiff_clamp (&params, session->fixed_difficulty);
+  /* The network difficulty may have dropped under it since. */
+  session->vardiff.difficulty = shoal_vardiff_clamp (&params, session->vardiff.difficulty);
+  return session->vardiff.difficulty;
+}
+
+static char *
+new_job (ShoalStratumSession *session)
+{
+  ShoalStratumServer *server = session->server;
+  guint slot = (session->newest_job + 1) % SHOAL_STRATUM_MAX_JOBS;
+  ShoalStratumJob *job = &session->jobs[slot];
+  g_autoptr(GBytes) blob = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *blob_hex = NULL;
+  g_autofree char *target_hex = NULL;
+  g_autofree char *job_id = NULL;
+
+  if (server->tmpl == NULL)
+    return NULL;
+  shoal_stratum_job_clear (job);
+  job->id = ++server->job_counter;
+  blob = job_hashing_blob (server, server->tmpl, job->id, &error);
+  if (blob == NULL)
+    {
+      g_warning ("Stratum: cannot make a job: %s", error->message);
+      job->id = 0;
+      return NULL;
+    }
+  job->tmpl = shoal_block_template_ref (server->tmpl);
+  job->difficulty = session_difficulty (session);
+  target_hex = shoal_target_hex_for_difficulty (job->difficulty, &job->target64);
+  blob_hex = shoal_hex_encode (g_bytes_get_data (blob, NULL), g_bytes_get_size (blob));
+  job_id = g_strdup_printf ("%" G_GINT64_MODIFIER "x", job->id);
+  session->newest_job = slot;
+  session->newest_job_at = g_get_monotonic_time ();
+  if (session->first_job_id == 0)
+    session->first_job_id = job->id;
+  session->worker->difficulty = job->difficulty;
+  server->jobs_sent++;
+  return shoal_stratum_job_json (blob_hex, job_id, target_hex, SHOAL_STRATUM_ALGO,
+                                 shoal_block_template_get_height (job->tmpl), server->seed_hex);
+}
+
+void
+shoal_stratum_session_push_job (ShoalStratumSession *session)
+{
+  g_autofree char *job = NULL;
+
+  if (!session->logged_in || session->closing || session->closed)
+    return;
+  job = new_job (session);
+  if (job != NULL)
+    shoal_stratum_session_send (session, shoal_stratum_notify_job (job));
+}
+
+static gboolean
+credit_address (ShoalStratumSession *session,
+                ShoalStratumLogin   *login,
+                char               **address,
+                GError             **error)
+{
+  ShoalStratumSettings *settings = &session->server->settings;
+  g_autoptr(GError) local_error = NULL;
+  ShoalAddress parsed;
+
+  if (!settings->pplns)
+    {
+      *address = g_strdup (settings->pool_address != NULL ? settings->pool_address : "");
+      return TRUE;
+    }
+  if (!shoal_address_check (login->base, SHOAL_NETWORK_MAINNET, &parsed, &local_error))
+    {
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID,
+                   "Invalid address: %s (this pool pays members: log in with your Monero "
+                   "address as the user)", local_error->message);
+      return FALSE;
+    }
+  *address = g_strdup (login->base);
+  return TRUE;
+}
+
+static gboolean
+check_login (ShoalStratumSession *session,
+             ShoalStratumRequest *request,
+             ShoalStratumLogin   *login,
+             char               **address,
+             GError             **error)
+{
+  JsonNode *algos = json_object_get_member (request->params, "algo");
+
+  if (!shoal_stratum_algo_supported (algos, SHOAL_STRATUM_ALGO))
+    {
+      g_set_error_literal (error, SHOAL_ERROR, SHOAL_ERROR_INVALID,
+                           "Unsupported algorithm: this pool mines rx/0 (RandomX); "
+                           "enable rx/0 on the miner");
+      return FALSE;
+    }
+  if (!shoal_stratum_login_parse (shoal_stratum_request_get_string (request, "login"),
+                                  shoal_stratum_request_get_string (request, "pass"),
+                                  shoal_stratum_request_get_string (request, "rigid"),
+                                  !session->server->settings.pplns, login, error))
+    return FALSE;
+  if (!credit_address (session, login, address, error))
+    return FALSE;
+  if (session->server->tmpl == NULL)
+    {
+      g_set_error_literal (error, SHOAL_ERROR, SHOAL_ERROR_UNREACHABLE,
+                           "No job yet: the pool is waiting for its node, try again shortly");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+start_session (ShoalStratumSession *session,
+               ShoalStratumRequest *request,
+               ShoalStratumLogin   *login,
+               const char          *address)
+{
+  ShoalStratumServer *server = session->server;
+  ShoalVardiffParams params = shoal_stratum_server_vardiff_params (server);
+  ShoalStratumWorker *worker = shoal_stratum_server_get_worker (server, address, login->worker);
+  const char *agent = shoal_stratum_request_get_string (request, "agent");
+
+  session->worker = worker;
+  session->logged_in = TRUE;
+  session->fixed_difficulty = login->fixed_difficulty;
+  session->session_id = g_random_int () | (guint64) g_random_int () << 32;
+  shoal_vardiff_init (&session->vardiff, &params, server->settings.start_difficulty,
+                      g_get_monotonic_time ());
+  worker->connections++;
+  g_free (worker->ip);
+  worker->ip = g_strdup (session->ip->ip);
+  if (agent != NULL)
+    {
+      g_free (worker->agent);
+      worker->agent = g_strndup (agent, 256);
+    }
+  server->n_miners++;
+  shoal_stratum_server_mark_dirty (server);
+}
+
+static void
+handle_login (ShoalStratumSession *session,
+              ShoalStratumRequest *request)
+{
+  g_auto(ShoalStratumLogin) login = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *job = NULL;
+  g_autofree char *sid = NULL;
+  g_autofree char *result = NULL;
+
+  if (session->logged_in)
+    {
+      shoal_stratum_session_send_error (session, request->id_json, "Already logged in");
+      return;
+    }
+  if (!check_login (session, request, &login, &address, &error))
+    {
+      shoal_stratum_session_send_error (session, request->id_json, error->message);
+      shoal_stratum_session_close_after (session);
+      return;
+    }
+  start_session (session, request, &login, address);
+  job = new_job (session);
+  if (job == NULL)
+    {
+      shoal_stratum_session_send_error (session, request->id_json,
+                                        "No job available: the pool cannot make work");
+      shoal_stratum_session_close_after (session);
+      return;
+    }
+  sid = g_strdup_printf ("%016" G_GINT64_MODIFIER "x", session->session_id);
+  result = shoal_stratum_login_result (sid, job);
+  shoal_stratum_session_send (session, shoal_stratum_reply_result (request->id_json, result));
+}
+
+gboolean
+shoal_stratum_session_check_id (ShoalStratumSession *session,
+                                ShoalStratumRequest *request)
+{
+  const char *id = shoal_stratum_request_get_string (request, "id");
+  guint64 value;
+
+  return id != NULL && g_ascii_string_to_unsigned (id, 16, 0, G_MAXUINT64, &value, NULL)
+         && value == session->session_id;
+}
+
+static void
+handle_getjob (ShoalStratumSession *session,
+               ShoalStratumRequest *request)
+{
+  g_autofree char *job = NULL;
+
+  if (!shoal_stratum_session_check_id (session, request))
+    {
+      shoal_stratum_session_send_error (session, request->id_json, "Unauthenticated");
+      return;
+    }
+  job = new_job (session);
+  if (job == NULL)
+    shoal_stratum_session_send_error (session, request->id_json, "No job available");
+  else
+    shoal_stratum_session_send (session, shoal_stratum_reply_result (request->id_json, job));
+}
+
+void
+shoal_stratum_session_handle (ShoalStratumSession *session,
+                              ShoalStratumRequest *request)
+{
+  const char *method = request->method;
+
+  if (g_str_equal (method, "keepalived"))
+    {
+      shoal_stratum_session_send (session, shoal_stratum_reply_status (request->id_json, "KEEPALIVED"));
+      return;
+    }
+  if (session->reject_reason != NULL)
+    {
+      shoal_stratum_session_send_error (session, request->id_json, session->reject_reason);
+      shoal_stratum_session_close_after (session);
+      return;
+    }
+  if (g_str_equal (method, "login"))
+    handle_login (session, request);
+  else if (!session->logged_in)
+    {
+      shoal_stratum_session_send_error (session, request->id_json, "Unauthenticated");
+      shoal_stratum_session_score (session, SHOAL_IP_SCORE_BAD);
+    }
+  else if (g_str_equal (method, "submit"))
+    shoal_stratum_session_submit (session, request);
+  else if (g_str_equal (method, "getjob"))
+    handle_getjob (session, request);
+  else
+    {
+      g_autofree char *message = g_strdup_printf ("Unknown method \"%.64s\"", method);
+
+      shoal_stratum_session_send_error (session, request->id_json, message);
+    }
+}

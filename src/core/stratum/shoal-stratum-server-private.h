@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "shoal-ip-table.h"
+#include "shoal-stratum-protocol.h"
+#include "shoal-stratum-server.h"
+#include "shoal-vardiff.h"
+
+G_BEGIN_DECLS
+
+/* Internals shared by shoal-stratum-server.c (object, thread, templates,
+ * stats), shoal-stratum-session.c (sockets and lines) and
+ * shoal-stratum-methods.c (login, getjob, submit, keepalived).
+ * Everything below the lock's fields belongs to the stratum thread. */
+
+#define SHOAL_STRATUM_MAX_JOBS   4      /* recent jobs a miner may still submit to */
+#define SHOAL_STRATUM_ALGO       "rx/0"
+
+typedef struct
+{
+  guint64             id;            /* 0: empty slot; also makes the extra nonce */
+  ShoalBlockTemplate *tmpl;
+  guint64             difficulty;
+  guint64             target64;      /* what the miner was told, after target rounding */
+  GArray             *nonces;        /* guint32, sorted; NULL until a share comes */
+} ShoalStratumJob;
+
+typedef struct
+{
+  int                 refs;          /* sessions pointing at it */
+  char               *key;
+  char               *address;
+  char               *name;
+  char               *ip;
+  char               *agent;
+  guint               connections;
+  guint64             difficulty;
+  guint64             accepted, rejected, stale, invalid, blocks;
+  ShoalHashrate       rate;
+  gint64              last_share_us;  /* wall clock */
+  gint64              connected_us;   /* wall clock */
+  gint64              last_seen;      /* monotonic */
+} ShoalStratumWorker;
+
+typedef struct _ShoalStratumSession ShoalStratumSession;
+
+/* The stratum thread's copy of the settings, refreshed from the
+ * properties at start and on every sweep. */
+typedef struct
+{
+  guint64  start_difficulty;
+  guint64  min_difficulty;
+  guint    share_interval;
+  gboolean pplns;
+  char    *pool_address;
+  guint    max_per_ip;
+  guint    login_timeout_ms;
+  guint    ban_seconds;
+  gboolean ban_localhost;
+} ShoalStratumSettings;
+
+struct _ShoalStratumSession
+{
+  int                  ref_count;
+  ShoalStratumServer  *server;
+  ShoalStratumSession *prev, *next;
+  GSocketConnection   *connection;
+  GSocket             *socket;
+  GSource             *read_source;
+  GSource             *write_source;
+  GByteArray          *inbuf;          /* only while a partial line is in flight */
+  GByteArray          *outbuf;         /* only while the kernel would not take it all */
+  ShoalIpEntry        *ip;
+  ShoalStratumWorker  *worker;         /* NULL until logged in */
+  const char          *reject_reason;  /* banned or over the cap: told at first request */
+  guint64              session_id;
+  guint64              first_job_id;
+  guint64              fixed_difficulty;
+  gint64               connected_at;   /* monotonic */
+  gint64               last_received;
+  gint64               closing_deadline;
+  gint64               newest_job_at;
+  ShoalVardiff         vardiff;
+  ShoalStratumJob      jobs[SHOAL_STRATUM_MAX_JOBS];
+  guint8               newest_job;
+  guint16              pending;        /* submits being verified or recorded */
+  guint                logged_in : 1;
+  guint                closing : 1;    /* flushing the last reply, then close */
+  guint                write_shut : 1;
+  guint                closed : 1;
+};
+
+struct _ShoalStratumServer
+{
+  GObject             parent_instance;
+
+  ShoalValidator     *validator;
+  GMainContext       *owner_context;
+
+  /* Guarded by lock: settings, the latest snapshot and template. */
+  GMutex              lock;
+  GCond               cond;
+  char               *bind_address;
+  guint               port;
+  guint16             bound_port;
+  guint64             start_difficulty;
+  guint64             min_difficulty;
+  guint               share_interval;
+  char               *mode;
+  char               *pool_address;
+  guint               max_per_ip;
+  guint               login_timeout_ms;
+  guint               ban_seconds;
+  gboolean            ban_localhost;
+  ShoalShareRecorder *recorder;
+  ShoalStratumStats  *stats;
+  ShoalBlockTemplate *latest_template;
+  gboolean            start_done;
+  GError             *start_error;
+
+  /* Set by start(), cleared by stop(), on the caller's thread. */
+  GThread            *thread;
+  GMainContext       *context;
+  GMainLoop          *loop;
+  GCancellable       *cancellable;
+
+  /* The stratum thread's own. */
+  GSocketService      *service;
+  ShoalStratumSession *sessions;
+  guint                n_sessions;
+  guint                n_miners;
+  guint                n_pending;
+  gboolean             stopping;
+  ShoalStratumSettings settings;
+  ShoalShareRecorder  *thread_recorder;
+  ShoalIpTable        *ips;
+  GHashTable          *workers;        /* key -> ShoalStratumWorker */
+  ShoalBlockTemplate  *tmpl;
+  guint64              network_difficulty;
+  char                *seed_hex;
+  guint64              job_counter;
+  guint32              instance_id;
+  guint8              *scratch;        /* one read buffer for all sessions */
+  GSource             *sweep_source;
+  GSource             *stats_source;
+  gboolean             stats_dirty;
+  gint64               stats_built;
+  gint64               last_expire;
+  ShoalStratumWorker   totals;         /* counters and hashrate of everybody */
+  guint64              jobs_sent;
+};
+
+/* shoal-stratum-session.c */
+void     shoal_stratum_session_accept      (ShoalStratumServer  *server,
+                                            GSocketConnection   *connection);
+ShoalStratumSession *shoal_stratum_session_ref (ShoalStratumSession *session);
+void     shoal_stratum_session_unref       (ShoalStratumSession *session);
+/* Takes LINE (ending in '\n'). */
+void     shoal_stratum_session_send        (ShoalStratumSession *session,
+                                            char                *line);
+void     shoal_stratum_session_send_error  (ShoalStratumSession *session,
+                                            const char          *id_json,
+                                            const char          *message);
+/* Flushes what is queued, half-closes, and closes once the peer has gone. */
+void     shoal_stratum_session_close_after (ShoalStratumSession *session);
+void     shoal_stratum_session_close       (ShoalStratumSession *session);
+/* Scores the peer's IP; bans it (and closes its connections) at the threshold. */
+void     shoal_stratum_session_score       (ShoalStratumSession *session,
+                                            int                  delta);
+void     shoal_stratum_session_sweep       (ShoalStratumSession *session,
+                                            gint64               now);
+
+/* shoal-stratum-submit.c */
+void     shoal_stratum_session_submit      (ShoalStratumSession *session,
+                                            ShoalStratumRequest *request);
+
+/* shoal-stratum-methods.c */
+void     shoal_stratum_session_handle      (ShoalStratumSession *session,
+                                            ShoalStratumRequest *request);
+/* A fresh job for SESSION on the current template, as a notification. */
+void     shoal_stratum_session_push_job    (ShoalStratumSession *session);
+ShoalVardiffParams shoal_stratum_server_vardiff_params (ShoalStratumServer *self);
+/* The job's extra nonce: instance id then job counter, as much as fits. */
+gsize    shoal_stratum_server_extra_nonce  (ShoalStratumServer  *self,
+                                            ShoalBlockTemplate  *tmpl,
+                                            guint64              job_id,
+                                            guint8               out[12]);
+/* TRUE when the request's params.id is this session's id. */
+gboolean shoal_stratum_session_check_id    (ShoalStratumSession *session,
+                                            ShoalStratumRequest *request);
+void     shoal_stratum_job_clear           (ShoalStratumJob     *job);
+
+/* shoal-stratum-server.c */
+void     shoal_stratum_server_mark_dirty   (ShoalStratumServer  *self);
+void     shoal_stratum_server_release_worker (ShoalStratumServer *self,
+                                              ShoalStratumWorker *worker);
+ShoalStratumWorker *shoal_stratum_server_get_worker (ShoalStratumServer *self,
+                                                     const char         *address,
+                                                     const char         *name);
+void     shoal_stratum_server_pending_done (ShoalStratumServer  *self);
+void     shoal_stratum_server_emit_block   (ShoalStratumServer  *self,
+                                            GBytes              *block_blob,
+                                            GBytes              *hashing_blob,
+                                            ShoalBlockTemplate  *tmpl,
+                                            const ShoalShare    *share);
+
+G_END_DECLS

@@ -1,0 +1,863 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <sys/resource.h>
+
+#include "shoal-hex.h"
+#include "shoal-stratum-server-private.h"
+
+/* The object, its thread, templates, the sweep and the stats snapshot.
+ * Sessions are in shoal-stratum-session.c, the methods in
+ * shoal-stratum-methods.c and shoal-stratum-submit.c. */
+
+#define SWEEP_INTERVAL_MS       500
+#define STATS_INTERVAL_MS       250
+#define STOP_GRACE_MS           5000
+#define WORKER_FORGET_US        ((gint64) G_USEC_PER_SEC * 3600)
+#define EXPIRE_INTERVAL_US      ((gint64) G_USEC_PER_SEC * 60)
+
+enum
+{
+  PROP_0,
+  PROP_BIND_ADDRESS,
+  PROP_PORT,
+  PROP_START_DIFFICULTY,
+  PROP_MIN_DIFFICULTY,
+  PROP_SHARE_INTERVAL,
+  PROP_MODE,
+  PROP_POOL_ADDRESS,
+  PROP_MAX_CONNECTIONS_PER_IP,
+  PROP_LOGIN_TIMEOUT_MS,
+  PROP_BAN_SECONDS,
+  PROP_BAN_LOCALHOST,
+  N_PROPS
+};
+
+enum
+{
+  SIGNAL_BLOCK_FOUND,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (ShoalStratumServer, shoal_stratum_server, G_TYPE_OBJECT)
+
+static void
+worker_free (ShoalStratumWorker *worker)
+{
+  g_free (worker->key);
+  g_free (worker->address);
+  g_free (worker->name);
+  g_free (worker->ip);
+  g_free (worker->agent);
+  g_free (worker);
+}
+
+static void
+settings_clear (ShoalStratumSettings *settings)
+{
+  g_clear_pointer (&settings->pool_address, g_free);
+}
+
+/* Runs on the stratum thread: takes the properties as they are now. */
+static gboolean
+refresh_settings (gpointer data)
+{
+  ShoalStratumServer *self = data;
+  ShoalStratumSettings *s = &self->settings;
+
+  g_mutex_lock (&self->lock);
+  settings_clear (s);
+  s->start_difficulty = self->start_difficulty;
+  s->min_difficulty = self->min_difficulty;
+  s->share_interval = self->share_interval;
+  s->pplns = g_strcmp0 (self->mode, "pplns") == 0;
+  s->pool_address = g_strdup (self->pool_address);
+  s->max_per_ip = self->max_per_ip;
+  s->login_timeout_ms = self->login_timeout_ms;
+  s->ban_seconds = self->ban_seconds;
+  s->ban_localhost = self->ban_localhost;
+  g_set_object (&self->thread_recorder, self->recorder);
+  g_mutex_unlock (&self->lock);
+  return G_SOURCE_REMOVE;
+}
+
+/* Called with the lock held, after a setting changed. */
+static void
+settings_changed_locked (ShoalStratumServer *self)
+{
+  if (self->context != NULL)
+    g_main_context_invoke (self->context, refresh_settings, self);
+}
+
+static void
+set_string_locked (char      **field,
+                   const char *value)
+{
+  g_free (*field);
+  *field = g_strdup (value);
+}
+
+static void
+shoal_stratum_server_set_property (GObject      *object,
+                                   guint         prop_id,
+                                   const GValue *value,
+                                   GParamSpec   *pspec)
+{
+  ShoalStratumServer *self = SHOAL_STRATUM_SERVER (object);
+  const char *mode;
+
+  g_mutex_lock (&self->lock);
+  switch (prop_id)
+    {
+    case PROP_BIND_ADDRESS: set_string_locked (&self->bind_address, g_value_get_string (value)); break;
+    case PROP_PORT: self->port = g_value_get_uint (value); break;
+    case PROP_START_DIFFICULTY: self->start_difficulty = g_value_get_uint64 (value); break;
+    case PROP_MIN_DIFFICULTY: self->min_difficulty = g_value_get_uint64 (value); break;
+    case PROP_SHARE_INTERVAL: self->share_interval = g_value_get_uint (value); break;
+    case PROP_MODE:
+      mode = g_value_get_string (value);
+      if (g_strcmp0 (mode, "solo") == 0 || g_strcmp0 (mode, "pplns") == 0)
+        set_string_locked (&self->mode, mode);
+      else
+        g_warning ("Stratum: unknown mode \"%s\" (solo or pplns)", mode);
+      break;
+    case PROP_POOL_ADDRESS: set_string_locked (&self->pool_address, g_value_get_string (value)); break;
+    case PROP_MAX_CONNECTIONS_PER_IP: self->max_per_ip = g_value_get_uint (value); break;
+    case PROP_LOGIN_TIMEOUT_MS: self->login_timeout_ms = g_value_get_uint (value); break;
+    case PROP_BAN_SECONDS: self->ban_seconds = g_value_get_uint (value); break;
+    case PROP_BAN_LOCALHOST: self->ban_localhost = g_value_get_boolean (value); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+  settings_changed_locked (self);
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+shoal_stratum_server_get_property (GObject    *object,
+                                   guint       prop_id,
+                                   GValue     *value,
+                                   GParamSpec *pspec)
+{
+  ShoalStratumServer *self = SHOAL_STRATUM_SERVER (object);
+
+  g_mutex_lock (&self->lock);
+  switch (prop_id)
+    {
+    case PROP_BIND_ADDRESS: g_value_set_string (value, self->bind_address); break;
+    case PROP_PORT: g_value_set_uint (value, self->port); break;
+    case PROP_START_DIFFICULTY: g_value_set_uint64 (value, self->start_difficulty); break;
+    case PROP_MIN_DIFFICULTY: g_value_set_uint64 (value, self->min_difficulty); break;
+    case PROP_SHARE_INTERVAL: g_value_set_uint (value, self->share_interval); break;
+    case PROP_MODE: g_value_set_string (value, self->mode); break;
+    case PROP_POOL_ADDRESS: g_value_set_string (value, self->pool_address); break;
+    case PROP_MAX_CONNECTIONS_PER_IP: g_value_set_uint (value, self->max_per_ip); break;
+    case PROP_LOGIN_TIMEOUT_MS: g_value_set_uint (value, self->login_timeout_ms); break;
+    case PROP_BAN_SECONDS: g_value_set_uint (value, self->ban_seconds); break;
+    case PROP_BAN_LOCALHOST: g_value_set_boolean (value, self->ban_localhost); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+shoal_stratum_server_dispose (GObject *object)
+{
+  ShoalStratumServer *self = SHOAL_STRATUM_SERVER (object);
+
+  shoal_stratum_server_stop (self);
+  g_clear_object (&self->validator);
+  g_clear_object (&self->recorder);
+  G_OBJECT_CLASS (shoal_stratum_server_parent_class)->dispose (object);
+}
+
+static void
+shoal_stratum_server_finalize (GObject *object)
+{
+  ShoalStratumServer *self = SHOAL_STRATUM_SERVER (object);
+
+  g_free (self->bind_address);
+  g_free (self->mode);
+  g_free (self->pool_address);
+  g_clear_pointer (&self->stats, shoal_stratum_stats_unref);
+  g_clear_pointer (&self->latest_template, shoal_block_template_unref);
+  g_clear_pointer (&self->owner_context, g_main_context_unref);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
+  G_OBJECT_CLASS (shoal_stratum_server_parent_class)->finalize (object);
+}
+
+static GParamSpec *
+uint_param (const char *name,
+            guint       max,
+            guint       def)
+{
+  return g_param_spec_uint (name, NULL, NULL, 0, max, def,
+                            G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+}
+
+static void
+shoal_stratum_server_class_init (ShoalStratumServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
+
+  object_class->dispose = shoal_stratum_server_dispose;
+  object_class->finalize = shoal_stratum_server_finalize;
+  object_class->get_property = shoal_stratum_server_get_property;
+  object_class->set_property = shoal_stratum_server_set_property;
+
+  properties[PROP_BIND_ADDRESS] = g_param_spec_string ("bind-address", NULL, NULL, "0.0.0.0", rw);
+  properties[PROP_PORT] = uint_param ("port", 65535, 3333);
+  properties[PROP_START_DIFFICULTY] =
+    g_param_spec_uint64 ("start-difficulty", NULL, NULL, 1, G_MAXUINT64, 10000, rw);
+  properties[PROP_MIN_DIFFICULTY] =
+    g_param_spec_uint64 ("min-difficulty", NULL, NULL, 1, G_MAXUINT64, 1000, rw);
+  properties[PROP_SHARE_INTERVAL] = g_param_spec_uint ("share-interval", NULL, NULL,
+                                                       1, 3600, 15, rw);
+  properties[PROP_MODE] = g_param_spec_string ("mode", NULL, NULL, "solo", rw);
+  properties[PROP_POOL_ADDRESS] = g_param_spec_string ("pool-address", NULL, NULL, "", rw);
+  properties[PROP_MAX_CONNECTIONS_PER_IP] = uint_param ("max-connections-per-ip", G_MAXUINT, 256);
+  properties[PROP_LOGIN_TIMEOUT_MS] = uint_param ("login-timeout-ms", G_MAXUINT, 10000);
+  properties[PROP_BAN_SECONDS] = uint_param ("ban-seconds", G_MAXUINT, 600);
+  properties[PROP_BAN_LOCALHOST] = g_param_spec_boolean ("ban-localhost", NULL, NULL, FALSE, rw);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[SIGNAL_BLOCK_FOUND] =
+    g_signal_new ("block-found", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 5,
+                  G_TYPE_BYTES, G_TYPE_UINT64, G_TYPE_STRING,
+                  SHOAL_TYPE_BLOCK_TEMPLATE, G_TYPE_POINTER);
+}
+
+static ShoalStratumStats *
+empty_stats (void)
+{
+  ShoalStratumTotals totals = { .taken_us = g_get_real_time () };
+  g_autoptr(GArray) workers = g_array_new (FALSE, FALSE, sizeof (ShoalStratumWorkerStats));
+
+  return shoal_stratum_stats_new (&totals, workers);
+}
+
+static void
+shoal_stratum_server_init (ShoalStratumServer *self)
+{
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  self->bind_address = g_strdup ("0.0.0.0");
+  self->port = 3333;
+  self->start_difficulty = 10000;
+  self->min_difficulty = 1000;
+  self->share_interval = 15;
+  self->mode = g_strdup ("solo");
+  self->pool_address = g_strdup ("");
+  self->max_per_ip = 256;
+  self->login_timeout_ms = 10000;
+  self->ban_seconds = 600;
+  self->instance_id = g_random_int ();
+  self->stats = empty_stats ();
+  self->owner_context = g_main_context_ref_thread_default ();
+}
+
+ShoalStratumServer *
+shoal_stratum_server_new (ShoalValidator *validator)
+{
+  ShoalStratumServer *self;
+
+  g_return_val_if_fail (SHOAL_IS_VALIDATOR (validator), NULL);
+
+  self = g_object_new (SHOAL_TYPE_STRATUM_SERVER, NULL);
+  self->validator = g_object_ref (validator);
+  return self;
+}
+
+/* Linux's default of 1024 open files would cap the miners at ~1000. */
+static void
+raise_file_limit (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max)
+    return;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
+    g_debug ("Stratum: cannot raise the open file limit");
+}
+
+ShoalStratumWorker *
+shoal_stratum_server_get_worker (ShoalStratumServer *self,
+                                 const char         *address,
+                                 const char         *name)
+{
+  g_autofree char *key = g_strconcat (address, "\n", name, NULL);
+  ShoalStratumWorker *worker = g_hash_table_lookup (self->workers, key);
+
+  if (worker == NULL)
+    {
+      worker = g_new0 (ShoalStratumWorker, 1);
+      worker->key = g_steal_pointer (&key);
+      worker->address = g_strdup (address);
+      worker->name = g_strdup (name);
+      worker->connected_us = g_get_real_time ();
+      shoal_hashrate_init (&worker->rate, g_get_monotonic_time ());
+      g_hash_table_insert (self->workers, worker->key, worker);
+    }
+  worker->refs++;
+  worker->last_seen = g_get_monotonic_time ();
+  return worker;
+}
+
+void
+shoal_stratum_server_release_worker (ShoalStratumServer *self,
+                                     ShoalStratumWorker *worker)
+{
+  worker->refs--;
+  worker->last_seen = g_get_monotonic_time ();
+}
+
+void
+shoal_stratum_server_mark_dirty (ShoalStratumServer *self)
+{
+  self->stats_dirty = TRUE;
+}
+
+/* Sessions may close (and vanish) while we walk them: walk a copy. */
+static GPtrArray *
+collect_sessions (ShoalStratumServer *self)
+{
+  GPtrArray *all = g_ptr_array_new_full (self->n_sessions,
+                                         (GDestroyNotify) shoal_stratum_session_unref);
+
+  for (ShoalStratumSession *s = self->sessions; s != NULL; s = s->next)
+    g_ptr_array_add (all, shoal_stratum_session_ref (s));
+  return all;
+}
+
+static void
+expire_workers (ShoalStratumServer *self,
+                gint64              now)
+{
+  GHashTableIter iter;
+  ShoalStratumWorker *worker;
+
+  g_hash_table_iter_init (&iter, self->workers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &worker))
+    if (worker->refs == 0 && now - worker->last_seen > WORKER_FORGET_US)
+      g_hash_table_iter_remove (&iter);
+}
+
+static gboolean
+on_sweep (gpointer data)
+{
+  ShoalStratumServer *self = data;
+  g_autoptr(GPtrArray) all = NULL;
+  gint64 now = g_get_monotonic_time ();
+
+  refresh_settings (self);
+  all = collect_sessions (self);
+  for (guint i = 0; i < all->len; i++)
+    shoal_stratum_session_sweep (g_ptr_array_index (all, i), now);
+  if (now - self->last_expire > EXPIRE_INTERVAL_US)
+    {
+      self->last_expire = now;
+      shoal_ip_table_expire (self->ips, (gint64) self->settings.ban_seconds * G_USEC_PER_SEC, now);
+      expire_workers (self, now);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+worker_snapshot (ShoalStratumWorker      *w,
+                 ShoalStratumWorkerStats *out,
+                 gint64                   now)
+{
+  out->address = g_strdup (w->address);
+  out->worker = g_strdup (w->name);
+  out->ip = g_strdup (w->ip);
+  out->agent = g_strdup (w->agent);
+  out->connections = w->connections;
+  out->difficulty = w->difficulty;
+  out->accepted = w->accepted;
+  out->rejected = w->rejected;
+  out->stale = w->stale;
+  out->invalid = w->invalid;
+  out->blocks = w->blocks;
+  out->hashrate_1m = shoal_hashrate_get (&w->rate, SHOAL_HASHRATE_1M, now);
+  out->hashrate_10m = shoal_hashrate_get (&w->rate, SHOAL_HASHRATE_10M, now);
+  out->hashrate_1h = shoal_hashrate_get (&w->rate, SHOAL_HASHRATE_1H, now);
+  out->last_share_us = w->last_share_us;
+  out->connected_us = w->connected_us;
+}
+
+static int
+compare_workers (gconstpointer a,
+                 gconstpointer b)
+{
+  const ShoalStratumWorkerStats *wa = a;
+  const ShoalStratumWorkerStats *wb = b;
+
+  return g_strcmp0 (wa->worker, wb->worker) ?: g_strcmp0 (wa->address, wb->address);
+}
+
+static ShoalStratumStats *
+build_stats (ShoalStratumServer *self)
+{
+  g_autoptr(GArray) workers = g_array_sized_new (FALSE, FALSE, sizeof (ShoalStratumWorkerStats),
+                                                 g_hash_table_size (self->workers));
+  gint64 now = g_get_monotonic_time ();
+  ShoalStratumTotals totals = { 0 };
+  ShoalStratumWorkerStats all;
+  GHashTableIter iter;
+  ShoalStratumWorker *worker;
+
+  g_hash_table_iter_init (&iter, self->workers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &worker))
+    {
+      ShoalStratumWorkerStats entry;
+
+      worker_snapshot (worker, &entry, now);
+      g_array_append_val (workers, entry);
+    }
+  g_array_sort (workers, compare_workers);
+  worker_snapshot (&self->totals, &all, now);
+  totals.taken_us = g_get_real_time ();
+  totals.connections = self->n_sessions;
+  totals.miners = self->n_miners;
+  totals.banned_ips = shoal_ip_table_count_banned (self->ips, now);
+  totals.accepted = all.accepted;
+  totals.rejected = all.rejected;
+  totals.stale = all.stale;
+  totals.invalid = all.invalid;
+  totals.blocks = all.blocks;
+  totals.hashrate_1m = all.hashrate_1m;
+  totals.hashrate_10m = all.hashrate_10m;
+  totals.hashrate_1h = all.hashrate_1h;
+  totals.height = self->tmpl != NULL ? shoal_block_template_get_height (self->tmpl) : 0;
+  totals.jobs_sent = self->jobs_sent;
+  g_free (all.address), g_free (all.worker), g_free (all.ip), g_free (all.agent);
+  return shoal_stratum_stats_new (&totals, workers);
+}
+
+static void
+publish_stats (ShoalStratumServer *self)
+{
+  ShoalStratumStats *stats = build_stats (self);
+
+  g_mutex_lock (&self->lock);
+  g_clear_pointer (&self->stats, shoal_stratum_stats_unref);
+  self->stats = stats;
+  g_mutex_unlock (&self->lock);
+  self->stats_dirty = FALSE;
+  self->stats_built = g_get_monotonic_time ();
+}
+
+/* Rebuilt when something changed, and once a second anyway as hashrates
+ * decay with time. */
+static gboolean
+on_stats_timer (gpointer data)
+{
+  ShoalStratumServer *self = data;
+
+  if (self->stats_dirty || g_get_monotonic_time () - self->stats_built > G_USEC_PER_SEC)
+    publish_stats (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+apply_template (ShoalStratumServer *self,
+                ShoalBlockTemplate *tmpl)
+{
+  const ShoalDifficulty *difficulty = shoal_block_template_get_difficulty (tmpl);
+  g_autoptr(GPtrArray) all = NULL;
+
+  if (self->tmpl != NULL
+      && g_bytes_equal (shoal_block_template_get_blob (self->tmpl),
+                        shoal_block_template_get_blob (tmpl)))
+    return;
+  if (shoal_block_template_get_reserved_size (tmpl) < 8)
+    g_warning ("Stratum: the template reserves %" G_GSIZE_FORMAT " bytes; 8 or more keep every "
+               "miner's work unique", shoal_block_template_get_reserved_size (tmpl));
+  g_clear_pointer (&self->tmpl, shoal_block_template_unref);
+  self->tmpl = shoal_block_template_ref (tmpl);
+  self->network_difficulty = difficulty->hi != 0 ? G_MAXUINT64 : MAX (difficulty->lo, 1);
+  g_free (self->seed_hex);
+  self->seed_hex = shoal_hex_encode (shoal_block_template_get_seed_hash (tmpl), 32);
+  all = collect_sessions (self);
+  for (guint i = 0; i < all->len; i++)
+    shoal_stratum_session_push_job (g_ptr_array_index (all, i));
+  shoal_stratum_server_mark_dirty (self);
+}
+
+static gboolean
+apply_template_cb (gpointer data)
+{
+  ShoalStratumServer *self = data;
+  ShoalBlockTemplate *tmpl;
+
+  g_mutex_lock (&self->lock);
+  tmpl = self->latest_template != NULL ? shoal_block_template_ref (self->latest_template) : NULL;
+  g_mutex_unlock (&self->lock);
+  if (tmpl != NULL)
+    {
+      apply_template (self, tmpl);
+      shoal_block_template_unref (tmpl);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_incoming (GSocketService    *service,
+             GSocketConnection *connection,
+             GObject           *source_object,
+             gpointer           user_data)
+{
+  ShoalStratumServer *self = user_data;
+
+  if (!self->stopping)
+    shoal_stratum_session_accept (self, connection);
+  return TRUE;
+}
+
+static gboolean
+listen_in_thread (ShoalStratumServer *self,
+                  GError            **error)
+{
+  g_autoptr(GInetAddress) address = NULL;
+  g_autoptr(GSocketAddress) wanted = NULL;
+  g_autoptr(GSocketAddress) effective = NULL;
+  g_autofree char *bind = NULL;
+  guint port;
+
+  g_mutex_lock (&self->lock);
+  bind = g_strdup (self->bind_address);
+  port = self->port;
+  g_mutex_unlock (&self->lock);
+  address = g_inet_address_new_from_string (bind);
+  if (address == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "Invalid stratum bind address \"%s\": expected an IPv4 or IPv6 address "
+                   "such as 0.0.0.0 or ::", bind);
+      return FALSE;
+    }
+  wanted = g_inet_socket_address_new (address, port);
+  self->service = g_socket_service_new ();
+  /* A LAN full of rigs reconnecting after a restart arrives all at once. */
+  g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->service), 4096);
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), wanted,
+                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                      NULL, &effective, error))
+    {
+      g_prefix_error (error, "Cannot listen for miners on %s port %u: ", bind, port);
+      return FALSE;
+    }
+  self->bound_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+  g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);
+  g_socket_service_start (self->service);
+  return TRUE;
+}
+
+static GSource *
+add_timer (ShoalStratumServer *self,
+           guint               interval_ms,
+           GSourceFunc         func)
+{
+  GSource *source = g_timeout_source_new (interval_ms);
+
+  g_source_set_callback (source, func, self, NULL);
+  g_source_attach (source, self->context);
+  return source;
+}
+
+static void
+start_in_thread (ShoalStratumServer *self)
+{
+  self->ips = shoal_ip_table_new ();
+  self->workers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                         (GDestroyNotify) worker_free);
+  shoal_hashrate_init (&self->totals.rate, g_get_monotonic_time ());
+  self->sweep_source = add_timer (self, SWEEP_INTERVAL_MS, on_sweep);
+  self->stats_source = add_timer (self, STATS_INTERVAL_MS, on_stats_timer);
+  self->last_expire = g_get_monotonic_time ();
+  apply_template_cb (self);
+  publish_stats (self);
+}
+
+static void
+teardown_in_thread (ShoalStratumServer *self)
+{
+  g_autoptr(GPtrArray) all = collect_sessions (self);
+
+  for (guint i = 0; i < all->len; i++)
+    shoal_stratum_session_close (g_ptr_array_index (all, i));
+  g_clear_pointer (&all, g_ptr_array_unref);
+  g_source_destroy (self->sweep_source);
+  g_clear_pointer (&self->sweep_source, g_source_unref);
+  g_source_destroy (self->stats_source);
+  g_clear_pointer (&self->stats_source, g_source_unref);
+  publish_stats (self);
+  g_clear_object (&self->service);
+  g_clear_pointer (&self->workers, g_hash_table_unref);
+  g_clear_pointer (&self->ips, shoal_ip_table_free);
+  g_clear_pointer (&self->tmpl, shoal_block_template_unref);
+  g_clear_pointer (&self->seed_hex, g_free);
+  g_clear_pointer (&self->scratch, g_free);
+  g_clear_object (&self->thread_recorder);
+  settings_clear (&self->settings);
+  memset (&self->totals, 0, sizeof self->totals);
+  self->n_miners = 0;
+  self->stopping = FALSE;
+}
+
+static gpointer
+server_thread (gpointer data)
+{
+  ShoalStratumServer *self = data;
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  g_main_context_push_thread_default (self->context);
+  refresh_settings (self);
+  ok = listen_in_thread (self, &error);
+  g_mutex_lock (&self->lock);
+  self->start_done = TRUE;
+  self->start_error = g_steal_pointer (&error);
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+  if (ok)
+    {
+      start_in_thread (self);
+      g_main_loop_run (self->loop);
+      teardown_in_thread (self);
+    }
+  else
+    {
+      g_clear_object (&self->service);
+      settings_clear (&self->settings);
+      g_clear_object (&self->thread_recorder);
+    }
+  g_main_context_pop_thread_default (self->context);
+  return NULL;
+}
+
+static void
+forget_thread (ShoalStratumServer *self)
+{
+  g_mutex_lock (&self->lock);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  self->start_done = FALSE;
+  g_mutex_unlock (&self->lock);
+  g_clear_pointer (&self->loop, g_main_loop_unref);
+  g_clear_object (&self->cancellable);
+  self->thread = NULL;
+}
+
+gboolean
+shoal_stratum_server_start (ShoalStratumServer  *self,
+                            GError             **error)
+{
+  GError *start_error;
+
+  g_return_val_if_fail (SHOAL_IS_STRATUM_SERVER (self), FALSE);
+  g_return_val_if_fail (self->thread == NULL, FALSE);
+
+  raise_file_limit ();
+  self->cancellable = g_cancellable_new ();
+  g_mutex_lock (&self->lock);
+  self->context = g_main_context_new ();
+  self->loop = g_main_loop_new (self->context, FALSE);
+  self->thread = g_thread_new ("shoal-stratum", server_thread, self);
+  while (!self->start_done)
+    g_cond_wait (&self->cond, &self->lock);
+  start_error = g_steal_pointer (&self->start_error);
+  g_mutex_unlock (&self->lock);
+  if (start_error == NULL)
+    return TRUE;
+  g_thread_join (self->thread);
+  forget_thread (self);
+  g_propagate_error (error, start_error);
+  return FALSE;
+}
+
+static gboolean
+force_quit (gpointer data)
+{
+  ShoalStratumServer *self = data;
+
+  g_warning ("Stratum: %u shares still being checked at shutdown; not waiting for them",
+             self->n_pending);
+  g_main_loop_quit (self->loop);
+  return G_SOURCE_REMOVE;
+}
+
+/* Stops accepting, closes every miner and waits (briefly) for shares in
+ * the validator or the recorder to come back cancelled. */
+static gboolean
+begin_stop (gpointer data)
+{
+  ShoalStratumServer *self = data;
+  g_autoptr(GPtrArray) all = collect_sessions (self);
+  g_autoptr(GSource) grace = NULL;
+
+  self->stopping = TRUE;
+  g_cancellable_cancel (self->cancellable);
+  g_socket_service_stop (self->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+  for (guint i = 0; i < all->len; i++)
+    shoal_stratum_session_close (g_ptr_array_index (all, i));
+  if (self->n_pending == 0)
+    {
+      g_main_loop_quit (self->loop);
+      return G_SOURCE_REMOVE;
+    }
+  grace = add_timer (self, STOP_GRACE_MS, force_quit);
+  return G_SOURCE_REMOVE;
+}
+
+void
+shoal_stratum_server_pending_done (ShoalStratumServer *self)
+{
+  self->n_pending--;
+  if (self->stopping && self->n_pending == 0)
+    g_main_loop_quit (self->loop);
+}
+
+void
+shoal_stratum_server_stop (ShoalStratumServer *self)
+{
+  g_return_if_fail (SHOAL_IS_STRATUM_SERVER (self));
+
+  if (self->thread == NULL)
+    return;
+  g_main_context_invoke (self->context, begin_stop, self);
+  g_thread_join (self->thread);
+  forget_thread (self);
+}
+
+gboolean
+shoal_stratum_server_is_running (ShoalStratumServer *self)
+{
+  g_return_val_if_fail (SHOAL_IS_STRATUM_SERVER (self), FALSE);
+
+  return self->thread != NULL;
+}
+
+guint16
+shoal_stratum_server_get_port (ShoalStratumServer *self)
+{
+  guint16 port;
+
+  g_return_val_if_fail (SHOAL_IS_STRATUM_SERVER (self), 0);
+
+  g_mutex_lock (&self->lock);
+  port = self->thread != NULL ? self->bound_port : self->port;
+  g_mutex_unlock (&self->lock);
+  return port;
+}
+
+void
+shoal_stratum_server_set_template (ShoalStratumServer *self,
+                                   ShoalBlockTemplate *tmpl)
+{
+  const guint8 *next_seed;
+
+  g_return_if_fail (SHOAL_IS_STRATUM_SERVER (self));
+  g_return_if_fail (tmpl != NULL);
+
+  shoal_validator_set_seed (self->validator, shoal_block_template_get_seed_hash (tmpl));
+  next_seed = shoal_block_template_get_next_seed_hash (tmpl);
+  if (next_seed != NULL)
+    shoal_validator_prepare_seed (self->validator, next_seed);
+  g_mutex_lock (&self->lock);
+  g_clear_pointer (&self->latest_template, shoal_block_template_unref);
+  self->latest_template = shoal_block_template_ref (tmpl);
+  if (self->context != NULL)
+    g_main_context_invoke_full (self->context, G_PRIORITY_HIGH, apply_template_cb, self, NULL);
+  g_mutex_unlock (&self->lock);
+}
+
+void
+shoal_stratum_server_set_share_recorder (ShoalStratumServer *self,
+                                         ShoalShareRecorder *recorder)
+{
+  g_return_if_fail (SHOAL_IS_STRATUM_SERVER (self));
+  g_return_if_fail (recorder == NULL || SHOAL_IS_SHARE_RECORDER (recorder));
+
+  g_mutex_lock (&self->lock);
+  g_set_object (&self->recorder, recorder);
+  settings_changed_locked (self);
+  g_mutex_unlock (&self->lock);
+}
+
+ShoalStratumStats *
+shoal_stratum_server_get_stats (ShoalStratumServer *self)
+{
+  ShoalStratumStats *stats;
+
+  g_return_val_if_fail (SHOAL_IS_STRATUM_SERVER (self), NULL);
+
+  g_mutex_lock (&self->lock);
+  stats = shoal_stratum_stats_ref (self->stats);
+  g_mutex_unlock (&self->lock);
+  return stats;
+}
+
+typedef struct
+{
+  GWeakRef            server;
+  GBytes             *blob;
+  guint64             height;
+  char               *id_hex;
+  ShoalBlockTemplate *tmpl;
+  ShoalShare         *share;
+} BlockFound;
+
+static void
+block_found_free (gpointer data)
+{
+  BlockFound *found = data;
+
+  g_weak_ref_clear (&found->server);
+  g_bytes_unref (found->blob);
+  g_free (found->id_hex);
+  shoal_block_template_unref (found->tmpl);
+  shoal_share_free (found->share);
+  g_free (found);
+}
+
+static gboolean
+emit_block_found (gpointer data)
+{
+  BlockFound *found = data;
+  g_autoptr(ShoalStratumServer) self = g_weak_ref_get (&found->server);
+
+  if (self != NULL)
+    g_signal_emit (self, signals[SIGNAL_BLOCK_FOUND], 0, found->blob, found->height,
+                   found->id_hex, found->tmpl, found->share);
+  return G_SOURCE_REMOVE;
+}
+
+void
+shoal_stratum_server_emit_block (ShoalStratumServer *self,
+                                 GBytes             *block_blob,
+                                 GBytes             *hashing_blob,
+                                 ShoalBlockTemplate *tmpl,
+                                 const ShoalShare   *share)
+{
+  BlockFound *found = g_new0 (BlockFound, 1);
+  guint8 id[32];
+
+  shoal_block_id (g_bytes_get_data (hashing_blob, NULL), g_bytes_get_size (hashing_blob), id);
+  g_weak_ref_init (&found->server, self);
+  found->blob = g_bytes_ref (block_blob);
+  found->height = shoal_block_template_get_height (tmpl);
+  found->id_hex = shoal_hex_encode (id, sizeof id);
+  found->tmpl = shoal_block_template_ref (tmpl);
+  found->share = shoal_share_copy (share);
+  g_message ("Stratum: block candidate %s at height %" G_GUINT64_FORMAT " from %s",
+             found->id_hex, found->height, share->worker);
+  g_main_context_invoke_full (self->owner_context, G_PRIORITY_HIGH, emit_block_found, found,
+                              block_found_free);
+}

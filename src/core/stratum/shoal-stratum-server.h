@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "shoal-block-template.h"
+#include "shoal-share.h"
+#include "shoal-stratum-stats.h"
+#include "shoal-validator.h"
+
+G_BEGIN_DECLS
+
+/* The stratum server XMRig rigs mine on.  It runs a GSocketService on
+ * its own thread and GMainContext; every function here may be called
+ * from any thread.  Its work comes from whoever calls set_template()
+ * (monerod today, an upstream pool later): it does not care where.
+ *
+ * Properties (all readable and writable; changes apply to new
+ * connections, or at the next start() for the listening address):
+ *   "bind-address"           string, default "0.0.0.0" ("::" for IPv6)
+ *   "port"                   uint, default 3333 (0: any free port, see get_port())
+ *   "start-difficulty"       uint64, default 10000
+ *   "min-difficulty"         uint64, default 1000 (vardiff floor; the network
+ *                            difficulty is the ceiling)
+ *   "share-interval"         uint, seconds, default 15 (vardiff aim)
+ *   "mode"                   string "solo" (default) or "pplns"
+ *   "pool-address"           string: solo shares are credited to it
+ *   "max-connections-per-ip" uint, default 256 (0: no cap)
+ *   "login-timeout-ms"       uint, default 10000
+ *   "ban-seconds"            uint, default 600
+ *   "ban-localhost"          boolean, default FALSE: loopback peers are never
+ *                            banned; TRUE is for tests only
+ *
+ * Signals, emitted on the thread-default context of the thread that
+ * created the server:
+ *   "block-found" (GBytes *block_blob, guint64 height, const char *block_id_hex,
+ *                  ShoalBlockTemplate *template, gpointer share): a share met the
+ *                  network difficulty; SHARE is a const ShoalShare * valid
+ *                  during the emission.  Emitted as soon as the share is
+ *                  verified, before it is recorded. */
+
+#define SHOAL_TYPE_STRATUM_SERVER (shoal_stratum_server_get_type ())
+G_DECLARE_FINAL_TYPE (ShoalStratumServer, shoal_stratum_server, SHOAL, STRATUM_SERVER, GObject)
+
+ShoalStratumServer *shoal_stratum_server_new                (ShoalValidator      *validator);
+gboolean            shoal_stratum_server_start              (ShoalStratumServer  *self,
+                                                             GError             **error);
+/* Closes every connection and joins the server thread.  Safe to call twice. */
+void                shoal_stratum_server_stop               (ShoalStratumServer  *self);
+gboolean            shoal_stratum_server_is_running         (ShoalStratumServer  *self);
+/* The port really bound once started (useful with "port" 0). */
+guint16             shoal_stratum_server_get_port           (ShoalStratumServer  *self);
+/* New work: every logged-in miner gets a fresh, unique job at once.  A
+ * template on a new tip (height or previous block) makes older jobs stale.
+ * Also tells the validator the seed (and the next one). */
+void                shoal_stratum_server_set_template       (ShoalStratumServer  *self,
+                                                             ShoalBlockTemplate  *tmpl);
+/* Accepted shares are recorded and answered "OK" only once recorded;
+ * NULL: answered at once. */
+void                shoal_stratum_server_set_share_recorder (ShoalStratumServer  *self,
+                                                             ShoalShareRecorder  *recorder);
+/* The latest snapshot, at most about 250 ms old.  Cheap: a reference. */
+ShoalStratumStats  *shoal_stratum_server_get_stats          (ShoalStratumServer  *self);
+
+G_END_DECLS

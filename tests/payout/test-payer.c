@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "shoal-accounting.h"
+#include "shoal-payer.h"
+#include "shoal-store.h"
+#include "shoal-test-harness.h"
+
+/* The payer against real daemons: a regtest monerod, the pool's
+ * monero-wallet-rpc, and one wallet-rpc per member.  What counts is what
+ * the members' own wallets received, not what the store says. */
+
+#define FEE_BPS        100
+#define WINDOW_FACTOR  4000   /* regtest difficulty is 1: a window of 4000 */
+#define THRESHOLD      G_GUINT64_CONSTANT (100000000)
+
+typedef struct
+{
+  ShoalPlayground       *playground;
+  ShoalPlaygroundWallet *pool;
+  ShoalPlaygroundWallet *alice;
+  ShoalPlaygroundWallet *bob;
+  char                  *db;
+  guint64                next_height;
+} World;
+
+static World world;
+
+static void
+world_start (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+
+  if (world.playground != NULL)
+    return;
+  world.playground = shoal_test_harness_start (1);
+  world.pool = shoal_playground_get_wallet (world.playground);
+  /* Signing with ring size 16 on a loaded 2-core machine can be slow. */
+  shoal_rpc_client_set_timeout (world.pool->client, 300);
+  world.alice = shoal_playground_add_wallet_sync (world.playground, "alice", NULL, NULL, &error);
+  g_assert_no_error (error);
+  world.bob = shoal_playground_add_wallet_sync (world.playground, "bob", NULL, NULL, &error);
+  g_assert_no_error (error);
+  /* Ring size 16 needs 16 unlocked outputs, and coinbase unlocks after 60. */
+  g_assert_true (shoal_playground_generate_blocks (world.playground, 80, world.pool->address, &error));
+  g_assert_no_error (error);
+  dir = g_build_filename (shoal_playground_get_data_dir (world.playground), "shoal", NULL);
+  g_mkdir_with_parents (dir, 0700);
+  world.db = g_build_filename (dir, "pool.db", NULL);
+  world.next_height = 2;
+}
+
+static ShoalStore *
+open_store (void)
+{
+  g_autoptr(GError) error = NULL;
+  ShoalStore *store = shoal_store_open (world.db, &error);
+
+  g_assert_no_error (error);
+  return store;
+}
+
+static void
+add_share (ShoalStore *store,
+           const char *address,
+           guint64     height,
+           gboolean    is_block)
+{
+  g_autoptr(GError) error = NULL;
+  ShoalShare share = { 0 };
+
+  share.timestamp_us = g_get_real_time ();
+  share.address = (char *) address;
+  share.worker = "rig";
+  share.difficulty = 1000;
+  share.height = height;
+  share.is_block = is_block;
+  g_assert_true (shoal_store_record_sync (store, &share, &error));
+}
+
+static guint64
+balance (ShoalStore *store,
+         const char *address)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ShoalStoreBalance) info = shoal_store_get_balance_sync (store, address, &error);
+
+  g_assert_no_error (error);
+  return info ? info->amount : 0;
+}
+
+/* The documented rule, for weights 3 (alice) : 1 (bob). */
+static void
+expected_split (guint64  reward,
+                guint64 *alice,
+                guint64 *bob)
+{
+  guint64 fee = reward / 10000 * FEE_BPS + reward % 10000 * FEE_BPS / 10000;
+  guint64 rest = reward - fee;
+  guint64 rem_alice = (rest % 4) * 3 % 4;
+  guint64 rem_bob = rest % 4;
+
+  *alice = rest / 4 * 3 + (rest % 4) * 3 / 4;
+  *bob = rest / 4;
+  if (*alice + *bob < rest)
+    {
+      /* At most one unit over here; ties go to the smaller address. */
+      if (rem_alice > rem_bob || (rem_alice == rem_bob && strcmp (world.alice->address,
+                                                                  world.bob->address) < 0))
+        (*alice)++;
+      else
+        (*bob)++;
+    }
+  g_assert_cmpuint (*alice + *bob + fee, ==, reward);
+}
+
+/* A real block of the chain (mined to the pool wallet, unlocked), with
+ * shares 3:1 for alice and bob, credited through the accounting code and
+ * the block confirmer asking monerod. */
+static void
+credit_next_block (void)
+{
+  g_autoptr(ShoalStore) store = open_store ();
+  g_autoptr(ShoalAccounting) accounting = shoal_accounting_new (store, SHOAL_MODE_PPLNS, FEE_BPS,
+                                                                WINDOW_FACTOR);
+  g_autofree char *params = g_strdup_printf ("{\"height\":%" G_GUINT64_FORMAT "}", world.next_height);
+  g_autoptr(JsonNode) answer = shoal_test_rpc (shoal_playground_get_node (world.playground),
+                                               "get_block_header_by_height", params);
+  JsonObject *header = json_object_get_object_member (json_node_get_object (answer), "block_header");
+  guint64 reward = json_object_get_int_member (header, "reward");
+  guint64 height = world.next_height++;
+  guint64 alice_before = balance (store, world.alice->address);
+  guint64 bob_before = balance (store, world.bob->address);
+  guint64 alice, bob;
+  g_autoptr(GError) error = NULL;
+  guint done = 0;
+
+  add_share (store, world.alice->address, height, FALSE);
+  add_share (store, world.bob->address, height, FALSE);
+  add_share (store, world.alice->address, height, FALSE);
+  add_share (store, world.alice->address, height, TRUE);
+  g_assert_true (shoal_store_add_block_sync (store, json_object_get_string_member (header, "hash"),
+                                             height, reward,
+                                             json_object_get_int_member (header, "difficulty"),
+                                             g_get_real_time (), &error));
+  g_assert_true (shoal_accounting_refresh_sync (accounting, shoal_playground_get_node (world.playground),
+                                                NULL, &done, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (done, ==, 1);
+
+  expected_split (reward, &alice, &bob);
+  g_assert_cmpuint (balance (store, world.alice->address) - alice_before, ==, alice);
+  g_assert_cmpuint (balance (store, world.bob->address) - bob_before, ==, bob);
+}
+
+/* Everything a member's wallet received, by transaction. */
+static guint64
+received (ShoalPlaygroundWallet *wallet,
+          GHashTable            *by_tx)
+{
+  g_autoptr(JsonNode) refreshed = shoal_test_rpc (wallet->client, "refresh", NULL);
+  g_autoptr(JsonNode) answer = shoal_test_rpc (wallet->client, "get_transfers",
+                                               "{\"in\":true,\"pool\":true}");
+  JsonObject *object = json_node_get_object (answer);
+  JsonArray *in;
+  guint64 total = 0;
+
+  g_assert_false (json_object_has_member (object, "pool"));
+  if (!json_object_has_member (object, "in"))
+    return 0;
+  in = json_object_get_array_member (object, "in");
+  for (guint i = 0; i < json_array_get_length (in); i++)
+    {
+      JsonObject *transfer = json_array_get_object_element (in, i);
+      guint64 amount = json_object_get_int_member (transfer, "amount");
+
+      total += amount;
+      if (by_tx != NULL)
+        g_hash_table_insert (by_tx, g_strdup (json_object_get_string_member (transfer, "txid")),
+                             g_memdup2 (&amount, sizeof amount));
+    }
+  return total;
+}
+
+static void
+mine (guint n)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (shoal_playground_generate_blocks (world.playground, n, world.pool->address, &error));
+  g_assert_no_error (error);
+}
+
+static void
+reconcile (void)
+{
+  g_autoptr(ShoalStore) store = open_store ();
+  g_autoptr(ShoalPayer) payer = shoal_payer_new (store, world.pool->client, THRESHOLD);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (shoal_payer_reconcile_sync (payer, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static gint64
+raw_int (const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 value;
+
+  g_assert_cmpint (sqlite3_open_v2 (world.db, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return value;
+}
+
+/* What the members' wallets hold equals what the store says was paid,
+ * transaction by transaction, and no credited atomic unit is missing. */
+static void
+assert_books_match_wallets (void)
+{
+  g_autoptr(ShoalStore) store = open_store ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) payments = shoal_store_list_payments_sync (store, 0, 1000, &error);
+  ShoalPlaygroundWallet *members[] = { world.alice, world.bob };
+
+  g_assert_no_error (error);
+  for (guint m = 0; m < G_N_ELEMENTS (members); m++)
+    {
+      g_autoptr(GHashTable) by_tx = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      g_autoptr(ShoalStoreBalance) info = shoal_store_get_balance_sync (store, members[m]->address, &error);
+      guint64 got = received (members[m], by_tx);
+      guint64 confirmed = 0;
+
+      for (guint i = 0; i < payments->len; i++)
+        {
+          ShoalStorePayment *p = g_ptr_array_index (payments, i);
+          guint64 *seen;
+
+          if (!g_str_equal (p->address, members[m]->address) || p->state != SHOAL_BATCH_CONFIRMED)
+            continue;
+          confirmed += p->amount;
+          g_assert_nonnull (p->tx_hash);
+          seen = g_hash_table_lookup (by_tx, p->tx_hash);
+          g_assert_nonnull (seen);
+          g_assert_cmpuint (*seen, ==, p->amount);
+        }
+      g_test_message ("%s: received %" G_GUINT64_FORMAT " in %u transactions, paid per store %"
+                      G_GUINT64_FORMAT, members[m]->name, got, g_hash_table_size (by_tx), info->paid);
+      g_assert_cmpuint (got, ==, confirmed);
+      g_assert_cmpuint (got, ==, info->paid);
+      g_assert_cmpuint (info->reserved, ==, 0);
+    }
+  g_assert_cmpint (raw_int ("SELECT count (*) FROM balances AS b WHERE b.amount + b.reserved + b.paid <>"
+                            " (SELECT sum (amount) FROM credits WHERE address = b.address)"), ==, 0);
+  g_assert_cmpint (raw_int ("SELECT count (*) FROM payout_batches WHERE state NOT IN"
+                            " ('confirmed', 'failed')"), ==, 0);
+}
+
+static void
+test_pay_out (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ShoalStoreBatch) batch = NULL;
+  g_autoptr(GPtrArray) payments = NULL;
+  guint64 alice_due, bob_due;
+  gint64 id;
+
+  world_start ();
+  credit_next_block ();
+  {
+    g_autoptr(ShoalStore) store = open_store ();
+    g_autoptr(ShoalPayer) payer = shoal_payer_new (store, world.pool->client, THRESHOLD);
+
+    alice_due = balance (store, world.alice->address);
+    bob_due = balance (store, world.bob->address);
+    id = shoal_payer_pay_out_sync (payer, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (id, >, 0);
+    batch = shoal_store_get_batch_sync (store, id, &error);
+    g_assert_cmpint (batch->state, ==, SHOAL_BATCH_RELAYED);
+    g_assert_cmpuint (batch->total, ==, alice_due + bob_due);
+    g_assert_cmpuint (batch->fee, >, 0);
+    g_assert_cmpuint (balance (store, world.alice->address), ==, 0);
+    /* Nothing more is due: a second payout plans nothing. */
+    g_assert_cmpint (shoal_payer_pay_out_sync (payer, NULL, &error), ==, 0);
+    g_assert_no_error (error);
+  }
+  mine (1);
+  reconcile ();
+  {
+    g_autoptr(ShoalStore) store = open_store ();
+    g_autoptr(ShoalStoreBatch) done = shoal_store_get_batch_sync (store, id, &error);
+
+    g_assert_cmpint (done->state, ==, SHOAL_BATCH_CONFIRMED);
+    payments = shoal_store_list_payments_sync (store, id, 10, &error);
+    g_assert_cmpuint (payments->len, ==, 2);
+    for (guint i = 0; i < payments->len; i++)
+      g_assert_cmpstr (((ShoalStorePayment *) payments->pdata[i])->tx_hash, ==, batch->tx_hashes[0]);
+  }
+  g_assert_cmpuint (received (world.alice, NULL), ==, alice_due);
+  g_assert_cmpuint (received (world.bob, NULL), ==, bob_due);
+  assert_books_match_wallets ();
+}
+
+static int
+run_child_until (const char *step)
+{
+  g_autofree char *child = g_test_build_filename (G_TEST_BUILT, "payout", "shoal-payer-child", NULL);
+  g_autofree char *threshold = g_strdup_printf ("%" G_GUINT64_FORMAT, THRESHOLD);
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = {
+    child, world.db, world.pool->uri, world.pool->username ? world.pool->username : "",
+    world.pool->password ? world.pool->password : "", threshold, step, NULL
+  };
+  g_autofree char *err = NULL;
+  int status = 0;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, &err,
+                               &status, &error));
+  g_assert_no_error (error);
+  if (err != NULL && *err != '\0')
+    g_test_message ("child: %s", err);
+  return status;
+}
+
+static void
+test_crash_at_each_step (void)
+{
+  const char *steps[] = { "planned", "wallet-built", "built", "wallet-relayed", "relayed" };
+
+  world_start ();
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) batches = NULL;
+      int status;
+
+      credit_next_block ();
+      status = run_child_until (steps[i]);
+      g_assert_true (WIFSIGNALED (status));
+      g_assert_cmpint (WTERMSIG (status), ==, SIGKILL);
+
+      /* Restart: reconcile, let the network mine, reconcile again.  Ten
+       * blocks unlock the pool wallet's change for the next payout: on a
+       * chain this short, the wallet otherwise struggles to pick decoys. */
+      reconcile ();
+      mine (10);
+      reconcile ();
+      {
+        g_autoptr(ShoalStore) store = open_store ();
+
+        batches = shoal_store_list_batches_sync (store, 1, FALSE, &error);
+        g_assert_no_error (error);
+        g_test_message ("killed after %s: batch %" G_GINT64_FORMAT " ended %s", steps[i],
+                        ((ShoalStoreBatch *) batches->pdata[0])->id,
+                        shoal_batch_state_to_string (((ShoalStoreBatch *) batches->pdata[0])->state));
+        g_assert_cmpint (((ShoalStoreBatch *) batches->pdata[0])->state, ==, SHOAL_BATCH_CONFIRMED);
+      }
+      assert_books_match_wallets ();
+    }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/payer/pay-out", test_pay_out);
+  g_test_add_func ("/payer/crash-at-each-step", test_crash_at_each_step);
+  status = g_test_run ();
+  shoal_test_harness_stop (world.playground);
+  g_free (world.db);
+  return status;
+}
