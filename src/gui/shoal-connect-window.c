@@ -55,25 +55,30 @@ shoal_connect_window_lan_addresses (void)
   return g_strv_builder_end (builder);
 }
 
-/* What a rig sends as its login: the solo pool's own address, or each
- * member's own address in small-pool mode. */
+/* What a rig sends as its login: the solo pool's own address (the
+ * playground's wallet on the playground), or each member's own address
+ * in small-pool mode. */
 static char *
 rig_address (ShoalConnectWindow *self)
 {
   ShoalConfig *config = shoal_pool_get_config (self->pool);
-  const char *pool_address = shoal_config_get_string (config, "pool-address");
-  ShoalPlayground *playground = shoal_pool_get_playground (self->pool);
-  ShoalPlaygroundWallet *wallet =
-    playground != NULL ? shoal_playground_get_wallet (playground) : NULL;
+  const char *pool_address = shoal_pool_get_pool_address (self->pool);
 
   if (shoal_config_get_mode (config) == SHOAL_MODE_PPLNS)
     return g_strdup (ADDRESS_PLACEHOLDER);
   if (pool_address != NULL && *pool_address != '\0')
     return g_strdup (pool_address);
-  /* The playground's wallet has an address once the playground has started. */
-  if (wallet != NULL && wallet->address != NULL)
-    return g_strdup (wallet->address);
   return g_strdup (ADDRESS_PLACEHOLDER);
+}
+
+/* The port really bound once the pool runs; the setting before that. */
+static guint64
+stratum_port (ShoalConnectWindow *self)
+{
+  guint16 bound = shoal_pool_get_stratum_port (self->pool);
+
+  return bound != 0 ? bound
+                    : shoal_config_get_uint64 (shoal_pool_get_config (self->pool), "stratum-port");
 }
 
 static void
@@ -100,7 +105,7 @@ update (ShoalConnectWindow *self)
 {
   g_auto(GStrv) hosts = shoal_connect_window_lan_addresses ();
   g_autofree char *address = rig_address (self);
-  guint64 port = shoal_config_get_uint64 (shoal_pool_get_config (self->pool), "stratum-port");
+  guint64 port = stratum_port (self);
   g_autofree char *command = NULL;
   g_autofree char *snippet = NULL;
 

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Preferences change the settings the app stores, and the window follows:
-small-pool mode brings the Payouts page, a new stratum port shows in the
-Connect a Rig command line."""
+"""Preferences change the settings the app stores (read back from the
+keyfile backend's file), and the window follows: small-pool mode brings
+the Payouts page and members' own addresses into the Connect a Rig
+command line."""
 import sys
 
 from shoalgui import (Shoal, click, find_all, find_label, find_one, free_port, main_window,
@@ -51,7 +52,8 @@ def main():
         click(find_one(win, "push button", "Connect a Rig", pred=lambda n: "click" in n.actions))
         dialog = window(app, "Connect a Rig")
         command = find_one(dialog, "label", pred=lambda n: n.name.startswith("xmrig "))
-        assert f":{new_port} " in command.name, command.name
+        # Rigs must reach the port that is listening now; the new one takes effect on restart.
+        assert f":{old_port} " in command.name, command.name
         # Small pool: each member mines to their own address.
         assert "-u YOUR_MONERO_ADDRESS " in command.name, command.name
         click(find_one(dialog, "push button", "Close"))
