@@ -93,7 +93,8 @@ on_block_found (ShoalApplication *self,
 {
   g_autofree char *number = g_strdup_printf ("%" G_GUINT64_FORMAT, height);
   g_autofree char *body = NULL;
-  g_autofree char *tag = g_strdup_printf ("block-%s", number);
+  /* One notification per block: "orphaned" replaces its "found". */
+  g_autofree char *tag = g_strdup_printf ("block-%s", id != NULL ? id : number);
 
   /* Translators: %s is a block height */
   body = g_strdup_printf (_("Your pool found block %s. Its reward unlocks after 60 confirmations."),
@@ -108,7 +109,7 @@ on_block_orphaned (ShoalApplication *self,
 {
   g_autofree char *number = g_strdup_printf ("%" G_GUINT64_FORMAT, height);
   g_autofree char *body = NULL;
-  g_autofree char *tag = g_strdup_printf ("block-%s", number);
+  g_autofree char *tag = g_strdup_printf ("block-%s", id != NULL ? id : number);
 
   /* Translators: %s is a block height */
   body = g_strdup_printf (_("Block %s left the main chain. It earns nothing."), number);

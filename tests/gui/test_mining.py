@@ -6,18 +6,33 @@ Blocks page, as monerod has it.  Needs the stratum test miner and the
 pool's wiring (stratum server, validator, block tracker)."""
 import sys
 
-from shoalgui import (Shoal, find_all, find_label, find_one, free_port, hashrate_value,
-                      main_window, row_labels, rpc, show_page, start_miner, stop_process,
-                      testminer, wait_for)
+from shoalgui import (Notifications, Shoal, find_all, find_label, find_one, free_port,
+                      hashrate_value, main_window, row_labels, rpc, show_page, start_miner,
+                      stop_process, testminer, wait_for)
+
+
+def block_on_chain(node, win):
+    """A row that the window shows as on the chain, and monerod agrees: same height, same id."""
+    for state in find_all(win, "label", pred=lambda n: n.name.startswith(("Pending", "Unlocked"))):
+        cells = row_labels(state)
+        height = next(int(t) for t in cells if t.isdigit())
+        block_id = rpc(node, "get_block_header_by_height", {"height": height})["block_header"]["hash"]
+        if any(t.startswith(block_id[:6]) and t.endswith(block_id[-6:]) for t in cells):
+            return cells
+    return None
 
 
 def main():
     testminer()  # exit 77 (skipped) while it is not built
     port = free_port()
+    notifications = Notifications()
     shoal = Shoal("--playground", settings={
         "stratum-port": f"uint64 {port}",
-        "start-difficulty": "uint64 100",
-        "min-difficulty": "uint64 100",
+        # The test miner hashes a few H/s (RandomX light mode, shared CPU): a share
+        # every second or two, and a block every few shares, not one per share.
+        "playground-difficulty": "uint64 20",
+        "start-difficulty": "uint64 5",
+        "min-difficulty": "uint64 5",
     })
     miner = None
     try:
@@ -39,14 +54,11 @@ def main():
         print("screenshot:", shoal.screenshot("miners"))
 
         show_page(app, "Blocks")
-        state = find_one(win, "label", pred=lambda n: n.name.startswith(("Pending", "Submitted", "Unlocked")),
-                         timeout=180, what="a block row")
-        cells = row_labels(state)
+        cells = wait_for(lambda: block_on_chain(node, win), timeout=240,
+                         what="a block row that monerod has on its chain")
         print("block row:", cells)
-        height = next(int(t) for t in cells if t.isdigit())
-        header = rpc(node, "get_block_header_by_height", {"height": height})["block_header"]
-        short = header["hash"][:6]
-        assert any(t.startswith(short) for t in cells), f"block {header['hash']} not in {cells}"
+        wait_for(lambda: notifications.titled("Block Found"), what="a Block Found notification")
+        print("notification:", notifications.titled("Block Found")[0])
         print("screenshot:", shoal.screenshot("blocks"))
         show_page(app, "Overview")
         wait_for(lambda: not find_all(win, "label", "None yet"), what="the last block on Overview")

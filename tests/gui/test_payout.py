@@ -44,8 +44,11 @@ def main():
     shoal = Shoal("--playground", settings={
         "mode": "'pplns'",
         "stratum-port": f"uint64 {port}",
-        "start-difficulty": "uint64 100",
-        "min-difficulty": "uint64 100",
+        # The test miner hashes a few H/s (RandomX light mode, shared CPU): a share
+        # every second or two, and a block every few shares, not one per share.
+        "playground-difficulty": "uint64 20",
+        "start-difficulty": "uint64 5",
+        "min-difficulty": "uint64 5",
         "payout-threshold": "uint64 1",
     })
     tmp = tempfile.TemporaryDirectory(prefix="shoal-member-")
