@@ -8,6 +8,7 @@
 #include "shoal-row-item.h"
 #include "shoal-blocks-page.h"
 
+#define REFRESH_S 5
 #define BLOCK_LIMIT 500
 #define UNLOCK_CONFIRMATIONS 60
 
@@ -19,6 +20,7 @@ struct _ShoalBlocksPage
   GListStore    *store;
   gboolean       loading;
   gboolean       reload;
+  guint          refresh_id;
   GtkStack      *stack;
   GtkColumnView *view;
 };
@@ -176,6 +178,8 @@ on_blocks (GObject      *source,
 static void
 load (ShoalBlocksPage *self)
 {
+  if (self->pool == NULL)
+    return;
   if (self->loading)
     {
       self->reload = TRUE;
@@ -186,11 +190,42 @@ load (ShoalBlocksPage *self)
   shoal_pool_list_blocks_async (self->pool, BLOCK_LIMIT, self->cancellable, on_blocks, self);
 }
 
+/* While the page shows, it also re-reads every few seconds: block states
+ * and balances change a moment after the height that caused them. */
+static gboolean
+on_refresh_timeout (gpointer user_data)
+{
+  load (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+shoal_blocks_page_map (GtkWidget *widget)
+{
+  ShoalBlocksPage *self = SHOAL_BLOCKS_PAGE (widget);
+
+  GTK_WIDGET_CLASS (shoal_blocks_page_parent_class)->map (widget);
+  if (self->pool != NULL)
+    load (self);
+  if (self->refresh_id == 0)
+    self->refresh_id = g_timeout_add_seconds (REFRESH_S, on_refresh_timeout, self);
+}
+
+static void
+shoal_blocks_page_unmap (GtkWidget *widget)
+{
+  ShoalBlocksPage *self = SHOAL_BLOCKS_PAGE (widget);
+
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
+  GTK_WIDGET_CLASS (shoal_blocks_page_parent_class)->unmap (widget);
+}
+
 static void
 shoal_blocks_page_dispose (GObject *object)
 {
   ShoalBlocksPage *self = SHOAL_BLOCKS_PAGE (object);
 
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->pool);
@@ -205,6 +240,8 @@ shoal_blocks_page_class_init (ShoalBlocksPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   G_OBJECT_CLASS (klass)->dispose = shoal_blocks_page_dispose;
+  widget_class->map = shoal_blocks_page_map;
+  widget_class->unmap = shoal_blocks_page_unmap;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/shoalpool/Shoal/shoal-blocks-page.ui");

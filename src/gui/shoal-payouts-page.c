@@ -9,6 +9,7 @@
 #include "shoal-row-item.h"
 #include "shoal-payouts-page.h"
 
+#define REFRESH_S 5
 #define PAYMENT_LIMIT 500
 
 struct _ShoalPayoutsPage
@@ -20,6 +21,7 @@ struct _ShoalPayoutsPage
   GListStore      *payments;
   gboolean         loading;
   gboolean         reload;
+  guint            refresh_id;
   gboolean         paying;
 
   AdwToastOverlay *toasts;
@@ -239,6 +241,8 @@ on_balances (GObject      *source,
 static void
 load (ShoalPayoutsPage *self)
 {
+  if (self->pool == NULL)
+    return;
   if (self->loading)
     {
       self->reload = TRUE;
@@ -424,11 +428,42 @@ on_pay_clicked (ShoalPayoutsPage *self)
   shoal_pool_preview_payout_async (self->pool, self->cancellable, on_preview, self);
 }
 
+/* While the page shows, it also re-reads every few seconds: block states
+ * and balances change a moment after the height that caused them. */
+static gboolean
+on_refresh_timeout (gpointer user_data)
+{
+  load (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+shoal_payouts_page_map (GtkWidget *widget)
+{
+  ShoalPayoutsPage *self = SHOAL_PAYOUTS_PAGE (widget);
+
+  GTK_WIDGET_CLASS (shoal_payouts_page_parent_class)->map (widget);
+  if (self->pool != NULL)
+    load (self);
+  if (self->refresh_id == 0)
+    self->refresh_id = g_timeout_add_seconds (REFRESH_S, on_refresh_timeout, self);
+}
+
+static void
+shoal_payouts_page_unmap (GtkWidget *widget)
+{
+  ShoalPayoutsPage *self = SHOAL_PAYOUTS_PAGE (widget);
+
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
+  GTK_WIDGET_CLASS (shoal_payouts_page_parent_class)->unmap (widget);
+}
+
 static void
 shoal_payouts_page_dispose (GObject *object)
 {
   ShoalPayoutsPage *self = SHOAL_PAYOUTS_PAGE (object);
 
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->pool);
@@ -444,6 +479,8 @@ shoal_payouts_page_class_init (ShoalPayoutsPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   G_OBJECT_CLASS (klass)->dispose = shoal_payouts_page_dispose;
+  widget_class->map = shoal_payouts_page_map;
+  widget_class->unmap = shoal_payouts_page_unmap;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/shoalpool/Shoal/shoal-payouts-page.ui");

@@ -131,12 +131,12 @@ def find_label(app, text):
     return look()
 
 
-def rpc(uri, method, params=None):
+def rpc(uri, method, params=None, timeout=30):
     import json
     import urllib.request
     body = json.dumps({"jsonrpc": "2.0", "id": "0", "method": method, "params": params or {}})
     req = urllib.request.Request(uri + "/json_rpc", body.encode(), {"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as r:
+    with urllib.request.urlopen(req, timeout=timeout) as r:
         answer = json.loads(r.read())
     if "error" in answer:
         raise AssertionError(f"{method}: {answer['error']}")
@@ -381,3 +381,13 @@ class Notifications:
     def titled(self, title):
         with self.lock:
             return [n for n in self.received if n[0] == title]
+
+
+def generate_blocks(node, count, address, batch=10):
+    """Mines COUNT blocks on the playground node (real RandomX hashing: slow at difficulty > 1)."""
+    start = time.monotonic()
+    while count > 0:
+        n = min(batch, count)
+        rpc(node, "generateblocks", {"amount_of_blocks": n, "wallet_address": address}, timeout=300)
+        count -= n
+    sys.stderr.write(f"generated blocks in {time.monotonic() - start:.1f} s\n")

@@ -11,8 +11,9 @@ import sys
 import tempfile
 import time
 
-from shoalgui import (Shoal, atomic_from_xmr, click, find_one, free_port, hex_hash, main_window,
-                      row_labels, rpc, show_page, start_miner, stop_process, testminer, wait_for)
+from shoalgui import (Shoal, atomic_from_xmr, click, find_one, free_port, generate_blocks,
+                      hex_hash, main_window, row_labels, rpc, show_page, start_miner,
+                      stop_process, testminer, wait_for)
 
 
 def start_member_wallet(node, tmp):
@@ -67,7 +68,7 @@ def main():
         stop_process(miner)
         miner = None
         # 60 confirmations unlock the block's reward (and the pool wallet's coinbase).
-        rpc(node, "generateblocks", {"amount_of_blocks": 61, "wallet_address": pool_address})
+        generate_blocks(node, 61, pool_address)
         find_one(win, "label", "Unlocked", timeout=120)
 
         show_page(app, "Payouts")
@@ -86,7 +87,7 @@ def main():
         print("history row:", cells)
         amount = next(atomic_from_xmr(t) for t in cells if t.endswith(" XMR"))
         for _ in range(30):
-            rpc(node, "generateblocks", {"amount_of_blocks": 1, "wallet_address": pool_address})
+            generate_blocks(node, 1, pool_address)
             rpc(wallet_uri, "refresh")
             received = rpc(wallet_uri, "get_balance", {"account_index": 0})["balance"]
             if received:
