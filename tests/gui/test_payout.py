@@ -11,7 +11,7 @@ import sys
 import tempfile
 import time
 
-from shoalgui import (Shoal, atomic_from_xmr, click, find_one, free_port, generate_blocks,
+from shoalgui import (Shoal, atomic_from_xmr, click, find_all, find_one, free_port, generate_blocks,
                       hex_hash, main_window, row_labels, rpc, show_page, start_miner,
                       stop_process, testminer, wait_for)
 
@@ -47,7 +47,7 @@ def main():
         "stratum-port": f"uint64 {port}",
         # The test miner hashes a few H/s (RandomX light mode, shared CPU): a share
         # every second or two, and a block every few shares, not one per share.
-        "playground-difficulty": "uint64 20",
+        "playground-difficulty": "uint64 10",
         "start-difficulty": "uint64 5",
         "min-difficulty": "uint64 5",
         "payout-threshold": "uint64 1",
@@ -55,8 +55,8 @@ def main():
     tmp = tempfile.TemporaryDirectory(prefix="shoal-member-")
     miner = wallet = None
     try:
-        m = shoal.wait_log(r"playground node at (http://[0-9.:]+), wallet at \S+, address (\w+)")
-        node, pool_address = m.group(1), m.group(2)
+        m = shoal.wait_log(r"playground node at (http://[0-9.:]+), wallet at (\S+), address (\w+)")
+        node, pool_wallet, pool_address = m.group(1), m.group(2).rstrip(","), m.group(3)
         app = shoal.app()
         win = main_window(app)
         wallet, wallet_uri, member = start_member_wallet(node, tmp.name)
@@ -67,13 +67,21 @@ def main():
                  timeout=180, what="a block found by the member")
         stop_process(miner)
         miner = None
-        # 60 confirmations unlock the block's reward (and the pool wallet's coinbase).
-        generate_blocks(node, 61, pool_address)
+        # 60 confirmations unlock the block's reward; ring size 16 needs 16
+        # more unlocked outputs on the chain (coinbase unlocks after 60).
+        generate_blocks(node, 80, pool_address)
         find_one(win, "label", "Unlocked", timeout=120)
 
         show_page(app, "Payouts")
         balance = find_one(win, "label", member, timeout=120, what="the member's balance row")
         print("balance row:", row_labels(balance))
+        owed = next(atomic_from_xmr(t) for t in row_labels(balance) if t.endswith(" XMR"))
+
+        def pool_wallet_can_pay():
+            rpc(pool_wallet, "refresh", timeout=120)
+            unlocked = rpc(pool_wallet, "get_balance", {"account_index": 0})["unlocked_balance"]
+            return unlocked > owed + 10**12
+        wait_for(pool_wallet_can_pay, timeout=120, what="the pool wallet to see its unlocked coinbase")
         print("screenshot:", shoal.screenshot("payouts"))
         click(find_one(win, "push button", "Pay Out…"))
         confirm = find_one(app, "push button", "Pay Out", timeout=120, what="the confirmation dialog")
@@ -81,20 +89,27 @@ def main():
         print("screenshot:", shoal.screenshot("payout-confirm"))
         click(confirm)
 
-        tx = find_one(win, "label", pred=lambda n: hex_hash(n.name), timeout=180,
-                      what="a transaction hash in the history")
-        cells = row_labels(tx)
+        sent = find_one(win, "label", pred=lambda n: n.name.startswith(("Sent", "Confirmed")),
+                        timeout=300, what="the payment in the history")
+        cells = row_labels(sent)
         print("history row:", cells)
         amount = next(atomic_from_xmr(t) for t in cells if t.endswith(" XMR"))
-        for _ in range(30):
+
+        # Blocks confirm the transaction: the member's wallet sees it, and
+        # the pool marks the payment confirmed with its transaction hash.
+        received, tx = 0, None
+        for _ in range(40):
             generate_blocks(node, 1, pool_address)
-            rpc(wallet_uri, "refresh")
+            rpc(wallet_uri, "refresh", timeout=120)
             received = rpc(wallet_uri, "get_balance", {"account_index": 0})["balance"]
-            if received:
+            tx = next(iter(find_all(win, "label", pred=lambda n: hex_hash(n.name))), None)
+            if received and tx is not None:
                 break
             time.sleep(1)
         print(f"member wallet received {received} atomic units; history says {amount}")
         assert received == amount, (received, amount)
+        assert tx is not None, "no transaction hash in the history"
+        print("history row:", row_labels(tx))
         transfers = rpc(wallet_uri, "get_transfers", {"in": True, "pool": True})
         txids = [t["txid"] for t in transfers.get("in", []) + transfers.get("pool", [])]
         assert tx.name in txids, f"{tx.name} not among the member's transfers {txids}"
