@@ -5,6 +5,7 @@ Miners page with a non-zero hashrate, and a block it finds appears on the
 Blocks page, as monerod has it.  Needs the stratum test miner and the
 pool's wiring (stratum server, validator, block tracker)."""
 import sys
+import time
 
 from shoalgui import (Notifications, Shoal, find_all, find_label, find_one, free_port,
                       hashrate_value, main_window, row_labels, rpc, show_page, start_miner,
@@ -62,7 +63,8 @@ def main():
         print("screenshot:", shoal.screenshot("blocks"))
         show_page(app, "Overview")
         wait_for(lambda: not find_all(win, "label", "None yet"), what="the last block on Overview")
-        print("screenshot:", shoal.screenshot("overview-mining"))
+        time.sleep(12)  # the chart takes a live point every 10 s: let it draw a line
+        print("screenshot:", shoal.screenshot("overview"))
     finally:
         if miner is not None:
             stop_process(miner)

@@ -14,7 +14,7 @@ def check_pages(shoal, app):
     show_page(app, "Overview")
     find_one(win, "label", "Pool hashrate")
     find_one(win, "image", "Hashrate chart")
-    print("screenshot:", shoal.screenshot("overview"))
+    print("screenshot:", shoal.screenshot("overview-empty"))
 
     show_page(app, "Miners")
     find_one(win, pred=lambda n: n.name == "No Miners Yet" or (n.roleName == "table" and n.name == "Miners"),
