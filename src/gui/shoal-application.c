@@ -3,6 +3,10 @@
 
 #include <glib/gi18n.h>
 
+#include "shoal-connect-window.h"
+#include "shoal-format.h"
+#include "shoal-preferences-window.h"
+#include "shoal-probe.h"
 #include "shoal-window.h"
 #include "shoal-application.h"
 
@@ -66,6 +70,53 @@ bind_settings (ShoalApplication *self)
 }
 
 static void
+notify_block (ShoalApplication *self,
+              const char       *id,
+              const char       *title,
+              const char       *body,
+              GNotificationPriority priority)
+{
+  g_autoptr(GNotification) notification = g_notification_new (title);
+  g_autoptr(GIcon) icon = g_themed_icon_new (APP_ID);
+
+  g_notification_set_body (notification, body);
+  g_notification_set_icon (notification, icon);
+  g_notification_set_priority (notification, priority);
+  g_notification_set_default_action_and_target (notification, "app.show-page", "s", "blocks");
+  g_application_send_notification (G_APPLICATION (self), id, notification);
+}
+
+static void
+on_block_found (ShoalApplication *self,
+                guint64           height,
+                const char       *id)
+{
+  g_autofree char *number = g_strdup_printf ("%" G_GUINT64_FORMAT, height);
+  g_autofree char *body = NULL;
+  /* One notification per block: "orphaned" replaces its "found". */
+  g_autofree char *tag = g_strdup_printf ("block-%s", id != NULL ? id : number);
+
+  /* Translators: %s is a block height */
+  body = g_strdup_printf (_("Your pool found block %s. Its reward unlocks after 60 confirmations."),
+                          number);
+  notify_block (self, tag, _("Block Found"), body, G_NOTIFICATION_PRIORITY_HIGH);
+}
+
+static void
+on_block_orphaned (ShoalApplication *self,
+                   guint64           height,
+                   const char       *id)
+{
+  g_autofree char *number = g_strdup_printf ("%" G_GUINT64_FORMAT, height);
+  g_autofree char *body = NULL;
+  g_autofree char *tag = g_strdup_printf ("block-%s", id != NULL ? id : number);
+
+  /* Translators: %s is a block height */
+  body = g_strdup_printf (_("Block %s left the main chain. It earns nothing."), number);
+  notify_block (self, tag, _("Block Orphaned"), body, G_NOTIFICATION_PRIORITY_NORMAL);
+}
+
+static void
 shoal_application_startup (GApplication *app)
 {
   ShoalApplication *self = SHOAL_APPLICATION (app);
@@ -76,9 +127,18 @@ shoal_application_startup (GApplication *app)
   self->config = shoal_config_new ();
   bind_settings (self);
   if (self->playground)
-    g_object_set (self->config, "playground", TRUE, NULL);
+    {
+      /* --playground is for this run only: not written back to the user's settings. */
+      g_settings_unbind (self->config, "playground");
+      g_object_set (self->config, "playground", TRUE, NULL);
+    }
 
   self->pool = shoal_pool_new (self->config);
+  g_signal_connect_object (self->pool, "block-found", G_CALLBACK (on_block_found), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->pool, "block-orphaned", G_CALLBACK (on_block_orphaned), self,
+                           G_CONNECT_SWAPPED);
+  shoal_probe_start_if_wanted ();
   shoal_pool_start_async (self->pool, NULL, on_pool_started, NULL);
 }
 
@@ -135,17 +195,110 @@ on_quit (GSimpleAction *action,
   g_application_quit (G_APPLICATION (user_data));
 }
 
+static GtkWindow *
+present_main_window (ShoalApplication *self)
+{
+  g_application_activate (G_APPLICATION (self));
+  return gtk_application_get_active_window (GTK_APPLICATION (self));
+}
+
+static void
+on_preferences (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  ShoalApplication *self = user_data;
+  GtkWindow *parent = present_main_window (self);
+
+  gtk_window_present (shoal_preferences_window_new (parent, self->settings));
+}
+
+static void
+on_connect_rig (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  ShoalApplication *self = user_data;
+  GtkWindow *parent = present_main_window (self);
+
+  gtk_window_present (shoal_connect_window_new (parent, self->pool));
+}
+
+static void
+on_shortcuts (GSimpleAction *action,
+              GVariant      *parameter,
+              gpointer       user_data)
+{
+  GtkWindow *window = present_main_window (user_data);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL);
+}
+
+static void
+on_show_page (GSimpleAction *action,
+              GVariant      *parameter,
+              gpointer       user_data)
+{
+  GtkWindow *window = present_main_window (user_data);
+
+  gtk_widget_activate_action_variant (GTK_WIDGET (window), "win.show-page", parameter);
+}
+
+static void
+on_about (GSimpleAction *action,
+          GVariant      *parameter,
+          gpointer       user_data)
+{
+  const char *developers[] = { _("The Shoal developers"), NULL };
+  GtkWindow *parent = present_main_window (user_data);
+
+  adw_show_about_window (parent,
+                         "title", _("About Shoal"),
+                         "application-name", _("Shoal"),
+                         "application-icon", APP_ID,
+                         "version", PACKAGE_VERSION,
+                         "comments", _("Mine Monero at home with your own rigs"),
+                         "website", "https://shoalpool.org",
+                         "developer-name", _("The Shoal developers"),
+                         "developers", developers,
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         /* Translators: your names, one per line */
+                         "translator-credits", _("translator-credits"),
+                         NULL);
+}
+
+static void
+set_accels (GtkApplication *app)
+{
+  static const struct { const char *action; const char *accels[2]; } table[] = {
+    { "app.quit", { "<Control>q", NULL } },
+    { "app.preferences", { "<Control>comma", NULL } },
+    { "app.connect-rig", { "<Control>n", NULL } },
+    { "win.show-page::overview", { "<Alt>1", NULL } },
+    { "win.show-page::miners", { "<Alt>2", NULL } },
+    { "win.show-page::blocks", { "<Alt>3", NULL } },
+    { "win.show-page::payouts", { "<Alt>4", NULL } },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (table); i++)
+    gtk_application_set_accels_for_action (app, table[i].action, table[i].accels);
+}
+
 static void
 shoal_application_init (ShoalApplication *self)
 {
   static const GActionEntry actions[] = {
     { "quit", on_quit },
+    { "preferences", on_preferences },
+    { "connect-rig", on_connect_rig },
+    { "shortcuts", on_shortcuts },
+    { "about", on_about },
+    { "show-page", on_show_page, "s" },
   };
-  const char *quit_accels[] = { "<Control>q", NULL };
 
   g_application_add_main_option_entries (G_APPLICATION (self), entries);
   g_action_map_add_action_entries (G_ACTION_MAP (self), actions, G_N_ELEMENTS (actions), self);
-  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  set_accels (GTK_APPLICATION (self));
 }
 
 ShoalApplication *
@@ -156,6 +309,13 @@ shoal_application_new (void)
                        "flags", G_APPLICATION_DEFAULT_FLAGS,
                        "resource-base-path", "/org/shoalpool/Shoal",
                        NULL);
+}
+
+GSettings *
+shoal_application_get_settings (ShoalApplication *self)
+{
+  g_return_val_if_fail (SHOAL_IS_APPLICATION (self), NULL);
+  return self->settings;
 }
 
 ShoalPool *

@@ -12,5 +12,6 @@ G_DECLARE_FINAL_TYPE (ShoalApplication, shoal_application, SHOAL, APPLICATION, A
 
 ShoalApplication *shoal_application_new      (void);
 ShoalPool        *shoal_application_get_pool (ShoalApplication *self);
+GSettings        *shoal_application_get_settings (ShoalApplication *self);
 
 G_END_DECLS

@@ -3,14 +3,23 @@
 
 #include <glib/gi18n.h>
 
+#include "shoal-blocks-page.h"
+#include "shoal-miners-page.h"
+#include "shoal-overview-page.h"
+#include "shoal-payouts-page.h"
 #include "shoal-window.h"
 
 struct _ShoalWindow
 {
   AdwApplicationWindow  parent_instance;
   ShoalPool            *pool;
-  GtkLabel             *height_label;
-  GtkLabel             *node_label;
+
+  AdwViewStack         *stack;
+  AdwViewStackPage     *payouts_stack_page;
+  ShoalOverviewPage    *overview_page;
+  ShoalMinersPage      *miners_page;
+  ShoalBlocksPage      *blocks_page;
+  ShoalPayoutsPage     *payouts_page;
 };
 
 G_DEFINE_FINAL_TYPE (ShoalWindow, shoal_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -18,23 +27,29 @@ G_DEFINE_FINAL_TYPE (ShoalWindow, shoal_window, ADW_TYPE_APPLICATION_WINDOW)
 enum { PROP_0, PROP_POOL, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
+/* Payouts exist only in small-pool mode: solo rewards go straight to the pool address. */
 static void
-update_node (ShoalWindow *self)
+update_mode (ShoalWindow *self)
 {
-  g_autofree char *height = NULL;
+  gboolean pplns = shoal_config_get_mode (shoal_pool_get_config (self->pool)) == SHOAL_MODE_PPLNS;
 
-  if (shoal_pool_get_node_reachable (self->pool))
-    {
-      height = g_strdup_printf ("%" G_GUINT64_FORMAT, shoal_pool_get_node_height (self->pool));
-      gtk_label_set_text (self->height_label, height);
-      gtk_label_set_text (self->node_label, _("Node reachable"));
-    }
-  else
-    {
-      gtk_label_set_text (self->height_label, "—");
-      gtk_label_set_text (self->node_label, shoal_pool_get_status_message (self->pool)
-                                            ? _("Node unreachable") : _("Starting…"));
-    }
+  if (!pplns && g_strcmp0 (adw_view_stack_get_visible_child_name (self->stack), "payouts") == 0)
+    adw_view_stack_set_visible_child_name (self->stack, "overview");
+  adw_view_stack_page_set_visible (self->payouts_stack_page, pplns);
+}
+
+static void
+on_show_page (GSimpleAction *action,
+              GVariant      *parameter,
+              gpointer       user_data)
+{
+  ShoalWindow *self = user_data;
+  const char *name = g_variant_get_string (parameter, NULL);
+  GtkWidget *child = adw_view_stack_get_child_by_name (self->stack, name);
+
+  if (child != NULL &&
+      adw_view_stack_page_get_visible (adw_view_stack_get_page (self->stack, child)))
+    adw_view_stack_set_visible_child (self->stack, child);
 }
 
 static void
@@ -43,11 +58,13 @@ shoal_window_constructed (GObject *object)
   ShoalWindow *self = SHOAL_WINDOW (object);
 
   G_OBJECT_CLASS (shoal_window_parent_class)->constructed (object);
-  g_signal_connect_object (self->pool, "notify::node-height", G_CALLBACK (update_node), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->pool, "notify::node-reachable", G_CALLBACK (update_node), self,
-                           G_CONNECT_SWAPPED);
-  update_node (self);
+  shoal_overview_page_set_pool (self->overview_page, self->pool);
+  shoal_miners_page_set_pool (self->miners_page, self->pool);
+  shoal_blocks_page_set_pool (self->blocks_page, self->pool);
+  shoal_payouts_page_set_pool (self->payouts_page, self->pool);
+  g_signal_connect_object (shoal_pool_get_config (self->pool), "notify::mode",
+                           G_CALLBACK (update_mode), self, G_CONNECT_SWAPPED);
+  update_mode (self);
 }
 
 static void
@@ -93,15 +110,29 @@ shoal_window_class_init (ShoalWindowClass *klass)
                          G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/shoalpool/Shoal/shoal-window.ui");
-  gtk_widget_class_bind_template_child (widget_class, ShoalWindow, height_label);
-  gtk_widget_class_bind_template_child (widget_class, ShoalWindow, node_label);
+  g_type_ensure (SHOAL_TYPE_OVERVIEW_PAGE);
+  g_type_ensure (SHOAL_TYPE_MINERS_PAGE);
+  g_type_ensure (SHOAL_TYPE_BLOCKS_PAGE);
+  g_type_ensure (SHOAL_TYPE_PAYOUTS_PAGE);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/shoalpool/Shoal/shoal-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, ShoalWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, ShoalWindow, payouts_stack_page);
+  gtk_widget_class_bind_template_child (widget_class, ShoalWindow, overview_page);
+  gtk_widget_class_bind_template_child (widget_class, ShoalWindow, miners_page);
+  gtk_widget_class_bind_template_child (widget_class, ShoalWindow, blocks_page);
+  gtk_widget_class_bind_template_child (widget_class, ShoalWindow, payouts_page);
 }
 
 static void
 shoal_window_init (ShoalWindow *self)
 {
+  static const GActionEntry actions[] = {
+    { "show-page", on_show_page, "s" },
+  };
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_action_map_add_action_entries (G_ACTION_MAP (self), actions, G_N_ELEMENTS (actions), self);
 }
 
 ShoalWindow *

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "shoal-format.h"
+#include "shoal-preferences-window.h"
+
+struct _ShoalPreferencesWindow
+{
+  AdwPreferencesWindow  parent_instance;
+  GSettings            *settings;
+
+  GtkToggleButton *solo_button;
+  GtkToggleButton *pplns_button;
+  AdwEntryRow    *pool_address_row;
+  GtkSpinButton  *fee_spin;
+  AdwEntryRow    *threshold_row;
+  GtkSwitch      *playground_switch;
+  AdwEntryRow    *node_row;
+  AdwEntryRow    *wallet_row;
+  AdwEntryRow    *login_row;
+  GtkSpinButton  *port_spin;
+  AdwComboRow    *validator_mode_row;
+  GtkSpinButton  *threads_spin;
+};
+
+G_DEFINE_FINAL_TYPE (ShoalPreferencesWindow, shoal_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
+
+static const char *validator_modes[] = { "auto", "light", "full" };
+
+static gboolean
+mode_get (GValue *value, GVariant *variant, gpointer user_data)
+{
+  g_value_set_boolean (value, g_strcmp0 (g_variant_get_string (variant, NULL), user_data) == 0);
+  return TRUE;
+}
+
+/* Both toggle buttons of the group write the same answer when one is chosen. */
+static GVariant *
+mode_set (const GValue *value, const GVariantType *type, gpointer user_data)
+{
+  gboolean pplns = g_str_equal (user_data, "pplns") == g_value_get_boolean (value);
+
+  return g_variant_new_string (pplns ? "pplns" : "solo");
+}
+
+static gboolean
+uint64_get (GValue *value, GVariant *variant, gpointer user_data)
+{
+  g_value_set_double (value, (double) g_variant_get_uint64 (variant));
+  return TRUE;
+}
+
+static GVariant *
+uint64_set (const GValue *value, const GVariantType *type, gpointer user_data)
+{
+  return g_variant_new_uint64 ((guint64) (g_value_get_double (value) + 0.5));
+}
+
+/* The fee is stored in basis points and shown in percent. */
+static gboolean
+fee_get (GValue *value, GVariant *variant, gpointer user_data)
+{
+  g_value_set_double (value, (double) g_variant_get_uint64 (variant) / 100.0);
+  return TRUE;
+}
+
+static GVariant *
+fee_set (const GValue *value, const GVariantType *type, gpointer user_data)
+{
+  return g_variant_new_uint64 ((guint64) (g_value_get_double (value) * 100.0 + 0.5));
+}
+
+static gboolean
+validator_get (GValue *value, GVariant *variant, gpointer user_data)
+{
+  const char *mode = g_variant_get_string (variant, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (validator_modes); i++)
+    if (g_str_equal (mode, validator_modes[i]))
+      {
+        g_value_set_uint (value, i);
+        return TRUE;
+      }
+  g_value_set_uint (value, 0);
+  return TRUE;
+}
+
+static GVariant *
+validator_set (const GValue *value, const GVariantType *type, gpointer user_data)
+{
+  guint i = g_value_get_uint (value);
+
+  return g_variant_new_string (validator_modes[i < G_N_ELEMENTS (validator_modes) ? i : 0]);
+}
+
+static gboolean
+threshold_get (GValue *value, GVariant *variant, gpointer user_data)
+{
+  g_value_take_string (value, shoal_format_xmr (g_variant_get_uint64 (variant)));
+  return TRUE;
+}
+
+static void
+on_threshold_apply (ShoalPreferencesWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  guint64 atomic = 0;
+
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->threshold_row));
+
+  if (!shoal_parse_xmr (text, &atomic, &error))
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->threshold_row), "error");
+      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
+                                        adw_toast_new (error->message));
+      return;
+    }
+  gtk_widget_remove_css_class (GTK_WIDGET (self->threshold_row), "error");
+  g_settings_set_uint64 (self->settings, "payout-threshold", atomic);
+}
+
+/* Text settings are written when applied, not on each key press: the
+ * pool would otherwise reconnect to every prefix of an address. */
+static void
+on_text_apply (AdwEntryRow *row,
+               ShoalPreferencesWindow *self)
+{
+  const char *key = g_object_get_data (G_OBJECT (row), "shoal-key");
+
+  g_settings_set_string (self->settings, key, gtk_editable_get_text (GTK_EDITABLE (row)));
+}
+
+static void
+bind_text (ShoalPreferencesWindow *self,
+           AdwEntryRow            *row,
+           const char             *key)
+{
+  g_object_set_data (G_OBJECT (row), "shoal-key", (gpointer) key);
+  g_settings_bind (self->settings, key, row, "text", G_SETTINGS_BIND_GET);
+  g_signal_connect (row, "apply", G_CALLBACK (on_text_apply), self);
+}
+
+static void
+bind_double (ShoalPreferencesWindow *self,
+             GtkSpinButton          *spin,
+             const char             *key,
+             GSettingsBindGetMapping get,
+             GSettingsBindSetMapping set)
+{
+  g_settings_bind_with_mapping (self->settings, key, gtk_spin_button_get_adjustment (spin), "value",
+                                G_SETTINGS_BIND_DEFAULT, get, set, NULL, NULL);
+}
+
+static void
+bind_all (ShoalPreferencesWindow *self)
+{
+  GSettings *s = self->settings;
+
+  g_settings_bind_with_mapping (s, "mode", self->solo_button, "active", G_SETTINGS_BIND_DEFAULT,
+                                mode_get, mode_set, (gpointer) "solo", NULL);
+  g_settings_bind_with_mapping (s, "mode", self->pplns_button, "active", G_SETTINGS_BIND_DEFAULT,
+                                mode_get, mode_set, (gpointer) "pplns", NULL);
+  bind_text (self, self->pool_address_row, "pool-address");
+  bind_text (self, self->node_row, "node-url");
+  bind_text (self, self->wallet_row, "wallet-url");
+  bind_text (self, self->login_row, "wallet-login");
+  bind_double (self, self->fee_spin, "pool-fee-bps", fee_get, fee_set);
+  bind_double (self, self->port_spin, "stratum-port", uint64_get, uint64_set);
+  bind_double (self, self->threads_spin, "validator-threads", uint64_get, uint64_set);
+  g_settings_bind_with_mapping (s, "payout-threshold", self->threshold_row, "text",
+                                G_SETTINGS_BIND_GET, threshold_get, NULL, NULL, NULL);
+  g_signal_connect_swapped (self->threshold_row, "apply", G_CALLBACK (on_threshold_apply), self);
+  g_settings_bind_with_mapping (s, "validator-mode", self->validator_mode_row, "selected",
+                                G_SETTINGS_BIND_DEFAULT, validator_get, validator_set, NULL, NULL);
+  g_settings_bind (s, "playground", self->playground_switch, "active", G_SETTINGS_BIND_DEFAULT);
+}
+
+static void
+shoal_preferences_window_dispose (GObject *object)
+{
+  ShoalPreferencesWindow *self = SHOAL_PREFERENCES_WINDOW (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), SHOAL_TYPE_PREFERENCES_WINDOW);
+  g_clear_object (&self->settings);
+  G_OBJECT_CLASS (shoal_preferences_window_parent_class)->dispose (object);
+}
+
+static void
+shoal_preferences_window_class_init (ShoalPreferencesWindowClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = shoal_preferences_window_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/shoalpool/Shoal/shoal-preferences-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, solo_button);
+  gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, pplns_button);
+  gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, pool_address_row);
+  gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, fee_spin);
+  gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, threshold_row);
+  gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, playground_switch);
+  gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, node_row);
+  gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, wallet_row);
+  gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, login_row);
+  gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, port_spin);
+  gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, validator_mode_row);
+  gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, threads_spin);
+}
+
+static void
+shoal_preferences_window_init (ShoalPreferencesWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+GtkWindow *
+shoal_preferences_window_new (GtkWindow *parent,
+                              GSettings *settings)
+{
+  ShoalPreferencesWindow *self;
+
+  g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
+
+  self = g_object_new (SHOAL_TYPE_PREFERENCES_WINDOW, "transient-for", parent, NULL);
+  self->settings = g_object_ref (settings);
+  bind_all (self);
+  return GTK_WINDOW (self);
+}

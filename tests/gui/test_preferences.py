@@ -1,0 +1,66 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Preferences change the settings the app stores (read back from the
+keyfile backend's file), and the window follows: small-pool mode brings
+the Payouts page and members' own addresses into the Connect a Rig
+command line."""
+import sys
+
+from shoalgui import (Shoal, click, find_all, find_label, find_one, free_port, main_window,
+                      open_menu_item, show_page, type_into, wait_for, window)
+
+
+def set_spin(dialog, name, value):
+    spin = find_one(dialog, "spin button", name)
+    type_into(spin, str(value))
+    return spin
+
+
+def main():
+    old_port, new_port = free_port(), free_port()
+    shoal = Shoal("--playground", settings={"stratum-port": f"uint64 {old_port}"})
+    try:
+        app = shoal.app()
+        wait_for(lambda: find_label(app, "1"), timeout=120, what="height 1 in the window")
+        win = main_window(app)
+        assert not find_all(win, "page tab", "Payouts")
+
+        open_menu_item(app, "Preferences")
+        prefs = window(app, "Preferences")
+        click(find_one(prefs, "push button", "Small pool"))
+        wait_for(lambda: shoal.setting("mode") == "'pplns'", what="mode='pplns' stored")
+        set_spin(prefs, "Pool fee", 2.5)
+        wait_for(lambda: shoal.setting("pool-fee-bps") == "250", what="fee of 250 bps stored")
+        type_into(find_one(prefs, "text", "Payout threshold in XMR"), "0.25")
+        wait_for(lambda: shoal.setting("payout-threshold") == "250000000000",
+                 what="a threshold of 0.25 XMR stored in atomic units")
+        print("screenshot:", shoal.screenshot("preferences"))
+
+        click(find_one(prefs, "page tab", "Connections"))
+        set_spin(prefs, "Stratum port", new_port)
+        wait_for(lambda: shoal.setting("stratum-port") == str(new_port),
+                 what=f"stratum port {new_port} stored")
+        click(find_one(prefs, "page tab", "Validator"))
+        set_spin(prefs, "Validator threads", 3)
+        wait_for(lambda: shoal.setting("validator-threads") == "3", what="3 threads stored")
+        click(find_one(prefs, "push button", "Close"))
+
+        # The window reads the same settings back.
+        show_page(app, "Payouts")
+        find_one(win, "label", "Balances")
+        print("screenshot:", shoal.screenshot("payouts-empty"))
+        click(find_one(win, "push button", "Connect a Rig", pred=lambda n: "click" in n.actions))
+        dialog = window(app, "Connect a Rig")
+        command = find_one(dialog, "label", pred=lambda n: n.name.startswith("xmrig "))
+        # Rigs must reach the port that is listening now; the new one takes effect on restart.
+        assert f":{old_port} " in command.name, command.name
+        # Small pool: each member mines to their own address.
+        assert "-u YOUR_MONERO_ADDRESS " in command.name, command.name
+        click(find_one(dialog, "push button", "Close"))
+    finally:
+        shoal.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
