@@ -574,7 +574,10 @@ on_watcher_changed (ShoalPool *self)
   gboolean new_block = reachable && height != self->node_height;
 
   set_node_state (self, reachable, height);
-  set_status (self, reachable ? "running" : "node unreachable");
+  if (reachable)
+    set_status (self, "running");
+  else if (self->node_height > 0)
+    set_status (self, "node unreachable");
   /* A relayed payout is confirmed once a block mines it. */
   if (new_block && self->payer != NULL && !self->reconciling)
     {
