@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "shoal-payer.h"
 #include "shoal-pool.h"
+#include "shoal-rpc-client.h"
 #include "shoal-store.h"
 
 G_BEGIN_DECLS
 
 /* For shoal-pool-queries.c: the store of a running pool, or NULL. */
-ShoalStore *_shoal_pool_get_store (ShoalPool *self);
+ShoalStore     *_shoal_pool_get_store  (ShoalPool *self);
+/* For shoal-pool-payouts.c: NULL unless small-pool mode with a wallet. */
+ShoalPayer     *_shoal_pool_get_payer  (ShoalPool *self);
+ShoalRpcClient *_shoal_pool_get_wallet (ShoalPool *self);
 
 G_END_DECLS

@@ -1049,6 +1049,18 @@ _shoal_pool_get_store (ShoalPool *self)
   return self->store;
 }
 
+ShoalPayer *
+_shoal_pool_get_payer (ShoalPool *self)
+{
+  return self->payer;
+}
+
+ShoalRpcClient *
+_shoal_pool_get_wallet (ShoalPool *self)
+{
+  return self->wallet;
+}
+
 ShoalPlayground *
 shoal_pool_get_playground (ShoalPool *self)
 {
@@ -1096,200 +1108,4 @@ shoal_pool_get_pool_address (ShoalPool *self)
 {
   g_return_val_if_fail (SHOAL_IS_POOL (self), NULL);
   return self->pool_address;
-}
-
-/* --- payouts ------------------------------------------------------ */
-
-static void
-on_paid (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-  gint64 id = shoal_payer_pay_out_finish (SHOAL_PAYER (source), result, &error);
-
-  if (error != NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_int (task, id);
-}
-
-void
-shoal_pool_pay_out_async (ShoalPool           *self,
-                          GCancellable        *cancellable,
-                          GAsyncReadyCallback  callback,
-                          gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (SHOAL_IS_POOL (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, shoal_pool_pay_out_async);
-  if (self->payer == NULL)
-    {
-      g_task_return_new_error (task, SHOAL_ERROR, SHOAL_ERROR_FAILED,
-                               "Payouts need small-pool mode and a wallet");
-      return;
-    }
-  shoal_payer_pay_out_async (self->payer, cancellable, on_paid, g_steal_pointer (&task));
-}
-
-gint64
-shoal_pool_pay_out_finish (ShoalPool     *self,
-                           GAsyncResult  *result,
-                           GError       **error)
-{
-  GError *local_error = NULL;
-  gssize id;
-
-  g_return_val_if_fail (g_task_is_valid (result, self), -1);
-  id = g_task_propagate_int (G_TASK (result), &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, local_error);
-      return -1;
-    }
-  return id;
-}
-
-typedef struct
-{
-  guint64    threshold;
-  GPtrArray *payments;
-  guint64    fee;
-} Preview;
-
-static void
-preview_free (Preview *preview)
-{
-  g_clear_pointer (&preview->payments, g_ptr_array_unref);
-  g_free (preview);
-}
-
-/* Asks the wallet to build, but not relay, the transaction a payout
- * would send: its fee is the estimate.  Nothing is spent by this. */
-static gboolean
-estimate_fee (ShoalRpcClient  *wallet,
-              GPtrArray       *payments,
-              guint64         *fee,
-              GError         **error)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) params = NULL;
-  g_autoptr(JsonNode) answer = NULL;
-  JsonArray *fees;
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "destinations");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < payments->len; i++)
-    {
-      const ShoalPaymentInfo *p = g_ptr_array_index (payments, i);
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "address");
-      json_builder_add_string_value (builder, p->address);
-      json_builder_set_member_name (builder, "amount");
-      json_builder_add_int_value (builder, (gint64) p->amount);
-      json_builder_end_object (builder);
-    }
-  json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "do_not_relay");
-  json_builder_add_boolean_value (builder, TRUE);
-  json_builder_end_object (builder);
-  params = json_builder_get_root (builder);
-
-  answer = shoal_rpc_client_call_sync (wallet, "transfer_split", params, NULL, error);
-  if (answer == NULL)
-    return FALSE;
-  *fee = 0;
-  fees = json_object_get_array_member (json_node_get_object (answer), "fee_list");
-  for (guint i = 0; fees != NULL && i < json_array_get_length (fees); i++)
-    *fee += (guint64) json_array_get_int_element (fees, i);
-  return TRUE;
-}
-
-static void
-preview_thread (GTask        *task,
-                gpointer      source_object,
-                gpointer      task_data,
-                GCancellable *cancellable)
-{
-  ShoalPool *self = source_object;
-  Preview *preview = task_data;
-  g_autoptr(GPtrArray) balances = NULL;
-  GError *error = NULL;
-
-  balances = shoal_store_list_balances_sync (self->store, &error);
-  if (balances == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  preview->payments = g_ptr_array_new_with_free_func ((GDestroyNotify) shoal_payment_info_free);
-  for (guint i = 0; i < balances->len && preview->payments->len < SHOAL_PAYER_MAX_PAYMENTS; i++)
-    {
-      const ShoalStoreBalance *b = g_ptr_array_index (balances, i);
-      ShoalPaymentInfo *p;
-
-      if (b->amount < preview->threshold || b->amount == 0)
-        continue;
-      p = g_new0 (ShoalPaymentInfo, 1);
-      p->state = g_strdup ("preview");
-      p->time_us = g_get_real_time ();
-      p->address = g_strdup (b->address);
-      p->amount = b->amount;
-      g_ptr_array_add (preview->payments, p);
-    }
-  if (preview->payments->len > 0 && !estimate_fee (self->wallet, preview->payments,
-                                                   &preview->fee, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  g_task_return_boolean (task, TRUE);
-}
-
-void
-shoal_pool_preview_payout_async (ShoalPool           *self,
-                                 GCancellable        *cancellable,
-                                 GAsyncReadyCallback  callback,
-                                 gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  Preview *preview;
-
-  g_return_if_fail (SHOAL_IS_POOL (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, shoal_pool_preview_payout_async);
-  if (self->payer == NULL || self->store == NULL)
-    {
-      g_task_return_new_error (task, SHOAL_ERROR, SHOAL_ERROR_FAILED,
-                               "Payouts need small-pool mode and a wallet");
-      return;
-    }
-  preview = g_new0 (Preview, 1);
-  preview->threshold = shoal_config_get_uint64 (self->config, "payout-threshold");
-  g_task_set_task_data (task, preview, (GDestroyNotify) preview_free);
-  g_task_run_in_thread (task, preview_thread);
-}
-
-GPtrArray *
-shoal_pool_preview_payout_finish (ShoalPool     *self,
-                                  GAsyncResult  *result,
-                                  guint64       *fee_estimate,
-                                  GError       **error)
-{
-  Preview *preview;
-
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  if (!g_task_propagate_boolean (G_TASK (result), error))
-    return NULL;
-  preview = g_task_get_task_data (G_TASK (result));
-  if (fee_estimate != NULL)
-    *fee_estimate = preview->fee;
-  return g_ptr_array_ref (preview->payments);
 }
