@@ -18,8 +18,8 @@
  * A pool on the playground node with its API server on loopback, loaded
  * with RATE requests/s for SECONDS, while two probes measure what a
  * request flood does to the rest of Shoal:
- *  - a stratum-like line server on its own thread and GMainContext (what
- *    the stratum server is), asked one JSON line every 10 ms: round trip;
+ *  - the pool's own stratum server: a logged-in rig sends keepalived
+ *    every 10 ms and times the answer;
  *  - the pool's own main context: delay of a call handed to it every 10 ms.
  * Both are measured idle first, then under load.  The load generator runs
  * in this process (niced): on a small machine its own CPU use is part of
@@ -37,6 +37,7 @@ typedef struct
 {
   guint         api_port;
   guint         stratum_port;
+  const char   *address;
   GMainContext *pool_context;
   volatile gint stop_probes;
   volatile gint stop_load;
@@ -96,86 +97,6 @@ stats_of (GArray *a)
   return s;
 }
 
-/* --- the stratum-like server: one JSON line in, one line out ----------- */
-
-typedef struct
-{
-  GSocketConnection *connection;
-  GDataInputStream  *in;
-} Peer;
-
-static void read_next (Peer *peer);
-
-static void
-on_line (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  Peer *peer = user_data;
-  g_autofree char *line = g_data_input_stream_read_line_finish_utf8 (peer->in, result, NULL, NULL);
-  g_autoptr(JsonNode) node = NULL;
-  g_autofree char *reply = NULL;
-
-  if (line == NULL)
-    {
-      g_object_unref (peer->in);
-      g_object_unref (peer->connection);
-      g_free (peer);
-      return;
-    }
-  node = json_from_string (line, NULL);
-  reply = g_strdup_printf ("{\"id\":%" G_GINT64_FORMAT ",\"jsonrpc\":\"2.0\",\"error\":null,"
-                           "\"result\":{\"status\":\"OK\"}}\n",
-                           json_object_get_int_member (json_node_get_object (node), "id"));
-  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (peer->connection)),
-                             reply, strlen (reply), NULL, NULL, NULL);
-  read_next (peer);
-}
-
-static void
-read_next (Peer *peer)
-{
-  g_data_input_stream_read_line_async (peer->in, G_PRIORITY_DEFAULT, NULL, on_line, peer);
-}
-
-static gboolean
-on_incoming (GSocketService    *service,
-             GSocketConnection *connection,
-             GObject           *source,
-             gpointer           user_data)
-{
-  Peer *peer = g_new0 (Peer, 1);
-
-  peer->connection = g_object_ref (connection);
-  peer->in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (connection)));
-  read_next (peer);
-  return TRUE;
-}
-
-static gpointer
-stratum_thread (gpointer user_data)
-{
-  Bench *bench = user_data;
-  g_autoptr(GMainContext) context = g_main_context_new ();
-  g_autoptr(GSocketService) service = NULL;
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  g_main_context_push_thread_default (context);
-  service = g_socket_service_new ();
-  g_socket_listener_add_address (G_SOCKET_LISTENER (service), any, G_SOCKET_TYPE_STREAM,
-                                 G_SOCKET_PROTOCOL_TCP, NULL, &bound, NULL);
-  g_signal_connect (service, "incoming", G_CALLBACK (on_incoming), NULL);
-  g_atomic_int_set (&bench->stratum_port,
-                    g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
-  while (!g_atomic_int_get (&bench->stop_probes))
-    g_main_context_iteration (context, TRUE);
-  g_socket_service_stop (service);
-  g_main_context_pop_thread_default (context);
-  return NULL;
-}
-
 static void
 sleep_until (gint64 when)
 {
@@ -202,11 +123,22 @@ stratum_probe (gpointer user_data)
   g_socket_set_option (g_socket_connection_get_socket (connection), IPPROTO_TCP, TCP_NODELAY, 1, NULL);
   in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (connection)));
   out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
-  for (guint id = 1; !g_atomic_int_get (&bench->stop_probes); id++)
+  /* A real rig's session on the pool's real stratum server. */
+  {
+    g_autofree char *login = g_strdup_printf ("{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\","
+                                              "\"params\":{\"login\":\"%s\",\"pass\":\"x\","
+                                              "\"agent\":\"shoal-bench\",\"algo\":[\"rx/0\"]}}\n",
+                                              bench->address);
+    g_autofree char *reply = NULL;
+
+    g_output_stream_write_all (out, login, strlen (login), NULL, NULL, NULL);
+    reply = g_data_input_stream_read_line_utf8 (in, NULL, NULL, NULL);
+    g_assert_nonnull (strstr (reply, "\"status\":\"OK\""));
+  }
+  for (guint id = 2; !g_atomic_int_get (&bench->stop_probes); id++)
     {
-      g_autofree char *line = g_strdup_printf ("{\"id\":%u,\"jsonrpc\":\"2.0\",\"method\":\"submit\","
-                                               "\"params\":{\"id\":\"w\",\"job_id\":\"1\",\"nonce\":"
-                                               "\"deadbeef\",\"result\":\"00\"}}\n", id);
+      g_autofree char *line = g_strdup_printf ("{\"id\":%u,\"jsonrpc\":\"2.0\",\"method\":\"keepalived\","
+                                               "\"params\":{\"id\":\"x\"}}\n", id);
       g_autofree char *reply = NULL;
       gint64 start;
 
@@ -435,7 +367,13 @@ start_pool (ShoalPlayground *playground)
   ShoalPool *pool;
   gboolean started = FALSE;
 
-  g_object_set (config, "node-url", shoal_playground_get_node_uri (playground), NULL);
+  g_object_set (config,
+                "node-url", shoal_playground_get_node_uri (playground),
+                "pool-address", shoal_playground_get_wallet (playground)->address,
+                "stratum-bind", "127.0.0.1",
+                "stratum-port", (guint64) 0,
+                "validator-mode", "light",
+                NULL);
   pool = shoal_pool_new (config);
   shoal_pool_start_async (pool, NULL, on_pool_started, &started);
   while (!started)
@@ -485,14 +423,14 @@ measure (Bench      *bench,
   sl = stats_of (stratum_load);
   mi = stats_of (main_idle);
   ml = stats_of (main_load);
-  print_stats ("stratum-like round trip, idle", si);
-  print_stats ("stratum-like round trip, under load", sl);
-  print_change ("stratum-like round trip, change", si, sl);
+  print_stats ("stratum round trip, idle", si);
+  print_stats ("stratum round trip, under load", sl);
+  print_change ("stratum round trip, change", si, sl);
   print_stats ("pool main-loop delay, idle", mi);
   print_stats ("pool main-loop delay, under load", ml);
   print_change ("pool main-loop delay, change", mi, ml);
-  g_print ("  (the stratum server is not in the tree yet: the stratum-like probe is a\n"
-           "   line server on its own thread and GMainContext, as the stratum server is)\n");
+  g_print ("  (stratum round trip: a logged-in rig's keepalived on the pool's own stratum\n"
+           "   server; the load generator runs in this process, on the same cores)\n");
 }
 
 static int
@@ -513,7 +451,7 @@ bench_api (int    argc,
   g_autoptr(ShoalApiServer) server = NULL;
   g_autoptr(ShoalPool) pool = NULL;
   ShoalPlayground *playground;
-  GThread *threads[3];
+  GThread *threads[3] = { NULL };
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error) || rate <= 0 || seconds <= 0 ||
@@ -541,7 +479,10 @@ bench_api (int    argc,
   bench.miner_path = g_strconcat ("/api/v1/miner/", shoal_playground_get_wallet (playground)->address,
                                   NULL);
 
-  threads[0] = g_thread_new ("stratum-like", stratum_thread, &bench);
+  bench.address = shoal_playground_get_wallet (playground)->address;
+  while (shoal_pool_get_snapshot (pool)->network_difficulty == 0)
+    g_main_context_iteration (NULL, TRUE);  /* logins wait for the first template */
+  g_atomic_int_set (&bench.stratum_port, shoal_pool_get_stratum_port (pool));
   threads[1] = g_thread_new ("stratum-probe", stratum_probe, &bench);
   threads[2] = g_thread_new ("main-probe", main_loop_probe, &bench);
   run_for (2);   /* let the pool settle before measuring */
@@ -553,8 +494,6 @@ bench_api (int    argc,
   g_main_context_wakeup (NULL);
   g_thread_join (threads[1]);
   g_thread_join (threads[2]);
-  /* the stratum-like thread wakes on its own once its peer hangs up */
-  g_thread_join (threads[0]);
   run_for (0);
   shoal_api_server_stop (server);
   shoal_pool_stop (pool);
