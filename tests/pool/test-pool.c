@@ -577,6 +577,113 @@ test_tls_rig_mines (Fixture *f, gconstpointer data)
   shoal_pool_stop (pool);
 }
 
+static gboolean
+node_down (gpointer data)
+{
+  return !shoal_pool_get_snapshot (data)->node_reachable;
+}
+
+static gboolean
+node_up (gpointer data)
+{
+  return shoal_pool_get_snapshot (data)->node_reachable &&
+         shoal_pool_get_snapshot (data)->node_height > 0;
+}
+
+static guint64
+rig_accepted (ShoalPool *pool)
+{
+  ShoalPoolSnapshot *snapshot = shoal_pool_get_snapshot (pool);
+
+  for (guint i = 0; i < snapshot->workers->len; i++)
+    {
+      ShoalWorkerInfo *w = g_ptr_array_index (snapshot->workers, i);
+
+      if (g_strcmp0 (w->worker, "rig1") == 0)
+        return w->accepted;
+    }
+  return 0;
+}
+
+typedef struct
+{
+  ShoalPool *pool;
+  guint64    above;
+} AcceptedAbove;
+
+static gboolean
+accepted_above (gpointer data)
+{
+  AcceptedAbove *a = data;
+
+  return rig_accepted (a->pool) > a->above;
+}
+
+/* monerod killed and restarted while a rig mines: the rig stays
+ * connected on its last job, Shoal says the node is unreachable, recovers
+ * within 5 s of the node's return, and no share is lost or counted twice. */
+static void
+test_node_restart_keeps_miners (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ShoalConfig) config = shoal_config_new ();
+  g_autoptr(ShoalPool) pool = NULL;
+  g_autoptr(GSubprocess) miner = NULL;
+  g_autoptr(JsonObject) summary = NULL;
+  g_autoptr(ShoalStore) store = NULL;
+  sqlite3_stmt *stmt = NULL;
+  AcceptedAbove wait = { NULL, 0 };
+  gboolean started = FALSE;
+  sqlite3 *db = NULL;
+  gint64 back;
+  guint64 stored;
+
+  g_assert_true (shoal_config_load_key_file (config, f->conf_path, &error));
+  pool = shoal_pool_new (config);
+  shoal_pool_start_async (pool, NULL, on_started, &started);
+  g_assert_true (wait_for (is_true, &started, 30));
+  g_assert_true (wait_for (has_template, pool, 30));
+  miner = spawn_miner (shoal_pool_get_stratum_port (pool),
+                       shoal_playground_get_wallet (f->playground)->address, "rig1", 60);
+  wait.pool = pool;
+  g_assert_true (wait_for (accepted_above, &wait, 60));
+
+  shoal_playground_kill_node (f->playground);
+  g_assert_true (wait_for (node_down, pool, 10));
+  g_assert_cmpstr (shoal_pool_get_status_message (pool), ==, "node unreachable");
+  g_assert_cmpuint (shoal_pool_get_snapshot (pool)->miners_online, ==, 1);
+
+  g_assert_true (shoal_playground_restart_node_sync (f->playground, NULL, &error));
+  g_assert_no_error (error);
+  back = g_get_monotonic_time ();
+  g_assert_true (wait_for (node_up, pool, 5));
+  g_test_message ("pool saw the node again %.2f s after it answered",
+                  (g_get_monotonic_time () - back) / 1e6);
+  /* ...and the rig, still on the same connection, keeps getting shares in. */
+  wait.above = rig_accepted (pool);
+  g_assert_true (wait_for (accepted_above, &wait, 60));
+
+  summary = miner_summary (miner);
+  g_assert_cmpint (json_object_get_int_member (summary, "disconnects"), ==, 0);
+  shoal_pool_stop (pool);
+
+  store = shoal_store_open (f->db_path, &error);
+  g_assert_no_error (error);
+  stored = shoal_store_count_shares_sync (store, &error);
+  g_assert_no_error (error);
+  shoal_store_close (store);
+  g_assert_cmpuint (stored, ==, json_object_get_int_member (summary, "accepted"));
+
+  /* Counted once each: no share hash twice in the database. */
+  g_assert_cmpint (sqlite3_open_v2 (f->db_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count (*) - count (DISTINCT hash) FROM shares",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int64 (stmt, 0), ==, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -585,6 +692,8 @@ main (int argc, char *argv[])
               test_solo_block_reaches_chain, fixture_tear_down);
   g_test_add ("/pool/acknowledged-shares-survive-sigkill", Fixture, "solo", fixture_set_up,
               test_acknowledged_shares_survive_sigkill, fixture_tear_down);
+  g_test_add ("/pool/node-restart-keeps-miners", Fixture, "solo", fixture_set_up,
+              test_node_restart_keeps_miners, fixture_tear_down);
   g_test_add ("/pool/tls-rig-mines", Fixture, "solo", fixture_set_up,
               test_tls_rig_mines, fixture_tear_down);
   g_test_add ("/pool/pplns-balances-are-exact", Fixture, "pplns", fixture_set_up,
