@@ -385,9 +385,11 @@ on_submitted (GObject      *source,
   g_autoptr(GError) error = NULL;
   BlockNote *note = user_data;
 
+  /* Not a warning: the tracker follows the block either way and reports
+   * it orphaned or rejected, which is what the user is told about. */
   if (!shoal_job_manager_submit_block_finish (SHOAL_JOB_MANAGER (source), result, &error) &&
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_warning ("block %s at height %" G_GUINT64_FORMAT " was refused: %s",
+    g_message ("block %s at height %" G_GUINT64_FORMAT " was not accepted: %s",
                note->id, note->height, error->message);
   block_note_free (note);
 }
