@@ -98,10 +98,17 @@ shoal_test_node_height (ShoalPlayground *playground)
 char *
 shoal_test_vectors_path (const char *name)
 {
+  return g_build_filename (shoal_test_vectors_dir (), name, NULL);
+}
+
+/* $SHOAL_VECTORS where meson test sets it; the source tree's own copy for
+ * programs started by hand, such as shoal-bench. */
+const char *
+shoal_test_vectors_dir (void)
+{
   const char *dir = g_getenv ("SHOAL_VECTORS");
 
-  g_assert_nonnull (dir);
-  return g_build_filename (dir, name, NULL);
+  return dir != NULL ? dir : SHOAL_VECTORS_DIR;
 }
 
 GBytes *

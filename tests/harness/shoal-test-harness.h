@@ -24,6 +24,12 @@ JsonNode        *shoal_test_rpc_expect_error     (ShoalRpcClient *client,
                                                   GError        **error);
 guint64          shoal_test_node_height          (ShoalPlayground *playground);
 char            *shoal_test_vectors_path         (const char     *name);
+const char      *shoal_test_vectors_dir          (void);
+
+/* How long a test waits for something that must happen ("eventually"):
+ * the machines are shared and busy, so a wait is never what the test
+ * proves.  Timing figures belong in shoal-bench. */
+#define SHOAL_TEST_PATIENCE_MS 60000
 GBytes          *shoal_test_hex_to_bytes         (const char     *hex);
 char            *shoal_test_bytes_to_hex         (const guint8   *data,
                                                   gsize           len);

@@ -66,7 +66,7 @@ vector_load (const char *name)
 static GPtrArray *
 all_template_vectors (void)
 {
-  const char *dir = g_getenv ("SHOAL_VECTORS");
+  const char *dir = shoal_test_vectors_dir ();
   g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
   GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
   const char *name;

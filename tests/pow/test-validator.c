@@ -497,7 +497,9 @@ test_queue_bound (void)
           continue;
         }
       g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_BUSY);
-      g_assert_cmpint (g_get_monotonic_time () - start, <, 20000);
+      /* Turned away without a hash: far less than the cache build the
+       * workers are waiting for. */
+      g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
       busy++;
     }
   shoal_validator_get_stats (validator, &stats);

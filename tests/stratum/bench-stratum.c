@@ -495,8 +495,6 @@ bench_stratum (int    argc,
   int sizes[] = { 100, 1000, 10000 };
   Child child;
 
-  if (g_getenv ("SHOAL_VECTORS") == NULL)
-    g_setenv ("SHOAL_VECTORS", "../shared/vectors/monero-regtest", FALSE);
   /* Fork first: the miners' process must not inherit threads. */
   child = spawn_child ();
   raise_files ();

@@ -122,7 +122,14 @@ static struct
   guint64 last_difficulty;
   GHashTable *errors;  /* message -> count */
   GPtrArray *share_times;  /* of accepted shares, seconds since start */
+  GArray *difficulty_changes;  /* DifficultyChange: when the pool set a new one */
 } results;
+
+typedef struct
+{
+  double  t;   /* seconds since start */
+  guint64 difficulty;
+} DifficultyChange;
 
 static GMainLoop *loop;
 static GMainContext *main_context;
@@ -724,6 +731,12 @@ on_job (Conn       *conn,
   if (job == NULL)
     return;
   results.jobs++;
+  if (job->difficulty != results.last_difficulty)
+    {
+      DifficultyChange change = { (g_get_monotonic_time () - start_time) / 1e6, job->difficulty };
+
+      g_array_append_val (results.difficulty_changes, change);
+    }
   results.last_difficulty = job->difficulty;
   if (conn->index != 0 || opt_connections > 1)
     {
@@ -1100,6 +1113,19 @@ print_summary (void)
   for (guint i = 0; i < results.share_times->len; i++)
     json_builder_add_double_value (b, *(double *) g_ptr_array_index (results.share_times, i));
   json_builder_end_array (b);
+  /* [[seconds, difficulty], ...]: how vardiff moved this rig. */
+  json_builder_set_member_name (b, "difficulty_changes");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < results.difficulty_changes->len; i++)
+    {
+      DifficultyChange *change = &g_array_index (results.difficulty_changes, DifficultyChange, i);
+
+      json_builder_begin_array (b);
+      json_builder_add_double_value (b, change->t);
+      json_builder_add_int_value (b, (gint64) change->difficulty);
+      json_builder_end_array (b);
+    }
+  json_builder_end_array (b);
   json_builder_end_object (b);
 #undef ADD_INT
   root = json_builder_get_root (b);
@@ -1161,6 +1187,7 @@ main (int argc, char *argv[])
   raise_file_limit ();
   results.errors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   results.share_times = g_ptr_array_new_with_free_func (g_free);
+  results.difficulty_changes = g_array_new (FALSE, FALSE, sizeof (DifficultyChange));
   caches = g_ptr_array_new ();
   cache_seeds = g_ptr_array_new_with_free_func (g_free);
   main_context = g_main_context_default ();

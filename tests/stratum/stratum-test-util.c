@@ -5,13 +5,14 @@
 #include <sys/resource.h>
 
 #include "stratum-test-util.h"
+#include "shoal-test-harness.h"
 
 ShoalBlockTemplate *
 stratum_test_load_template (const char *file,
                             gsize       reserved_size,
                             guint64     difficulty)
 {
-  g_autofree char *path = g_build_filename (g_getenv ("SHOAL_VECTORS"), file, NULL);
+  g_autofree char *path = shoal_test_vectors_path (file);
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
   ShoalBlockTemplate *tmpl;
@@ -184,7 +185,7 @@ stratum_test_wait (gboolean (*check) (gpointer data),
                    gpointer   data,
                    guint      timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gint64 deadline = g_get_monotonic_time () + (gint64) MAX (timeout_ms, SHOAL_TEST_PATIENCE_MS) * 1000;
 
   while (!check (data))
     {
@@ -203,7 +204,7 @@ stratum_test_wait_stats (ShoalStratumServer *server,
                          gpointer            data,
                          guint               timeout_ms)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gint64 deadline = g_get_monotonic_time () + (gint64) MAX (timeout_ms, SHOAL_TEST_PATIENCE_MS) * 1000;
 
   for (;;)
     {
@@ -220,7 +221,11 @@ stratum_test_wait_stats (ShoalStratumServer *server,
 char *
 stratum_testminer_path (void)
 {
-  return g_build_filename (g_getenv ("SHOAL_BUILDDIR"), "tests", "stratum", "shoal-testminer", NULL);
+  const char *builddir = g_getenv ("SHOAL_BUILDDIR");
+
+  /* meson test sets it; shoal-bench started by hand uses its own build. */
+  return g_build_filename (builddir != NULL ? builddir : SHOAL_BUILD_ROOT,
+                           "tests", "stratum", "shoal-testminer", NULL);
 }
 
 JsonObject *

@@ -368,9 +368,9 @@ test_stalled_handshake (void)
   g_autoptr(GByteArray) reply = read_until_eof (staller->socket, 8000);
 
   /* The server's answer to the hello (a TLS handshake record), then the
-   * close: before the login timeout. */
+   * close: by the handshake's own stall limit, not the 30 s login timeout. */
   g_assert_nonnull (reply);
-  g_assert_cmpint (g_get_monotonic_time () - started, <, 6 * G_USEC_PER_SEC);
+  g_assert_cmpint (g_get_monotonic_time () - started, <, 30 * G_USEC_PER_SEC);
   g_assert_cmpuint (reply->len, >, 5);
   g_assert_cmpuint (reply->data[0], ==, 0x16);
   stats = stratum_test_wait_stats (server, no_connections, NULL, 5000);
@@ -403,7 +403,16 @@ test_one_byte_stallers (void)
   assert_mined (server, summary, "patient", 1);
   g_test_message ("with 40 stallers the rig's TLS session took %.2f s",
                   (g_get_monotonic_time () - started) / 1e6);
-  g_assert_cmpint (g_get_monotonic_time () - started, <, 8 * G_USEC_PER_SEC);
+  /* The rig did not wait for the stallers: they are all still there, to
+   * be closed only at their 30 s login timeout. */
+  for (guint i = 0; i < stallers->len; i++)
+    {
+      StratumClient *staller = g_ptr_array_index (stallers, i);
+
+      g_assert_null (stratum_client_read_line (staller, 10));
+      g_assert_false (staller->eof);
+    }
+  g_assert_cmpint (g_get_monotonic_time () - started, <, 30 * G_USEC_PER_SEC);
 }
 
 /* stop() while one handshake runs in a worker thread and another peer
@@ -425,7 +434,8 @@ test_stop_during_handshake (void)
   g_usleep (300 * 1000);   /* the handshake is under way */
   started = g_get_monotonic_time ();
   shoal_stratum_server_stop (server);
-  g_assert_cmpint (g_get_monotonic_time () - started, <, 2 * G_USEC_PER_SEC);
+  /* Woken, not waited for: the silent peer would hold it 30 s. */
+  g_assert_cmpint (g_get_monotonic_time () - started, <, 15 * G_USEC_PER_SEC);
   answer = read_until_eof (staller->socket, 2000);
   g_assert_nonnull (answer);
   reply = read_until_eof (silent->socket, 2000);
