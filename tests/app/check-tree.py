@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """A plain clone is the whole project: no source, test, tool or script
 refers to a path above the source root.  Every relative path with parent
-steps ("../x", or meson's '..' joins) is resolved against the folder of
+steps (a leading "..", in a path or in one of meson's joins) is resolved against the folder of
 the file that names it (or the source root, after project_source_root();
 outside meson files, against the source root as well, where a program
 started from it would look) and must stay inside the tree."""
