@@ -15,8 +15,9 @@
 #define STOP_GRACE_MS           5000
 #define WORKER_FORGET_US        ((gint64) G_USEC_PER_SEC * 3600)
 /* Records of rigs that left are kept (for the miners list) only when they
- * earned a share, for an hour at most, and only so many: a peer picks the
- * names, so it must not pick how much memory they take. */
+ * sent a share (a bad one costs the IP its score), for an hour at most,
+ * and only so many: a peer picks the names, so it must not pick how much
+ * memory they take. */
 #define WORKERS_KEPT_MAX        4096
 #define WORKERS_KEPT_PER_GROUP  512    /* per IP (an IPv6 /64) and per member address */
 #define EXPIRE_INTERVAL_US      ((gint64) G_USEC_PER_SEC * 60)
@@ -437,7 +438,7 @@ shoal_stratum_server_release_worker (ShoalStratumServer *self,
   worker->last_seen = g_get_monotonic_time ();
   if (worker->refs > 0 || self->workers == NULL)
     return;
-  if (worker->accepted == 0)
+  if (worker->accepted == 0 && worker->rejected == 0)
     g_hash_table_remove (self->workers, worker->key);   /* churned logins leave nothing */
   else
     keep_worker (self, worker);
