@@ -552,7 +552,8 @@ on_headers (SoupServer        *server,
 {
   ShoalApiServer *self = user_data;
 
-  /* This connection is counted already (request-started comes first). */
+  /* Counted at accept (over the cap it never got here); the cap may have
+   * been lowered since. */
   if (g_hash_table_size (self->sockets) > self->max_connections &&
       count_connections (self) > self->max_connections)
     shoal_api_routes_refuse_busy (msg, self->max_connections);
