@@ -63,20 +63,59 @@ client_reset (StratumClient *client)
   stratum_client_free (client);
 }
 
-/* ---- The ban, run on the stratum thread --------------------------------
- * Which of two ready sockets the server reads first is up to GLib; to
- * have the ban meet a connection whose peer is already gone, the test
- * resets that peer and scores the bad one from inside the server's own
- * thread, in one callback, as the server would on BAD's third bad line. */
+/* ---- Code run on the stratum thread ---------------------------------
+ * The server's tables belong to its thread: a test that looks at them,
+ * or needs two events in one step of the server, runs there. */
 
+typedef struct
+{
+  void     (*func) (gpointer data);
+  gpointer   data;
+  GMutex     mutex;
+  GCond      cond;
+  gboolean   done;
+} InThread;
+
+static gboolean
+in_thread_cb (gpointer data)
+{
+  InThread *run = data;
+
+  run->func (run->data);
+  g_mutex_lock (&run->mutex);
+  run->done = TRUE;
+  g_cond_broadcast (&run->cond);
+  g_mutex_unlock (&run->mutex);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+run_in_server_thread (ShoalStratumServer *server,
+                      void              (*func) (gpointer data),
+                      gpointer            data)
+{
+  InThread run = { func, data };
+
+  g_mutex_init (&run.mutex);
+  g_cond_init (&run.cond);
+  g_main_context_invoke (server->context, in_thread_cb, &run);
+  g_mutex_lock (&run.mutex);
+  while (!run.done)
+    g_cond_wait (&run.cond, &run.mutex);
+  g_mutex_unlock (&run.mutex);
+  g_mutex_clear (&run.mutex);
+  g_cond_clear (&run.cond);
+}
+
+/* Which of two ready sockets the server reads first is up to GLib; to
+ * have the ban meet a connection whose peer is already gone, the test
+ * resets that peer and scores the bad one in one callback on the server's
+ * thread, as the server would on BAD's third bad line. */
 typedef struct
 {
   ShoalStratumServer *server;
   StratumClient      *gone;
   guint16             bad_port;     /* BAD's local port: finds its session */
-  GMutex              mutex;
-  GCond               cond;
-  gboolean            done;
 } Ban;
 
 static ShoalStratumSession *
@@ -93,7 +132,7 @@ session_from_port (ShoalStratumServer *server,
   return NULL;
 }
 
-static gboolean
+static void
 ban_in_thread (gpointer data)
 {
   Ban *ban = data;
@@ -107,11 +146,6 @@ ban_in_thread (gpointer data)
   for (int i = 0; i < 3; i++)
     shoal_stratum_session_score (bad, SHOAL_IP_SCORE_BAD);
   shoal_stratum_session_unref (bad);
-  g_mutex_lock (&ban->mutex);
-  ban->done = TRUE;
-  g_cond_broadcast (&ban->cond);
-  g_mutex_unlock (&ban->mutex);
-  return G_SOURCE_REMOVE;
 }
 
 static guint16
@@ -152,15 +186,7 @@ test_ban_while_peer_resets (void)
   b = keepalived (ban.gone);
   g_assert_nonnull (a);
   g_assert_nonnull (b);
-  g_mutex_init (&ban.mutex);
-  g_cond_init (&ban.cond);
-  g_main_context_invoke (server->context, ban_in_thread, &ban);
-  g_mutex_lock (&ban.mutex);
-  while (!ban.done)
-    g_cond_wait (&ban.cond, &ban.mutex);
-  g_mutex_unlock (&ban.mutex);
-  g_mutex_clear (&ban.mutex);
-  g_cond_clear (&ban.cond);
+  run_in_server_thread (server, ban_in_thread, &ban);
   /* BAD is closed; the ban holds for whoever comes next from that IP. */
   reply = stratum_client_read_line (bad, 10000);
   g_assert_null (reply);
@@ -340,12 +366,106 @@ test_login_rate (void)
     }
 }
 
+/* Rigs that sent shares and left: RIGS records from IP, each with one
+ * accepted share, let go in order. */
+typedef struct
+{
+  ShoalStratumServer *server;
+  const char         *ip;
+  guint               rigs;
+  guint               first;
+} Leavers;
+
+static void
+leave_in_thread (gpointer data)
+{
+  Leavers *l = data;
+
+  for (guint i = l->first; i < l->first + l->rigs; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%s-rig-%05u", l->ip, i);
+      ShoalStratumWorker *w = shoal_stratum_server_get_worker (l->server, "pool", name);
+
+      g_clear_pointer (&w->ip, g_ref_string_release);
+      w->ip = g_ref_string_new_intern (l->ip);
+      w->accepted = 1;
+      shoal_stratum_server_release_worker (l->server, w);
+    }
+}
+
+typedef struct
+{
+  ShoalStratumServer *server;
+  const char         *name;
+  gboolean            found;
+  guint               total;
+} Lookup;
+
+static void
+lookup_in_thread (gpointer data)
+{
+  Lookup *lookup = data;
+  g_autofree char *key = g_strconcat ("pool\n", lookup->name, NULL);
+
+  lookup->found = g_hash_table_contains (lookup->server->workers, key);
+  lookup->total = g_hash_table_size (lookup->server->workers);
+}
+
+static Lookup
+lookup (ShoalStratumServer *server,
+        const char         *name)
+{
+  Lookup result = { server, name };
+
+  run_in_server_thread (server, lookup_in_thread, &result);
+  return result;
+}
+
+/* The records of rigs that left with shares are kept up to a cap per IP
+ * and in all; past it the least recently used one goes. */
+static void
+test_kept_records (void)
+{
+  g_autoptr(ShoalBlockTemplate) tmpl = test_template ();
+  g_autoptr(ShoalStratumServer) server = stratum_test_server (tmpl, NULL);
+  Leavers one_ip = { server, "192.0.2.1", SHOAL_STRATUM_KEPT_PER_GROUP + 10, 0 };
+  guint n_ips = SHOAL_STRATUM_KEPT_MAX / SHOAL_STRATUM_KEPT_PER_GROUP + 1;
+  Lookup l;
+
+  run_in_server_thread (server, leave_in_thread, &one_ip);
+  l = lookup (server, "192.0.2.1-rig-00009");
+  g_assert_false (l.found);                      /* the ten oldest went */
+  g_assert_cmpuint (l.total, ==, SHOAL_STRATUM_KEPT_PER_GROUP);
+  l = lookup (server, "192.0.2.1-rig-00010");
+  g_assert_true (l.found);
+  /* Coming back makes a record the most recently used. */
+  one_ip.rigs = 1;
+  one_ip.first = 10;
+  run_in_server_thread (server, leave_in_thread, &one_ip);
+  one_ip.first = SHOAL_STRATUM_KEPT_PER_GROUP + 10;
+  run_in_server_thread (server, leave_in_thread, &one_ip);
+  g_assert_true (lookup (server, "192.0.2.1-rig-00010").found);
+  g_assert_false (lookup (server, "192.0.2.1-rig-00011").found);
+  /* Many IPs: the total cap. */
+  for (guint i = 0; i < n_ips; i++)
+    {
+      g_autofree char *ip = g_strdup_printf ("198.51.100.%u", i + 1);
+      Leavers full = { server, ip, SHOAL_STRATUM_KEPT_PER_GROUP, 0 };
+
+      run_in_server_thread (server, leave_in_thread, &full);
+    }
+  l = lookup (server, "198.51.100.1-rig-00000");
+  g_assert_cmpuint (l.total, ==, SHOAL_STRATUM_KEPT_MAX);
+  g_assert_false (lookup (server, "192.0.2.1-rig-00010").found);
+}
+
 int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/stratum/limits/ban-while-peer-resets", test_ban_while_peer_resets);
   g_test_add_func ("/stratum/limits/login-rate", test_login_rate);
+  g_test_add_func ("/stratum/limits/kept-records", test_kept_records);
   g_test_add_func ("/stratum/limits/no-per-ip-cap", test_no_per_ip_cap);
   g_test_add_func ("/stratum/limits/churned-logins", test_churned_logins);
   return g_test_run ();

@@ -16,6 +16,12 @@ G_BEGIN_DECLS
 #define SHOAL_STRATUM_MAX_JOBS   4      /* recent jobs a miner may still submit to */
 #define SHOAL_STRATUM_ALGO       "rx/0"
 #define SHOAL_STRATUM_TLS_THREADS 8     /* TLS handshakes at once (each a few ms of CPU) */
+/* Records of rigs that left are kept (for the miners list) only when they
+ * sent a share (a bad one costs the IP its score), for an hour at most,
+ * and only so many: a peer picks the names, so it must not pick how much
+ * memory they take.  The least recently used go first. */
+#define SHOAL_STRATUM_KEPT_MAX       4096
+#define SHOAL_STRATUM_KEPT_PER_GROUP 512   /* per IP (an IPv6 /64) and per member address */
 
 typedef struct
 {

@@ -14,12 +14,6 @@
 #define STATS_INTERVAL_MS       250
 #define STOP_GRACE_MS           5000
 #define WORKER_FORGET_US        ((gint64) G_USEC_PER_SEC * 3600)
-/* Records of rigs that left are kept (for the miners list) only when they
- * sent a share (a bad one costs the IP its score), for an hour at most,
- * and only so many: a peer picks the names, so it must not pick how much
- * memory they take. */
-#define WORKERS_KEPT_MAX        4096
-#define WORKERS_KEPT_PER_GROUP  512    /* per IP (an IPv6 /64) and per member address */
 #define EXPIRE_INTERVAL_US      ((gint64) G_USEC_PER_SEC * 60)
 
 enum
@@ -396,11 +390,11 @@ keep_worker (ShoalStratumServer *self,
     worker->address_group = g_strconcat ("address ", worker->address, NULL);
   group_add (self, worker->ip_group, 1);
   group_add (self, worker->address_group, 1);
-  while (group_count (self, worker->ip_group) > WORKERS_KEPT_PER_GROUP)
+  while (group_count (self, worker->ip_group) > SHOAL_STRATUM_KEPT_PER_GROUP)
     evict_oldest (self, worker->ip_group);
-  while (group_count (self, worker->address_group) > WORKERS_KEPT_PER_GROUP)
+  while (group_count (self, worker->address_group) > SHOAL_STRATUM_KEPT_PER_GROUP)
     evict_oldest (self, worker->address_group);
-  while (self->idle_workers.length > WORKERS_KEPT_MAX)
+  while (self->idle_workers.length > SHOAL_STRATUM_KEPT_MAX)
     evict_oldest (self, NULL);
 }
 
