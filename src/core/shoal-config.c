@@ -31,6 +31,7 @@ static const Key keys[] = {
   { "stratum-bind",      KIND_STRING,  "0.0.0.0", 0, 0 },
   { "stratum-port",      KIND_UINT64,  NULL, 3333, 65535 },
   { "stratum-tls-port",  KIND_UINT64,  NULL, 0, 65535 },
+  { "stratum-max-per-ip", KIND_UINT64, NULL, 256, G_MAXUINT32 },
   { "tls-certificate",   KIND_STRING,  "", 0, 0 },
   { "tls-key",           KIND_STRING,  "", 0, 0 },
   { "start-difficulty",  KIND_UINT64,  NULL, 10000, G_MAXINT64 },

@@ -693,6 +693,8 @@ start_stratum (ShoalPool  *self,
                 "mode", shoal_config_get_string (c, "mode"),
                 "pool-address", self->pool_address,
                 NULL);
+  g_object_set (self->stratum, "max-connections-per-ip",
+                (guint) shoal_config_get_uint64 (c, "stratum-max-per-ip"), NULL);
   shoal_stratum_server_set_share_recorder (self->stratum, SHOAL_SHARE_RECORDER (self->store));
   g_signal_connect_object (self->stratum, "block-found", G_CALLBACK (on_block_found), self, 0);
   if (!configure_tls (self, error) || !shoal_stratum_server_start (self->stratum, error))

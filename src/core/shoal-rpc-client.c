@@ -11,7 +11,9 @@
  * connection, so a fresh connection per call would re-authenticate every
  * time. */
 
-#define MAX_ANSWER_BYTES (64 * 1024 * 1024)
+#define MAX_ANSWER_BYTES (64 * 1024 * 1024)   /* a big get_transfers answer is a few MB */
+#define MAX_ANSWER_DEPTH 64                   /* monerod's and the wallet's answers nest < 10 deep */
+#define READ_CHUNK       (64 * 1024)
 
 struct _ShoalRpcClient
 {
@@ -189,6 +191,12 @@ parse_answer (SoupMessage  *msg,
                    soup_message_get_reason_phrase (msg) ? soup_message_get_reason_phrase (msg) : "");
       return NULL;
     }
+  if (!shoal_json_check_depth (data, len, MAX_ANSWER_DEPTH, &local_error))
+    {
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_MALFORMED,
+                   "%s: the answer is not usable JSON: %s", method, local_error->message);
+      return NULL;
+    }
   if (!json_parser_load_from_data (parser, data, len, &local_error))
     {
       g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_MALFORMED,
@@ -241,38 +249,142 @@ translate_transport_error (GError    **error,
 }
 
 static void
-on_send_and_read (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+set_too_large (GError     **error,
+               const char  *method)
 {
-  g_autoptr(GTask) task = user_data;
-  ShoalRpcClient *self = g_task_get_source_object (task);
-  SoupMessage *msg = g_task_get_task_data (task);
+  g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_TOO_LARGE,
+               "%s: the answer is larger than %d MB; Shoal stopped reading it", method,
+               MAX_ANSWER_BYTES / (1024 * 1024));
+}
+
+/* A declared length over the cap is refused before a byte is read. */
+static gboolean
+check_declared_length (SoupMessage  *msg,
+                       GError      **error)
+{
+  goffset length = soup_message_headers_get_content_length (soup_message_get_response_headers (msg));
+
+  if (length <= MAX_ANSWER_BYTES)
+    return TRUE;
+  set_too_large (error, g_object_get_data (G_OBJECT (msg), "shoal-method"));
+  return FALSE;
+}
+
+/* The answer of an async call, read chunk by chunk so that reading stops
+ * at the cap: a node (or anything in between) cannot make us buffer
+ * without end. */
+typedef struct
+{
+  SoupMessage  *msg;
+  GInputStream *stream;
+  GByteArray   *body;
+} Answer;
+
+static void
+answer_free (Answer *answer)
+{
+  g_object_unref (answer->msg);
+  /* Hang up on an answer we stopped reading, at once. */
+  if (answer->stream != NULL)
+    g_input_stream_close (answer->stream, NULL, NULL);
+  g_clear_object (&answer->stream);
+  g_byte_array_unref (answer->body);
+  g_free (answer);
+}
+
+static void read_more (GTask *task);
+
+static void
+finish_answer (GTask *task)
+{
+  Answer *answer = g_task_get_task_data (task);
+  g_autoptr(GBytes) bytes = g_byte_array_free_to_bytes (g_steal_pointer (&answer->body));
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = NULL;
   JsonNode *node;
 
-  bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
-  if (bytes == NULL)
-    {
-      GError *out = NULL;
-
-      translate_transport_error (&out, error, g_object_get_data (G_OBJECT (msg), "shoal-method"),
-                                 self->base_uri);
-      g_task_return_error (task, out);
-      return;
-    }
-  if (g_bytes_get_size (bytes) > MAX_ANSWER_BYTES)
-    {
-      g_task_return_new_error (task, SHOAL_ERROR, SHOAL_ERROR_TOO_LARGE, "answer too large");
-      return;
-    }
-
-  node = parse_answer (msg, bytes, &error);
+  answer->body = g_byte_array_new ();
+  node = parse_answer (answer->msg, bytes, &error);
   if (node == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
     g_task_return_pointer (task, node, (GDestroyNotify) json_node_unref);
+}
+
+static void
+return_transport_error (GTask  *task,
+                        GError *transport)
+{
+  ShoalRpcClient *self = g_task_get_source_object (task);
+  Answer *answer = g_task_get_task_data (task);
+  GError *out = NULL;
+
+  translate_transport_error (&out, transport,
+                             g_object_get_data (G_OBJECT (answer->msg), "shoal-method"),
+                             self->base_uri);
+  g_task_return_error (task, out);
+}
+
+static void
+on_read (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Answer *answer = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result,
+                                                              &error);
+
+  if (chunk == NULL)
+    {
+      return_transport_error (task, error);
+      return;
+    }
+  if (g_bytes_get_size (chunk) == 0)
+    {
+      finish_answer (task);
+      return;
+    }
+  if (answer->body->len + g_bytes_get_size (chunk) > MAX_ANSWER_BYTES)
+    {
+      set_too_large (&error, g_object_get_data (G_OBJECT (answer->msg), "shoal-method"));
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_byte_array_append (answer->body, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
+  read_more (g_steal_pointer (&task));
+}
+
+static void
+read_more (GTask *task)
+{
+  Answer *answer = g_task_get_task_data (task);
+
+  g_input_stream_read_bytes_async (answer->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
+                                   g_task_get_cancellable (task), on_read, task);
+}
+
+static void
+on_sent (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Answer *answer = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  answer->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (answer->stream == NULL)
+    {
+      return_transport_error (task, error);
+      return;
+    }
+  if (!check_declared_length (answer->msg, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  read_more (g_steal_pointer (&task));
 }
 
 void
@@ -284,17 +396,19 @@ shoal_rpc_client_call_async (ShoalRpcClient      *self,
                              gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  SoupMessage *msg;
+  Answer *answer;
 
   g_return_if_fail (SHOAL_IS_RPC_CLIENT (self));
   g_return_if_fail (method != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, shoal_rpc_client_call_async);
-  msg = build_message (self, method, params);
-  g_task_set_task_data (task, msg, g_object_unref);
-  soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT, cancellable,
-                                    on_send_and_read, g_steal_pointer (&task));
+  answer = g_new0 (Answer, 1);
+  answer->msg = build_message (self, method, params);
+  answer->body = g_byte_array_new ();
+  g_task_set_task_data (task, answer, (GDestroyNotify) answer_free);
+  soup_session_send_async (self->session, answer->msg, G_PRIORITY_DEFAULT, cancellable,
+                           on_sent, g_steal_pointer (&task));
 }
 
 JsonNode *
@@ -314,19 +428,78 @@ shoal_rpc_client_call_sync (ShoalRpcClient  *self,
                             GError         **error)
 {
   g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr(GByteArray) body = g_byte_array_new ();
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GError) transport = NULL;
+  guint8 chunk[16384];
+  gssize n;
 
   g_return_val_if_fail (SHOAL_IS_RPC_CLIENT (self), NULL);
 
   msg = build_message (self, method, params);
-  bytes = soup_session_send_and_read (self->session, msg, cancellable, &transport);
-  if (bytes == NULL)
+  stream = soup_session_send (self->session, msg, cancellable, &transport);
+  if (stream == NULL)
     {
       translate_transport_error (error, transport, method, self->base_uri);
       return NULL;
     }
+  if (!check_declared_length (msg, error))
+    return NULL;
+  while ((n = g_input_stream_read (stream, chunk, sizeof chunk, cancellable, &transport)) > 0)
+    {
+      if (body->len + n > MAX_ANSWER_BYTES)
+        {
+          set_too_large (error, method);
+          return NULL;
+        }
+      g_byte_array_append (body, chunk, n);
+    }
+  if (n < 0)
+    {
+      translate_transport_error (error, transport, method, self->base_uri);
+      return NULL;
+    }
+  bytes = g_byte_array_free_to_bytes (g_steal_pointer (&body));
   return parse_answer (msg, bytes, error);
+}
+
+/* Counts brackets outside strings: no parse, no recursion. */
+gboolean
+shoal_json_check_depth (const char  *data,
+                        gsize        len,
+                        guint        max_depth,
+                        GError     **error)
+{
+  gboolean in_string = FALSE;
+  guint depth = 0;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = data[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        in_string = TRUE;
+      else if (c == '[' || c == '{')
+        {
+          if (++depth > max_depth)
+            {
+              g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_MALFORMED,
+                           "JSON nested deeper than %u levels", max_depth);
+              return FALSE;
+            }
+        }
+      else if ((c == ']' || c == '}') && depth > 0)
+        depth--;
+    }
+  return TRUE;
 }
 
 gboolean

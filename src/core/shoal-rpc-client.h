@@ -45,4 +45,13 @@ const char     *shoal_json_get_string        (JsonObject           *object,
                                               const char           *member,
                                               GError              **error);
 
+/* json-glib parses by recursion with no depth limit: deep enough nesting
+ * ("[[[[..." a few hundred KB long) overflows the stack.  FALSE, with a
+ * SHOAL_ERROR_MALFORMED error, when DATA nests arrays and objects deeper
+ * than MAX_DEPTH; check before handing untrusted text to a JsonParser. */
+gboolean        shoal_json_check_depth       (const char           *data,
+                                              gsize                 len,
+                                              guint                 max_depth,
+                                              GError              **error);
+
 G_END_DECLS

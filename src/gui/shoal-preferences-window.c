@@ -21,6 +21,7 @@ struct _ShoalPreferencesWindow
   AdwEntryRow    *wallet_row;
   AdwEntryRow    *login_row;
   GtkSpinButton  *port_spin;
+  GtkSpinButton  *max_per_ip_spin;
   AdwComboRow    *validator_mode_row;
   GtkSpinButton  *threads_spin;
 };
@@ -168,6 +169,7 @@ bind_all (ShoalPreferencesWindow *self)
   bind_text (self, self->login_row, "wallet-login");
   bind_double (self, self->fee_spin, "pool-fee-bps", fee_get, fee_set);
   bind_double (self, self->port_spin, "stratum-port", uint64_get, uint64_set);
+  bind_double (self, self->max_per_ip_spin, "stratum-max-per-ip", uint64_get, uint64_set);
   bind_double (self, self->threads_spin, "validator-threads", uint64_get, uint64_set);
   g_settings_bind_with_mapping (s, "payout-threshold", self->threshold_row, "text",
                                 G_SETTINGS_BIND_GET, threshold_get, NULL, NULL, NULL);
@@ -206,6 +208,7 @@ shoal_preferences_window_class_init (ShoalPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, wallet_row);
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, login_row);
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, port_spin);
+  gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, max_per_ip_spin);
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, validator_mode_row);
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, threads_spin);
 }

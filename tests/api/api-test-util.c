@@ -175,3 +175,15 @@ api_assert_error (JsonObject *object,
   g_assert_cmpuint (strlen (json_object_get_string_member (error, "message")), >, 0);
   return json_object_get_string_member (error, "message");
 }
+
+guint
+api_open_descriptors (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  guint count = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    count++;
+  return count;
+}

@@ -41,6 +41,9 @@ JsonObject *api_get_json          (guint       port,
 const char *api_assert_error      (JsonObject *object,
                                    guint       code);
 
+/* Open file descriptors of this process. */
+guint       api_open_descriptors  (void);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ApiReply, api_reply_free)
 
 G_END_DECLS

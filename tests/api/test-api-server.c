@@ -425,18 +425,6 @@ test_concurrent (Fixture       *f,
     }
 }
 
-static guint
-open_descriptors (void)
-{
-  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
-  guint count = 0;
-
-  g_assert_nonnull (dir);
-  while (g_dir_read_name (dir) != NULL)
-    count++;
-  return count;
-}
-
 /* Keep-alive clients that hang up must not cost the server a descriptor
  * each (libsoup before 3.3 leaked them): answers close the connection. */
 static void
@@ -448,7 +436,7 @@ test_no_descriptor_leak (Fixture       *f,
   gint64 deadline;
 
   api_reply_free (api_send_raw (f->port, keep_alive, strlen (keep_alive)));  /* warm up */
-  before = open_descriptors ();
+  before = api_open_descriptors ();
   for (guint i = 0; i < 200; i++)
     {
       g_autoptr(ApiReply) reply = api_send_raw (f->port, keep_alive, strlen (keep_alive));
@@ -456,7 +444,7 @@ test_no_descriptor_leak (Fixture       *f,
       g_assert_cmpstr (api_reply_header (reply, "connection"), ==, "close");
     }
   deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-  while ((after = open_descriptors ()) > before + 4 && g_get_monotonic_time () < deadline)
+  while ((after = api_open_descriptors ()) > before + 4 && g_get_monotonic_time () < deadline)
     g_usleep (50 * 1000);
   g_test_message ("descriptors before %u, after 200 connections %u", before, after);
   g_assert_cmpuint (after, <=, before + 4);

@@ -166,6 +166,19 @@ stratum_parse_object (const char *line)
 }
 
 char *
+stratum_error_message (const char *reply)
+{
+  g_autoptr(JsonObject) object = stratum_parse_object (reply);
+  JsonNode *error;
+
+  g_assert_nonnull (object);
+  error = json_object_get_member (object, "error");
+  if (error == NULL || JSON_NODE_HOLDS_NULL (error))
+    return NULL;
+  return g_strdup (json_object_get_string_member (json_node_get_object (error), "message"));
+}
+
+char *
 stratum_client_login (StratumClient *client,
                       const char    *login,
                       const char    *rigid)

@@ -42,6 +42,8 @@ char          *stratum_client_read_line    (StratumClient *client,
                                             guint          timeout_ms);
 /* Parses LINE; NULL if it is not a JSON object. */
 JsonObject    *stratum_parse_object        (const char    *line);
+/* The error message of a reply line; NULL when "error" is null. */
+char          *stratum_error_message       (const char    *reply);
 /* Sends an XMRig login and returns the reply line. */
 char          *stratum_client_login        (StratumClient *client,
                                             const char    *login,

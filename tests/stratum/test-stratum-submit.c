@@ -90,19 +90,6 @@ miner_submit (Miner      *miner,
   return stratum_client_read_line (miner->client, 20000);
 }
 
-static char *
-error_message (const char *reply)
-{
-  g_autoptr(JsonObject) object = stratum_parse_object (reply);
-  JsonNode *error;
-
-  g_assert_nonnull (object);
-  error = json_object_get_member (object, "error");
-  if (error == NULL || JSON_NODE_HOLDS_NULL (error))
-    return NULL;
-  return g_strdup (json_object_get_string_member (json_node_get_object (error), "message"));
-}
-
 /* The RandomX hash of the miner's job blob with NONCE, as XMRig makes it. */
 static char *
 real_hash (Miner   *miner,
@@ -233,7 +220,7 @@ expect_error (Miner      *miner,
               const char *prefix)
 {
   g_autofree char *reply = miner_submit (miner, session, job_id, nonce, result);
-  g_autofree char *message = error_message (reply);
+  g_autofree char *message = stratum_error_message (reply);
 
   g_test_message ("%s -> %s", nonce, reply);
   g_assert_nonnull (message);
@@ -265,7 +252,7 @@ test_rejections (void)
   /* Meets the target, but it is not the hash: only RandomX can tell. */
   expect_error (miner, NULL, NULL, "00000002", zeros, "Bad share");
   ok = miner_submit (miner, NULL, NULL, "03000000", good);
-  g_assert_null (error_message (ok));
+  g_assert_null (stratum_error_message (ok));
   old_job = g_strdup (miner->job_id);
   shoal_stratum_server_set_template (server, next);
   job_line = stratum_client_read_line (miner->client, 5000);
@@ -418,7 +405,7 @@ test_recorder_gate (void)
   }
   recorder->fail = TRUE;
   r2 = miner_submit (miner, NULL, NULL, "02000000", h2);
-  message = error_message (r2);
+  message = stratum_error_message (r2);
   g_assert_cmpstr (message, ==, "Share not recorded: disk full");
   g_assert_cmpuint (recorder->shares->len, ==, 1);
 }
@@ -514,7 +501,7 @@ test_busy (void)
   for (; replies < 8; replies++)
     {
       g_autofree char *reply = stratum_client_read_line (miner->client, 20000);
-      g_autofree char *message = error_message (reply);
+      g_autofree char *message = stratum_error_message (reply);
 
       g_assert_nonnull (message);
       busy += g_str_equal (message, "Server busy, share not checked");

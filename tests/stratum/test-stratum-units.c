@@ -399,6 +399,56 @@ test_ip_table (void)
   shoal_ip_table_free (table);
 }
 
+/* One machine gets a whole /64: its addresses share one entry, one
+ * connection count, one score and one ban; the next /64 is someone else. */
+static void
+test_ip_table_ipv6_prefix (void)
+{
+  ShoalIpTable *table = shoal_ip_table_new ();
+  ShoalIpEntry *a = shoal_ip_table_acquire (table, "2001:db8:1:2::1", FALSE);
+  ShoalIpEntry *b = shoal_ip_table_acquire (table, "2001:db8:1:2:ffff:eeee:dddd:cccc", FALSE);
+  ShoalIpEntry *other = shoal_ip_table_acquire (table, "2001:db8:1:3::1", FALSE);
+  ShoalIpEntry *v4 = shoal_ip_table_acquire (table, "192.0.2.7", FALSE);
+  gint64 now = 1000000, ban = 60 * G_USEC_PER_SEC;
+  g_autofree char *key = shoal_ip_table_key ("2001:db8:1:2:abcd::9");
+
+  g_assert_true (a == b);
+  g_assert_cmpstr (a->ip, ==, "2001:db8:1:2::/64");
+  g_assert_cmpstr (key, ==, "2001:db8:1:2::/64");
+  g_assert_cmpuint (a->connections, ==, 2);
+  g_assert_true (other != a);
+  g_assert_cmpstr (v4->ip, ==, "192.0.2.7");
+  /* Bad requests from three different addresses of the /64 ban all of it. */
+  g_assert_false (shoal_ip_table_score (table, a, SHOAL_IP_SCORE_BAD, ban, FALSE, now));
+  g_assert_false (shoal_ip_table_score (table, b, SHOAL_IP_SCORE_BAD, ban, FALSE, now));
+  b = shoal_ip_table_acquire (table, "2001:db8:1:2::77", FALSE);
+  g_assert_true (shoal_ip_table_score (table, b, SHOAL_IP_SCORE_BAD, ban, FALSE, now));
+  g_assert_true (shoal_ip_entry_is_banned (a, now));
+  g_assert_false (shoal_ip_entry_is_banned (other, now));
+  g_assert_cmpuint (shoal_ip_table_size (table), ==, 3);
+  shoal_ip_table_free (table);
+}
+
+static void
+test_ip_table_login_budget (void)
+{
+  ShoalIpTable *table = shoal_ip_table_new ();
+  ShoalIpEntry *entry = shoal_ip_table_acquire (table, "192.0.2.7", FALSE);
+  gint64 now = 1000000;
+
+  for (int i = 0; i < 3; i++)
+    g_assert_true (shoal_ip_entry_take_login (entry, 3, 60, now));
+  g_assert_false (shoal_ip_entry_take_login (entry, 3, 60, now));
+  /* 60 a minute: one more a second later, and never more than the burst. */
+  g_assert_true (shoal_ip_entry_take_login (entry, 3, 60, now + G_USEC_PER_SEC));
+  g_assert_false (shoal_ip_entry_take_login (entry, 3, 60, now + G_USEC_PER_SEC));
+  now += (gint64) 3600 * G_USEC_PER_SEC;
+  for (int i = 0; i < 3; i++)
+    g_assert_true (shoal_ip_entry_take_login (entry, 3, 60, now));
+  g_assert_false (shoal_ip_entry_take_login (entry, 3, 60, now));
+  shoal_ip_table_free (table);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -418,5 +468,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/stratum/vardiff/poisson", test_vardiff_poisson);
   g_test_add_func ("/stratum/hashrate", test_hashrate);
   g_test_add_func ("/stratum/ip-table", test_ip_table);
+  g_test_add_func ("/stratum/ip-table/ipv6-per-64", test_ip_table_ipv6_prefix);
+  g_test_add_func ("/stratum/ip-table/login-budget", test_ip_table_login_budget);
   return g_test_run ();
 }

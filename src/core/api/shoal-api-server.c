@@ -19,11 +19,14 @@
 #define LIST_LIMIT 100
 #define PAYMENT_LIMIT 500
 #define API_THREAD_NICENESS 10
-/* Over this many open connections, new ones get 503: the API shares the
- * process's file descriptors with the stratum server. */
+/* Over this many open connections, new ones get 503 and are closed at
+ * once: the API shares the process's file descriptors with the stratum
+ * server. */
 #define DEFAULT_MAX_CONNECTIONS 256
-/* A connection that sends nothing for this long is closed. */
+/* A connection that sends nothing for this long is closed, counted from
+ * accept: one that never sends a byte goes too. */
 #define IDLE_TIMEOUT_S 30
+#define DRAIN_BYTES (16 * 1024)
 #define PRUNE_EVERY 64
 
 typedef struct _Refresh Refresh;
@@ -49,7 +52,9 @@ struct _ShoalApiServer
   GMainContext  *context;
   GMainLoop     *loop;
   guint64        requests;
-  GHashTable    *sockets;       /* connections that have sent a request */
+  GHashTable    *sockets;       /* connections accepted, until seen closed */
+  GSocketService *service;      /* accepts; libsoup serves what it is handed */
+  SoupServer    *soup;
 
   /* Shared, under lock. */
   GMutex         lock;
@@ -451,9 +456,9 @@ current_cache (ShoalApiServer *self)
   return cache;
 }
 
-/* Sockets of connections that have sent a request, closed ones dropped
- * now and then.  (libsoup 3.2 keeps its connection objects after they
- * close, so we cannot wait for them to go away.) */
+/* Sockets of connections accepted, closed ones dropped now and then.
+ * (libsoup 3.2 keeps its connection objects after they close, so we
+ * cannot wait for them to go away.) */
 static guint
 count_connections (ShoalApiServer *self)
 {
@@ -467,11 +472,7 @@ count_connections (ShoalApiServer *self)
   return g_hash_table_size (self->sockets);
 }
 
-/* libsoup 3.2 has no hook when it accepts a connection but tells us when
- * one starts its first request: there it is counted and given its idle
- * timeout (which also ends slow-header senders).
- *
- * Every answer closes its connection.  libsoup before 3.3 leaks a file
+/* Every answer closes its connection.  libsoup before 3.3 leaks a file
  * descriptor for every kept-alive connection the client closes (fixed
  * upstream in 3.3.0, commit d20c6601); a LAN page polling every few
  * seconds would run the process out of descriptors that stratum needs. */
@@ -480,17 +481,66 @@ on_request_started (SoupServer        *server,
                     SoupServerMessage *msg,
                     gpointer           user_data)
 {
-  ShoalApiServer *self = user_data;
-  GSocket *socket = soup_server_message_get_socket (msg);
-
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "Connection", "close");
-  if (socket == NULL || g_hash_table_contains (self->sockets, socket))
-    return;
-  if (g_hash_table_size (self->sockets) >= PRUNE_EVERY)
-    count_connections (self);
+}
+
+/* Over the cap: the 503 the routes would give, written here, and the
+ * connection closed at once so that it holds no descriptor.  What the
+ * client sent already is read first: closing with it unread would reset
+ * the connection and could lose the answer. */
+static void
+refuse_connection (GSocketConnection *connection,
+                   guint              max_connections)
+{
+  GSocket *socket = g_socket_connection_get_socket (connection);
+  g_autofree char *body = g_strdup_printf ("{\"error\":{\"code\":503,\"message\":\"Too many open "
+                                           "connections (over %u): try again in a few seconds\"}}",
+                                           max_connections);
+  g_autofree char *reply = g_strdup_printf ("HTTP/1.1 503 Service Unavailable\r\n"
+                                            "Content-Type: application/json\r\n"
+                                            "Retry-After: 5\r\nConnection: close\r\n"
+                                            "Content-Length: %zu\r\n\r\n%s", strlen (body), body);
+  char drain[4096];
+
+  g_socket_set_blocking (socket, FALSE);
+  for (guint i = 0; i < DRAIN_BYTES / sizeof drain; i++)
+    if (g_socket_receive (socket, drain, sizeof drain, NULL, NULL) <= 0)
+      break;
+  g_socket_send (socket, reply, strlen (reply), NULL, NULL);
+  g_socket_shutdown (socket, FALSE, TRUE, NULL);
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+}
+
+/* libsoup 3.2's own listener counts nothing and has no idle timeout: the
+ * API accepts its sockets itself, counts them, gives each its timeout from
+ * the start and hands it to libsoup. */
+static gboolean
+on_incoming (GSocketService    *service,
+             GSocketConnection *connection,
+             GObject           *source_object,
+             gpointer           user_data)
+{
+  ShoalApiServer *self = user_data;
+  GSocket *socket = g_socket_connection_get_socket (connection);
+  g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
+  g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
+  g_autoptr(GError) error = NULL;
+
+  if (g_hash_table_size (self->sockets) >= MIN (self->max_connections, PRUNE_EVERY)
+      && count_connections (self) >= self->max_connections)
+    {
+      refuse_connection (connection, self->max_connections);
+      return TRUE;
+    }
   g_socket_set_timeout (socket, IDLE_TIMEOUT_S);
   g_hash_table_add (self->sockets, g_object_ref (socket));
+  if (!soup_server_accept_iostream (self->soup, G_IO_STREAM (connection), local, remote, &error))
+    {
+      g_debug ("API: cannot take a connection: %s", error->message);
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+    }
+  return TRUE;
 }
 
 static void
@@ -502,7 +552,8 @@ on_headers (SoupServer        *server,
 {
   ShoalApiServer *self = user_data;
 
-  /* This connection is counted already (request-started comes first). */
+  /* Counted at accept (over the cap it never got here); the cap may have
+   * been lowered since. */
   if (g_hash_table_size (self->sockets) > self->max_connections &&
       count_connections (self) > self->max_connections)
     shoal_api_routes_refuse_busy (msg, self->max_connections);
@@ -537,7 +588,6 @@ listen_here (ShoalApiServer  *self,
                                                   NULL);
   g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (self->bind_address);
   g_autoptr(GSocketAddress) address = NULL;
-  g_autoptr(GSList) listeners = NULL;
   g_autoptr(GSocketAddress) local = NULL;
 
   if (inet == NULL)
@@ -551,16 +601,23 @@ listen_here (ShoalApiServer  *self,
   g_signal_connect (server, "request-started", G_CALLBACK (on_request_started), self);
   soup_server_add_early_handler (server, NULL, on_headers, self, NULL);
   soup_server_add_handler (server, NULL, on_request, self, NULL);
-  if (!soup_server_listen (server, address, 0, error))
+  self->service = g_socket_service_new ();
+  /* A burst of page loads (or of silent sockets) must not overflow the
+   * kernel queue before they are counted. */
+  g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->service), 256);
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), address,
+                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL, &local,
+                                      error))
     {
       g_prefix_error (error, "Cannot serve the API on %s port %u: ",
                       self->bind_address, self->port);
+      g_clear_object (&self->service);
       return NULL;
     }
-  listeners = soup_server_get_listeners (server);
-  local = g_socket_get_local_address (listeners->data, NULL);
-  if (local != NULL)
-    self->bound_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  self->bound_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  self->soup = server;
+  g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);
+  g_socket_service_start (self->service);
   return g_steal_pointer (&server);
 }
 
@@ -605,7 +662,11 @@ api_thread (gpointer user_data)
   if (server != NULL)
     {
       g_main_loop_run (self->loop);
+      g_socket_service_stop (self->service);
+      g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+      g_clear_object (&self->service);
       soup_server_disconnect (server);
+      self->soup = NULL;
       g_clear_object (&server);
     }
   while (g_main_context_iteration (self->context, FALSE))

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <gio/gio.h>
+#include <string.h>
+
 #include "shoal-ip-table.h"
 
 struct _ShoalIpTable
@@ -34,18 +37,37 @@ shoal_ip_table_free (ShoalIpTable *table)
   g_free (table);
 }
 
+char *
+shoal_ip_table_key (const char *ip)
+{
+  g_autoptr(GInetAddress) address = g_inet_address_new_from_string (ip);
+  guint8 prefix[16] = { 0 };
+  g_autoptr(GInetAddress) network = NULL;
+  g_autofree char *text = NULL;
+
+  if (address == NULL || g_inet_address_get_family (address) != G_SOCKET_FAMILY_IPV6
+      || g_inet_address_get_is_loopback (address))
+    return g_strdup (ip);
+  memcpy (prefix, g_inet_address_to_bytes (address), 8);
+  network = g_inet_address_new_from_bytes (prefix, G_SOCKET_FAMILY_IPV6);
+  text = g_inet_address_to_string (network);
+  return g_strconcat (text, "/64", NULL);
+}
+
 ShoalIpEntry *
 shoal_ip_table_acquire (ShoalIpTable *table,
                         const char   *ip,
                         gboolean      is_local)
 {
-  ShoalIpEntry *entry = g_hash_table_lookup (table->entries, ip);
+  g_autofree char *key = shoal_ip_table_key (ip);
+  ShoalIpEntry *entry = g_hash_table_lookup (table->entries, key);
 
   if (entry == NULL)
     {
       entry = g_new0 (ShoalIpEntry, 1);
-      entry->ip = g_strdup (ip);
+      entry->ip = g_steal_pointer (&key);
       entry->is_local = is_local;
+      entry->login_tokens = -1;   /* full, at the first login */
       g_hash_table_insert (table->entries, entry->ip, entry);
     }
   entry->connections++;
@@ -68,6 +90,32 @@ shoal_ip_entry_is_banned (ShoalIpEntry *entry,
                           gint64        now_us)
 {
   return entry->banned_until_us != 0 && now_us < entry->banned_until_us;
+}
+
+gboolean
+shoal_ip_entry_take_login (ShoalIpEntry *entry,
+                           guint         burst,
+                           guint         per_minute,
+                           gint64        now_us)
+{
+  if (entry->login_tokens < 0)
+    entry->login_tokens = burst;
+  else
+    entry->login_tokens = MIN ((double) burst,
+                               entry->login_tokens
+                               + (now_us - entry->login_refill_us) * (double) per_minute
+                                 / (60.0 * G_USEC_PER_SEC));
+  entry->login_refill_us = now_us;
+  if (entry->login_tokens < 1)
+    return FALSE;
+  entry->login_tokens -= 1;
+  return TRUE;
+}
+
+guint
+shoal_ip_table_size (ShoalIpTable *table)
+{
+  return g_hash_table_size (table->entries);
 }
 
 gboolean

@@ -220,7 +220,7 @@ start_session (ShoalStratumSession *session,
                       g_get_monotonic_time ());
   worker->connections++;
   g_clear_pointer (&worker->ip, g_ref_string_release);
-  worker->ip = g_ref_string_new_intern (session->ip->ip);
+  worker->ip = g_ref_string_acquire (session->peer);
   if (agent != NULL)
     {
       g_autofree char *shortened = g_strndup (agent, 256);
@@ -230,6 +230,24 @@ start_session (ShoalStratumSession *session,
     }
   server->n_miners++;
   shoal_stratum_server_mark_dirty (server);
+}
+
+/* Logins cost the pool a job each: a peer that churns them is told,
+ * scored like a bad share and closed. */
+static gboolean
+login_allowed (ShoalStratumSession *session,
+               ShoalStratumRequest *request)
+{
+  ShoalStratumSettings *settings = &session->server->settings;
+
+  if (shoal_ip_entry_take_login (session->ip, settings->login_burst, settings->logins_per_minute,
+                                 g_get_monotonic_time ()))
+    return TRUE;
+  shoal_stratum_session_send_error (session, request->id_json,
+                                    "Too many logins from your IP address: wait a minute");
+  shoal_stratum_session_score (session, SHOAL_IP_SCORE_BAD);
+  shoal_stratum_session_close_after (session);
+  return FALSE;
 }
 
 static void
@@ -248,6 +266,8 @@ handle_login (ShoalStratumSession *session,
       shoal_stratum_session_send_error (session, request->id_json, "Already logged in");
       return;
     }
+  if (!login_allowed (session, request))
+    return;
   if (!check_login (session, request, &login, &address, &error))
     {
       shoal_stratum_session_send_error (session, request->id_json, error->message);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "shoal-error.h"
+#include "shoal-rpc-client.h"
 #include "shoal-stratum-protocol.h"
 
 #define MAX_WORKER_NAME 64
@@ -101,7 +102,8 @@ shoal_stratum_request_parse (const char *line,
       return NULL;
     }
   parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, line, len, &local_error))
+  if (!shoal_json_check_depth (line, len, SHOAL_STRATUM_MAX_DEPTH, &local_error)
+      || !json_parser_load_from_data (parser, line, len, &local_error))
     {
       g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_MALFORMED,
                    "Malformed JSON: %s", local_error->message);

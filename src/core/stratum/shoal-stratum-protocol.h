@@ -11,6 +11,7 @@ G_BEGIN_DECLS
  * fuzzed on its own. */
 
 #define SHOAL_STRATUM_MAX_LINE    16384  /* longest line a peer may send */
+#define SHOAL_STRATUM_MAX_DEPTH   16     /* XMRig's requests nest 3 deep */
 #define SHOAL_STRATUM_ERROR_CODE  -1
 
 typedef struct

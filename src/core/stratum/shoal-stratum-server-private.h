@@ -16,6 +16,12 @@ G_BEGIN_DECLS
 #define SHOAL_STRATUM_MAX_JOBS   4      /* recent jobs a miner may still submit to */
 #define SHOAL_STRATUM_ALGO       "rx/0"
 #define SHOAL_STRATUM_TLS_THREADS 8     /* TLS handshakes at once (each a few ms of CPU) */
+/* Records of rigs that left are kept (for the miners list) only when they
+ * sent a share (a bad one costs the IP its score), for an hour at most,
+ * and only so many: a peer picks the names, so it must not pick how much
+ * memory they take.  The least recently used go first. */
+#define SHOAL_STRATUM_KEPT_MAX       4096
+#define SHOAL_STRATUM_KEPT_PER_GROUP 512   /* per IP (an IPv6 /64) and per member address */
 
 typedef struct
 {
@@ -41,6 +47,12 @@ typedef struct
   gint64              last_share_us;  /* wall clock */
   gint64              connected_us;   /* wall clock */
   gint64              last_seen;      /* monotonic */
+  /* While no session holds it (refs == 0), and only if it earned a share:
+   * its place in the server's least-recently-used list and the groups it
+   * counts in (see keep_worker()). */
+  GList               idle_link;
+  char               *ip_group;
+  char               *address_group;  /* NULL in solo: every rig has the pool's */
 } ShoalStratumWorker;
 
 typedef struct _ShoalStratumSession ShoalStratumSession;
@@ -55,6 +67,8 @@ typedef struct
   gboolean pplns;
   char    *pool_address;
   guint    max_per_ip;
+  guint    login_burst;
+  guint    logins_per_minute;
   guint    login_timeout_ms;
   guint    ban_seconds;
   gboolean ban_localhost;
@@ -76,6 +90,7 @@ struct _ShoalStratumSession
   GByteArray          *inbuf;          /* only while a partial line is in flight */
   GByteArray          *outbuf;         /* only while the kernel would not take it all */
   ShoalIpEntry        *ip;
+  char                *peer;           /* its address as text (GRefString) */
   ShoalStratumWorker  *worker;         /* NULL until logged in */
   const char          *reject_reason;  /* banned or over the cap: told at first request */
   guint64              session_id;
@@ -94,6 +109,7 @@ struct _ShoalStratumSession
   guint                write_shut : 1;
   guint                closed : 1;
   guint                handshaking : 1; /* in a GIO worker thread */
+  guint                handshake_counted : 1; /* in ip->handshakes */
 };
 
 struct _ShoalStratumServer
@@ -118,6 +134,8 @@ struct _ShoalStratumServer
   char               *mode;
   char               *pool_address;
   guint               max_per_ip;
+  guint               login_burst;
+  guint               logins_per_minute;
   guint               login_timeout_ms;
   guint               ban_seconds;
   gboolean            ban_localhost;
@@ -145,6 +163,8 @@ struct _ShoalStratumServer
   ShoalShareRecorder  *thread_recorder;
   ShoalIpTable        *ips;
   GHashTable          *workers;        /* key -> ShoalStratumWorker */
+  GQueue               idle_workers;   /* kept records nobody uses, oldest first */
+  GHashTable          *kept_per_group; /* ip or address group -> kept records in it */
   ShoalBlockTemplate  *tmpl;
   guint64              network_difficulty;
   char                *seed_hex;
@@ -207,6 +227,9 @@ void     shoal_stratum_job_clear           (ShoalStratumJob     *job);
 
 /* shoal-stratum-server.c */
 void     shoal_stratum_server_mark_dirty   (ShoalStratumServer  *self);
+/* The sessions now, each referenced: they may close (and vanish from the
+ * list) while the caller walks them. */
+GPtrArray *shoal_stratum_server_collect_sessions (ShoalStratumServer *self);
 void     shoal_stratum_server_release_worker (ShoalStratumServer *self,
                                               ShoalStratumWorker *worker);
 ShoalStratumWorker *shoal_stratum_server_get_worker (ShoalStratumServer *self,

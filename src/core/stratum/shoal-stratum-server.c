@@ -27,6 +27,8 @@ enum
   PROP_MODE,
   PROP_POOL_ADDRESS,
   PROP_MAX_CONNECTIONS_PER_IP,
+  PROP_LOGIN_BURST,
+  PROP_LOGINS_PER_MINUTE,
   PROP_LOGIN_TIMEOUT_MS,
   PROP_BAN_SECONDS,
   PROP_BAN_LOCALHOST,
@@ -54,6 +56,8 @@ worker_free (ShoalStratumWorker *worker)
   g_clear_pointer (&worker->name, g_ref_string_release);
   g_clear_pointer (&worker->ip, g_ref_string_release);
   g_clear_pointer (&worker->agent, g_ref_string_release);
+  g_free (worker->ip_group);
+  g_free (worker->address_group);
   g_free (worker);
 }
 
@@ -79,6 +83,8 @@ refresh_settings (gpointer data)
   s->pplns = g_strcmp0 (self->mode, "pplns") == 0;
   s->pool_address = g_strdup (self->pool_address);
   s->max_per_ip = self->max_per_ip;
+  s->login_burst = self->login_burst;
+  s->logins_per_minute = self->logins_per_minute;
   s->login_timeout_ms = self->login_timeout_ms;
   s->ban_seconds = self->ban_seconds;
   s->ban_localhost = self->ban_localhost;
@@ -130,6 +136,8 @@ shoal_stratum_server_set_property (GObject      *object,
       break;
     case PROP_POOL_ADDRESS: set_string_locked (&self->pool_address, g_value_get_string (value)); break;
     case PROP_MAX_CONNECTIONS_PER_IP: self->max_per_ip = g_value_get_uint (value); break;
+    case PROP_LOGIN_BURST: self->login_burst = g_value_get_uint (value); break;
+    case PROP_LOGINS_PER_MINUTE: self->logins_per_minute = g_value_get_uint (value); break;
     case PROP_LOGIN_TIMEOUT_MS: self->login_timeout_ms = g_value_get_uint (value); break;
     case PROP_BAN_SECONDS: self->ban_seconds = g_value_get_uint (value); break;
     case PROP_BAN_LOCALHOST: self->ban_localhost = g_value_get_boolean (value); break;
@@ -160,6 +168,8 @@ shoal_stratum_server_get_property (GObject    *object,
     case PROP_MODE: g_value_set_string (value, self->mode); break;
     case PROP_POOL_ADDRESS: g_value_set_string (value, self->pool_address); break;
     case PROP_MAX_CONNECTIONS_PER_IP: g_value_set_uint (value, self->max_per_ip); break;
+    case PROP_LOGIN_BURST: g_value_set_uint (value, self->login_burst); break;
+    case PROP_LOGINS_PER_MINUTE: g_value_set_uint (value, self->logins_per_minute); break;
     case PROP_LOGIN_TIMEOUT_MS: g_value_set_uint (value, self->login_timeout_ms); break;
     case PROP_BAN_SECONDS: g_value_set_uint (value, self->ban_seconds); break;
     case PROP_BAN_LOCALHOST: g_value_set_boolean (value, self->ban_localhost); break;
@@ -229,6 +239,13 @@ shoal_stratum_server_class_init (ShoalStratumServerClass *klass)
   properties[PROP_MODE] = g_param_spec_string ("mode", NULL, NULL, "solo", rw);
   properties[PROP_POOL_ADDRESS] = g_param_spec_string ("pool-address", NULL, NULL, "", rw);
   properties[PROP_MAX_CONNECTIONS_PER_IP] = uint_param ("max-connections-per-ip", G_MAXUINT, 256);
+  /* Logins one IP may make at once, then per minute: a farm behind one
+   * NAT address reconnecting after a restart fits in the burst; a peer
+   * that churns logins is refused and scored like a bad share. */
+  properties[PROP_LOGIN_BURST] = g_param_spec_uint ("login-burst", NULL, NULL,
+                                                    1, G_MAXUINT, 4096, rw);
+  properties[PROP_LOGINS_PER_MINUTE] = g_param_spec_uint ("logins-per-minute", NULL, NULL,
+                                                          1, G_MAXUINT, 3600, rw);
   properties[PROP_LOGIN_TIMEOUT_MS] = uint_param ("login-timeout-ms", G_MAXUINT, 10000);
   properties[PROP_BAN_SECONDS] = uint_param ("ban-seconds", G_MAXUINT, 600);
   properties[PROP_BAN_LOCALHOST] = g_param_spec_boolean ("ban-localhost", NULL, NULL, FALSE, rw);
@@ -266,6 +283,8 @@ shoal_stratum_server_init (ShoalStratumServer *self)
   self->mode = g_strdup ("solo");
   self->pool_address = g_strdup ("");
   self->max_per_ip = 256;
+  self->login_burst = 4096;
+  self->logins_per_minute = 3600;
   self->login_timeout_ms = 10000;
   self->ban_seconds = 600;
   self->instance_id = g_random_int ();
@@ -298,6 +317,87 @@ raise_file_limit (void)
     g_debug ("Stratum: cannot raise the open file limit");
 }
 
+static void
+group_add (ShoalStratumServer *self,
+           const char         *group,
+           int                 delta)
+{
+  guint n;
+
+  if (group == NULL)
+    return;
+  n = GPOINTER_TO_UINT (g_hash_table_lookup (self->kept_per_group, group)) + delta;
+  if (n == 0)
+    g_hash_table_remove (self->kept_per_group, group);
+  else
+    g_hash_table_insert (self->kept_per_group, g_strdup (group), GUINT_TO_POINTER (n));
+}
+
+static guint
+group_count (ShoalStratumServer *self,
+             const char         *group)
+{
+  return group != NULL ? GPOINTER_TO_UINT (g_hash_table_lookup (self->kept_per_group, group)) : 0;
+}
+
+static void
+unkeep_worker (ShoalStratumServer *self,
+               ShoalStratumWorker *worker)
+{
+  g_queue_unlink (&self->idle_workers, &worker->idle_link);
+  group_add (self, worker->ip_group, -1);
+  group_add (self, worker->address_group, -1);
+  g_clear_pointer (&worker->ip_group, g_free);
+  g_clear_pointer (&worker->address_group, g_free);
+}
+
+static void
+forget_worker (ShoalStratumServer *self,
+               ShoalStratumWorker *worker)
+{
+  unkeep_worker (self, worker);
+  g_hash_table_remove (self->workers, worker->key);
+}
+
+/* Forgets the least recently used kept record in GROUP (any when NULL). */
+static void
+evict_oldest (ShoalStratumServer *self,
+              const char         *group)
+{
+  for (GList *l = self->idle_workers.head; l != NULL; l = l->next)
+    {
+      ShoalStratumWorker *w = l->data;
+
+      if (group == NULL || g_strcmp0 (w->ip_group, group) == 0
+          || g_strcmp0 (w->address_group, group) == 0)
+        {
+          forget_worker (self, w);
+          return;
+        }
+    }
+}
+
+static void
+keep_worker (ShoalStratumServer *self,
+             ShoalStratumWorker *worker)
+{
+  g_autofree char *ip = shoal_ip_table_key (worker->ip != NULL ? worker->ip : "");
+
+  worker->idle_link.data = worker;
+  g_queue_push_tail_link (&self->idle_workers, &worker->idle_link);
+  worker->ip_group = g_strconcat ("ip ", ip, NULL);
+  if (self->settings.pplns)
+    worker->address_group = g_strconcat ("address ", worker->address, NULL);
+  group_add (self, worker->ip_group, 1);
+  group_add (self, worker->address_group, 1);
+  while (group_count (self, worker->ip_group) > SHOAL_STRATUM_KEPT_PER_GROUP)
+    evict_oldest (self, worker->ip_group);
+  while (group_count (self, worker->address_group) > SHOAL_STRATUM_KEPT_PER_GROUP)
+    evict_oldest (self, worker->address_group);
+  while (self->idle_workers.length > SHOAL_STRATUM_KEPT_MAX)
+    evict_oldest (self, NULL);
+}
+
 ShoalStratumWorker *
 shoal_stratum_server_get_worker (ShoalStratumServer *self,
                                  const char         *address,
@@ -317,6 +417,8 @@ shoal_stratum_server_get_worker (ShoalStratumServer *self,
       shoal_hashrate_init (&worker->rate, g_get_monotonic_time ());
       g_hash_table_insert (self->workers, worker->key, worker);
     }
+  else if (worker->refs == 0)
+    unkeep_worker (self, worker);
   worker->refs++;
   worker->last_seen = g_get_monotonic_time ();
   return worker;
@@ -328,6 +430,12 @@ shoal_stratum_server_release_worker (ShoalStratumServer *self,
 {
   worker->refs--;
   worker->last_seen = g_get_monotonic_time ();
+  if (worker->refs > 0 || self->workers == NULL)
+    return;
+  if (worker->accepted == 0 && worker->rejected == 0)
+    g_hash_table_remove (self->workers, worker->key);   /* churned logins leave nothing */
+  else
+    keep_worker (self, worker);
 }
 
 void
@@ -337,8 +445,8 @@ shoal_stratum_server_mark_dirty (ShoalStratumServer *self)
 }
 
 /* Sessions may close (and vanish) while we walk them: walk a copy. */
-static GPtrArray *
-collect_sessions (ShoalStratumServer *self)
+GPtrArray *
+shoal_stratum_server_collect_sessions (ShoalStratumServer *self)
 {
   GPtrArray *all = g_ptr_array_new_full (self->n_sessions,
                                          (GDestroyNotify) shoal_stratum_session_unref);
@@ -348,17 +456,19 @@ collect_sessions (ShoalStratumServer *self)
   return all;
 }
 
+/* The idle list is in the order they were let go: oldest first. */
 static void
 expire_workers (ShoalStratumServer *self,
                 gint64              now)
 {
-  GHashTableIter iter;
-  ShoalStratumWorker *worker;
+  while (self->idle_workers.head != NULL)
+    {
+      ShoalStratumWorker *worker = self->idle_workers.head->data;
 
-  g_hash_table_iter_init (&iter, self->workers);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &worker))
-    if (worker->refs == 0 && now - worker->last_seen > WORKER_FORGET_US)
-      g_hash_table_iter_remove (&iter);
+      if (now - worker->last_seen <= WORKER_FORGET_US)
+        break;
+      forget_worker (self, worker);
+    }
 }
 
 static gboolean
@@ -369,7 +479,7 @@ on_sweep (gpointer data)
   gint64 now = g_get_monotonic_time ();
 
   refresh_settings (self);
-  all = collect_sessions (self);
+  all = shoal_stratum_server_collect_sessions (self);
   for (guint i = 0; i < all->len; i++)
     shoal_stratum_session_sweep (g_ptr_array_index (all, i), now);
   if (now - self->last_expire > EXPIRE_INTERVAL_US)
@@ -507,7 +617,7 @@ apply_template (ShoalStratumServer *self,
   self->network_difficulty = difficulty->hi != 0 ? G_MAXUINT64 : MAX (difficulty->lo, 1);
   g_free (self->seed_hex);
   self->seed_hex = shoal_hex_encode (shoal_block_template_get_seed_hash (tmpl), 32);
-  all = collect_sessions (self);
+  all = shoal_stratum_server_collect_sessions (self);
   for (guint i = 0; i < all->len; i++)
     shoal_stratum_session_push_job (g_ptr_array_index (all, i));
   shoal_stratum_server_mark_dirty (self);
@@ -631,6 +741,8 @@ start_in_thread (ShoalStratumServer *self)
   self->ips = shoal_ip_table_new ();
   self->workers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                          (GDestroyNotify) worker_free);
+  self->kept_per_group = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_queue_init (&self->idle_workers);
   shoal_hashrate_init (&self->totals.rate, g_get_monotonic_time ());
   self->sweep_source = add_timer (self, SWEEP_INTERVAL_MS, on_sweep);
   self->stats_source = add_timer (self, STATS_INTERVAL_MS, on_stats_timer);
@@ -642,7 +754,7 @@ start_in_thread (ShoalStratumServer *self)
 static void
 teardown_in_thread (ShoalStratumServer *self)
 {
-  g_autoptr(GPtrArray) all = collect_sessions (self);
+  g_autoptr(GPtrArray) all = shoal_stratum_server_collect_sessions (self);
 
   for (guint i = 0; i < all->len; i++)
     shoal_stratum_session_close (g_ptr_array_index (all, i));
@@ -660,7 +772,9 @@ teardown_in_thread (ShoalStratumServer *self)
       while (g_main_context_iteration (self->context, FALSE))
         ;
     }
+  g_queue_init (&self->idle_workers);   /* its links are in the records freed next */
   g_clear_pointer (&self->workers, g_hash_table_unref);
+  g_clear_pointer (&self->kept_per_group, g_hash_table_unref);
   g_clear_pointer (&self->ips, shoal_ip_table_free);
   g_clear_pointer (&self->tmpl, shoal_block_template_unref);
   g_clear_pointer (&self->seed_hex, g_free);
@@ -793,7 +907,7 @@ static gboolean
 begin_stop (gpointer data)
 {
   ShoalStratumServer *self = data;
-  g_autoptr(GPtrArray) all = collect_sessions (self);
+  g_autoptr(GPtrArray) all = shoal_stratum_server_collect_sessions (self);
   g_autoptr(GSource) grace = NULL;
 
   self->stopping = TRUE;

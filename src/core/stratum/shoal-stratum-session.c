@@ -19,6 +19,7 @@
 #define TLS_HANDSHAKE      0x16   /* the content type of a TLS record that opens a handshake */
 #define TLS_STALL_MAX_S    3      /* a handshake step may wait this long for the peer */
 #define TLS_RECORD_MAX     (5 + 16384 + 2048)   /* header, plaintext, allowance */
+#define TLS_HANDSHAKES_PER_IP 2   /* of SHOAL_STRATUM_TLS_THREADS: one peer cannot take them all */
 
 static gboolean on_readable (ShoalStratumSession *session);
 static gboolean on_writable (ShoalStratumSession *session);
@@ -167,6 +168,7 @@ shoal_stratum_session_unref (ShoalStratumSession *session)
     shoal_stratum_job_clear (&session->jobs[i]);
   if (session->worker != NULL)
     shoal_stratum_server_release_worker (session->server, session->worker);
+  g_clear_pointer (&session->peer, g_ref_string_release);
   g_free (session);
 }
 
@@ -243,6 +245,17 @@ unlink_session (ShoalStratumServer  *server,
   server->n_sessions--;
 }
 
+/* The IP's handshakes in flight: counted from start_handshake() until it
+ * comes back or the session closes, whichever is first. */
+static void
+handshake_uncount (ShoalStratumSession *session)
+{
+  if (!session->handshake_counted)
+    return;
+  session->handshake_counted = FALSE;
+  session->ip->handshakes--;
+}
+
 /* A handshake on its way through the pool's thread and back. */
 typedef struct
 {
@@ -263,6 +276,7 @@ on_handshake_done (gpointer data)
 
   session->handshaking = FALSE;
   g_clear_object (&session->handshake);
+  handshake_uncount (session);
   if (session->closed)
     g_io_stream_close (G_IO_STREAM (h->tls), NULL, NULL);   /* close() left it to us */
   else if (!h->ok)
@@ -316,6 +330,8 @@ start_handshake (ShoalStratumSession *session)
                                             FALSE, NULL);
   g_socket_set_timeout (session->socket, CLAMP (login_s, 1, TLS_STALL_MAX_S));
   session->handshaking = TRUE;
+  session->handshake_counted = TRUE;
+  session->ip->handshakes++;
   server->n_pending++;   /* stop() waits for it to come back */
   h->session = shoal_stratum_session_ref (session);
   h->context = server->context;
@@ -392,6 +408,12 @@ on_hello (GSocket      *socket,
     }
   g_socket_set_option (socket, SOL_SOCKET, SO_RCVLOWAT, 1, NULL);
   g_clear_pointer (&session->read_source, g_source_unref);
+  if (session->ip->handshakes >= TLS_HANDSHAKES_PER_IP)
+    {
+      /* Its other handshakes hold their threads: no third one. */
+      shoal_stratum_session_close (session);
+      return G_SOURCE_REMOVE;
+    }
   start_handshake (session);
   return G_SOURCE_REMOVE;
 }
@@ -443,11 +465,18 @@ shoal_stratum_session_accept (ShoalStratumServer *server,
   session->socket = g_socket_connection_get_socket (connection);
   configure_socket (session->socket);
   session->ip = shoal_ip_table_acquire (server->ips, ip, is_local);
+  session->peer = g_ref_string_new_intern (ip);
   session->connected_at = session->last_received = g_get_monotonic_time ();
   session->reject_reason = reject_reason (server, session);
   link_session (server, session);
   shoal_stratum_server_mark_dirty (server);
-  if (certificate != NULL)
+  if (certificate != NULL && session->reject_reason != NULL)
+    {
+      /* Banned or over the cap: no handshake, its CPU or a thread for it.
+       * Without TLS nothing can be told: the connection just closes. */
+      shoal_stratum_session_close (session);
+    }
+  else if (certificate != NULL)
     prepare_tls (session, certificate);
   else
     session->read_source = transport_source (session, G_IO_IN);
@@ -467,6 +496,7 @@ shoal_stratum_session_close (ShoalStratumSession *session)
   if (session->write_source != NULL)
     g_source_destroy (session->write_source);
   g_clear_pointer (&session->write_source, g_source_unref);
+  handshake_uncount (session);
   transport_close (session);
   g_clear_object (&session->connection);
   session->socket = NULL;
@@ -593,12 +623,18 @@ ban_ip (ShoalStratumSession *session)
   ShoalStratumServer *server = session->server;
   ShoalIpEntry *ip = session->ip;
 
+  g_autoptr(GPtrArray) all = NULL;
+
   g_message ("Stratum: banned %s for %u s after repeated bad requests",
              ip->ip, server->settings.ban_seconds);
-  for (ShoalStratumSession *s = server->sessions, *next; s != NULL; s = next)
+  /* A failed send closes (and may free) that session: walk a referenced
+   * copy, so neither it nor the next one vanishes under us. */
+  all = shoal_stratum_server_collect_sessions (server);
+  for (guint i = 0; i < all->len; i++)
     {
-      next = s->next;
-      if (s->ip != ip || s == session || s->closing)
+      ShoalStratumSession *s = g_ptr_array_index (all, i);
+
+      if (s->ip != ip || s == session || s->closing || s->closed)
         continue;
       shoal_stratum_session_send_error (s, "null", "your IP is banned");
       shoal_stratum_session_close_after (s);
