@@ -751,6 +751,13 @@ start_payer (ShoalPool *self)
   self->wallet = shoal_rpc_client_new (self->wallet_uri, user, password);
   self->payer = shoal_payer_new (self->store, self->wallet,
                                  shoal_config_get_uint64 (self->config, "payout-threshold"));
+  if (self->node != NULL)
+    {
+      g_autoptr(ShoalRpcClient) node = shoal_rpc_client_new (shoal_node_client_get_uri (self->node),
+                                                             NULL, NULL);
+
+      shoal_payer_set_node (self->payer, node);
+    }
   shoal_payer_set_interval (self->payer, shoal_config_get_uint64 (self->config, "payout-interval"));
   /* Every unfinished batch is settled before anything new is paid. */
   self->reconciling = TRUE;
@@ -902,6 +909,9 @@ shoal_pool_stop (ShoalPool *self)
       g_thread_pool_free (self->bookkeeper, FALSE, TRUE);
       self->bookkeeper = NULL;
     }
+  /* A payout run writes to the store: it ends before the store closes. */
+  if (self->payer != NULL)
+    shoal_payer_shutdown (self->payer);
   if (self->store != NULL)
     shoal_store_close (self->store);
   if (self->playground != NULL)

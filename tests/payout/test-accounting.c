@@ -358,8 +358,8 @@ test_batch_lifecycle (Fixture       *f,
   /* Steps only go forward. */
   g_assert_false (shoal_store_batch_relayed_sync (f->store, id, &error));
   g_clear_error (&error);
-  g_assert_true (shoal_store_batch_built_sync (f->store, id, hashes, metadata, 30000000, &error));
-  g_assert_false (shoal_store_batch_built_sync (f->store, id, hashes, metadata, 1, &error));
+  g_assert_true (shoal_store_batch_built_sync (f->store, id, hashes, metadata, NULL, 30000000, &error));
+  g_assert_false (shoal_store_batch_built_sync (f->store, id, hashes, metadata, NULL, 1, &error));
   g_clear_error (&error);
   g_assert_true (shoal_store_batch_relayed_sync (f->store, id, &error));
   g_assert_true (shoal_store_batch_confirmed_sync (f->store, id, NULL, &error));

@@ -187,6 +187,7 @@ typedef struct
   gint64              id;
   const char * const *hashes;
   const char * const *metadata;
+  const char * const *key_images;
   guint64             fee;
 } BuiltBatch;
 
@@ -198,36 +199,44 @@ batch_built (sqlite3   *db,
   BuiltBatch *built = data;
   g_autofree char *hashes = g_strjoinv ("\n", (char **) built->hashes);
   g_autofree char *metadata = g_strjoinv ("\n", (char **) built->metadata);
+  g_autofree char *key_images = built->key_images ? g_strjoinv ("\n", (char **) built->key_images) : NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
   if (!move_batch (db, built->id, "'planned'", SHOAL_BATCH_BUILT, error))
     return FALSE;
-  stmt = shoal_sql_prepare (db, "UPDATE payout_batches SET tx_hashes = ?1, tx_metadata = ?2, fee = ?3"
-                                " WHERE id = ?4", error);
+  stmt = shoal_sql_prepare (db, "UPDATE payout_batches SET tx_hashes = ?1, tx_metadata = ?2, fee = ?3,"
+                                " key_images = ?5 WHERE id = ?4", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, hashes, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, metadata, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 4, built->id);
+  sqlite3_bind_text (stmt, 5, key_images, -1, SQLITE_STATIC);
   return shoal_sql_bind_amount (stmt, 3, built->fee, error) && shoal_sql_run (stmt, error);
 }
 
 /* planned -> built: the wallet built (and did not relay) these
- * transactions; METADATA is what relay_tx needs to send them later. */
+ * transactions; METADATA is what relay_tx needs to send them later;
+ * KEY_IMAGES (one line per transaction, may be NULL) is what later proves
+ * that they can never be mined. */
 gboolean
 shoal_store_batch_built_sync (ShoalStore          *self,
                               gint64               batch_id,
                               const char * const  *tx_hashes,
                               const char * const  *tx_metadata,
+                              const char * const  *key_images,
                               guint64              fee,
                               GError             **error)
 {
-  BuiltBatch built = { batch_id, tx_hashes, tx_metadata, fee };
+  BuiltBatch built = { batch_id, tx_hashes, tx_metadata, key_images, fee };
 
   g_return_val_if_fail (SHOAL_IS_STORE (self), FALSE);
   g_return_val_if_fail (tx_hashes != NULL && tx_hashes[0] != NULL, FALSE);
   g_return_val_if_fail (tx_metadata != NULL, FALSE);
   g_return_val_if_fail (g_strv_length ((char **) tx_hashes) == g_strv_length ((char **) tx_metadata),
+                        FALSE);
+  g_return_val_if_fail (key_images == NULL ||
+                        g_strv_length ((char **) tx_hashes) == g_strv_length ((char **) key_images),
                         FALSE);
 
   return shoal_store_write_sync (self, batch_built, &built, error);
@@ -358,8 +367,9 @@ batch_failed (sqlite3   *db,
 }
 
 /* Any unfinished state -> failed, releasing the reserved balances.  Only
- * for a batch whose transactions provably never left (or that the wallet
- * itself reports as failed). */
+ * for a batch whose transactions provably can never be mined: nothing
+ * was sent (planned), or every key image they spend is spent on chain by
+ * other transactions, deep enough (never on the wallet's word alone). */
 gboolean
 shoal_store_batch_failed_sync (ShoalStore  *self,
                                gint64       batch_id,
@@ -391,6 +401,42 @@ shoal_store_batch_note_sync (ShoalStore  *self,
 
   g_return_val_if_fail (SHOAL_IS_STORE (self), FALSE);
   return shoal_store_write_sync (self, batch_note, &finish, error);
+}
+
+typedef struct
+{
+  gint64  id;
+  guint64 height;
+} Conflict;
+
+static gboolean
+batch_conflict (sqlite3   *db,
+                gpointer   data,
+                GError   **error)
+{
+  Conflict *conflict = data;
+  g_autoptr(sqlite3_stmt) stmt = shoal_sql_prepare (db,
+    "UPDATE payout_batches SET conflict_height = nullif (?1, 0) WHERE id = ?2"
+    " AND state IN ('built', 'relayed')", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 2, conflict->id);
+  return shoal_sql_bind_amount (stmt, 1, conflict->height, error) && shoal_sql_run (stmt, error);
+}
+
+/* Records the node height at which every transaction of an open batch
+ * was first seen double-spent (0 forgets it: a reorg undid the spend). */
+gboolean
+shoal_store_batch_conflict_sync (ShoalStore  *self,
+                                 gint64       batch_id,
+                                 guint64      height,
+                                 GError     **error)
+{
+  Conflict conflict = { batch_id, height };
+
+  g_return_val_if_fail (SHOAL_IS_STORE (self), FALSE);
+  return shoal_store_write_sync (self, batch_conflict, &conflict, error);
 }
 
 /* --- stats ------------------------------------------------------------- */

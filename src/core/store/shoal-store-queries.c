@@ -211,10 +211,15 @@ batch_row (sqlite3_stmt *stmt)
   info->tx_hashes = hashes ? g_strsplit (hashes, "\n", -1) : NULL;
   info->tx_metadata = metadata ? g_strsplit (metadata, "\n", -1) : NULL;
   info->note = shoal_sql_column_strdup (stmt, 8);
+  info->key_images = sqlite3_column_type (stmt, 9) == SQLITE_NULL ? NULL
+                     : g_strsplit ((const char *) sqlite3_column_text (stmt, 9), "\n", -1);
+  info->conflict_height = sqlite3_column_type (stmt, 10) == SQLITE_NULL ? 0
+                          : shoal_sql_column_u64 (stmt, 10);
   return info;
 }
 
-#define BATCH_COLUMNS "id, state, created_us, updated_us, total, fee, tx_hashes, tx_metadata, note"
+#define BATCH_COLUMNS "id, state, created_us, updated_us, total, fee, tx_hashes, tx_metadata, note," \
+  " key_images, conflict_height"
 
 ShoalStoreBatch *
 shoal_store_get_batch_sync (ShoalStore  *self,

@@ -106,6 +106,12 @@ static const char *migrations[] = {
   "  worker_id INTEGER NOT NULL REFERENCES workers (id),"
   "  hashrate INTEGER NOT NULL,"
   "  PRIMARY KEY (time_us, worker_id));",
+
+  /* 2: what proves a payout can never be mined.  The key images its
+   * transactions spend, and the node height at which all of them were
+   * first seen spent by other transactions. */
+  "ALTER TABLE payout_batches ADD COLUMN key_images TEXT;"
+  "ALTER TABLE payout_batches ADD COLUMN conflict_height INTEGER;",
 };
 
 int

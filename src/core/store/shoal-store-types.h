@@ -22,7 +22,7 @@ typedef enum
   SHOAL_BATCH_BUILT,      /* transactions built (not relayed), hashes + metadata stored */
   SHOAL_BATCH_RELAYED,    /* relay_tx accepted; waiting to be mined */
   SHOAL_BATCH_CONFIRMED,  /* the wallet lists every transaction as "out" (final) */
-  SHOAL_BATCH_FAILED,     /* nothing was sent; reserved balances released (final) */
+  SHOAL_BATCH_FAILED,     /* provably never mined; reserved balances released (final) */
 } ShoalBatchState;
 
 const char *shoal_store_block_state_to_string (ShoalStoreBlockState  state);
@@ -83,6 +83,11 @@ typedef struct
   char           **tx_hashes;    /* NULL before built */
   char           **tx_metadata;  /* NULL before built */
   char            *note;         /* why it failed, or what needs attention */
+  char           **key_images;   /* per transaction, its inputs' key images
+                                  * (hex, space-separated); NULL for batches
+                                  * built before they were recorded */
+  guint64          conflict_height; /* node height when every transaction was
+                                     * first seen double-spent; 0: not seen */
 } ShoalStoreBatch;
 
 typedef struct

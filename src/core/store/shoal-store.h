@@ -103,6 +103,7 @@ gboolean    shoal_store_batch_built_sync    (ShoalStore         *self,
                                              gint64              batch_id,
                                              const char * const *tx_hashes,
                                              const char * const *tx_metadata,
+                                             const char * const *key_images,
                                              guint64             fee,
                                              GError            **error);
 gboolean    shoal_store_batch_relayed_sync  (ShoalStore       *self,
@@ -115,6 +116,10 @@ gboolean    shoal_store_batch_confirmed_sync (ShoalStore      *self,
 gboolean    shoal_store_batch_failed_sync   (ShoalStore       *self,
                                              gint64            batch_id,
                                              const char       *reason,
+                                             GError          **error);
+gboolean    shoal_store_batch_conflict_sync (ShoalStore       *self,
+                                             gint64            batch_id,
+                                             guint64           height,
                                              GError          **error);
 gboolean    shoal_store_batch_note_sync     (ShoalStore       *self,
                                              gint64            batch_id,
