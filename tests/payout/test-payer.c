@@ -8,9 +8,11 @@
 #include <sqlite3.h>
 
 #include "shoal-accounting.h"
+#include "shoal-error.h"
 #include "shoal-payer.h"
 #include "shoal-store.h"
 #include "shoal-test-harness.h"
+#include "fault-proxy.h"
 
 /* The payer against real daemons: a regtest monerod, the pool's
  * monero-wallet-rpc, and one wallet-rpc per member.  What counts is what
@@ -205,6 +207,7 @@ reconcile (void)
   g_autoptr(ShoalPayer) payer = shoal_payer_new (store, world.pool->client, THRESHOLD);
   g_autoptr(GError) error = NULL;
 
+  shoal_payer_set_node (payer, shoal_playground_get_node (world.playground));
   g_assert_true (shoal_payer_reconcile_sync (payer, NULL, &error));
   g_assert_no_error (error);
 }
@@ -314,6 +317,264 @@ test_pay_out (void)
   assert_books_match_wallets ();
 }
 
+/* --- what the wallet says that is not so ------------------------------ */
+
+static GBytes *
+replace_text (GBytes     *answer,
+              const char *from,
+              const char *to)
+{
+  g_autofree char *text = g_strndup (g_bytes_get_data (answer, NULL), g_bytes_get_size (answer));
+  g_auto(GStrv) parts = g_strsplit (text, from, -1);
+  char *joined;
+
+  if (g_strv_length (parts) < 2)
+    return NULL;
+  joined = g_strjoinv (to, parts);
+  return g_bytes_new_take (joined, strlen (joined));
+}
+
+/* wallet2 calls a transaction "failed" once its own node's pool stops
+ * showing it; other nodes may still mine it.  The real wallet cannot be
+ * made to say so on demand, so the proxy turns "pending" into "failed". */
+static GBytes *
+say_failed (const char *key,
+            GBytes     *request,
+            GBytes     *answer,
+            gpointer    user_data)
+{
+  GBytes *replaced;
+
+  if (answer == NULL || g_strcmp0 (key, "get_transfer_by_txid") != 0)
+    return NULL;
+  replaced = replace_text (answer, "\"type\": \"pending\"", "\"type\": \"failed\"");
+  if (replaced != NULL)
+    g_atomic_int_inc ((int *) user_data);
+  return replaced;
+}
+
+static ShoalPayer *
+payer_through (ShoalStore     *store,
+               FaultProxy     *proxy)
+{
+  g_autoptr(ShoalRpcClient) wallet = shoal_rpc_client_new (fault_proxy_get_uri (proxy), NULL, NULL);
+  ShoalPayer *payer = shoal_payer_new (store, wallet, THRESHOLD);
+
+  shoal_rpc_client_set_timeout (wallet, 300);
+  shoal_payer_set_node (payer, shoal_playground_get_node (world.playground));
+  return payer;
+}
+
+static ShoalBatchState
+batch_state (ShoalStore *store,
+             gint64      id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ShoalStoreBatch) batch = shoal_store_get_batch_sync (store, id, &error);
+
+  g_assert_no_error (error);
+  g_test_message ("batch %" G_GINT64_FORMAT ": %s (%s)", id, shoal_batch_state_to_string (batch->state),
+                  batch->note ? batch->note : "no note");
+  return batch->state;
+}
+
+static void
+test_wallet_says_failed (void)
+{
+  g_autoptr(GError) error = NULL;
+  int rewritten = 0;
+  FaultProxy *proxy;
+  gint64 id;
+
+  world_start ();
+  credit_next_block ();
+  proxy = fault_proxy_new (world.pool->uri, say_failed, &rewritten);
+  {
+    g_autoptr(ShoalStore) store = open_store ();
+    g_autoptr(ShoalPayer) payer = payer_through (store, proxy);
+
+    id = shoal_payer_pay_out_sync (payer, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (id, >, 0);
+    /* The wallet now says "failed" while the node holds the transaction:
+     * the batch stays open and nobody is due again. */
+    g_assert_true (shoal_payer_reconcile_sync (payer, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (g_atomic_int_get (&rewritten), >, 0);
+    g_assert_cmpint (batch_state (store, id), ==, SHOAL_BATCH_RELAYED);
+    g_assert_cmpint (shoal_payer_pay_out_sync (payer, NULL, &error), ==, 0);
+    g_assert_no_error (error);
+  }
+  mine (1);
+  {
+    g_autoptr(ShoalStore) store = open_store ();
+    g_autoptr(ShoalPayer) payer = payer_through (store, proxy);
+
+    g_assert_true (shoal_payer_reconcile_sync (payer, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (batch_state (store, id), ==, SHOAL_BATCH_CONFIRMED);
+  }
+  fault_proxy_free (proxy);
+  mine (10);
+  assert_books_match_wallets ();
+}
+
+/* The daemon took the transaction but the wallet's connection failed
+ * before the answer: relay_tx answers an error and the wallet records
+ * nothing.  The proxy sits between the real wallet and the real monerod
+ * and loses just that answer. */
+static GBytes *
+lose_send_answer (const char *key,
+                  GBytes     *request,
+                  GBytes     *answer,
+                  gpointer    user_data)
+{
+  static const char failed[] = "{\"status\":\"Failed\",\"reason\":\"connection lost\","
+                               "\"double_spend\":false,\"not_relayed\":false}";
+
+  if (answer == NULL ||
+      (g_strcmp0 (key, "/sendrawtransaction") != 0 && g_strcmp0 (key, "/send_raw_transaction") != 0))
+    return NULL;
+  g_atomic_int_inc ((int *) user_data);
+  return g_bytes_new_static (failed, sizeof failed - 1);
+}
+
+static void
+set_wallet_daemon (const char *uri)
+{
+  g_autofree char *params = g_strdup_printf ("{\"address\":\"%s\",\"trusted\":true}", uri);
+  g_autoptr(JsonNode) answer = shoal_test_rpc (world.pool->client, "set_daemon", params);
+}
+
+static void
+test_relay_error_after_send (void)
+{
+  g_autoptr(GError) error = NULL;
+  int lost = 0;
+  FaultProxy *proxy;
+  gint64 id;
+
+  world_start ();
+  credit_next_block ();
+  proxy = fault_proxy_new (shoal_playground_get_node_uri (world.playground), lose_send_answer, &lost);
+  set_wallet_daemon (fault_proxy_get_uri (proxy));
+  {
+    g_autoptr(ShoalStore) store = open_store ();
+    g_autoptr(ShoalPayer) payer = shoal_payer_new (store, world.pool->client, THRESHOLD);
+
+    shoal_payer_set_node (payer, shoal_playground_get_node (world.playground));
+    id = shoal_payer_pay_out_sync (payer, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (id, >, 0);
+    g_assert_cmpint (g_atomic_int_get (&lost), ==, 1);
+    g_assert_cmpint (batch_state (store, id), ==, SHOAL_BATCH_RELAYED);
+    set_wallet_daemon (shoal_playground_get_node_uri (world.playground));
+    /* Re-relaying is harmless, and nobody is due again. */
+    g_assert_cmpint (shoal_payer_pay_out_sync (payer, NULL, &error), ==, 0);
+    g_assert_no_error (error);
+  }
+  fault_proxy_free (proxy);
+  mine (1);
+  reconcile ();
+  {
+    g_autoptr(ShoalStore) store = open_store ();
+
+    g_assert_cmpint (batch_state (store, id), ==, SHOAL_BATCH_CONFIRMED);
+  }
+  mine (10);
+  assert_books_match_wallets ();
+}
+
+/* relay_tx refused, and the transaction really never left: the batch
+ * stays open until another transaction spends one of its inputs on chain
+ * (here the pool's owner sweeps that output to the pool itself), deep
+ * enough; then, and only then, the balances go back and are paid once. */
+static GBytes *
+refuse_relay (const char *key,
+              GBytes     *request,
+              GBytes     *answer,
+              gpointer    user_data)
+{
+  if (answer != NULL || g_strcmp0 (key, "relay_tx") != 0)
+    return NULL;
+  return fault_proxy_rpc_error (-4, "Failed to commit tx.");
+}
+
+static void
+reconcile_expect_open (gint64 id)
+{
+  g_autoptr(ShoalStore) store = open_store ();
+  g_autoptr(ShoalPayer) payer = shoal_payer_new (store, world.pool->client, THRESHOLD);
+  g_autoptr(GError) error = NULL;
+
+  shoal_payer_set_node (payer, shoal_playground_get_node (world.playground));
+  g_assert_false (shoal_payer_reconcile_sync (payer, NULL, &error));
+  g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_BUSY);
+  g_test_message ("reconcile: %s", error->message);
+}
+
+static void
+test_released_on_proof (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ShoalStoreBatch) batch = NULL;
+  g_auto(GStrv) images = NULL;
+  g_autofree char *params = NULL;
+  FaultProxy *proxy;
+  gint64 id;
+
+  world_start ();
+  credit_next_block ();
+  proxy = fault_proxy_new (world.pool->uri, refuse_relay, NULL);
+  {
+    g_autoptr(ShoalStore) store = open_store ();
+    g_autoptr(ShoalPayer) payer = payer_through (store, proxy);
+    gint64 before = raw_int ("SELECT count (*) FROM payout_batches");
+
+    /* relay_tx never reaches the wallet; the batch stays built. */
+    g_assert_cmpint (shoal_payer_pay_out_sync (payer, NULL, &error), ==, -1);
+    g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_BUSY);
+    g_test_message ("pay out: %s", error->message);
+    g_clear_error (&error);
+    g_assert_cmpint (raw_int ("SELECT count (*) FROM payout_batches"), ==, before + 1);
+    id = raw_int ("SELECT max (id) FROM payout_batches");
+    g_assert_cmpint (batch_state (store, id), ==, SHOAL_BATCH_BUILT);
+    batch = shoal_store_get_batch_sync (store, id, &error);
+    g_assert_nonnull (batch->key_images);
+  }
+  fault_proxy_free (proxy);
+  images = g_strsplit (batch->key_images[0], " ", -1);
+  params = g_strdup_printf ("{\"address\":\"%s\",\"key_image\":\"%s\"}", world.pool->address, images[0]);
+  {
+    g_autoptr(JsonNode) refreshed = shoal_test_rpc (world.pool->client, "refresh", NULL);
+    g_autoptr(JsonNode) swept = shoal_test_rpc (world.pool->client, "sweep_single", params);
+  }
+  mine (1);
+  reconcile_expect_open (id);
+  {
+    g_autoptr(ShoalStore) store = open_store ();
+    g_autoptr(ShoalStoreBatch) seen = shoal_store_get_batch_sync (store, id, &error);
+
+    g_assert_cmpint (seen->state, ==, SHOAL_BATCH_BUILT);
+    g_assert_cmpuint (seen->conflict_height, >, 0);
+  }
+  mine (SHOAL_PAYER_RELEASE_DEPTH);
+  reconcile ();
+  {
+    g_autoptr(ShoalStore) store = open_store ();
+    g_autoptr(ShoalPayer) payer = shoal_payer_new (store, world.pool->client, THRESHOLD);
+
+    g_assert_cmpint (batch_state (store, id), ==, SHOAL_BATCH_FAILED);
+    shoal_payer_set_node (payer, shoal_playground_get_node (world.playground));
+    g_assert_cmpint (shoal_payer_pay_out_sync (payer, NULL, &error), >, id);
+    g_assert_no_error (error);
+  }
+  mine (1);
+  reconcile ();
+  mine (10);
+  assert_books_match_wallets ();
+}
+
 static int
 run_child_until (const char *step)
 {
@@ -381,6 +642,9 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/payer/pay-out", test_pay_out);
   g_test_add_func ("/payer/crash-at-each-step", test_crash_at_each_step);
+  g_test_add_func ("/payer/wallet-says-failed", test_wallet_says_failed);
+  g_test_add_func ("/payer/relay-error-after-send", test_relay_error_after_send);
+  g_test_add_func ("/payer/released-on-proof", test_released_on_proof);
   status = g_test_run ();
   shoal_test_harness_stop (world.playground);
   g_free (world.db);
