@@ -506,7 +506,15 @@ read_pending_blocks (ShoalStore      *store,
 {
   GPtrArray **blocks = data;
 
+  g_autoptr(GPtrArray) orphans = NULL;
+
   *blocks = shoal_store_list_blocks_in_state_sync (store, SHOAL_STORE_BLOCK_PENDING, error);
+  /* Recent orphans too: the verdict may have come from a node that was
+   * wrong; the tracker lets go of those the chain is far past. */
+  if (*blocks != NULL)
+    orphans = shoal_store_list_recent_orphans_sync (store, 64, error);
+  for (guint i = 0; orphans != NULL && i < orphans->len; i++)
+    g_ptr_array_add (*blocks, g_steal_pointer (&g_ptr_array_index (orphans, i)));
 }
 
 static void
@@ -537,7 +545,10 @@ track_pending_blocks (ShoalPool *self,
     {
       const ShoalStoreBlock *block = g_ptr_array_index (blocks, i);
 
-      shoal_block_tracker_track (tracker, block->hash, block->height, block->reward);
+      if (block->state == SHOAL_STORE_BLOCK_ORPHANED)
+        shoal_block_tracker_recheck (tracker, block->hash, block->height, block->reward);
+      else
+        shoal_block_tracker_track (tracker, block->hash, block->height, block->reward);
     }
 }
 

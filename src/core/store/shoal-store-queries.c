@@ -116,6 +116,18 @@ shoal_store_list_blocks_in_state_sync (ShoalStore       *self,
                      block_row, (GDestroyNotify) shoal_store_block_free, error);
 }
 
+/* The LIMIT newest orphaned blocks: those a restart follows again. */
+GPtrArray *
+shoal_store_list_recent_orphans_sync (ShoalStore  *self,
+                                      guint        limit,
+                                      GError     **error)
+{
+  g_return_val_if_fail (SHOAL_IS_STORE (self), NULL);
+  return query_rows (self, "SELECT " BLOCK_COLUMNS " FROM blocks WHERE state = 'orphaned'"
+                     " ORDER BY height DESC, found_us DESC LIMIT ?1", limit, 0, NULL,
+                     block_row, (GDestroyNotify) shoal_store_block_free, error);
+}
+
 /* --- balances ---------------------------------------------------------- */
 
 static gpointer

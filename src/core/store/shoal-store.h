@@ -71,6 +71,9 @@ GPtrArray  *shoal_store_list_blocks_sync    (ShoalStore       *self,
 GPtrArray  *shoal_store_list_blocks_in_state_sync (ShoalStore       *self,
                                                    ShoalStoreBlockState   state,
                                                    GError          **error);
+GPtrArray  *shoal_store_list_recent_orphans_sync (ShoalStore       *self,
+                                                  guint             limit,
+                                                  GError          **error);
 
 /* Accounting. */
 GPtrArray  *shoal_store_pplns_window_sync   (ShoalStore       *self,
