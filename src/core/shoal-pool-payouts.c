@@ -8,6 +8,45 @@
 /* Payouts as the window asks for them: a preview with the wallet's own
  * fee estimate, then one batch run to its end by the crash-safe payer. */
 
+/* The mode, fee and PPLNS window in force when SHARE found a block: the
+ * block is credited with these, whatever the settings are when it
+ * unlocks. */
+void
+_shoal_pool_block_terms (ShoalPool        *self,
+                         const ShoalShare *share,
+                         ShoalBlockTerms  *terms)
+{
+  ShoalConfig *config = shoal_pool_get_config (self);
+
+  terms->pplns = shoal_config_get_mode (config) == SHOAL_MODE_PPLNS;
+  terms->fee_bps = (guint) shoal_config_get_uint64 (config, "pool-fee-bps");
+  terms->window_factor = (guint) shoal_config_get_uint64 (config, "pplns-window");
+  terms->has_share = share != NULL;
+  if (share != NULL)
+    memcpy (terms->share_hash, share->hash, sizeof terms->share_hash);
+}
+
+/* A switch to solo mode is refused while pool-mode work is unfinished:
+ * solo mode runs no payer, so open batches would freeze. */
+gboolean
+_shoal_pool_check_mode (ShoalPool  *self,
+                        GError    **error)
+{
+  guint64 batches = 0, blocks = 0;
+
+  if (shoal_config_get_mode (shoal_pool_get_config (self)) != SHOAL_MODE_SOLO)
+    return TRUE;
+  if (!shoal_store_count_unfinished_sync (_shoal_pool_get_store (self), &batches, &blocks, error))
+    return FALSE;
+  if (batches == 0 && blocks == 0)
+    return TRUE;
+  g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID,
+               "Solo mode is refused for now: %" G_GUINT64_FORMAT " payout batches are unfinished "
+               "and %" G_GUINT64_FORMAT " blocks found in pool mode are not credited yet. Switch "
+               "back to pool mode until they are paid, then switch again", batches, blocks);
+  return FALSE;
+}
+
 static void
 on_paid (GObject      *source,
          GAsyncResult *result,

@@ -356,6 +356,7 @@ typedef struct
   guint64  confirmations;
   gint64   found_us;
   ShoalBlockState state;
+  ShoalBlockTerms terms;
 } BlockNote;
 
 static void
@@ -373,8 +374,8 @@ write_block_found (ShoalStore      *store,
 {
   BlockNote *note = data;
 
-  shoal_store_add_block_sync (store, note->id, note->height, note->reward, note->difficulty,
-                              note->found_us, error);
+  shoal_store_add_found_block_sync (store, note->id, note->height, note->reward, note->difficulty,
+                                    note->found_us, &note->terms, error);
 }
 
 static void
@@ -413,6 +414,7 @@ on_block_found (ShoalStratumServer *server,
   note->reward = shoal_block_template_get_reward (tmpl);
   note->difficulty = shoal_block_template_get_difficulty (tmpl)->lo;
   note->found_us = g_get_real_time ();
+  _shoal_pool_block_terms (self, share, &note->terms);
   submit->id = g_strdup (block_id);
   submit->height = height;
 
@@ -809,7 +811,8 @@ begin_running (ShoalPool   *self,
                    "(pool-address)");
       return FALSE;
     }
-  if (!open_store (self, error) || !start_stratum (self, error))
+  if (!open_store (self, error) || !_shoal_pool_check_mode (self, error) ||
+      !start_stratum (self, error))
     return FALSE;
   start_jobs (self, node_uri);
   queue_chore (self, read_pending_blocks, track_pending_blocks, g_new0 (GPtrArray *, 1),

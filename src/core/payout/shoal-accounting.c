@@ -78,6 +78,7 @@ shoal_accounting_preview_sync (ShoalAccounting  *self,
   g_autoptr(ShoalStoreBlock) block = NULL;
   g_autoptr(GPtrArray) credits = NULL;
   g_autoptr(GError) local_error = NULL;
+  guint window_factor, fee_bps;
 
   g_return_val_if_fail (SHOAL_IS_ACCOUNTING (self), NULL);
   g_return_val_if_fail (block_hash != NULL && fee != NULL, NULL);
@@ -90,10 +91,15 @@ shoal_accounting_preview_sync (ShoalAccounting  *self,
       g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
+  /* The terms the block was found under; the current ones only for
+   * blocks stored before terms were recorded. */
+  window_factor = block->has_terms && block->terms.window_factor > 0 ? block->terms.window_factor
+                                                                      : self->window_factor;
+  fee_bps = block->has_terms ? block->terms.fee_bps : self->fee_bps;
   credits = shoal_store_pplns_window_sync (self->store, block_hash,
-                                           shoal_pplns_window (block->difficulty, self->window_factor),
+                                           shoal_pplns_window (block->difficulty, window_factor),
                                            error);
-  if (credits == NULL || !shoal_pplns_split (block->reward, self->fee_bps, credits, fee, error))
+  if (credits == NULL || !shoal_pplns_split (block->reward, fee_bps, credits, fee, error))
     return NULL;
   return g_steal_pointer (&credits);
 }
@@ -104,9 +110,13 @@ credit_locked (ShoalAccounting  *self,
                GError          **error)
 {
   g_autoptr(GPtrArray) credits = NULL;
+  g_autoptr(ShoalStoreBlock) block = shoal_store_get_block_sync (self->store, block_hash, NULL);
+  gboolean pplns = block != NULL && block->has_terms ? block->terms.pplns
+                                                     : self->mode == SHOAL_MODE_PPLNS;
   guint64 fee = 0;
 
-  if (self->mode == SHOAL_MODE_SOLO)
+  /* Solo or pool as it was when the block was found. */
+  if (!pplns)
     return shoal_store_unlock_block_sync (self->store, block_hash, error);
   credits = shoal_accounting_preview_sync (self, block_hash, &fee, error);
   return credits != NULL &&

@@ -405,6 +405,43 @@ fail_with (ShoalPayer  *self,
   return FALSE;
 }
 
+static char *
+format_xmr (guint64 amount)
+{
+  return g_strdup_printf ("%" G_GUINT64_FORMAT ".%012" G_GUINT64_FORMAT " XMR",
+                          amount / G_GUINT64_CONSTANT (1000000000000),
+                          amount % G_GUINT64_CONSTANT (1000000000000));
+}
+
+/* The network fee comes out of the pool's fee account, never out of
+ * members' money: a payout it cannot cover fails before anything is
+ * sent (the transactions were only built). */
+static gboolean
+check_fee_covered (ShoalPayer  *self,
+                   gint64       id,
+                   guint64      fee,
+                   GError     **error)
+{
+  g_autofree char *fee_text = format_xmr (fee);
+  g_autofree char *account_text = NULL;
+  g_autofree char *reason = NULL;
+  guint64 account = 0;
+
+  if (!shoal_store_get_fee_account_sync (self->store, &account, error))
+    return FALSE;
+  if (fee <= account)
+    return TRUE;
+  account_text = format_xmr (account);
+  reason = g_strdup_printf ("the network fee of %s is more than the pool's fee account holds (%s): "
+                            "nothing was sent. Raise the pool fee, or wait until more blocks are "
+                            "credited, then pay out again", fee_text, account_text);
+  if (!fail_batch (self, id, reason, error))
+    return FALSE;
+  g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID,
+               "Payout refused: %s.", reason);
+  return FALSE;
+}
+
 static gboolean
 step_planned (ShoalPayer      *self,
               ShoalStoreBatch  *batch,
@@ -427,6 +464,8 @@ step_planned (ShoalPayer      *self,
       return FALSE;
     }
   emit_step (self, batch->id, SHOAL_PAYER_STEP_WALLET_BUILT);
+  if (!check_fee_covered (self, batch->id, built.fee, error))
+    return FALSE;
   if (!shoal_store_batch_built_sync (self->store, batch->id, (const char * const *) built.hashes,
                                      (const char * const *) built.metadata,
                                      (const char * const *) built.key_images, built.fee, error))

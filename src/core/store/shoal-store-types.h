@@ -32,6 +32,16 @@ const char *shoal_batch_state_to_string (ShoalBatchState  state);
 gboolean    shoal_batch_state_parse     (const char      *text,
                                          ShoalBatchState *state);
 
+/* What a block was found under: it is credited with these. */
+typedef struct
+{
+  gboolean  pplns;          /* FALSE: solo, the coinbase paid the user */
+  guint     fee_bps;
+  guint     window_factor;  /* PPLNS's N */
+  gboolean  has_share;
+  guint8    share_hash[32]; /* the PoW hash of the share that found it */
+} ShoalBlockTerms;
+
 typedef struct
 {
   char            *hash;           /* block id, 64 hex characters */
@@ -42,6 +52,9 @@ typedef struct
   gint64           found_us;       /* wall clock, microseconds */
   guint64          difficulty;     /* network difficulty it was found at */
   guint64          work;           /* share difficulty summed since the previous block */
+  gboolean         has_terms;      /* FALSE for blocks stored before terms were */
+  ShoalBlockTerms  terms;
+  gint64           share_id;       /* the share that found it; 0: not known (yet) */
 } ShoalStoreBlock;
 
 typedef struct

@@ -56,6 +56,14 @@ gboolean    shoal_store_add_block_sync      (ShoalStore       *self,
                                              guint64           difficulty,
                                              gint64            found_us,
                                              GError          **error);
+gboolean    shoal_store_add_found_block_sync (ShoalStore      *self,
+                                             const char       *hash,
+                                             guint64           height,
+                                             guint64           reward,
+                                             guint64           difficulty,
+                                             gint64            found_us,
+                                             const ShoalBlockTerms *terms,
+                                             GError          **error);
 gboolean    shoal_store_update_block_sync   (ShoalStore       *self,
                                              const char       *hash,
                                              guint64           confirmations,
@@ -95,6 +103,10 @@ ShoalStoreBalance *shoal_store_get_balance_sync (ShoalStore    *self,
                                              GError          **error);
 gboolean    shoal_store_get_fee_account_sync (ShoalStore      *self,
                                              guint64          *amount,
+                                             GError          **error);
+gboolean    shoal_store_count_unfinished_sync (ShoalStore     *self,
+                                             guint64          *open_batches,
+                                             guint64          *pool_blocks,
                                              GError          **error);
 
 /* Payout batches: the payer's state machine, one transaction per step. */
