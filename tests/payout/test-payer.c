@@ -9,6 +9,7 @@
 
 #include "shoal-accounting.h"
 #include "shoal-error.h"
+#include "shoal-ledger-check.h"
 #include "shoal-payer.h"
 #include "shoal-store.h"
 #include "shoal-test-harness.h"
@@ -101,10 +102,11 @@ balance (ShoalStore *store,
 /* The documented rule, for weights 3 (alice) : 1 (bob). */
 static void
 expected_split (guint64  reward,
+                guint    fee_bps,
                 guint64 *alice,
                 guint64 *bob)
 {
-  guint64 fee = reward / 10000 * FEE_BPS + reward % 10000 * FEE_BPS / 10000;
+  guint64 fee = reward / 10000 * fee_bps + reward % 10000 * fee_bps / 10000;
   guint64 rest = reward - fee;
   guint64 rem_alice = (rest % 4) * 3 % 4;
   guint64 rem_bob = rest % 4;
@@ -127,10 +129,10 @@ expected_split (guint64  reward,
  * shares 3:1 for alice and bob, credited through the accounting code and
  * the block confirmer asking monerod. */
 static void
-credit_next_block (void)
+credit_block_with_fee (guint fee_bps)
 {
   g_autoptr(ShoalStore) store = open_store ();
-  g_autoptr(ShoalAccounting) accounting = shoal_accounting_new (store, SHOAL_MODE_PPLNS, FEE_BPS,
+  g_autoptr(ShoalAccounting) accounting = shoal_accounting_new (store, SHOAL_MODE_PPLNS, fee_bps,
                                                                 WINDOW_FACTOR);
   g_autofree char *params = g_strdup_printf ("{\"height\":%" G_GUINT64_FORMAT "}", world.next_height);
   g_autoptr(JsonNode) answer = shoal_test_rpc (shoal_playground_get_node (world.playground),
@@ -157,9 +159,15 @@ credit_next_block (void)
   g_assert_no_error (error);
   g_assert_cmpuint (done, ==, 1);
 
-  expected_split (reward, &alice, &bob);
+  expected_split (reward, fee_bps, &alice, &bob);
   g_assert_cmpuint (balance (store, world.alice->address) - alice_before, ==, alice);
   g_assert_cmpuint (balance (store, world.bob->address) - bob_before, ==, bob);
+}
+
+static void
+credit_next_block (void)
+{
+  credit_block_with_fee (FEE_BPS);
 }
 
 /* Everything a member's wallet received, by transaction. */
@@ -228,6 +236,21 @@ raw_int (const char *sql)
   return value;
 }
 
+/* shoal --check's own code: the books against the wallet and the node. */
+static void
+ledger_check_passes (void)
+{
+  g_autoptr(GString) report = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  gboolean ok = shoal_ledger_check_sync (world.db, world.pool->client,
+                                         shoal_playground_get_node (world.playground), report, NULL,
+                                         &error);
+
+  g_test_message ("ledger check:\n%s", report->str);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+}
+
 /* What the members' wallets hold equals what the store says was paid,
  * transaction by transaction, and no credited atomic unit is missing. */
 static void
@@ -269,6 +292,7 @@ assert_books_match_wallets (void)
                             " (SELECT sum (amount) FROM credits WHERE address = b.address)"), ==, 0);
   g_assert_cmpint (raw_int ("SELECT count (*) FROM payout_batches WHERE state NOT IN"
                             " ('confirmed', 'failed')"), ==, 0);
+  ledger_check_passes ();
 }
 
 static void
@@ -575,6 +599,102 @@ test_released_on_proof (void)
   assert_books_match_wallets ();
 }
 
+/* With no pool fee the fee account is empty: the network fee cannot be
+ * charged to anybody, so the payout is refused before anything is sent,
+ * and the balances stay whole.  Runs first, on an empty fee account. */
+static void
+test_fee_account (void)
+{
+  g_autoptr(GError) error = NULL;
+  guint64 alice_due, account = 0;
+
+  world_start ();
+  credit_block_with_fee (0);
+  {
+    g_autoptr(ShoalStore) store = open_store ();
+    g_autoptr(ShoalPayer) payer = shoal_payer_new (store, world.pool->client, THRESHOLD);
+
+    shoal_payer_set_node (payer, shoal_playground_get_node (world.playground));
+    g_assert_true (shoal_store_get_fee_account_sync (store, &account, &error));
+    g_assert_cmpuint (account, ==, 0);
+    alice_due = balance (store, world.alice->address);
+    g_assert_cmpint (shoal_payer_pay_out_sync (payer, NULL, &error), ==, -1);
+    g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID);
+    g_test_message ("%s", error->message);
+    g_assert_nonnull (strstr (error->message, "fee account"));
+    g_assert_cmpuint (balance (store, world.alice->address), ==, alice_due);
+  }
+  mine (1);
+  assert_books_match_wallets ();
+  g_assert_cmpuint (received (world.alice, NULL), ==, 0);
+}
+
+/* The command itself, on the real file and on a copy where one payment
+ * was "edited" (balances kept consistent, so only the wallet can tell). */
+static int
+run_check (const char *db,
+           char      **err)
+{
+  g_autofree char *shoal = g_test_build_filename (G_TEST_BUILT, "..", "src", "shoal", NULL);
+  g_autofree char *dir = g_path_get_dirname (world.db);
+  g_autofree char *conf = g_build_filename (dir, "check.conf", NULL);
+  g_autofree char *text = g_strdup_printf ("[shoal]\ndatabase=%s\nwallet-url=%s\nnode-url=%s\n", db,
+                                           world.pool->uri,
+                                           shoal_playground_get_node_uri (world.playground));
+  const char *argv[] = { shoal, "--check", "-c", conf, NULL };
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_assert_true (g_file_set_contents (conf, text, -1, &error));
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                               NULL, err, &status, &error));
+  g_assert_no_error (error);
+  return status;
+}
+
+static void
+test_check_command (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *copy = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *sql = NULL;
+  sqlite3 *db = NULL;
+  int status;
+
+  world_start ();
+  dir = g_path_get_dirname (world.db);
+  copy = g_build_filename (dir, "edited.db", NULL);
+  sql = g_strdup_printf ("VACUUM INTO '%s'", copy);
+  g_assert_cmpint (raw_int ("SELECT count (*) FROM payout_batches WHERE state = 'confirmed'"), >, 0);
+  status = run_check (world.db, &err);
+  g_test_message ("shoal --check: %s", err);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_clear_pointer (&err, g_free);
+
+  g_unlink (copy);
+  g_assert_cmpint (sqlite3_open (world.db, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  g_assert_cmpint (sqlite3_open (copy, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "UPDATE balances SET paid = paid + 1, amount = amount - 1"
+                                     " WHERE address = (SELECT address FROM payments WHERE batch_id ="
+                                     " (SELECT max (id) FROM payout_batches WHERE state = 'confirmed')"
+                                     " ORDER BY address LIMIT 1) AND amount > 0;"
+                                     "UPDATE payments SET amount = amount + 1 WHERE rowid = (SELECT"
+                                     " p.rowid FROM payments AS p JOIN balances AS b ON b.address ="
+                                     " p.address WHERE p.batch_id = (SELECT max (id) FROM payout_batches"
+                                     " WHERE state = 'confirmed') ORDER BY p.address LIMIT 1)",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_changes (db), ==, 1);
+  sqlite3_close (db);
+  status = run_check (copy, &err);
+  g_test_message ("shoal --check on the edited copy: %s", err);
+  g_assert_false (g_spawn_check_wait_status (status, NULL));
+  g_assert_nonnull (strstr (err, "Discrepancy: payout"));
+  g_unlink (copy);
+}
+
 static int
 run_child_until (const char *step)
 {
@@ -640,11 +760,13 @@ main (int   argc,
   int status;
 
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/payer/fee-account", test_fee_account);
   g_test_add_func ("/payer/pay-out", test_pay_out);
   g_test_add_func ("/payer/crash-at-each-step", test_crash_at_each_step);
   g_test_add_func ("/payer/wallet-says-failed", test_wallet_says_failed);
   g_test_add_func ("/payer/relay-error-after-send", test_relay_error_after_send);
   g_test_add_func ("/payer/released-on-proof", test_released_on_proof);
+  g_test_add_func ("/payer/check-command", test_check_command);
   status = g_test_run ();
   shoal_test_harness_stop (world.playground);
   g_free (world.db);
