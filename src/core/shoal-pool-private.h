@@ -14,6 +14,7 @@ ShoalStore     *_shoal_pool_get_store  (ShoalPool *self);
 /* For shoal-pool-payouts.c: NULL unless small-pool mode with a wallet. */
 ShoalPayer     *_shoal_pool_get_payer  (ShoalPool *self);
 ShoalRpcClient *_shoal_pool_get_wallet (ShoalPool *self);
+const char     *_shoal_pool_get_node_uri (ShoalPool *self);
 /* From shoal-pool-payouts.c: what a block found now is credited with. */
 void            _shoal_pool_block_terms (ShoalPool        *self,
                                          const ShoalShare *share,

@@ -1081,6 +1081,12 @@ _shoal_pool_get_payer (ShoalPool *self)
   return self->payer;
 }
 
+const char *
+_shoal_pool_get_node_uri (ShoalPool *self)
+{
+  return self->node != NULL ? shoal_node_client_get_uri (self->node) : NULL;
+}
+
 ShoalRpcClient *
 _shoal_pool_get_wallet (ShoalPool *self)
 {

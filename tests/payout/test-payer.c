@@ -629,6 +629,69 @@ test_fee_account (void)
   g_assert_cmpuint (received (world.alice, NULL), ==, 0);
 }
 
+/* The list a person confirmed is the list paid, or nothing is: balances
+ * that changed after the preview refuse the payout. */
+static void
+test_confirmed_list (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) stale = NULL;
+  g_autoptr(GPtrArray) fresh = NULL;
+  g_autoptr(GPtrArray) paid = NULL;
+  gint64 batches, id;
+
+  world_start ();
+  credit_next_block ();
+  {
+    g_autoptr(ShoalStore) store = open_store ();
+    g_autoptr(ShoalPayer) payer = shoal_payer_new (store, world.pool->client, THRESHOLD);
+
+    stale = shoal_payer_preview_sync (payer, THRESHOLD, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (stale->len, ==, 2);
+  }
+  credit_next_block ();
+  {
+    g_autoptr(ShoalStore) store = open_store ();
+    g_autoptr(ShoalPayer) payer = shoal_payer_new (store, world.pool->client, THRESHOLD);
+
+    shoal_payer_set_node (payer, shoal_playground_get_node (world.playground));
+    batches = raw_int ("SELECT count (*) FROM payout_batches");
+    g_assert_cmpint (shoal_payer_pay_out_confirmed_sync (payer, THRESHOLD, stale, NULL, &error), ==, -1);
+    g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID);
+    g_test_message ("%s", error->message);
+    g_clear_error (&error);
+    g_assert_cmpint (raw_int ("SELECT count (*) FROM payout_batches"), ==, batches);
+
+    fresh = shoal_payer_preview_sync (payer, THRESHOLD, &error);
+    /* Largest first, as the payer plans. */
+    g_assert_cmpuint (((ShoalStorePayment *) fresh->pdata[0])->amount, >,
+                      ((ShoalStorePayment *) fresh->pdata[1])->amount);
+    id = shoal_payer_pay_out_confirmed_sync (payer, THRESHOLD, fresh, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (id, >, 0);
+    paid = shoal_store_list_payments_sync (store, id, 100, &error);
+    g_assert_cmpuint (paid->len, ==, fresh->len);
+    for (guint i = 0; i < fresh->len; i++)
+      {
+        ShoalStorePayment *want = g_ptr_array_index (fresh, i);
+        gboolean found = FALSE;
+
+        for (guint j = 0; j < paid->len; j++)
+          {
+            ShoalStorePayment *got = g_ptr_array_index (paid, j);
+
+            found |= g_str_equal (got->address, want->address) && got->amount == want->amount;
+          }
+        g_assert_true (found);
+      }
+  }
+  mine (1);
+  reconcile ();
+  mine (10);
+  assert_books_match_wallets ();
+}
+
 /* The command itself, on the real file and on a copy where one payment
  * was "edited" (balances kept consistent, so only the wallet can tell). */
 static int
@@ -766,6 +829,7 @@ main (int   argc,
   g_test_add_func ("/payer/wallet-says-failed", test_wallet_says_failed);
   g_test_add_func ("/payer/relay-error-after-send", test_relay_error_after_send);
   g_test_add_func ("/payer/released-on-proof", test_released_on_proof);
+  g_test_add_func ("/payer/confirmed-list", test_confirmed_list);
   g_test_add_func ("/payer/check-command", test_check_command);
   status = g_test_run ();
   shoal_test_harness_stop (world.playground);

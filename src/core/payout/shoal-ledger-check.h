@@ -18,7 +18,8 @@ G_BEGIN_DECLS
  *    the reward the node reports.
  * It opens the database read-only (the pool may run meanwhile) and stops
  * at the first discrepancy, which the error names.  REPORT (may be NULL)
- * gets one line per fact checked.  Blocks: call it off the UI thread. */
+ * gets one line per fact checked.  WALLET NULL skips the payments (solo
+ * mode pays nobody).  Blocks: call it off the UI thread. */
 
 gboolean shoal_ledger_check_sync (const char      *db_path,
                                   ShoalRpcClient  *wallet,

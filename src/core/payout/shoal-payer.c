@@ -775,18 +775,35 @@ reconcile_locked (ShoalPayer    *self,
   return TRUE;
 }
 
+/* A payout a person confirmed: what they saw, at the threshold they saw. */
+typedef struct
+{
+  guint64    threshold;
+  GPtrArray *expected;  /* ShoalStorePayment */
+} Confirmed;
+
+static void
+confirmed_free (Confirmed *confirmed)
+{
+  g_clear_pointer (&confirmed->expected, g_ptr_array_unref);
+  g_free (confirmed);
+}
+
 static gint64
-pay_out_locked (ShoalPayer    *self,
-                GCancellable  *cancellable,
-                GError       **error)
+pay_out_locked (ShoalPayer       *self,
+                const Confirmed  *confirmed,
+                GCancellable     *cancellable,
+                GError          **error)
 {
   g_autoptr(GError) local_error = NULL;
   gint64 id;
 
   if (!reconcile_locked (self, cancellable, error))
     return -1;
-  id = shoal_store_plan_batch_sync (self->store, self->threshold, SHOAL_PAYER_MAX_PAYMENTS,
-                                    &local_error);
+  id = shoal_store_plan_exact_batch_sync (self->store,
+                                          confirmed ? confirmed->threshold : self->threshold,
+                                          SHOAL_PAYER_MAX_PAYMENTS,
+                                          confirmed ? confirmed->expected : NULL, &local_error);
   if (local_error != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
@@ -842,7 +859,41 @@ shoal_payer_pay_out_sync (ShoalPayer    *self,
   g_return_val_if_fail (SHOAL_IS_PAYER (self), -1);
 
   g_mutex_lock (&self->run_lock);
-  id = check_running (self, error) ? pay_out_locked (self, cancellable, error) : -1;
+  id = check_running (self, error) ? pay_out_locked (self, NULL, cancellable, error) : -1;
+  g_mutex_unlock (&self->run_lock);
+  return id;
+}
+
+/* What the planner would pay now at THRESHOLD (ShoalStorePayment rows):
+ * show it, and pass it to shoal_payer_pay_out_confirmed_sync once a
+ * person agreed. */
+GPtrArray *
+shoal_payer_preview_sync (ShoalPayer  *self,
+                          guint64      threshold,
+                          GError     **error)
+{
+  g_return_val_if_fail (SHOAL_IS_PAYER (self), NULL);
+  return shoal_store_list_due_sync (self->store, threshold, SHOAL_PAYER_MAX_PAYMENTS, error);
+}
+
+/* Reconciles, then pays exactly EXPECTED (from shoal_payer_preview_sync
+ * at THRESHOLD), or nothing: if the balances changed meanwhile the payout
+ * is refused with SHOAL_ERROR_INVALID. */
+gint64
+shoal_payer_pay_out_confirmed_sync (ShoalPayer    *self,
+                                    guint64        threshold,
+                                    GPtrArray     *expected,
+                                    GCancellable  *cancellable,
+                                    GError       **error)
+{
+  Confirmed confirmed = { threshold, expected };
+  gint64 id;
+
+  g_return_val_if_fail (SHOAL_IS_PAYER (self), -1);
+  g_return_val_if_fail (expected != NULL, -1);
+
+  g_mutex_lock (&self->run_lock);
+  id = check_running (self, error) ? pay_out_locked (self, &confirmed, cancellable, error) : -1;
   g_mutex_unlock (&self->run_lock);
   return id;
 }
@@ -891,8 +942,12 @@ pay_out_thread (GTask        *task,
                 gpointer      task_data,
                 GCancellable *cancellable)
 {
+  Confirmed *confirmed = task_data;
   GError *error = NULL;
-  gint64 id = shoal_payer_pay_out_sync (source, cancellable, &error);
+  gint64 id = confirmed != NULL
+              ? shoal_payer_pay_out_confirmed_sync (source, confirmed->threshold, confirmed->expected,
+                                                    cancellable, &error)
+              : shoal_payer_pay_out_sync (source, cancellable, &error);
 
   if (id < 0)
     g_task_return_error (task, error);
@@ -912,6 +967,29 @@ shoal_payer_pay_out_async (ShoalPayer          *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, shoal_payer_pay_out_async);
+  g_task_run_in_thread (task, pay_out_thread);
+}
+
+void
+shoal_payer_pay_out_confirmed_async (ShoalPayer          *self,
+                                     guint64              threshold,
+                                     GPtrArray           *expected,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Confirmed *confirmed;
+
+  g_return_if_fail (SHOAL_IS_PAYER (self));
+  g_return_if_fail (expected != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, shoal_payer_pay_out_async);
+  confirmed = g_new0 (Confirmed, 1);
+  confirmed->threshold = threshold;
+  confirmed->expected = g_ptr_array_ref (expected);
+  g_task_set_task_data (task, confirmed, (GDestroyNotify) confirmed_free);
   g_task_run_in_thread (task, pay_out_thread);
 }
 

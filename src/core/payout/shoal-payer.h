@@ -80,6 +80,21 @@ void        shoal_payer_pay_out_async   (ShoalPayer          *self,
                                          GCancellable        *cancellable,
                                          GAsyncReadyCallback  callback,
                                          gpointer             user_data);
+GPtrArray  *shoal_payer_preview_sync    (ShoalPayer          *self,
+                                         guint64              threshold,
+                                         GError             **error);
+gint64      shoal_payer_pay_out_confirmed_sync  (ShoalPayer    *self,
+                                         guint64              threshold,
+                                         GPtrArray           *expected,
+                                         GCancellable        *cancellable,
+                                         GError             **error);
+/* Finished with shoal_payer_pay_out_finish. */
+void        shoal_payer_pay_out_confirmed_async (ShoalPayer    *self,
+                                         guint64              threshold,
+                                         GPtrArray           *expected,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data);
 gint64      shoal_payer_pay_out_finish  (ShoalPayer          *self,
                                          GAsyncResult        *result,
                                          GError             **error);

@@ -58,10 +58,19 @@ exec_for_batch (sqlite3     *db,
 
 typedef struct
 {
-  guint64  threshold;
-  guint    max_payments;
-  gint64   id;
+  guint64    threshold;
+  guint      max_payments;
+  GPtrArray *expected;   /* ShoalStorePayment, or NULL */
+  gint64     id;
 } PlanBatch;
+
+/* The one planner: who is paid, and how much.  The preview and the
+ * payout both read this.  Integrated addresses (106 characters) are never
+ * planned: the wallet refuses them next to other destinations, and one of
+ * them would stop every batch (stratum refuses them at login). */
+static const char due_sql[] =
+  "SELECT address, amount FROM balances WHERE amount > 0 AND amount >= ?1"
+  " AND length (address) <> 106 ORDER BY amount DESC, address LIMIT ?2";
 
 static gboolean
 check_none_open (sqlite3  *db,
@@ -126,38 +135,118 @@ create_batch (sqlite3  *db,
   return TRUE;
 }
 
+static GPtrArray *
+list_due (sqlite3   *db,
+          guint64    threshold,
+          guint      max_payments,
+          GError   **error)
+{
+  g_autoptr(sqlite3_stmt) due = shoal_sql_prepare (db, due_sql, error);
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) shoal_store_payment_free);
+  int rc;
+
+  if (due == NULL || !shoal_sql_bind_amount (due, 1, threshold, error))
+    return NULL;
+  sqlite3_bind_int64 (due, 2, max_payments);
+  while ((rc = sqlite3_step (due)) == SQLITE_ROW)
+    {
+      ShoalStorePayment *row = g_new0 (ShoalStorePayment, 1);
+
+      row->address = shoal_sql_column_strdup (due, 0);
+      row->amount = shoal_sql_column_u64 (due, 1);
+      g_ptr_array_add (rows, row);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      shoal_sql_set_error (error, db, "choosing the balances to pay");
+      return NULL;
+    }
+  return g_steal_pointer (&rows);
+}
+
+/* What was confirmed must be exactly what is paid. */
+static gboolean
+same_payments (GPtrArray  *due,
+               GPtrArray  *expected,
+               GError    **error)
+{
+  gboolean same = due->len == expected->len;
+
+  for (guint i = 0; same && i < due->len; i++)
+    {
+      ShoalStorePayment *a = g_ptr_array_index (due, i);
+      ShoalStorePayment *b = g_ptr_array_index (expected, i);
+
+      same = g_strcmp0 (a->address, b->address) == 0 && a->amount == b->amount;
+    }
+  if (!same)
+    g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID,
+                 "The balances changed since this payout was shown for confirmation: nothing "
+                 "was paid; open the payout again to see what is due now");
+  return same;
+}
+
 static gboolean
 plan_batch (sqlite3   *db,
             gpointer   data,
             GError   **error)
 {
   PlanBatch *plan = data;
-  g_autoptr(sqlite3_stmt) due = NULL;
-  int rc;
+  g_autoptr(GPtrArray) due = NULL;
 
   if (!check_none_open (db, error))
     return FALSE;
-  due = shoal_sql_prepare (db, "SELECT address, amount FROM balances WHERE amount > 0 AND amount >= ?1"
-                               " ORDER BY amount DESC, address LIMIT ?2", error);
-  if (due == NULL || !shoal_sql_bind_amount (due, 1, plan->threshold, error))
+  due = list_due (db, plan->threshold, plan->max_payments, error);
+  if (due == NULL || (plan->expected != NULL && !same_payments (due, plan->expected, error)))
     return FALSE;
-  sqlite3_bind_int64 (due, 2, plan->max_payments);
-  while ((rc = sqlite3_step (due)) == SQLITE_ROW)
+  for (guint i = 0; i < due->len; i++)
     {
+      ShoalStorePayment *row = g_ptr_array_index (due, i);
+
       if (plan->id == 0 && !create_batch (db, &plan->id, error))
         return FALSE;
-      if (!reserve (db, plan->id, (const char *) sqlite3_column_text (due, 0),
-                    sqlite3_column_int64 (due, 1), error))
+      if (!reserve (db, plan->id, row->address, (gint64) row->amount, error))
         return FALSE;
-    }
-  if (rc != SQLITE_DONE)
-    {
-      shoal_sql_set_error (error, db, "choosing the balances to pay");
-      return FALSE;
     }
   return plan->id == 0 ||
          exec_for_batch (db, "UPDATE payout_batches SET total = (SELECT sum (amount) FROM payments"
                              " WHERE batch_id = ?1) WHERE id = ?1", plan->id, error);
+}
+
+typedef struct
+{
+  guint64    threshold;
+  guint      max_payments;
+  GPtrArray *rows;
+} ListDue;
+
+static gboolean
+read_due (sqlite3   *db,
+          gpointer   data,
+          GError   **error)
+{
+  ListDue *list = data;
+
+  list->rows = list_due (db, list->threshold, list->max_payments, error);
+  return list->rows != NULL;
+}
+
+/* What a payout would pay now (ShoalStorePayment rows with address and
+ * amount, in the order they would be planned), read by the same query
+ * that plans it. */
+GPtrArray *
+shoal_store_list_due_sync (ShoalStore  *self,
+                           guint64      threshold,
+                           guint        max_payments,
+                           GError     **error)
+{
+  ListDue list = { threshold, max_payments, NULL };
+
+  g_return_val_if_fail (SHOAL_IS_STORE (self), NULL);
+  /* On the writer: the same snapshot a plan right after would see. */
+  if (!shoal_store_write_sync (self, read_due, &list, error))
+    return NULL;
+  return list.rows;
 }
 
 /* Reserves every balance at or above THRESHOLD (at most MAX_PAYMENTS of
@@ -170,7 +259,20 @@ shoal_store_plan_batch_sync (ShoalStore  *self,
                              guint        max_payments,
                              GError     **error)
 {
-  PlanBatch plan = { threshold, max_payments, 0 };
+  return shoal_store_plan_exact_batch_sync (self, threshold, max_payments, NULL, error);
+}
+
+/* The same, refused unless what is due is exactly EXPECTED (what a person
+ * confirmed: ShoalStorePayment rows as shoal_store_list_due_sync gave
+ * them).  NULL: no such condition. */
+gint64
+shoal_store_plan_exact_batch_sync (ShoalStore  *self,
+                                   guint64      threshold,
+                                   guint        max_payments,
+                                   GPtrArray   *expected,
+                                   GError     **error)
+{
+  PlanBatch plan = { threshold, max_payments, expected, 0 };
 
   g_return_val_if_fail (SHOAL_IS_STORE (self), 0);
   g_return_val_if_fail (max_payments > 0, 0);

@@ -114,6 +114,15 @@ gint64      shoal_store_plan_batch_sync     (ShoalStore       *self,
                                              guint64           threshold,
                                              guint             max_payments,
                                              GError          **error);
+gint64      shoal_store_plan_exact_batch_sync (ShoalStore     *self,
+                                             guint64           threshold,
+                                             guint             max_payments,
+                                             GPtrArray        *expected,
+                                             GError          **error);
+GPtrArray  *shoal_store_list_due_sync       (ShoalStore       *self,
+                                             guint64           threshold,
+                                             guint             max_payments,
+                                             GError          **error);
 gboolean    shoal_store_batch_built_sync    (ShoalStore         *self,
                                              gint64              batch_id,
                                              const char * const *tx_hashes,
