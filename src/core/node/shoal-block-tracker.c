@@ -431,23 +431,34 @@ add_block (ShoalBlockTracker *self,
   return block;
 }
 
+/* Starts following BLOCK_ID in STATE, unless it is followed already. */
+static void
+start_tracking (ShoalBlockTracker *self,
+                const char        *block_id,
+                guint64            height,
+                guint64            reward,
+                ShoalBlockState    state)
+{
+  g_autofree char *id = g_ascii_strdown (block_id, -1);
+
+  if (g_hash_table_contains (self->blocks, id))
+    return;
+  add_block (self, id, height, reward)->state = state;
+  if (state == SHOAL_BLOCK_STATE_SUBMITTED)
+    g_signal_emit (self, signals[BLOCK_CHANGED], 0, id, state, (guint64) 0);
+  shoal_block_tracker_refresh (self);
+}
+
 void
 shoal_block_tracker_track (ShoalBlockTracker *self,
                            const char        *block_id,
                            guint64            height,
                            guint64            reward)
 {
-  g_autofree char *id = NULL;
-
   g_return_if_fail (SHOAL_IS_BLOCK_TRACKER (self));
   g_return_if_fail (block_id != NULL);
 
-  id = g_ascii_strdown (block_id, -1);
-  if (g_hash_table_contains (self->blocks, id))
-    return;
-  add_block (self, id, height, reward);
-  g_signal_emit (self, signals[BLOCK_CHANGED], 0, id, SHOAL_BLOCK_STATE_SUBMITTED, (guint64) 0);
-  shoal_block_tracker_refresh (self);
+  start_tracking (self, block_id, height, reward, SHOAL_BLOCK_STATE_SUBMITTED);
 }
 
 /* A block the store remembers as orphaned, tracked again after a
@@ -461,16 +472,10 @@ shoal_block_tracker_recheck (ShoalBlockTracker *self,
                              guint64            height,
                              guint64            reward)
 {
-  g_autofree char *id = NULL;
-
   g_return_if_fail (SHOAL_IS_BLOCK_TRACKER (self));
   g_return_if_fail (block_id != NULL);
 
-  id = g_ascii_strdown (block_id, -1);
-  if (g_hash_table_contains (self->blocks, id))
-    return;
-  add_block (self, id, height, reward)->state = SHOAL_BLOCK_STATE_ORPHANED;
-  shoal_block_tracker_refresh (self);
+  start_tracking (self, block_id, height, reward, SHOAL_BLOCK_STATE_ORPHANED);
 }
 
 void
