@@ -692,6 +692,91 @@ test_confirmed_list (void)
   assert_books_match_wallets ();
 }
 
+/* The wallet stalls on building: the proxy holds transfer_split until
+ * released. */
+typedef struct
+{
+  gint hung;
+  gint release;
+} Stall;
+
+static GBytes *
+stall_build (const char *key,
+             GBytes     *request,
+             GBytes     *answer,
+             gpointer    user_data)
+{
+  Stall *stall = user_data;
+
+  if (answer != NULL || g_strcmp0 (key, "transfer_split") != 0)
+    return NULL;
+  g_atomic_int_inc (&stall->hung);
+  while (!g_atomic_int_get (&stall->release))
+    g_usleep (10 * 1000);
+  return NULL;
+}
+
+static void
+spin (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * G_GINT64_CONSTANT (1000);
+
+  while (g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10 * 1000);
+    }
+}
+
+/* A scheduled payout whose wallet hangs: the ticks that come meanwhile
+ * start nothing, so once the wallet answers, one run has talked to it
+ * (it asks for a refresh three times: before building, before relaying,
+ * before checking what it relayed), not one per tick that piled up. */
+static void
+test_schedule_no_overlap (void)
+{
+  g_autoptr(GError) error = NULL;
+  Stall stall = { 0, 0 };
+  FaultProxy *proxy;
+  gint64 id;
+
+  world_start ();
+  credit_next_block ();
+  proxy = fault_proxy_new (world.pool->uri, stall_build, &stall);
+  {
+    g_autoptr(ShoalStore) store = open_store ();
+    g_autoptr(ShoalPayer) payer = payer_through (store, proxy);
+
+    shoal_payer_set_interval (payer, 1);
+    for (guint i = 0; i < 1200 && g_atomic_int_get (&stall.hung) == 0; i++)
+      spin (100);
+    g_assert_cmpint (g_atomic_int_get (&stall.hung), ==, 1);
+    spin (3500);   /* at least two more ticks while the run hangs */
+    shoal_payer_set_interval (payer, 0);
+    g_atomic_int_set (&stall.release, 1);
+    id = 0;
+    for (guint i = 0; i < 3000 && id == 0; i++)
+      {
+        spin (100);
+        id = raw_int ("SELECT coalesce (max (id), 0) FROM payout_batches WHERE state = 'relayed'");
+      }
+    g_assert_cmpint (id, >, 0);
+    spin (3000);   /* what piled up would run now */
+    shoal_payer_shutdown (payer);
+    g_test_message ("wallet refreshes: %u, builds: %u", fault_proxy_count (proxy, "refresh"),
+                    fault_proxy_count (proxy, "transfer_split"));
+    g_assert_cmpuint (fault_proxy_count (proxy, "transfer_split"), ==, 1);
+    g_assert_cmpuint (fault_proxy_count (proxy, "refresh"), ==, 3);
+    g_assert_cmpint (shoal_payer_pay_out_sync (payer, NULL, &error), ==, -1);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  }
+  fault_proxy_free (proxy);
+  mine (1);
+  reconcile ();
+  mine (10);
+  assert_books_match_wallets ();
+}
+
 /* The command itself, on the real file and on a copy where one payment
  * was "edited" (balances kept consistent, so only the wallet can tell). */
 static int
@@ -830,6 +915,7 @@ main (int   argc,
   g_test_add_func ("/payer/relay-error-after-send", test_relay_error_after_send);
   g_test_add_func ("/payer/released-on-proof", test_released_on_proof);
   g_test_add_func ("/payer/confirmed-list", test_confirmed_list);
+  g_test_add_func ("/payer/schedule-no-overlap", test_schedule_no_overlap);
   g_test_add_func ("/payer/check-command", test_check_command);
   status = g_test_run ();
   shoal_test_harness_stop (world.playground);
