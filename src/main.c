@@ -6,6 +6,7 @@
 
 #include "shoal-config.h"
 #include "shoal-headless.h"
+#include "shoal-ledger-check.h"
 
 #if SHOAL_WITH_GUI
 # include "shoal-application.h"
@@ -21,7 +22,7 @@ wants_headless (int argc, char **argv)
     {
       if (g_str_equal (argv[i], "--"))
         break;
-      if (g_str_equal (argv[i], "--headless"))
+      if (g_str_equal (argv[i], "--headless") || g_str_equal (argv[i], "--check"))
         return TRUE;
     }
   return FALSE;
@@ -40,12 +41,15 @@ run_headless (int argc, char **argv)
   gboolean headless = FALSE;
   gboolean playground = FALSE;
   gboolean version = FALSE;
+  gboolean check = FALSE;
   GOptionEntry entries[] = {
     { "headless", 0, 0, G_OPTION_ARG_NONE, &headless, N_("Run the pool without a window"), NULL },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, N_("Read settings from FILE"), N_("FILE") },
     { "playground", 0, 0, G_OPTION_ARG_NONE, &playground,
       N_("Start a private regtest node and wallet and mine on them"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
+    { "check", 0, 0, G_OPTION_ARG_NONE, &check,
+      N_("Check the books against the wallet and the node (read-only) and exit"), NULL },
     { NULL }
   };
 
@@ -67,6 +71,8 @@ run_headless (int argc, char **argv)
       g_printerr ("shoal: %s\n", error->message);
       return 2;
     }
+  if (check)
+    return shoal_ledger_check_run (config);
   if (playground)
     g_object_set (config, "playground", TRUE, NULL);
   return shoal_headless_run (config);

@@ -2,11 +2,51 @@
 #include "config.h"
 
 #include "shoal-error.h"
+#include "shoal-ledger-check.h"
 #include "shoal-payer.h"
 #include "shoal-pool-private.h"
 
 /* Payouts as the window asks for them: a preview with the wallet's own
  * fee estimate, then one batch run to its end by the crash-safe payer. */
+
+/* The mode, fee and PPLNS window in force when SHARE found a block: the
+ * block is credited with these, whatever the settings are when it
+ * unlocks. */
+void
+_shoal_pool_block_terms (ShoalPool        *self,
+                         const ShoalShare *share,
+                         ShoalBlockTerms  *terms)
+{
+  ShoalConfig *config = shoal_pool_get_config (self);
+
+  terms->pplns = shoal_config_get_mode (config) == SHOAL_MODE_PPLNS;
+  terms->fee_bps = (guint) shoal_config_get_uint64 (config, "pool-fee-bps");
+  terms->window_factor = (guint) shoal_config_get_uint64 (config, "pplns-window");
+  terms->has_share = share != NULL;
+  if (share != NULL)
+    memcpy (terms->share_hash, share->hash, sizeof terms->share_hash);
+}
+
+/* A switch to solo mode is refused while pool-mode work is unfinished:
+ * solo mode runs no payer, so open batches would freeze. */
+gboolean
+_shoal_pool_check_mode (ShoalPool  *self,
+                        GError    **error)
+{
+  guint64 batches = 0, blocks = 0;
+
+  if (shoal_config_get_mode (shoal_pool_get_config (self)) != SHOAL_MODE_SOLO)
+    return TRUE;
+  if (!shoal_store_count_unfinished_sync (_shoal_pool_get_store (self), &batches, &blocks, error))
+    return FALSE;
+  if (batches == 0 && blocks == 0)
+    return TRUE;
+  g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID,
+               "Solo mode is refused for now: %" G_GUINT64_FORMAT " payout batches are unfinished "
+               "and %" G_GUINT64_FORMAT " blocks found in pool mode are not credited yet. Switch "
+               "back to pool mode until they are paid, then switch again", batches, blocks);
+  return FALSE;
+}
 
 static void
 on_paid (GObject      *source,
@@ -42,6 +82,47 @@ shoal_pool_pay_out_async (ShoalPool           *self,
       return;
     }
   shoal_payer_pay_out_async (_shoal_pool_get_payer (self), cancellable, on_paid, g_steal_pointer (&task));
+}
+
+/* Pays exactly PREVIEW (ShoalPaymentInfo rows from
+ * shoal_pool_preview_payout_finish), or nothing: if the balances changed
+ * since it was shown, the payout is refused and the person asked to look
+ * again.  Finished with shoal_pool_pay_out_finish. */
+void
+shoal_pool_pay_out_confirmed_async (ShoalPool           *self,
+                                    GPtrArray           *preview,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GPtrArray) expected = NULL;
+
+  g_return_if_fail (SHOAL_IS_POOL (self));
+  g_return_if_fail (preview != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, shoal_pool_pay_out_async);
+  if (_shoal_pool_get_payer (self) == NULL)
+    {
+      g_task_return_new_error (task, SHOAL_ERROR, SHOAL_ERROR_FAILED,
+                               "Payouts need small-pool mode and a wallet");
+      return;
+    }
+  expected = g_ptr_array_new_with_free_func ((GDestroyNotify) shoal_store_payment_free);
+  for (guint i = 0; i < preview->len; i++)
+    {
+      const ShoalPaymentInfo *p = g_ptr_array_index (preview, i);
+      ShoalStorePayment *row = g_new0 (ShoalStorePayment, 1);
+
+      row->address = g_strdup (p->address);
+      row->amount = p->amount;
+      g_ptr_array_add (expected, row);
+    }
+  shoal_payer_pay_out_confirmed_async (_shoal_pool_get_payer (self),
+                                       shoal_config_get_uint64 (shoal_pool_get_config (self),
+                                                                "payout-threshold"),
+                                       expected, cancellable, on_paid, g_steal_pointer (&task));
 }
 
 gint64
@@ -127,28 +208,26 @@ preview_thread (GTask        *task,
 {
   ShoalPool *self = source_object;
   Preview *preview = task_data;
-  g_autoptr(GPtrArray) balances = NULL;
+  g_autoptr(GPtrArray) due = NULL;
   GError *error = NULL;
 
-  balances = shoal_store_list_balances_sync (_shoal_pool_get_store (self), &error);
-  if (balances == NULL)
+  /* The payer's own planner: the list confirmed is the list paid. */
+  due = shoal_payer_preview_sync (_shoal_pool_get_payer (self), preview->threshold, &error);
+  if (due == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
   preview->payments = g_ptr_array_new_with_free_func ((GDestroyNotify) shoal_payment_info_free);
-  for (guint i = 0; i < balances->len && preview->payments->len < SHOAL_PAYER_MAX_PAYMENTS; i++)
+  for (guint i = 0; i < due->len; i++)
     {
-      const ShoalStoreBalance *b = g_ptr_array_index (balances, i);
-      ShoalPaymentInfo *p;
+      const ShoalStorePayment *row = g_ptr_array_index (due, i);
+      ShoalPaymentInfo *p = g_new0 (ShoalPaymentInfo, 1);
 
-      if (b->amount < preview->threshold || b->amount == 0)
-        continue;
-      p = g_new0 (ShoalPaymentInfo, 1);
       p->state = g_strdup ("preview");
       p->time_us = g_get_real_time ();
-      p->address = g_strdup (b->address);
-      p->amount = b->amount;
+      p->address = g_strdup (row->address);
+      p->amount = row->amount;
       g_ptr_array_add (preview->payments, p);
     }
   if (preview->payments->len > 0 && !estimate_fee (_shoal_pool_get_wallet (self), preview->payments,
@@ -200,4 +279,57 @@ shoal_pool_preview_payout_finish (ShoalPool     *self,
   if (fee_estimate != NULL)
     *fee_estimate = preview->fee;
   return g_ptr_array_ref (preview->payments);
+}
+
+static void
+on_checked (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  char *report = shoal_ledger_check_finish (result, &error);
+
+  if (report == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, report, g_free);
+}
+
+/* shoal --check for the window: the books of the running pool against
+ * its wallet and node, read-only. */
+void
+shoal_pool_check_books_async (ShoalPool           *self,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(ShoalRpcClient) node = NULL;
+
+  g_return_if_fail (SHOAL_IS_POOL (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, shoal_pool_check_books_async);
+  if (_shoal_pool_get_store (self) == NULL || _shoal_pool_get_node_uri (self) == NULL)
+    {
+      g_task_return_new_error (task, SHOAL_ERROR, SHOAL_ERROR_FAILED,
+                               "The books can be checked once the pool runs");
+      return;
+    }
+  node = shoal_rpc_client_new (_shoal_pool_get_node_uri (self), NULL, NULL);
+  shoal_ledger_check_async (shoal_store_get_path (_shoal_pool_get_store (self)),
+                            _shoal_pool_get_wallet (self), node, cancellable, on_checked,
+                            g_steal_pointer (&task));
+}
+
+/* The report (one line per fact checked), or NULL and the first
+ * discrepancy. */
+char *
+shoal_pool_check_books_finish (ShoalPool     *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

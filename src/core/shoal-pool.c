@@ -356,6 +356,7 @@ typedef struct
   guint64  confirmations;
   gint64   found_us;
   ShoalBlockState state;
+  ShoalBlockTerms terms;
 } BlockNote;
 
 static void
@@ -373,8 +374,8 @@ write_block_found (ShoalStore      *store,
 {
   BlockNote *note = data;
 
-  shoal_store_add_block_sync (store, note->id, note->height, note->reward, note->difficulty,
-                              note->found_us, error);
+  shoal_store_add_found_block_sync (store, note->id, note->height, note->reward, note->difficulty,
+                                    note->found_us, &note->terms, error);
 }
 
 static void
@@ -413,6 +414,7 @@ on_block_found (ShoalStratumServer *server,
   note->reward = shoal_block_template_get_reward (tmpl);
   note->difficulty = shoal_block_template_get_difficulty (tmpl)->lo;
   note->found_us = g_get_real_time ();
+  _shoal_pool_block_terms (self, share, &note->terms);
   submit->id = g_strdup (block_id);
   submit->height = height;
 
@@ -506,7 +508,15 @@ read_pending_blocks (ShoalStore      *store,
 {
   GPtrArray **blocks = data;
 
+  g_autoptr(GPtrArray) orphans = NULL;
+
   *blocks = shoal_store_list_blocks_in_state_sync (store, SHOAL_STORE_BLOCK_PENDING, error);
+  /* Recent orphans too: the verdict may have come from a node that was
+   * wrong; the tracker lets go of those the chain is far past. */
+  if (*blocks != NULL)
+    orphans = shoal_store_list_recent_orphans_sync (store, 64, error);
+  for (guint i = 0; orphans != NULL && i < orphans->len; i++)
+    g_ptr_array_add (*blocks, g_steal_pointer (&g_ptr_array_index (orphans, i)));
 }
 
 static void
@@ -537,7 +547,10 @@ track_pending_blocks (ShoalPool *self,
     {
       const ShoalStoreBlock *block = g_ptr_array_index (blocks, i);
 
-      shoal_block_tracker_track (tracker, block->hash, block->height, block->reward);
+      if (block->state == SHOAL_STORE_BLOCK_ORPHANED)
+        shoal_block_tracker_recheck (tracker, block->hash, block->height, block->reward);
+      else
+        shoal_block_tracker_track (tracker, block->hash, block->height, block->reward);
     }
 }
 
@@ -753,6 +766,13 @@ start_payer (ShoalPool *self)
   self->wallet = shoal_rpc_client_new (self->wallet_uri, user, password);
   self->payer = shoal_payer_new (self->store, self->wallet,
                                  shoal_config_get_uint64 (self->config, "payout-threshold"));
+  if (self->node != NULL)
+    {
+      g_autoptr(ShoalRpcClient) node = shoal_rpc_client_new (shoal_node_client_get_uri (self->node),
+                                                             NULL, NULL);
+
+      shoal_payer_set_node (self->payer, node);
+    }
   shoal_payer_set_interval (self->payer, shoal_config_get_uint64 (self->config, "payout-interval"));
   /* Every unfinished batch is settled before anything new is paid. */
   self->reconciling = TRUE;
@@ -793,7 +813,8 @@ begin_running (ShoalPool   *self,
                    "(pool-address)");
       return FALSE;
     }
-  if (!open_store (self, error) || !start_stratum (self, error))
+  if (!open_store (self, error) || !_shoal_pool_check_mode (self, error) ||
+      !start_stratum (self, error))
     return FALSE;
   start_jobs (self, node_uri);
   queue_chore (self, read_pending_blocks, track_pending_blocks, g_new0 (GPtrArray *, 1),
@@ -904,6 +925,9 @@ shoal_pool_stop (ShoalPool *self)
       g_thread_pool_free (self->bookkeeper, FALSE, TRUE);
       self->bookkeeper = NULL;
     }
+  /* A payout run writes to the store: it ends before the store closes. */
+  if (self->payer != NULL)
+    shoal_payer_shutdown (self->payer);
   if (self->store != NULL)
     shoal_store_close (self->store);
   if (self->playground != NULL)
@@ -1057,6 +1081,12 @@ ShoalPayer *
 _shoal_pool_get_payer (ShoalPool *self)
 {
   return self->payer;
+}
+
+const char *
+_shoal_pool_get_node_uri (ShoalPool *self)
+{
+  return self->node != NULL ? shoal_node_client_get_uri (self->node) : NULL;
 }
 
 ShoalRpcClient *

@@ -91,6 +91,22 @@ void       shoal_pool_pay_out_async         (ShoalPool          *self,
                                              GCancellable       *cancellable,
                                              GAsyncReadyCallback callback,
                                              gpointer            user_data);
+/* Pays exactly the list a preview gave (and a person confirmed), or
+ * refuses if the balances changed since; finish with
+ * shoal_pool_pay_out_finish. */
+void       shoal_pool_pay_out_confirmed_async (ShoalPool        *self,
+                                             GPtrArray          *preview,
+                                             GCancellable       *cancellable,
+                                             GAsyncReadyCallback callback,
+                                             gpointer            user_data);
+/* shoal --check on the running pool: a report, or the first discrepancy. */
+void       shoal_pool_check_books_async     (ShoalPool          *self,
+                                             GCancellable       *cancellable,
+                                             GAsyncReadyCallback callback,
+                                             gpointer            user_data);
+char      *shoal_pool_check_books_finish    (ShoalPool          *self,
+                                             GAsyncResult       *result,
+                                             GError            **error);
 gint64     shoal_pool_pay_out_finish        (ShoalPool          *self,
                                              GAsyncResult       *result,
                                              GError            **error);

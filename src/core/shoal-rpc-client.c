@@ -420,28 +420,25 @@ shoal_rpc_client_call_finish (ShoalRpcClient  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-JsonNode *
-shoal_rpc_client_call_sync (ShoalRpcClient  *self,
-                            const char      *method,
-                            JsonNode        *params,
-                            GCancellable    *cancellable,
-                            GError         **error)
+/* Reads a whole answer on this thread, refusing it past MAX_ANSWER_BYTES
+ * while it is read rather than after. */
+static GBytes *
+read_capped_sync (ShoalRpcClient  *self,
+                  SoupMessage     *msg,
+                  const char      *what,
+                  GCancellable    *cancellable,
+                  GError         **error)
 {
-  g_autoptr(SoupMessage) msg = NULL;
   g_autoptr(GInputStream) stream = NULL;
   g_autoptr(GByteArray) body = g_byte_array_new ();
-  g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GError) transport = NULL;
   guint8 chunk[16384];
   gssize n;
 
-  g_return_val_if_fail (SHOAL_IS_RPC_CLIENT (self), NULL);
-
-  msg = build_message (self, method, params);
   stream = soup_session_send (self->session, msg, cancellable, &transport);
   if (stream == NULL)
     {
-      translate_transport_error (error, transport, method, self->base_uri);
+      translate_transport_error (error, transport, what, self->base_uri);
       return NULL;
     }
   if (!check_declared_length (msg, error))
@@ -450,17 +447,35 @@ shoal_rpc_client_call_sync (ShoalRpcClient  *self,
     {
       if (body->len + n > MAX_ANSWER_BYTES)
         {
-          set_too_large (error, method);
+          set_too_large (error, what);
           return NULL;
         }
       g_byte_array_append (body, chunk, n);
     }
   if (n < 0)
     {
-      translate_transport_error (error, transport, method, self->base_uri);
+      translate_transport_error (error, transport, what, self->base_uri);
       return NULL;
     }
-  bytes = g_byte_array_free_to_bytes (g_steal_pointer (&body));
+  return g_byte_array_free_to_bytes (g_steal_pointer (&body));
+}
+
+JsonNode *
+shoal_rpc_client_call_sync (ShoalRpcClient  *self,
+                            const char      *method,
+                            JsonNode        *params,
+                            GCancellable    *cancellable,
+                            GError         **error)
+{
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+
+  g_return_val_if_fail (SHOAL_IS_RPC_CLIENT (self), NULL);
+
+  msg = build_message (self, method, params);
+  bytes = read_capped_sync (self, msg, method, cancellable, error);
+  if (bytes == NULL)
+    return NULL;
   return parse_answer (msg, bytes, error);
 }
 
@@ -500,6 +515,62 @@ shoal_json_check_depth (const char  *data,
         depth--;
     }
   return TRUE;
+}
+
+/* monerod's other endpoints (/get_transactions, /is_key_image_spent):
+ * the parameters are the body, the answer is the result itself, and a
+ * "status" other than "OK" is the node's refusal (SHOAL_RPC_ERROR, code
+ * -1).  PATH starts with '/'. */
+JsonNode *
+shoal_rpc_client_post_sync (ShoalRpcClient  *self,
+                            const char      *path,
+                            JsonNode        *params,
+                            GCancellable    *cancellable,
+                            GError         **error)
+{
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autofree char *uri = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  const char *status;
+  char *text;
+  gsize len = 0;
+
+  g_return_val_if_fail (SHOAL_IS_RPC_CLIENT (self), NULL);
+  g_return_val_if_fail (path != NULL && path[0] == '/' && params != NULL, NULL);
+
+  json_generator_set_root (gen, params);
+  text = json_generator_to_data (gen, &len);
+  uri = g_strconcat (self->base_uri, path, NULL);
+  msg = soup_message_new (SOUP_METHOD_POST, uri);
+  g_object_set_data_full (G_OBJECT (msg), "shoal-body", g_bytes_new_take (text, len),
+                          (GDestroyNotify) g_bytes_unref);
+  soup_message_set_request_body_from_bytes (msg, "application/json",
+                                            g_object_get_data (G_OBJECT (msg), "shoal-body"));
+  g_signal_connect_object (msg, "authenticate", G_CALLBACK (on_authenticate), self, 0);
+  g_signal_connect (msg, "restarted", G_CALLBACK (on_restarted), NULL);
+  bytes = read_capped_sync (self, msg, path, cancellable, error);
+  if (bytes == NULL)
+    return NULL;
+  if (soup_message_get_status (msg) != SOUP_STATUS_OK ||
+      !shoal_json_check_depth (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                               MAX_ANSWER_DEPTH, NULL) ||
+      !json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_MALFORMED,
+                   "%s: HTTP %u, or the answer is not a JSON object", path, soup_message_get_status (msg));
+      return NULL;
+    }
+  status = json_object_get_string_member_with_default (json_node_get_object (json_parser_get_root (parser)),
+                                                       "status", "");
+  if (g_strcmp0 (status, "OK") != 0)
+    {
+      g_set_error (error, SHOAL_RPC_ERROR, -1, "%s: %s", path, *status ? status : "no status");
+      return NULL;
+    }
+  return json_node_copy (json_parser_get_root (parser));
 }
 
 gboolean

@@ -35,6 +35,11 @@ JsonNode       *shoal_rpc_client_call_sync   (ShoalRpcClient       *self,
                                               JsonNode             *params,
                                               GCancellable         *cancellable,
                                               GError              **error);
+JsonNode       *shoal_rpc_client_post_sync   (ShoalRpcClient       *self,
+                                              const char           *path,
+                                              JsonNode             *params,
+                                              GCancellable         *cancellable,
+                                              GError              **error);
 
 /* Small helpers for reading answers without asserting on peer data. */
 gboolean        shoal_json_get_uint64        (JsonObject           *object,

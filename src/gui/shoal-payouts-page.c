@@ -30,6 +30,7 @@ struct _ShoalPayoutsPage
   GtkSpinner      *spinner;
   GtkLabel        *progress_label;
   GtkWidget       *pay_button;
+  GtkWidget       *check_button;
   GtkStack        *balances_stack;
   GtkColumnView   *balances_view;
   GtkStack        *history_stack;
@@ -311,10 +312,13 @@ on_confirm_response (AdwMessageDialog *dialog,
                      const char       *response,
                      ShoalPayoutsPage *self)
 {
+  GPtrArray *preview = g_object_get_data (G_OBJECT (dialog), "shoal-preview");
+
   if (g_strcmp0 (response, "pay") != 0 || self->pool == NULL)
     return;
   set_busy (self, _("Paying out…"));
-  shoal_pool_pay_out_async (self->pool, self->cancellable, on_paid, self);
+  /* Exactly the list shown in this dialog, or nothing. */
+  shoal_pool_pay_out_confirmed_async (self->pool, preview, self->cancellable, on_paid, self);
 }
 
 static GtkWidget *
@@ -381,6 +385,8 @@ confirm_payout (ShoalPayoutsPage *self,
                                               ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "shoal-preview", g_ptr_array_ref (preview),
+                          (GDestroyNotify) g_ptr_array_unref);
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_confirm_response), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
@@ -426,6 +432,62 @@ on_pay_clicked (ShoalPayoutsPage *self)
   /* The preview asks the wallet for a fee estimate: show that something is under way. */
   set_busy (self, _("Preparing the payout…"));
   shoal_pool_preview_payout_async (self->pool, self->cancellable, on_preview, self);
+}
+
+static GtkWidget *
+report_view (const char *report)
+{
+  GtkWidget *scrolled = gtk_scrolled_window_new ();
+  GtkWidget *label = gtk_label_new (report);
+
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  /* Addresses and hashes are long words: break them, never clip them. */
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_add_css_class (label, "monospace");
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), label);
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER,
+                                  GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scrolled), 200);
+  return scrolled;
+}
+
+static void
+on_checked (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *report = shoal_pool_check_books_finish (SHOAL_POOL (source), result, &error);
+  ShoalPayoutsPage *self = user_data;
+  GtkWidget *dialog;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  gtk_widget_set_sensitive (self->check_button, TRUE);
+  if (report == NULL)
+    {
+      show_error (self, _("The Books Do Not Match"), error->message);
+      return;
+    }
+  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                   _("The Books Match"),
+                                   _("Every member's balance, every payment and every credited "
+                                     "block agree with the wallet and the node."));
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), report_view (report));
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* The same read-only check as shoal --check. */
+static void
+on_check_clicked (ShoalPayoutsPage *self)
+{
+  if (self->pool == NULL)
+    return;
+  gtk_widget_set_sensitive (self->check_button, FALSE);
+  shoal_pool_check_books_async (self->pool, self->cancellable, on_checked, self);
 }
 
 /* While the page shows, it also re-reads every few seconds: block states
@@ -490,11 +552,13 @@ shoal_payouts_page_class_init (ShoalPayoutsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ShoalPayoutsPage, spinner);
   gtk_widget_class_bind_template_child (widget_class, ShoalPayoutsPage, progress_label);
   gtk_widget_class_bind_template_child (widget_class, ShoalPayoutsPage, pay_button);
+  gtk_widget_class_bind_template_child (widget_class, ShoalPayoutsPage, check_button);
   gtk_widget_class_bind_template_child (widget_class, ShoalPayoutsPage, balances_stack);
   gtk_widget_class_bind_template_child (widget_class, ShoalPayoutsPage, balances_view);
   gtk_widget_class_bind_template_child (widget_class, ShoalPayoutsPage, history_stack);
   gtk_widget_class_bind_template_child (widget_class, ShoalPayoutsPage, history_view);
   gtk_widget_class_bind_template_callback (widget_class, on_pay_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, on_check_clicked);
 }
 
 static void

@@ -114,6 +114,11 @@ def main():
         txids = [t["txid"] for t in transfers.get("in", []) + transfers.get("pool", [])]
         assert tx.name in txids, f"{tx.name} not among the member's transfers {txids}"
         print("screenshot:", shoal.screenshot("payouts-history"))
+
+        # The same read-only check as `shoal --check`, from the window.
+        click(find_one(win, "push button", "Check the Books"))
+        find_one(app, "label", "The Books Match", timeout=120, what="the ledger check's verdict")
+        print("screenshot:", shoal.screenshot("books-check"))
     finally:
         for proc in (miner, wallet):
             if proc is not None:

@@ -358,8 +358,8 @@ test_batch_lifecycle (Fixture       *f,
   /* Steps only go forward. */
   g_assert_false (shoal_store_batch_relayed_sync (f->store, id, &error));
   g_clear_error (&error);
-  g_assert_true (shoal_store_batch_built_sync (f->store, id, hashes, metadata, 30000000, &error));
-  g_assert_false (shoal_store_batch_built_sync (f->store, id, hashes, metadata, 1, &error));
+  g_assert_true (shoal_store_batch_built_sync (f->store, id, hashes, metadata, NULL, 30000000, &error));
+  g_assert_false (shoal_store_batch_built_sync (f->store, id, hashes, metadata, NULL, 1, &error));
   g_clear_error (&error);
   g_assert_true (shoal_store_batch_relayed_sync (f->store, id, &error));
   g_assert_true (shoal_store_batch_confirmed_sync (f->store, id, NULL, &error));
@@ -435,6 +435,66 @@ test_queries (Fixture       *f,
   g_assert_cmpuint (((ShoalStoreBalance *) async_rows->pdata[1])->credited, ==, 267300000000);
 }
 
+static gint64
+add_hashed_share (Fixture    *f,
+                  const char *address,
+                  gboolean    is_block,
+                  guint8      hash_byte)
+{
+  g_autoptr(GError) error = NULL;
+  ShoalShare share = { 0 };
+
+  share.timestamp_us = g_get_real_time ();
+  share.address = (char *) address;
+  share.worker = "rig";
+  share.difficulty = 100;
+  share.height = 500;
+  share.is_block = is_block;
+  memset (share.hash, hash_byte, sizeof share.hash);
+  g_assert_true (shoal_store_record_sync (f->store, &share, &error));
+  g_assert_no_error (error);
+  return raw_int (f->path, "SELECT max (id) FROM shares");
+}
+
+/* A block is credited with the mode, fee and window it was found under,
+ * over the window that ends at the share that found it, even when the
+ * settings changed and another block share came later at that height. */
+static void
+test_found_terms (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(ShoalAccounting) accounting = shoal_accounting_new (f->store, SHOAL_MODE_SOLO, 500, 7);
+  g_autoptr(GError) error = NULL;
+  ShoalBlockTerms terms = { TRUE, 100, 1, TRUE, { 0 } };
+  guint64 batches = 0, blocks = 0;
+  gint64 finder;
+
+  add_hashed_share (f, ALICE, FALSE, 0x01);
+  finder = add_hashed_share (f, ALICE, TRUE, 0xaa);
+  add_hashed_share (f, BOB, FALSE, 0x02);
+  add_hashed_share (f, BOB, TRUE, 0xbb);   /* a stale candidate at the same height */
+  memset (terms.share_hash, 0xaa, sizeof terms.share_hash);
+  /* difficulty 200 x window factor 1: alice's two shares exactly. */
+  g_assert_true (shoal_store_add_found_block_sync (f->store, BLOCK_1, 500, 1000000000000, 200,
+                                                   g_get_real_time (), &terms, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (raw_int (f->path, "SELECT share_id FROM blocks"), ==, finder);
+  g_assert_true (shoal_store_count_unfinished_sync (f->store, &batches, &blocks, &error));
+  g_assert_cmpuint (blocks, ==, 1);
+
+  /* Settings now say solo, 5 %, window 7: the block keeps pool, 1 %, 1.
+   *   fee = 1000000000000 * 100 / 10000 = 10000000000; alice gets the rest. */
+  g_assert_true (shoal_store_update_block_sync (f->store, BLOCK_1, 60, FALSE, 0, &error));
+  g_assert_cmpuint (shoal_accounting_process_sync (accounting, &error), ==, 1);
+  g_assert_no_error (error);
+  g_assert_cmpint (raw_int (f->path, "SELECT state = 'credited' FROM blocks"), ==, 1);
+  g_assert_cmpint (balance_of (f, ALICE), ==, 990000000000);
+  g_assert_cmpint (balance_of (f, BOB), ==, -1);
+  g_assert_cmpint (raw_int (f->path, "SELECT sum (amount) FROM pool_fees"), ==, 10000000000);
+  g_assert_true (shoal_store_count_unfinished_sync (f->store, &batches, &blocks, &error));
+  g_assert_cmpuint (blocks, ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -449,6 +509,8 @@ main (int   argc,
   g_test_add ("/accounting/credit-rejects-wrong-sum", Fixture, NULL, fixture_set_up,
               test_credit_rejects_wrong_sum, fixture_tear_down);
   g_test_add ("/accounting/orphan-and-solo", Fixture, NULL, fixture_set_up, test_orphan_and_solo,
+              fixture_tear_down);
+  g_test_add ("/accounting/found-terms", Fixture, NULL, fixture_set_up, test_found_terms,
               fixture_tear_down);
   g_test_add ("/store/batch-lifecycle", Fixture, NULL, fixture_set_up, test_batch_lifecycle,
               fixture_tear_down);

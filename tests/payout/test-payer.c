@@ -8,9 +8,12 @@
 #include <sqlite3.h>
 
 #include "shoal-accounting.h"
+#include "shoal-error.h"
+#include "shoal-ledger-check.h"
 #include "shoal-payer.h"
 #include "shoal-store.h"
 #include "shoal-test-harness.h"
+#include "fault-proxy.h"
 
 /* The payer against real daemons: a regtest monerod, the pool's
  * monero-wallet-rpc, and one wallet-rpc per member.  What counts is what
@@ -99,10 +102,11 @@ balance (ShoalStore *store,
 /* The documented rule, for weights 3 (alice) : 1 (bob). */
 static void
 expected_split (guint64  reward,
+                guint    fee_bps,
                 guint64 *alice,
                 guint64 *bob)
 {
-  guint64 fee = reward / 10000 * FEE_BPS + reward % 10000 * FEE_BPS / 10000;
+  guint64 fee = reward / 10000 * fee_bps + reward % 10000 * fee_bps / 10000;
   guint64 rest = reward - fee;
   guint64 rem_alice = (rest % 4) * 3 % 4;
   guint64 rem_bob = rest % 4;
@@ -125,10 +129,10 @@ expected_split (guint64  reward,
  * shares 3:1 for alice and bob, credited through the accounting code and
  * the block confirmer asking monerod. */
 static void
-credit_next_block (void)
+credit_block_with_fee (guint fee_bps)
 {
   g_autoptr(ShoalStore) store = open_store ();
-  g_autoptr(ShoalAccounting) accounting = shoal_accounting_new (store, SHOAL_MODE_PPLNS, FEE_BPS,
+  g_autoptr(ShoalAccounting) accounting = shoal_accounting_new (store, SHOAL_MODE_PPLNS, fee_bps,
                                                                 WINDOW_FACTOR);
   g_autofree char *params = g_strdup_printf ("{\"height\":%" G_GUINT64_FORMAT "}", world.next_height);
   g_autoptr(JsonNode) answer = shoal_test_rpc (shoal_playground_get_node (world.playground),
@@ -155,9 +159,15 @@ credit_next_block (void)
   g_assert_no_error (error);
   g_assert_cmpuint (done, ==, 1);
 
-  expected_split (reward, &alice, &bob);
+  expected_split (reward, fee_bps, &alice, &bob);
   g_assert_cmpuint (balance (store, world.alice->address) - alice_before, ==, alice);
   g_assert_cmpuint (balance (store, world.bob->address) - bob_before, ==, bob);
+}
+
+static void
+credit_next_block (void)
+{
+  credit_block_with_fee (FEE_BPS);
 }
 
 /* Everything a member's wallet received, by transaction. */
@@ -205,6 +215,7 @@ reconcile (void)
   g_autoptr(ShoalPayer) payer = shoal_payer_new (store, world.pool->client, THRESHOLD);
   g_autoptr(GError) error = NULL;
 
+  shoal_payer_set_node (payer, shoal_playground_get_node (world.playground));
   g_assert_true (shoal_payer_reconcile_sync (payer, NULL, &error));
   g_assert_no_error (error);
 }
@@ -223,6 +234,21 @@ raw_int (const char *sql)
   sqlite3_finalize (stmt);
   sqlite3_close (db);
   return value;
+}
+
+/* shoal --check's own code: the books against the wallet and the node. */
+static void
+ledger_check_passes (void)
+{
+  g_autoptr(GString) report = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  gboolean ok = shoal_ledger_check_sync (world.db, world.pool->client,
+                                         shoal_playground_get_node (world.playground), report, NULL,
+                                         &error);
+
+  g_test_message ("ledger check:\n%s", report->str);
+  g_assert_no_error (error);
+  g_assert_true (ok);
 }
 
 /* What the members' wallets hold equals what the store says was paid,
@@ -266,6 +292,7 @@ assert_books_match_wallets (void)
                             " (SELECT sum (amount) FROM credits WHERE address = b.address)"), ==, 0);
   g_assert_cmpint (raw_int ("SELECT count (*) FROM payout_batches WHERE state NOT IN"
                             " ('confirmed', 'failed')"), ==, 0);
+  ledger_check_passes ();
 }
 
 static void
@@ -312,6 +339,508 @@ test_pay_out (void)
   g_assert_cmpuint (received (world.alice, NULL), ==, alice_due);
   g_assert_cmpuint (received (world.bob, NULL), ==, bob_due);
   assert_books_match_wallets ();
+}
+
+/* --- what the wallet says that is not so ------------------------------ */
+
+static GBytes *
+replace_text (GBytes     *answer,
+              const char *from,
+              const char *to)
+{
+  g_autofree char *text = g_strndup (g_bytes_get_data (answer, NULL), g_bytes_get_size (answer));
+  g_auto(GStrv) parts = g_strsplit (text, from, -1);
+  char *joined;
+
+  if (g_strv_length (parts) < 2)
+    return NULL;
+  joined = g_strjoinv (to, parts);
+  return g_bytes_new_take (joined, strlen (joined));
+}
+
+/* wallet2 calls a transaction "failed" once its own node's pool stops
+ * showing it; other nodes may still mine it.  The real wallet cannot be
+ * made to say so on demand, so the proxy turns "pending" into "failed". */
+static GBytes *
+say_failed (const char *key,
+            GBytes     *request,
+            GBytes     *answer,
+            gpointer    user_data)
+{
+  GBytes *replaced;
+
+  if (answer == NULL || g_strcmp0 (key, "get_transfer_by_txid") != 0)
+    return NULL;
+  replaced = replace_text (answer, "\"type\": \"pending\"", "\"type\": \"failed\"");
+  if (replaced != NULL)
+    g_atomic_int_inc ((int *) user_data);
+  return replaced;
+}
+
+static ShoalPayer *
+payer_through (ShoalStore     *store,
+               FaultProxy     *proxy)
+{
+  g_autoptr(ShoalRpcClient) wallet = shoal_rpc_client_new (fault_proxy_get_uri (proxy), NULL, NULL);
+  ShoalPayer *payer = shoal_payer_new (store, wallet, THRESHOLD);
+
+  shoal_rpc_client_set_timeout (wallet, 300);
+  shoal_payer_set_node (payer, shoal_playground_get_node (world.playground));
+  return payer;
+}
+
+static ShoalBatchState
+batch_state (ShoalStore *store,
+             gint64      id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ShoalStoreBatch) batch = shoal_store_get_batch_sync (store, id, &error);
+
+  g_assert_no_error (error);
+  g_test_message ("batch %" G_GINT64_FORMAT ": %s (%s)", id, shoal_batch_state_to_string (batch->state),
+                  batch->note ? batch->note : "no note");
+  return batch->state;
+}
+
+static void
+test_wallet_says_failed (void)
+{
+  g_autoptr(GError) error = NULL;
+  int rewritten = 0;
+  FaultProxy *proxy;
+  gint64 id;
+
+  world_start ();
+  credit_next_block ();
+  proxy = fault_proxy_new (world.pool->uri, say_failed, &rewritten);
+  {
+    g_autoptr(ShoalStore) store = open_store ();
+    g_autoptr(ShoalPayer) payer = payer_through (store, proxy);
+
+    id = shoal_payer_pay_out_sync (payer, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (id, >, 0);
+    /* The wallet now says "failed" while the node holds the transaction:
+     * the batch stays open and nobody is due again. */
+    g_assert_true (shoal_payer_reconcile_sync (payer, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (g_atomic_int_get (&rewritten), >, 0);
+    g_assert_cmpint (batch_state (store, id), ==, SHOAL_BATCH_RELAYED);
+    g_assert_cmpint (shoal_payer_pay_out_sync (payer, NULL, &error), ==, 0);
+    g_assert_no_error (error);
+  }
+  mine (1);
+  {
+    g_autoptr(ShoalStore) store = open_store ();
+    g_autoptr(ShoalPayer) payer = payer_through (store, proxy);
+
+    g_assert_true (shoal_payer_reconcile_sync (payer, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (batch_state (store, id), ==, SHOAL_BATCH_CONFIRMED);
+  }
+  fault_proxy_free (proxy);
+  mine (10);
+  assert_books_match_wallets ();
+}
+
+/* The daemon took the transaction but the wallet's connection failed
+ * before the answer: relay_tx answers an error and the wallet records
+ * nothing.  The proxy sits between the real wallet and the real monerod
+ * and loses just that answer. */
+static GBytes *
+lose_send_answer (const char *key,
+                  GBytes     *request,
+                  GBytes     *answer,
+                  gpointer    user_data)
+{
+  static const char failed[] = "{\"status\":\"Failed\",\"reason\":\"connection lost\","
+                               "\"double_spend\":false,\"not_relayed\":false}";
+
+  if (answer == NULL ||
+      (g_strcmp0 (key, "/sendrawtransaction") != 0 && g_strcmp0 (key, "/send_raw_transaction") != 0))
+    return NULL;
+  g_atomic_int_inc ((int *) user_data);
+  return g_bytes_new_static (failed, sizeof failed - 1);
+}
+
+static void
+set_wallet_daemon (const char *uri)
+{
+  g_autofree char *params = g_strdup_printf ("{\"address\":\"%s\",\"trusted\":true}", uri);
+  g_autoptr(JsonNode) answer = shoal_test_rpc (world.pool->client, "set_daemon", params);
+}
+
+static void
+test_relay_error_after_send (void)
+{
+  g_autoptr(GError) error = NULL;
+  int lost = 0;
+  FaultProxy *proxy;
+  gint64 id;
+
+  world_start ();
+  credit_next_block ();
+  proxy = fault_proxy_new (shoal_playground_get_node_uri (world.playground), lose_send_answer, &lost);
+  set_wallet_daemon (fault_proxy_get_uri (proxy));
+  {
+    g_autoptr(ShoalStore) store = open_store ();
+    g_autoptr(ShoalPayer) payer = shoal_payer_new (store, world.pool->client, THRESHOLD);
+
+    shoal_payer_set_node (payer, shoal_playground_get_node (world.playground));
+    id = shoal_payer_pay_out_sync (payer, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (id, >, 0);
+    g_assert_cmpint (g_atomic_int_get (&lost), ==, 1);
+    g_assert_cmpint (batch_state (store, id), ==, SHOAL_BATCH_RELAYED);
+    set_wallet_daemon (shoal_playground_get_node_uri (world.playground));
+    /* Re-relaying is harmless, and nobody is due again. */
+    g_assert_cmpint (shoal_payer_pay_out_sync (payer, NULL, &error), ==, 0);
+    g_assert_no_error (error);
+  }
+  fault_proxy_free (proxy);
+  mine (1);
+  reconcile ();
+  {
+    g_autoptr(ShoalStore) store = open_store ();
+
+    g_assert_cmpint (batch_state (store, id), ==, SHOAL_BATCH_CONFIRMED);
+  }
+  mine (10);
+  assert_books_match_wallets ();
+}
+
+/* relay_tx refused, and the transaction really never left: the batch
+ * stays open until another transaction spends one of its inputs on chain
+ * (here the pool's owner sweeps that output to the pool itself), deep
+ * enough; then, and only then, the balances go back and are paid once. */
+static GBytes *
+refuse_relay (const char *key,
+              GBytes     *request,
+              GBytes     *answer,
+              gpointer    user_data)
+{
+  if (answer != NULL || g_strcmp0 (key, "relay_tx") != 0)
+    return NULL;
+  return fault_proxy_rpc_error (-4, "Failed to commit tx.");
+}
+
+static void
+reconcile_expect_open (gint64 id)
+{
+  g_autoptr(ShoalStore) store = open_store ();
+  g_autoptr(ShoalPayer) payer = shoal_payer_new (store, world.pool->client, THRESHOLD);
+  g_autoptr(GError) error = NULL;
+
+  shoal_payer_set_node (payer, shoal_playground_get_node (world.playground));
+  g_assert_false (shoal_payer_reconcile_sync (payer, NULL, &error));
+  g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_BUSY);
+  g_test_message ("reconcile: %s", error->message);
+}
+
+static void
+test_released_on_proof (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ShoalStoreBatch) batch = NULL;
+  g_auto(GStrv) images = NULL;
+  g_autofree char *params = NULL;
+  FaultProxy *proxy;
+  gint64 id;
+
+  world_start ();
+  credit_next_block ();
+  proxy = fault_proxy_new (world.pool->uri, refuse_relay, NULL);
+  {
+    g_autoptr(ShoalStore) store = open_store ();
+    g_autoptr(ShoalPayer) payer = payer_through (store, proxy);
+    gint64 before = raw_int ("SELECT count (*) FROM payout_batches");
+
+    /* relay_tx never reaches the wallet; the batch stays built. */
+    g_assert_cmpint (shoal_payer_pay_out_sync (payer, NULL, &error), ==, -1);
+    g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_BUSY);
+    g_test_message ("pay out: %s", error->message);
+    g_clear_error (&error);
+    g_assert_cmpint (raw_int ("SELECT count (*) FROM payout_batches"), ==, before + 1);
+    id = raw_int ("SELECT max (id) FROM payout_batches");
+    g_assert_cmpint (batch_state (store, id), ==, SHOAL_BATCH_BUILT);
+    batch = shoal_store_get_batch_sync (store, id, &error);
+    g_assert_nonnull (batch->key_images);
+  }
+  fault_proxy_free (proxy);
+  images = g_strsplit (batch->key_images[0], " ", -1);
+  params = g_strdup_printf ("{\"address\":\"%s\",\"key_image\":\"%s\"}", world.pool->address, images[0]);
+  {
+    g_autoptr(JsonNode) refreshed = shoal_test_rpc (world.pool->client, "refresh", NULL);
+    g_autoptr(JsonNode) swept = shoal_test_rpc (world.pool->client, "sweep_single", params);
+  }
+  mine (1);
+  reconcile_expect_open (id);
+  {
+    g_autoptr(ShoalStore) store = open_store ();
+    g_autoptr(ShoalStoreBatch) seen = shoal_store_get_batch_sync (store, id, &error);
+
+    g_assert_cmpint (seen->state, ==, SHOAL_BATCH_BUILT);
+    g_assert_cmpuint (seen->conflict_height, >, 0);
+  }
+  mine (SHOAL_PAYER_RELEASE_DEPTH);
+  reconcile ();
+  {
+    g_autoptr(ShoalStore) store = open_store ();
+    g_autoptr(ShoalPayer) payer = shoal_payer_new (store, world.pool->client, THRESHOLD);
+
+    g_assert_cmpint (batch_state (store, id), ==, SHOAL_BATCH_FAILED);
+    shoal_payer_set_node (payer, shoal_playground_get_node (world.playground));
+    g_assert_cmpint (shoal_payer_pay_out_sync (payer, NULL, &error), >, id);
+    g_assert_no_error (error);
+  }
+  mine (1);
+  reconcile ();
+  mine (10);
+  assert_books_match_wallets ();
+}
+
+/* With no pool fee the fee account is empty: the network fee cannot be
+ * charged to anybody, so the payout is refused before anything is sent,
+ * and the balances stay whole.  Runs first, on an empty fee account. */
+static void
+test_fee_account (void)
+{
+  g_autoptr(GError) error = NULL;
+  guint64 alice_due, account = 0;
+
+  world_start ();
+  credit_block_with_fee (0);
+  {
+    g_autoptr(ShoalStore) store = open_store ();
+    g_autoptr(ShoalPayer) payer = shoal_payer_new (store, world.pool->client, THRESHOLD);
+
+    shoal_payer_set_node (payer, shoal_playground_get_node (world.playground));
+    g_assert_true (shoal_store_get_fee_account_sync (store, &account, &error));
+    g_assert_cmpuint (account, ==, 0);
+    alice_due = balance (store, world.alice->address);
+    g_assert_cmpint (shoal_payer_pay_out_sync (payer, NULL, &error), ==, -1);
+    g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID);
+    g_test_message ("%s", error->message);
+    g_assert_nonnull (strstr (error->message, "fee account"));
+    g_assert_cmpuint (balance (store, world.alice->address), ==, alice_due);
+  }
+  mine (1);
+  assert_books_match_wallets ();
+  g_assert_cmpuint (received (world.alice, NULL), ==, 0);
+}
+
+/* The list a person confirmed is the list paid, or nothing is: balances
+ * that changed after the preview refuse the payout. */
+static void
+test_confirmed_list (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) stale = NULL;
+  g_autoptr(GPtrArray) fresh = NULL;
+  g_autoptr(GPtrArray) paid = NULL;
+  gint64 batches, id;
+
+  world_start ();
+  credit_next_block ();
+  {
+    g_autoptr(ShoalStore) store = open_store ();
+    g_autoptr(ShoalPayer) payer = shoal_payer_new (store, world.pool->client, THRESHOLD);
+
+    stale = shoal_payer_preview_sync (payer, THRESHOLD, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (stale->len, ==, 2);
+  }
+  credit_next_block ();
+  {
+    g_autoptr(ShoalStore) store = open_store ();
+    g_autoptr(ShoalPayer) payer = shoal_payer_new (store, world.pool->client, THRESHOLD);
+
+    shoal_payer_set_node (payer, shoal_playground_get_node (world.playground));
+    batches = raw_int ("SELECT count (*) FROM payout_batches");
+    g_assert_cmpint (shoal_payer_pay_out_confirmed_sync (payer, THRESHOLD, stale, NULL, &error), ==, -1);
+    g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID);
+    g_test_message ("%s", error->message);
+    g_clear_error (&error);
+    g_assert_cmpint (raw_int ("SELECT count (*) FROM payout_batches"), ==, batches);
+
+    fresh = shoal_payer_preview_sync (payer, THRESHOLD, &error);
+    /* Largest first, as the payer plans. */
+    g_assert_cmpuint (((ShoalStorePayment *) fresh->pdata[0])->amount, >,
+                      ((ShoalStorePayment *) fresh->pdata[1])->amount);
+    id = shoal_payer_pay_out_confirmed_sync (payer, THRESHOLD, fresh, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (id, >, 0);
+    paid = shoal_store_list_payments_sync (store, id, 100, &error);
+    g_assert_cmpuint (paid->len, ==, fresh->len);
+    for (guint i = 0; i < fresh->len; i++)
+      {
+        ShoalStorePayment *want = g_ptr_array_index (fresh, i);
+        gboolean found = FALSE;
+
+        for (guint j = 0; j < paid->len; j++)
+          {
+            ShoalStorePayment *got = g_ptr_array_index (paid, j);
+
+            found |= g_str_equal (got->address, want->address) && got->amount == want->amount;
+          }
+        g_assert_true (found);
+      }
+  }
+  mine (1);
+  reconcile ();
+  mine (10);
+  assert_books_match_wallets ();
+}
+
+/* The wallet stalls on building: the proxy holds transfer_split until
+ * released. */
+typedef struct
+{
+  gint hung;
+  gint release;
+} Stall;
+
+static GBytes *
+stall_build (const char *key,
+             GBytes     *request,
+             GBytes     *answer,
+             gpointer    user_data)
+{
+  Stall *stall = user_data;
+
+  if (answer != NULL || g_strcmp0 (key, "transfer_split") != 0)
+    return NULL;
+  g_atomic_int_inc (&stall->hung);
+  while (!g_atomic_int_get (&stall->release))
+    g_usleep (10 * 1000);
+  return NULL;
+}
+
+static void
+spin (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * G_GINT64_CONSTANT (1000);
+
+  while (g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10 * 1000);
+    }
+}
+
+/* A scheduled payout whose wallet hangs: the ticks that come meanwhile
+ * start nothing, so once the wallet answers, one run has talked to it
+ * (it asks for a refresh three times: before building, before relaying,
+ * before checking what it relayed), not one per tick that piled up. */
+static void
+test_schedule_no_overlap (void)
+{
+  g_autoptr(GError) error = NULL;
+  Stall stall = { 0, 0 };
+  FaultProxy *proxy;
+  gint64 id;
+
+  world_start ();
+  credit_next_block ();
+  proxy = fault_proxy_new (world.pool->uri, stall_build, &stall);
+  {
+    g_autoptr(ShoalStore) store = open_store ();
+    g_autoptr(ShoalPayer) payer = payer_through (store, proxy);
+
+    shoal_payer_set_interval (payer, 1);
+    for (guint i = 0; i < 1200 && g_atomic_int_get (&stall.hung) == 0; i++)
+      spin (100);
+    g_assert_cmpint (g_atomic_int_get (&stall.hung), ==, 1);
+    spin (3500);   /* at least two more ticks while the run hangs */
+    shoal_payer_set_interval (payer, 0);
+    g_atomic_int_set (&stall.release, 1);
+    id = 0;
+    for (guint i = 0; i < 3000 && id == 0; i++)
+      {
+        spin (100);
+        id = raw_int ("SELECT coalesce (max (id), 0) FROM payout_batches WHERE state = 'relayed'");
+      }
+    g_assert_cmpint (id, >, 0);
+    spin (3000);   /* what piled up would run now */
+    shoal_payer_shutdown (payer);
+    g_test_message ("wallet refreshes: %u, builds: %u", fault_proxy_count (proxy, "refresh"),
+                    fault_proxy_count (proxy, "transfer_split"));
+    g_assert_cmpuint (fault_proxy_count (proxy, "transfer_split"), ==, 1);
+    g_assert_cmpuint (fault_proxy_count (proxy, "refresh"), ==, 3);
+    g_assert_cmpint (shoal_payer_pay_out_sync (payer, NULL, &error), ==, -1);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  }
+  fault_proxy_free (proxy);
+  mine (1);
+  reconcile ();
+  mine (10);
+  assert_books_match_wallets ();
+}
+
+/* The command itself, on the real file and on a copy where one payment
+ * was "edited" (balances kept consistent, so only the wallet can tell). */
+static int
+run_check (const char *db,
+           char      **err)
+{
+  g_autofree char *shoal = g_test_build_filename (G_TEST_BUILT, "..", "src", "shoal", NULL);
+  g_autofree char *dir = g_path_get_dirname (world.db);
+  g_autofree char *conf = g_build_filename (dir, "check.conf", NULL);
+  g_autofree char *text = g_strdup_printf ("[shoal]\ndatabase=%s\nwallet-url=%s\nnode-url=%s\n", db,
+                                           world.pool->uri,
+                                           shoal_playground_get_node_uri (world.playground));
+  const char *argv[] = { shoal, "--check", "-c", conf, NULL };
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_assert_true (g_file_set_contents (conf, text, -1, &error));
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                               NULL, err, &status, &error));
+  g_assert_no_error (error);
+  return status;
+}
+
+static void
+test_check_command (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *copy = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *sql = NULL;
+  sqlite3 *db = NULL;
+  int status;
+
+  world_start ();
+  dir = g_path_get_dirname (world.db);
+  copy = g_build_filename (dir, "edited.db", NULL);
+  sql = g_strdup_printf ("VACUUM INTO '%s'", copy);
+  g_assert_cmpint (raw_int ("SELECT count (*) FROM payout_batches WHERE state = 'confirmed'"), >, 0);
+  status = run_check (world.db, &err);
+  g_test_message ("shoal --check: %s", err);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_clear_pointer (&err, g_free);
+
+  g_unlink (copy);
+  g_assert_cmpint (sqlite3_open (world.db, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  g_assert_cmpint (sqlite3_open (copy, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "UPDATE balances SET paid = paid + 1, amount = amount - 1"
+                                     " WHERE address = (SELECT address FROM payments WHERE batch_id ="
+                                     " (SELECT max (id) FROM payout_batches WHERE state = 'confirmed')"
+                                     " ORDER BY address LIMIT 1) AND amount > 0;"
+                                     "UPDATE payments SET amount = amount + 1 WHERE rowid = (SELECT"
+                                     " p.rowid FROM payments AS p JOIN balances AS b ON b.address ="
+                                     " p.address WHERE p.batch_id = (SELECT max (id) FROM payout_batches"
+                                     " WHERE state = 'confirmed') ORDER BY p.address LIMIT 1)",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_changes (db), ==, 1);
+  sqlite3_close (db);
+  status = run_check (copy, &err);
+  g_test_message ("shoal --check on the edited copy: %s", err);
+  g_assert_false (g_spawn_check_wait_status (status, NULL));
+  g_assert_nonnull (strstr (err, "Discrepancy: payout"));
+  g_unlink (copy);
 }
 
 static int
@@ -379,8 +908,15 @@ main (int   argc,
   int status;
 
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/payer/fee-account", test_fee_account);
   g_test_add_func ("/payer/pay-out", test_pay_out);
   g_test_add_func ("/payer/crash-at-each-step", test_crash_at_each_step);
+  g_test_add_func ("/payer/wallet-says-failed", test_wallet_says_failed);
+  g_test_add_func ("/payer/relay-error-after-send", test_relay_error_after_send);
+  g_test_add_func ("/payer/released-on-proof", test_released_on_proof);
+  g_test_add_func ("/payer/confirmed-list", test_confirmed_list);
+  g_test_add_func ("/payer/schedule-no-overlap", test_schedule_no_overlap);
+  g_test_add_func ("/payer/check-command", test_check_command);
   status = g_test_run ();
   shoal_test_harness_stop (world.playground);
   g_free (world.db);

@@ -11,6 +11,8 @@
 /* The server as a miner sees it: a real server on loopback, a raw socket,
  * and assertions on the exact bytes that come back. */
 
+/* A mainnet integrated address (tests/fuzz/corpus-address). */
+#define INTEGRATED_ADDRESS "4EqjS4ZQ9U1SV8bZ5zVVLHWDeNSsBrPHMcnevGjHj8nbU3bCDp3dUwVjX6ncNo8huHSVQgztzW97qQhCeov4w26mccqzQcrWD6UGUDJpdw"
 #define POOL_ADDRESS "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A"
 #define HIGH_DIFFICULTY G_GUINT64_CONSTANT (1000000000000)
 
@@ -305,12 +307,16 @@ test_login_refusals (void)
   guint16 port = shoal_stratum_server_get_port (pplns);
   g_autoptr(StratumClient) no_rx = stratum_client_connect (port, NULL);
   g_autoptr(StratumClient) bad_address = stratum_client_connect (port, NULL);
+  g_autoptr(StratumClient) integrated = stratum_client_connect (port, NULL);
   g_autoptr(StratumClient) no_job = stratum_client_connect (shoal_stratum_server_get_port (empty), NULL);
   g_autoptr(Miner) good = NULL;
   g_autofree char *e1 = request_error (no_rx, "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":"
                                        "{\"login\":\"" POOL_ADDRESS "\",\"pass\":\"x\",\"algo\":[\"cn/1\",\"rx/wow\"]}}");
   g_autofree char *e2 = request_error (bad_address, "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\","
                                        "\"params\":{\"login\":\"kitchen-rig\",\"pass\":\"x\",\"algo\":[\"rx/0\"]}}");
+  g_autofree char *e4 = request_error (integrated, "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\","
+                                       "\"params\":{\"login\":\"" INTEGRATED_ADDRESS ".rig\",\"pass\":\"x\","
+                                       "\"algo\":[\"rx/0\"]}}");
   g_autofree char *e3 = request_error (no_job, "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\","
                                        "\"params\":{\"login\":\"rig\",\"pass\":\"x\",\"algo\":[\"rx/0\"]}}");
 
@@ -318,6 +324,8 @@ test_login_refusals (void)
   assert_closed (no_rx);
   g_assert_true (g_str_has_prefix (e2, "Invalid address: "));
   assert_closed (bad_address);
+  g_assert_true (g_str_has_prefix (e4, "Integrated address refused: "));
+  assert_closed (integrated);
   g_assert_true (g_str_has_prefix (e3, "No job yet"));
   assert_closed (no_job);
   good = miner_login (pplns, POOL_ADDRESS ".rig9", NULL);

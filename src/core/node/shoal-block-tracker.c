@@ -258,6 +258,9 @@ round_aborted (ShoalBlockTracker *self,
   return FALSE;
 }
 
+/* The main chain's block at our block's height decides: ours -> on the
+ * main chain; another one -> orphaned.  An error here is no answer: the
+ * block keeps its state until the next round. */
 static void
 on_header_by_height (GObject      *source,
                      GAsyncResult *result,
@@ -272,14 +275,31 @@ on_header_by_height (GObject      *source,
   if (header == NULL && round_aborted (self, error))
     return;
   block = g_hash_table_lookup (self->blocks, self->current);
-  /* No main-chain block at that height, or another one: not ours. */
-  if (header == NULL || g_ascii_strcasecmp (header->hash, block->id) != 0)
+  if (header == NULL)
+    g_debug ("block %s: no answer at height %" G_GUINT64_FORMAT ": %s", block->id, block->height,
+             error->message);
+  else if (g_ascii_strcasecmp (header->hash, block->id) != 0)
     set_orphaned (self, block);
   else
     set_on_main_chain (self, block, header->depth);
   check_next (self);
 }
 
+static void
+check_height (ShoalBlockTracker *self,
+              guint64            height)
+{
+  g_main_context_push_thread_default (self->context);
+  shoal_node_client_get_block_header_by_height_async (self->node, height, self->cancellable,
+                                                      on_header_by_height, g_object_ref (self));
+  g_main_context_pop_thread_default (self->context);
+}
+
+/* Only a definitive answer orphans a block: the node's orphan_status, or
+ * another block on the main chain at its height.  An error from the
+ * lookup by id (BUSY while syncing, a node that restarted and lost its
+ * alternative blocks, anything but "here it is") is followed by the
+ * lookup by height, and without a height the block waits. */
 static void
 on_header_by_hash (GObject      *source,
                    GAsyncResult *result,
@@ -294,23 +314,28 @@ on_header_by_hash (GObject      *source,
   if (header == NULL && round_aborted (self, error))
     return;
   block = g_hash_table_lookup (self->blocks, self->current);
-  if (header == NULL || header->orphan)
+  if (header != NULL && header->orphan)
     {
-      if (header == NULL)
-        g_debug ("block %s unknown to the node: %s", block->id, error->message);
       set_orphaned (self, block);
       check_next (self);
+      return;
+    }
+  if (header == NULL)
+    {
+      g_debug ("block %s: no header by id: %s", block->id, error->message);
+      if (block->height == 0)
+        {
+          check_next (self);
+          return;
+        }
+      check_height (self, block->height);
       return;
     }
   block->reward = header->reward;
   block->height = header->height;
   /* orphan_status false is checked once more against the main chain
    * at that height. */
-  g_main_context_push_thread_default (self->context);
-  shoal_node_client_get_block_header_by_height_async (self->node, header->height,
-                                                      self->cancellable, on_header_by_height,
-                                                      g_object_ref (self));
-  g_main_context_pop_thread_default (self->context);
+  check_height (self, header->height);
 }
 
 static void
@@ -406,23 +431,51 @@ add_block (ShoalBlockTracker *self,
   return block;
 }
 
+/* Starts following BLOCK_ID in STATE, unless it is followed already. */
+static void
+start_tracking (ShoalBlockTracker *self,
+                const char        *block_id,
+                guint64            height,
+                guint64            reward,
+                ShoalBlockState    state)
+{
+  g_autofree char *id = g_ascii_strdown (block_id, -1);
+
+  if (g_hash_table_contains (self->blocks, id))
+    return;
+  add_block (self, id, height, reward)->state = state;
+  if (state == SHOAL_BLOCK_STATE_SUBMITTED)
+    g_signal_emit (self, signals[BLOCK_CHANGED], 0, id, state, (guint64) 0);
+  shoal_block_tracker_refresh (self);
+}
+
 void
 shoal_block_tracker_track (ShoalBlockTracker *self,
                            const char        *block_id,
                            guint64            height,
                            guint64            reward)
 {
-  g_autofree char *id = NULL;
-
   g_return_if_fail (SHOAL_IS_BLOCK_TRACKER (self));
   g_return_if_fail (block_id != NULL);
 
-  id = g_ascii_strdown (block_id, -1);
-  if (g_hash_table_contains (self->blocks, id))
-    return;
-  add_block (self, id, height, reward);
-  g_signal_emit (self, signals[BLOCK_CHANGED], 0, id, SHOAL_BLOCK_STATE_SUBMITTED, (guint64) 0);
-  shoal_block_tracker_refresh (self);
+  start_tracking (self, block_id, height, reward, SHOAL_BLOCK_STATE_SUBMITTED);
+}
+
+/* A block the store remembers as orphaned, tracked again after a
+ * restart: an orphan verdict may have come from a node that was wrong or
+ * mid-reorg, and it is only final once the main chain is unlock-depth
+ * past it.  It starts as ORPHANED (nothing is announced until that
+ * changes). */
+void
+shoal_block_tracker_recheck (ShoalBlockTracker *self,
+                             const char        *block_id,
+                             guint64            height,
+                             guint64            reward)
+{
+  g_return_if_fail (SHOAL_IS_BLOCK_TRACKER (self));
+  g_return_if_fail (block_id != NULL);
+
+  start_tracking (self, block_id, height, reward, SHOAL_BLOCK_STATE_ORPHANED);
 }
 
 void

@@ -11,8 +11,9 @@ G_BEGIN_DECLS
  * yet confirmed.  PENDING: on the main chain, confirmations growing.
  * UNLOCKED: "unlock-depth" (60) blocks on top and still on the main chain;
  * final, the only state whose reward may be credited.  ORPHANED: not on
- * the main chain (orphan_status, unknown to the node, or another block at
- * its height); re-checked until the main chain is unlock-depth past it,
+ * the main chain, on a definitive answer only (orphan_status, or another
+ * block on the main chain at its height; a node error is no answer);
+ * re-checked until the main chain is unlock-depth past it,
  * since a reorg can bring it back.  REJECTED: monerod refused it; final. */
 typedef enum
 {
@@ -45,6 +46,12 @@ ShoalBlockTracker *shoal_block_tracker_new     (ShoalNodeClient    *node);
  * store after a restart) and checks it right away.  REWARD may be 0 when
  * unknown: the header's reward replaces it once the node confirms it. */
 void               shoal_block_tracker_track   (ShoalBlockTracker  *self,
+                                                const char         *block_id,
+                                                guint64             height,
+                                                guint64             reward);
+/* Follows again a block stored as orphaned (after a restart), until the
+ * main chain is unlock-depth past it: it may turn out on the main chain. */
+void               shoal_block_tracker_recheck (ShoalBlockTracker  *self,
                                                 const char         *block_id,
                                                 guint64             height,
                                                 guint64             reward);

@@ -78,6 +78,7 @@ shoal_accounting_preview_sync (ShoalAccounting  *self,
   g_autoptr(ShoalStoreBlock) block = NULL;
   g_autoptr(GPtrArray) credits = NULL;
   g_autoptr(GError) local_error = NULL;
+  guint window_factor, fee_bps;
 
   g_return_val_if_fail (SHOAL_IS_ACCOUNTING (self), NULL);
   g_return_val_if_fail (block_hash != NULL && fee != NULL, NULL);
@@ -90,10 +91,15 @@ shoal_accounting_preview_sync (ShoalAccounting  *self,
       g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
+  /* The terms the block was found under; the current ones only for
+   * blocks stored before terms were recorded. */
+  window_factor = block->has_terms && block->terms.window_factor > 0 ? block->terms.window_factor
+                                                                      : self->window_factor;
+  fee_bps = block->has_terms ? block->terms.fee_bps : self->fee_bps;
   credits = shoal_store_pplns_window_sync (self->store, block_hash,
-                                           shoal_pplns_window (block->difficulty, self->window_factor),
+                                           shoal_pplns_window (block->difficulty, window_factor),
                                            error);
-  if (credits == NULL || !shoal_pplns_split (block->reward, self->fee_bps, credits, fee, error))
+  if (credits == NULL || !shoal_pplns_split (block->reward, fee_bps, credits, fee, error))
     return NULL;
   return g_steal_pointer (&credits);
 }
@@ -104,9 +110,13 @@ credit_locked (ShoalAccounting  *self,
                GError          **error)
 {
   g_autoptr(GPtrArray) credits = NULL;
+  g_autoptr(ShoalStoreBlock) block = shoal_store_get_block_sync (self->store, block_hash, NULL);
+  gboolean pplns = block != NULL && block->has_terms ? block->terms.pplns
+                                                     : self->mode == SHOAL_MODE_PPLNS;
   guint64 fee = 0;
 
-  if (self->mode == SHOAL_MODE_SOLO)
+  /* Solo or pool as it was when the block was found. */
+  if (!pplns)
     return shoal_store_unlock_block_sync (self->store, block_hash, error);
   credits = shoal_accounting_preview_sync (self, block_hash, &fee, error);
   return credits != NULL &&
@@ -158,46 +168,100 @@ shoal_accounting_process_sync (ShoalAccounting  *self,
   return done;
 }
 
-/* Asks the node where one block stands.  An id the node does not know
- * (the node said so with an RPC error) is off the main chain. */
-static gboolean
-ask_node (ShoalRpcClient  *node,
-          const char      *hash,
-          guint64         *depth,
-          gboolean        *orphaned,
-          guint64         *reward,
-          GCancellable    *cancellable,
-          GError         **error)
+static JsonObject *
+header_of (JsonNode  *answer,
+           GError   **error)
+{
+  JsonNode *header = json_object_get_member (json_node_get_object (answer), "block_header");
+
+  if (header == NULL || !JSON_NODE_HOLDS_OBJECT (header))
+    {
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_MALFORMED, "the node's answer has no block_header");
+      return NULL;
+    }
+  return json_node_get_object (header);
+}
+
+static JsonNode *
+header_call (ShoalRpcClient  *node,
+             const char      *method,
+             const char      *member,
+             JsonNode        *value,
+             GCancellable    *cancellable,
+             GError         **error)
 {
   g_autoptr(JsonObject) params = json_object_new ();
   g_autoptr(JsonNode) node_params = json_node_new (JSON_NODE_OBJECT);
-  g_autoptr(JsonNode) answer = NULL;
+
+  json_object_set_member (params, member, value);
+  json_node_set_object (node_params, params);
+  return shoal_rpc_client_call_sync (node, method, node_params, cancellable, error);
+}
+
+/* The lookup by id failed with an answer from the node: only another
+ * block on the main chain at BLOCK's height orphans it; anything else
+ * (BUSY, no block at that height yet) leaves it as it is (*KNOWN FALSE). */
+static gboolean
+ask_by_height (ShoalRpcClient        *node,
+               const ShoalStoreBlock *block,
+               gboolean              *known,
+               gboolean              *orphaned,
+               GCancellable          *cancellable,
+               GError               **error)
+{
   g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonNode) answer = header_call (node, "get_block_header_by_height", "height",
+                                            json_node_init_int (json_node_alloc (), (gint64) block->height),
+                                            cancellable, &local_error);
   JsonObject *header;
 
-  json_object_set_string_member (params, "hash", hash);
-  json_node_set_object (node_params, params);
-  answer = shoal_rpc_client_call_sync (node, "get_block_header_by_hash", node_params, cancellable,
-                                       &local_error);
-  if (answer == NULL && local_error->domain == SHOAL_RPC_ERROR)
+  *known = FALSE;
+  if (answer == NULL && local_error->domain != SHOAL_RPC_ERROR)
     {
-      *depth = 0;
-      *orphaned = TRUE;
-      *reward = 0;
-      return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
     }
+  if (answer == NULL || (header = header_of (answer, NULL)) == NULL)
+    return TRUE;
+  if (g_ascii_strcasecmp (json_object_get_string_member_with_default (header, "hash", ""), block->hash) == 0)
+    return TRUE;
+  *known = TRUE;
+  *orphaned = TRUE;
+  return TRUE;
+}
+
+/* Asks the node where one block stands.  Orphaned only on a definitive
+ * answer: orphan_status, or another block at its height on the main
+ * chain.  *KNOWN FALSE: no answer this time. */
+static gboolean
+ask_node (ShoalRpcClient         *node,
+          const ShoalStoreBlock  *block,
+          gboolean               *known,
+          guint64                *depth,
+          gboolean               *orphaned,
+          guint64                *reward,
+          GCancellable           *cancellable,
+          GError                **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonNode) answer = header_call (node, "get_block_header_by_hash", "hash",
+                                            json_node_init_string (json_node_alloc (), block->hash),
+                                            cancellable, &local_error);
+  JsonObject *header;
+
+  *depth = 0;
+  *reward = 0;
+  *orphaned = FALSE;
+  if (answer == NULL && local_error->domain == SHOAL_RPC_ERROR)
+    return ask_by_height (node, block, known, orphaned, cancellable, error);
   if (answer == NULL)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
-  if (!JSON_NODE_HOLDS_OBJECT (json_object_get_member (json_node_get_object (answer), "block_header")))
-    {
-      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_MALFORMED,
-                   "get_block_header_by_hash: the answer has no block_header");
-      return FALSE;
-    }
-  header = json_object_get_object_member (json_node_get_object (answer), "block_header");
+  if ((header = header_of (answer, error)) == NULL)
+    return FALSE;
+  *known = TRUE;
   *orphaned = json_object_get_boolean_member_with_default (header, "orphan_status", FALSE);
   return shoal_json_get_uint64 (header, "depth", depth, error) &&
          shoal_json_get_uint64 (header, "reward", reward, error);
@@ -216,10 +280,12 @@ refresh_state (ShoalAccounting  *self,
     {
       ShoalStoreBlock *block = g_ptr_array_index (blocks, i);
       guint64 depth = 0, reward = 0;
-      gboolean orphaned = FALSE;
+      gboolean orphaned = FALSE, known = FALSE;
 
-      if (!ask_node (node, block->hash, &depth, &orphaned, &reward, cancellable, error) ||
-          !shoal_store_update_block_sync (self->store, block->hash, depth, orphaned, reward, error))
+      if (!ask_node (node, block, &known, &depth, &orphaned, &reward, cancellable, error))
+        return FALSE;
+      if (known && !shoal_store_update_block_sync (self->store, block->hash, depth, orphaned, reward,
+                                                   error))
         return FALSE;
     }
   return blocks != NULL;

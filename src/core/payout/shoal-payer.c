@@ -3,6 +3,7 @@
 
 #include "shoal-error.h"
 #include "shoal-payer.h"
+#include "shoal-payout-proof.h"
 
 /* How each state is resolved, and why no path pays twice or loses money:
  *
@@ -11,24 +12,34 @@
  *          A wallet refusal (not enough unlocked money, bad address) ->
  *          failed, balances released.
  * built    The stored transactions may or may not have been relayed (a
- *          crash between relay_tx and the store's update).  Ask the wallet
- *          for each hash: known as pending/out -> relayed; unknown ->
- *          relay the stored metadata; if that is refused and the wallet
- *          still does not know the hash, it never left -> failed.
+ *          crash between relay_tx and the store's update, or a relay_tx
+ *          error after the daemon took them).  Each one the wallet does
+ *          not list as sent is looked up on the node, and relayed again
+ *          from its stored metadata if the node lacks it: relaying a
+ *          signed transaction twice can only send it once.  All out ->
+ *          relayed.  A relay error alone never fails a batch.
  * relayed  Wait for the wallet to list every transaction as "out" (mined)
- *          -> confirmed (reserved -> paid).  If the wallet reports them
- *          "failed" (dropped, double spend) -> failed, released.
- * A transport failure (wallet down, timeout) never changes a state: the
- * batch stays where it is and is reconciled on the next run. */
+ *          -> confirmed (reserved -> paid).  A wallet "failed" is not
+ *          believed: wallet2 says it when its own node stopped showing the
+ *          transaction, while others may still mine it.  The transaction
+ *          is looked up on the node and relayed again.
+ * Released (failed) after building only on proof that no transaction of
+ * the batch can ever be mined: each spends a key image the node reports
+ * spent on chain while the transaction itself is not there, and that
+ * stays so for SHOAL_PAYER_RELEASE_DEPTH blocks.  Until then the batch
+ * stays open with a note that says what is known.
+ * A transport failure (wallet or node down, timeout) never changes a
+ * state: the batch stays where it is and is reconciled on the next run. */
 
 #define WALLET_ERROR_WRONG_TXID (-8)
 
 typedef enum
 {
   TX_UNKNOWN,
-  TX_IN_POOL,
-  TX_MINED,
-  TX_FAILED,
+  TX_IN_POOL,       /* the wallet lists it as pending, or the node holds it */
+  TX_MINED,         /* the wallet lists it as "out" */
+  TX_FAILED,        /* the wallet says failed: a claim, not a proof */
+  TX_DOUBLE_SPENT,  /* the node: not there, and a key image spent on chain */
 } TxSeen;
 
 struct _ShoalPayer
@@ -36,11 +47,14 @@ struct _ShoalPayer
   GObject             parent_instance;
   ShoalStore         *store;
   ShoalRpcClient     *wallet;
+  ShoalRpcClient     *node;       /* NULL: nothing is ever released after building */
   guint64             threshold;  /* atomic-ish: read under run_lock */
   ShoalPayerStepFunc  step_func;
   gpointer            step_data;
   GMutex              run_lock;   /* one reconcile or payout at a time */
   GSource            *timer;
+  gboolean            tick_running;  /* owner thread: a scheduled run is in flight */
+  gboolean            shut_down;     /* under run_lock: no run starts any more */
   GCancellable       *cancellable;
 };
 
@@ -68,6 +82,25 @@ emit_step (ShoalPayer     *self,
 }
 
 /* --- wallet ------------------------------------------------------------ */
+
+/* What transfer_split built, for the store's built step. */
+typedef struct
+{
+  char    **hashes;
+  char    **metadata;
+  char    **key_images;  /* may be NULL */
+  guint64   fee;
+} Built;
+
+static void
+built_clear (Built *built)
+{
+  g_clear_pointer (&built->hashes, g_strfreev);
+  g_clear_pointer (&built->metadata, g_strfreev);
+  g_clear_pointer (&built->key_images, g_strfreev);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Built, built_clear)
 
 static JsonNode *
 wallet_call (ShoalPayer    *self,
@@ -203,6 +236,8 @@ transfer_params (GPtrArray *payments)
   json_builder_add_boolean_value (builder, TRUE);
   json_builder_set_member_name (builder, "get_tx_metadata");
   json_builder_add_boolean_value (builder, TRUE);
+  json_builder_set_member_name (builder, "get_tx_hex");
+  json_builder_add_boolean_value (builder, TRUE);
   json_builder_end_object (builder);
   return builder;
 }
@@ -258,40 +293,67 @@ sum_fees (JsonObject *answer)
   return total;
 }
 
+/* The key images each built transaction spends, one line per
+ * transaction, read from the signed blobs: NULL when the wallet gave no
+ * blobs (the batch then can only be released by a person). */
+static char **
+key_images_of (JsonObject *answer,
+               guint       n)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) blobs = string_list (answer, "tx_blob_list", FALSE, &error);
+  g_autoptr(GStrvBuilder) lines = g_strv_builder_new ();
+
+  if (blobs == NULL || g_strv_length (blobs) != n)
+    {
+      g_warning ("transfer_split gave no transaction blobs: %s", error ? error->message : "count differs");
+      return NULL;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      g_auto(GStrv) images = shoal_tx_key_images (blobs[i], &error);
+      g_autofree char *line = NULL;
+
+      if (images == NULL)
+        {
+          g_warning ("transaction %u of a payout: %s", i, error->message);
+          return NULL;
+        }
+      line = g_strjoinv (" ", images);
+      g_strv_builder_add (lines, line);
+    }
+  return g_strv_builder_end (lines);
+}
+
 /* transfer_split with do_not_relay: the wallet builds and signs, keeps
  * nothing, and sends nothing. */
 static gboolean
 wallet_build (ShoalPayer     *self,
               GPtrArray      *payments,
-              char         ***hashes,
-              char         ***metadata,
-              guint64        *fee,
+              Built          *built,
               GCancellable   *cancellable,
               GError        **error)
 {
   g_autoptr(JsonBuilder) params = transfer_params (payments);
   g_autoptr(JsonNode) answer = wallet_call (self, "transfer_split", params, cancellable, error);
-  g_auto(GStrv) tx_hashes = NULL;
-  g_auto(GStrv) tx_metadata = NULL;
 
   if (answer == NULL)
     return FALSE;
-  tx_hashes = string_list (json_node_get_object (answer), "tx_hash_list", TRUE, error);
-  if (tx_hashes == NULL)
+  built->hashes = string_list (json_node_get_object (answer), "tx_hash_list", TRUE, error);
+  if (built->hashes == NULL)
     return FALSE;
-  tx_metadata = string_list (json_node_get_object (answer), "tx_metadata_list", FALSE, error);
-  if (tx_metadata == NULL)
+  built->metadata = string_list (json_node_get_object (answer), "tx_metadata_list", FALSE, error);
+  if (built->metadata == NULL)
     return FALSE;
-  if (g_strv_length (tx_hashes) != g_strv_length (tx_metadata))
+  if (g_strv_length (built->hashes) != g_strv_length (built->metadata))
     {
       g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_MALFORMED,
                    "transfer_split: %u transactions but %u metadata blobs",
-                   g_strv_length (tx_hashes), g_strv_length (tx_metadata));
+                   g_strv_length (built->hashes), g_strv_length (built->metadata));
       return FALSE;
     }
-  *fee = sum_fees (json_node_get_object (answer));
-  *hashes = g_steal_pointer (&tx_hashes);
-  *metadata = g_steal_pointer (&tx_metadata);
+  built->key_images = key_images_of (json_node_get_object (answer), g_strv_length (built->hashes));
+  built->fee = sum_fees (json_node_get_object (answer));
   return TRUE;
 }
 
@@ -343,6 +405,43 @@ fail_with (ShoalPayer  *self,
   return FALSE;
 }
 
+static char *
+format_xmr (guint64 amount)
+{
+  return g_strdup_printf ("%" G_GUINT64_FORMAT ".%012" G_GUINT64_FORMAT " XMR",
+                          amount / G_GUINT64_CONSTANT (1000000000000),
+                          amount % G_GUINT64_CONSTANT (1000000000000));
+}
+
+/* The network fee comes out of the pool's fee account, never out of
+ * members' money: a payout it cannot cover fails before anything is
+ * sent (the transactions were only built). */
+static gboolean
+check_fee_covered (ShoalPayer  *self,
+                   gint64       id,
+                   guint64      fee,
+                   GError     **error)
+{
+  g_autofree char *fee_text = format_xmr (fee);
+  g_autofree char *account_text = NULL;
+  g_autofree char *reason = NULL;
+  guint64 account = 0;
+
+  if (!shoal_store_get_fee_account_sync (self->store, &account, error))
+    return FALSE;
+  if (fee <= account)
+    return TRUE;
+  account_text = format_xmr (account);
+  reason = g_strdup_printf ("the network fee of %s is more than the pool's fee account holds (%s): "
+                            "nothing was sent. Raise the pool fee, or wait until more blocks are "
+                            "credited, then pay out again", fee_text, account_text);
+  if (!fail_batch (self, id, reason, error))
+    return FALSE;
+  g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID,
+               "Payout refused: %s.", reason);
+  return FALSE;
+}
+
 static gboolean
 step_planned (ShoalPayer      *self,
               ShoalStoreBatch  *batch,
@@ -351,15 +450,13 @@ step_planned (ShoalPayer      *self,
 {
   g_autoptr(GPtrArray) payments = NULL;
   g_autoptr(GError) wallet_error = NULL;
-  g_auto(GStrv) hashes = NULL;
-  g_auto(GStrv) metadata = NULL;
-  guint64 fee = 0;
+  g_auto(Built) built = { NULL, NULL, NULL, 0 };
 
   payments = shoal_store_list_payments_sync (self->store, batch->id, G_MAXINT, error);
   /* The wallet must know its newest outputs, or it finds nothing unlocked. */
   if (payments == NULL || !wallet_refresh (self, cancellable, error))
     return FALSE;
-  if (!wallet_build (self, payments, &hashes, &metadata, &fee, cancellable, &wallet_error))
+  if (!wallet_build (self, payments, &built, cancellable, &wallet_error))
     {
       if (wallet_error->domain == SHOAL_RPC_ERROR)
         return fail_with (self, batch->id, wallet_error, error);
@@ -367,53 +464,13 @@ step_planned (ShoalPayer      *self,
       return FALSE;
     }
   emit_step (self, batch->id, SHOAL_PAYER_STEP_WALLET_BUILT);
-  if (!shoal_store_batch_built_sync (self->store, batch->id, (const char * const *) hashes,
-                                     (const char * const *) metadata, fee, error))
+  if (!check_fee_covered (self, batch->id, built.fee, error))
+    return FALSE;
+  if (!shoal_store_batch_built_sync (self->store, batch->id, (const char * const *) built.hashes,
+                                     (const char * const *) built.metadata,
+                                     (const char * const *) built.key_images, built.fee, error))
     return FALSE;
   emit_step (self, batch->id, SHOAL_PAYER_STEP_BUILT);
-  return TRUE;
-}
-
-/* Relays what the wallet does not know yet; counts what is out there. */
-static gboolean
-relay_unknown (ShoalPayer      *self,
-               ShoalStoreBatch  *batch,
-               TxSeen          *seen,
-               guint           *n_out,
-               GError         **refusal,
-               GCancellable    *cancellable,
-               GError         **error)
-{
-  gboolean relayed = FALSE;
-
-  *n_out = 0;
-  for (guint i = 0; batch->tx_hashes[i] != NULL; i++)
-    {
-      g_autoptr(GError) relay_error = NULL;
-
-      if (seen[i] == TX_UNKNOWN && wallet_relay (self, batch->tx_metadata[i], cancellable, &relay_error))
-        {
-          seen[i] = TX_IN_POOL;
-          relayed = TRUE;
-        }
-      else if (relay_error != NULL && relay_error->domain != SHOAL_RPC_ERROR)
-        {
-          g_propagate_error (error, g_steal_pointer (&relay_error));
-          return FALSE;
-        }
-      else if (relay_error != NULL)
-        {
-          /* Refused: maybe because it is out there already.  Ask again. */
-          if (!lookup_tx (self, batch->tx_hashes[i], &seen[i], NULL, cancellable, error))
-            return FALSE;
-          if (seen[i] == TX_UNKNOWN && *refusal == NULL)
-            *refusal = g_steal_pointer (&relay_error);
-        }
-      if (seen[i] == TX_IN_POOL || seen[i] == TX_MINED)
-        (*n_out)++;
-    }
-  if (relayed)
-    emit_step (self, batch->id, SHOAL_PAYER_STEP_WALLET_RELAYED);
   return TRUE;
 }
 
@@ -433,75 +490,223 @@ has_transactions (ShoalPayer      *self,
   return FALSE;
 }
 
+/* --- the facts about one transaction ------------------------------------ */
+
+/* The node's word on transaction I, which the wallet does not list as
+ * sent: in its pool or on its chain -> out there; missing, with a key
+ * image spent on chain -> double spent (checked for the transaction once
+ * more: it may have been mined in between); else unchanged. */
+static gboolean
+ask_node (ShoalPayer       *self,
+          ShoalStoreBatch  *batch,
+          guint             i,
+          TxSeen           *seen,
+          GCancellable     *cancellable,
+          GError          **error)
+{
+  ShoalTxWhere where = SHOAL_TX_MISSING;
+  ShoalKeyImagesState spent = SHOAL_KEY_IMAGES_UNSPENT;
+
+  if (self->node == NULL)
+    return TRUE;
+  if (!shoal_node_find_tx_sync (self->node, batch->tx_hashes[i], &where, cancellable, error))
+    return FALSE;
+  if (where == SHOAL_TX_MISSING && batch->key_images != NULL && batch->key_images[i] != NULL &&
+      g_strv_length (batch->key_images) == g_strv_length (batch->tx_hashes))
+    {
+      if (!shoal_node_key_images_sync (self->node, batch->key_images[i], &spent, cancellable, error) ||
+          (spent == SHOAL_KEY_IMAGES_SPENT_ON_CHAIN &&
+           !shoal_node_find_tx_sync (self->node, batch->tx_hashes[i], &where, cancellable, error)))
+        return FALSE;
+    }
+  if (where != SHOAL_TX_MISSING)
+    *seen = TX_IN_POOL;
+  else if (spent == SHOAL_KEY_IMAGES_SPENT_ON_CHAIN)
+    *seen = TX_DOUBLE_SPENT;
+  return TRUE;
+}
+
+/* What is known about transaction I: the wallet first; for one it does
+ * not list as sent, the node; one that nobody holds is relayed again
+ * from the stored metadata (REFUSAL keeps the first relay error). */
+static gboolean
+settle_tx (ShoalPayer       *self,
+           ShoalStoreBatch  *batch,
+           guint             i,
+           TxSeen           *seen,
+           GHashTable       *tx_by_address,
+           GError          **refusal,
+           GCancellable     *cancellable,
+           GError          **error)
+{
+  g_autoptr(GError) relay_error = NULL;
+
+  if (!lookup_tx (self, batch->tx_hashes[i], seen, tx_by_address, cancellable, error))
+    return FALSE;
+  if (*seen == TX_MINED || *seen == TX_IN_POOL)
+    return TRUE;
+  if (!ask_node (self, batch, i, seen, cancellable, error))
+    return FALSE;
+  if (*seen == TX_IN_POOL || *seen == TX_DOUBLE_SPENT)
+    return TRUE;
+  if (wallet_relay (self, batch->tx_metadata[i], cancellable, &relay_error))
+    {
+      *seen = TX_IN_POOL;
+      emit_step (self, batch->id, SHOAL_PAYER_STEP_WALLET_RELAYED);
+      return TRUE;
+    }
+  if (relay_error->domain != SHOAL_RPC_ERROR)
+    {
+      g_propagate_error (error, g_steal_pointer (&relay_error));
+      return FALSE;
+    }
+  /* Refused, perhaps after the daemon took it: only the node can say. */
+  if (!ask_node (self, batch, i, seen, cancellable, error))
+    return FALSE;
+  if (*seen != TX_IN_POOL && *refusal == NULL)
+    *refusal = g_steal_pointer (&relay_error);
+  return TRUE;
+}
+
+typedef struct
+{
+  guint   n;
+  guint   mined;         /* "out" in the wallet */
+  guint   out;           /* mined, or pending / held by the node */
+  guint   double_spent;
+  GError *refusal;
+} Tally;
+
+static void
+tally_clear (Tally *tally)
+{
+  g_clear_error (&tally->refusal);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Tally, tally_clear)
+
+static gboolean
+settle_batch (ShoalPayer       *self,
+              ShoalStoreBatch  *batch,
+              Tally            *tally,
+              GHashTable       *tx_by_address,
+              GCancellable     *cancellable,
+              GError          **error)
+{
+  if (!has_transactions (self, batch, error) || !wallet_refresh (self, cancellable, error))
+    return FALSE;
+  tally->n = g_strv_length (batch->tx_hashes);
+  for (guint i = 0; i < tally->n; i++)
+    {
+      TxSeen seen = TX_UNKNOWN;
+
+      if (!settle_tx (self, batch, i, &seen, tx_by_address, &tally->refusal, cancellable, error))
+        return FALSE;
+      tally->mined += seen == TX_MINED;
+      tally->out += seen == TX_MINED || seen == TX_IN_POOL;
+      tally->double_spent += seen == TX_DOUBLE_SPENT;
+    }
+  return TRUE;
+}
+
+/* Every transaction double-spent: the batch is released once the node's
+ * chain is SHOAL_PAYER_RELEASE_DEPTH blocks past the first sighting.
+ * Anything else forgets an earlier sighting (a reorg undid it). */
+static gboolean
+weigh_conflict (ShoalPayer       *self,
+                ShoalStoreBatch  *batch,
+                const Tally      *tally,
+                gboolean         *released,
+                GCancellable     *cancellable,
+                GError          **error)
+{
+  guint64 height = 0;
+
+  *released = FALSE;
+  if (tally->double_spent < tally->n)
+    return batch->conflict_height == 0 ||
+           shoal_store_batch_conflict_sync (self->store, batch->id, 0, error);
+  if (!shoal_node_height_sync (self->node, &height, cancellable, error))
+    return FALSE;
+  if (batch->conflict_height == 0)
+    return shoal_store_batch_conflict_sync (self->store, batch->id, height, error);
+  if (height < batch->conflict_height + SHOAL_PAYER_RELEASE_DEPTH)
+    return TRUE;
+  *released = TRUE;
+  return fail_batch (self, batch->id,
+                     "every transaction spends an output that other transactions spent on "
+                     "chain: it can never be mined, so its balances were released", error);
+}
+
+/* What the window shows under an open batch: the facts, and what a
+ * person can do. */
+static char *
+waiting_note (ShoalStoreBatch *batch,
+              const Tally     *tally)
+{
+  if (tally->double_spent == tally->n)
+    return g_strdup_printf ("Other transactions spent this batch's inputs on chain: it can never be "
+                            "mined. Its balances are released once that is %u blocks deep.",
+                            SHOAL_PAYER_RELEASE_DEPTH);
+  if (tally->refusal != NULL)
+    return g_strdup_printf ("%u of %u transactions are neither in the wallet nor on the node, and "
+                            "relaying them again was refused (%s). Nothing is paid again until the "
+                            "node shows they can never be mined. Check that the wallet and the node "
+                            "are synced; the batch is retried on every check.",
+                            tally->n - tally->out - tally->double_spent, tally->n,
+                            tally->refusal->message);
+  if (tally->out + tally->double_spent == tally->n && tally->double_spent > 0)
+    return g_strdup ("Some transactions were mined or sent, others were double-spent: check the "
+                     "wallet's history by hand before paying these members again.");
+  if (tally->out < tally->n)
+    return g_strdup_printf ("%u of %u transactions are not on the network yet; they are relayed "
+                            "again on every check.", tally->n - tally->out, tally->n);
+  return NULL;
+}
+
+static void
+note_waiting (ShoalPayer      *self,
+              ShoalStoreBatch *batch,
+              const Tally     *tally)
+{
+  g_autofree char *note = waiting_note (batch, tally);
+
+  if (note != NULL && g_strcmp0 (note, batch->note) != 0)
+    shoal_store_batch_note_sync (self->store, batch->id, note, NULL);
+}
+
 static gboolean
 step_built (ShoalPayer      *self,
             ShoalStoreBatch  *batch,
             GCancellable    *cancellable,
             GError         **error)
 {
-  g_autofree TxSeen *seen = NULL;
-  g_autoptr(GError) refusal = NULL;
-  guint n, n_out = 0;
+  g_auto(Tally) tally = { 0 };
+  gboolean released = FALSE;
 
-  /* The store only takes a built step with both lists of equal length;
-   * a file edited by hand gets no guess from us. */
-  if (!has_transactions (self, batch, error))
+  if (!settle_batch (self, batch, &tally, NULL, cancellable, error))
     return FALSE;
-  n = g_strv_length (batch->tx_hashes);
-  seen = g_new0 (TxSeen, n);
-  if (!wallet_refresh (self, cancellable, error))
-    return FALSE;
-  for (guint i = 0; i < n; i++)
-    if (!lookup_tx (self, batch->tx_hashes[i], &seen[i], NULL, cancellable, error))
-      return FALSE;
-  if (!relay_unknown (self, batch, seen, &n_out, &refusal, cancellable, error))
-    return FALSE;
-  if (n_out == n)
+  if (tally.out == tally.n)
     {
       if (!shoal_store_batch_relayed_sync (self->store, batch->id, error))
         return FALSE;
       emit_step (self, batch->id, SHOAL_PAYER_STEP_RELAYED);
       return TRUE;
     }
-  if (n_out == 0 && refusal != NULL)
-    return fail_with (self, batch->id, refusal, error);
-  if (n_out == 0)
-    return fail_batch (self, batch->id, "the wallet reports its transactions as failed", error);
-  /* Some transactions went out and some cannot: a person must look. */
-  shoal_store_batch_note_sync (self->store, batch->id,
-                               "only part of this batch could be relayed", NULL);
-  g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_FAILED,
-               "Payout batch %" G_GINT64_FORMAT ": only %u of %u transactions could be relayed: %s",
-               batch->id, n_out, n, refusal ? refusal->message : "unknown reason");
+  if (!weigh_conflict (self, batch, &tally, &released, cancellable, error) || released)
+    return released;
+  note_waiting (self, batch, &tally);
+  g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_BUSY,
+               "Payout batch %" G_GINT64_FORMAT " stays open: %u of %u transactions are on the "
+               "network%s%s", batch->id, tally.out, tally.n,
+               tally.refusal ? "; relaying was refused: " : "",
+               tally.refusal ? tally.refusal->message : "");
   return FALSE;
 }
 
-static gboolean
-finish_relayed (ShoalPayer      *self,
-                ShoalStoreBatch  *batch,
-                GHashTable      *tx_by_address,
-                guint            n_mined,
-                guint            n_failed,
-                GError         **error)
-{
-  guint n = g_strv_length (batch->tx_hashes);
-
-  if (n_mined == n)
-    {
-      if (!shoal_store_batch_confirmed_sync (self->store, batch->id, tx_by_address, error))
-        return FALSE;
-      emit_step (self, batch->id, SHOAL_PAYER_STEP_CONFIRMED);
-    }
-  else if (n_failed == n)
-    return fail_batch (self, batch->id, "the wallet reports its transactions as failed", error);
-  else if (n_failed > 0)
-    shoal_store_batch_note_sync (self->store, batch->id,
-                                 "some transactions failed, others did not: check the wallet", NULL);
-  return TRUE;
-}
-
-/* Waits for "out"; re-sends a transaction the wallet forgot (it may have
- * been restored from its keys), which the network takes at most once. */
+/* Waits for "out"; a transaction the wallet calls failed or forgot is
+ * looked up on the node and relayed again, which the network takes at
+ * most once. */
 static gboolean
 step_relayed (ShoalPayer      *self,
               ShoalStoreBatch  *batch,
@@ -509,22 +714,23 @@ step_relayed (ShoalPayer      *self,
               GError         **error)
 {
   g_autoptr(GHashTable) tx_by_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  guint n_mined = 0, n_failed = 0;
+  g_auto(Tally) tally = { 0 };
+  gboolean released = FALSE;
 
-  if (!has_transactions (self, batch, error) || !wallet_refresh (self, cancellable, error))
+  if (!settle_batch (self, batch, &tally, tx_by_address, cancellable, error))
     return FALSE;
-  for (guint i = 0; batch->tx_hashes[i] != NULL; i++)
+  if (tally.mined == tally.n)
     {
-      TxSeen seen = TX_UNKNOWN;
-
-      if (!lookup_tx (self, batch->tx_hashes[i], &seen, tx_by_address, cancellable, error))
+      if (!shoal_store_batch_confirmed_sync (self->store, batch->id, tx_by_address, error))
         return FALSE;
-      n_mined += seen == TX_MINED;
-      n_failed += seen == TX_FAILED;
-      if (seen == TX_UNKNOWN && batch->tx_metadata != NULL && batch->tx_metadata[i] != NULL)
-        wallet_relay (self, batch->tx_metadata[i], cancellable, NULL);
+      emit_step (self, batch->id, SHOAL_PAYER_STEP_CONFIRMED);
+      return TRUE;
     }
-  return finish_relayed (self, batch, tx_by_address, n_mined, n_failed, error);
+  if (!weigh_conflict (self, batch, &tally, &released, cancellable, error))
+    return FALSE;
+  if (!released)
+    note_waiting (self, batch, &tally);
+  return TRUE;
 }
 
 /* Moves one batch as far as it can go now. */
@@ -569,18 +775,35 @@ reconcile_locked (ShoalPayer    *self,
   return TRUE;
 }
 
+/* A payout a person confirmed: what they saw, at the threshold they saw. */
+typedef struct
+{
+  guint64    threshold;
+  GPtrArray *expected;  /* ShoalStorePayment */
+} Confirmed;
+
+static void
+confirmed_free (Confirmed *confirmed)
+{
+  g_clear_pointer (&confirmed->expected, g_ptr_array_unref);
+  g_free (confirmed);
+}
+
 static gint64
-pay_out_locked (ShoalPayer    *self,
-                GCancellable  *cancellable,
-                GError       **error)
+pay_out_locked (ShoalPayer       *self,
+                const Confirmed  *confirmed,
+                GCancellable     *cancellable,
+                GError          **error)
 {
   g_autoptr(GError) local_error = NULL;
   gint64 id;
 
   if (!reconcile_locked (self, cancellable, error))
     return -1;
-  id = shoal_store_plan_batch_sync (self->store, self->threshold, SHOAL_PAYER_MAX_PAYMENTS,
-                                    &local_error);
+  id = shoal_store_plan_exact_batch_sync (self->store,
+                                          confirmed ? confirmed->threshold : self->threshold,
+                                          SHOAL_PAYER_MAX_PAYMENTS,
+                                          confirmed ? confirmed->expected : NULL, &local_error);
   if (local_error != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
@@ -594,6 +817,17 @@ pay_out_locked (ShoalPayer    *self,
 
 /* --- public ------------------------------------------------------------ */
 
+/* Called with run_lock held. */
+static gboolean
+check_running (ShoalPayer  *self,
+               GError     **error)
+{
+  if (!self->shut_down)
+    return TRUE;
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The payer was shut down");
+  return FALSE;
+}
+
 /* Reconciles every unfinished batch with the wallet: call at start-up
  * (pay_out does it first too) and after new blocks, to confirm. */
 gboolean
@@ -606,7 +840,7 @@ shoal_payer_reconcile_sync (ShoalPayer    *self,
   g_return_val_if_fail (SHOAL_IS_PAYER (self), FALSE);
 
   g_mutex_lock (&self->run_lock);
-  ok = reconcile_locked (self, cancellable, error);
+  ok = check_running (self, error) && reconcile_locked (self, cancellable, error);
   g_mutex_unlock (&self->run_lock);
   return ok;
 }
@@ -625,7 +859,41 @@ shoal_payer_pay_out_sync (ShoalPayer    *self,
   g_return_val_if_fail (SHOAL_IS_PAYER (self), -1);
 
   g_mutex_lock (&self->run_lock);
-  id = pay_out_locked (self, cancellable, error);
+  id = check_running (self, error) ? pay_out_locked (self, NULL, cancellable, error) : -1;
+  g_mutex_unlock (&self->run_lock);
+  return id;
+}
+
+/* What the planner would pay now at THRESHOLD (ShoalStorePayment rows):
+ * show it, and pass it to shoal_payer_pay_out_confirmed_sync once a
+ * person agreed. */
+GPtrArray *
+shoal_payer_preview_sync (ShoalPayer  *self,
+                          guint64      threshold,
+                          GError     **error)
+{
+  g_return_val_if_fail (SHOAL_IS_PAYER (self), NULL);
+  return shoal_store_list_due_sync (self->store, threshold, SHOAL_PAYER_MAX_PAYMENTS, error);
+}
+
+/* Reconciles, then pays exactly EXPECTED (from shoal_payer_preview_sync
+ * at THRESHOLD), or nothing: if the balances changed meanwhile the payout
+ * is refused with SHOAL_ERROR_INVALID. */
+gint64
+shoal_payer_pay_out_confirmed_sync (ShoalPayer    *self,
+                                    guint64        threshold,
+                                    GPtrArray     *expected,
+                                    GCancellable  *cancellable,
+                                    GError       **error)
+{
+  Confirmed confirmed = { threshold, expected };
+  gint64 id;
+
+  g_return_val_if_fail (SHOAL_IS_PAYER (self), -1);
+  g_return_val_if_fail (expected != NULL, -1);
+
+  g_mutex_lock (&self->run_lock);
+  id = check_running (self, error) ? pay_out_locked (self, &confirmed, cancellable, error) : -1;
   g_mutex_unlock (&self->run_lock);
   return id;
 }
@@ -674,8 +942,12 @@ pay_out_thread (GTask        *task,
                 gpointer      task_data,
                 GCancellable *cancellable)
 {
+  Confirmed *confirmed = task_data;
   GError *error = NULL;
-  gint64 id = shoal_payer_pay_out_sync (source, cancellable, &error);
+  gint64 id = confirmed != NULL
+              ? shoal_payer_pay_out_confirmed_sync (source, confirmed->threshold, confirmed->expected,
+                                                    cancellable, &error)
+              : shoal_payer_pay_out_sync (source, cancellable, &error);
 
   if (id < 0)
     g_task_return_error (task, error);
@@ -698,6 +970,29 @@ shoal_payer_pay_out_async (ShoalPayer          *self,
   g_task_run_in_thread (task, pay_out_thread);
 }
 
+void
+shoal_payer_pay_out_confirmed_async (ShoalPayer          *self,
+                                     guint64              threshold,
+                                     GPtrArray           *expected,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Confirmed *confirmed;
+
+  g_return_if_fail (SHOAL_IS_PAYER (self));
+  g_return_if_fail (expected != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, shoal_payer_pay_out_async);
+  confirmed = g_new0 (Confirmed, 1);
+  confirmed->threshold = threshold;
+  confirmed->expected = g_ptr_array_ref (expected);
+  g_task_set_task_data (task, confirmed, (GDestroyNotify) confirmed_free);
+  g_task_run_in_thread (task, pay_out_thread);
+}
+
 /* Same answer as shoal_payer_pay_out_sync. */
 gint64
 shoal_payer_pay_out_finish (ShoalPayer    *self,
@@ -713,24 +1008,34 @@ on_scheduled_done (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
+  ShoalPayer *self = SHOAL_PAYER (source);
   g_autoptr(GError) error = NULL;
 
-  if (shoal_payer_pay_out_finish (SHOAL_PAYER (source), result, &error) < 0 &&
+  self->tick_running = FALSE;
+  if (shoal_payer_pay_out_finish (self, result, &error) < 0 &&
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_warning ("Scheduled payout: %s", error->message);
 }
 
+/* A tick that finds the previous scheduled run still going is skipped:
+ * runs never pile up behind a wallet that hangs. */
 static gboolean
 on_timer (gpointer user_data)
 {
   ShoalPayer *self = user_data;
 
+  if (self->tick_running)
+    {
+      g_debug ("scheduled payout skipped: the previous one is still running");
+      return G_SOURCE_CONTINUE;
+    }
+  self->tick_running = TRUE;
   shoal_payer_pay_out_async (self, self->cancellable, on_scheduled_done, NULL);
   return G_SOURCE_CONTINUE;
 }
 
 /* Pays out every SECONDS on the calling thread's default context (0 stops
- * the schedule).  A tick that finds a run in progress waits for it. */
+ * the schedule).  No tick starts while the previous scheduled run runs. */
 void
 shoal_payer_set_interval (ShoalPayer *self,
                           guint       seconds)
@@ -748,6 +1053,34 @@ shoal_payer_set_interval (ShoalPayer *self,
   g_source_set_callback (self->timer, on_timer, self, NULL);
   g_source_set_static_name (self->timer, "[shoal] payout schedule");
   g_source_attach (self->timer, g_main_context_get_thread_default ());
+}
+
+/* The node that proves a batch can never be mined (see the top of this
+ * file).  Without one, a built batch is never released.  Set before the
+ * first run. */
+void
+shoal_payer_set_node (ShoalPayer     *self,
+                      ShoalRpcClient *node)
+{
+  g_return_if_fail (SHOAL_IS_PAYER (self));
+  g_return_if_fail (node == NULL || SHOAL_IS_RPC_CLIENT (node));
+
+  g_set_object (&self->node, node);
+}
+
+/* Stops the schedule, cancels the scheduled run and waits until no run
+ * holds the store: call it before the store closes.  Runs asked for later
+ * fail with G_IO_ERROR_CANCELLED.  Owner thread. */
+void
+shoal_payer_shutdown (ShoalPayer *self)
+{
+  g_return_if_fail (SHOAL_IS_PAYER (self));
+
+  shoal_payer_set_interval (self, 0);
+  g_cancellable_cancel (self->cancellable);
+  g_mutex_lock (&self->run_lock);
+  self->shut_down = TRUE;
+  g_mutex_unlock (&self->run_lock);
 }
 
 void
@@ -803,6 +1136,7 @@ shoal_payer_dispose (GObject *object)
     }
   g_clear_object (&self->store);
   g_clear_object (&self->wallet);
+  g_clear_object (&self->node);
   G_OBJECT_CLASS (shoal_payer_parent_class)->dispose (object);
 }
 

@@ -20,6 +20,10 @@ G_BEGIN_DECLS
 #define SHOAL_TYPE_PAYER (shoal_payer_get_type ())
 G_DECLARE_FINAL_TYPE (ShoalPayer, shoal_payer, SHOAL, PAYER, GObject)
 
+/* How deep on the node's chain the spend of a batch's inputs by other
+ * transactions must be before its balances are released. */
+#define SHOAL_PAYER_RELEASE_DEPTH 10
+
 /* One transaction takes at most 15 destinations (16 is "too large"). */
 #define SHOAL_PAYER_MAX_PAYMENTS 15
 
@@ -46,6 +50,9 @@ typedef void (*ShoalPayerStepFunc) (ShoalPayer     *payer,
 ShoalPayer *shoal_payer_new             (ShoalStore          *store,
                                          ShoalRpcClient      *wallet,
                                          guint64              threshold);
+void        shoal_payer_set_node        (ShoalPayer          *self,
+                                         ShoalRpcClient      *node);
+void        shoal_payer_shutdown        (ShoalPayer          *self);
 void        shoal_payer_set_threshold   (ShoalPayer          *self,
                                          guint64              threshold);
 void        shoal_payer_set_step_func   (ShoalPayer          *self,
@@ -70,6 +77,21 @@ gint64      shoal_payer_pay_out_sync    (ShoalPayer          *self,
                                          GCancellable        *cancellable,
                                          GError             **error);
 void        shoal_payer_pay_out_async   (ShoalPayer          *self,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data);
+GPtrArray  *shoal_payer_preview_sync    (ShoalPayer          *self,
+                                         guint64              threshold,
+                                         GError             **error);
+gint64      shoal_payer_pay_out_confirmed_sync  (ShoalPayer    *self,
+                                         guint64              threshold,
+                                         GPtrArray           *expected,
+                                         GCancellable        *cancellable,
+                                         GError             **error);
+/* Finished with shoal_payer_pay_out_finish. */
+void        shoal_payer_pay_out_confirmed_async (ShoalPayer    *self,
+                                         guint64              threshold,
+                                         GPtrArray           *expected,
                                          GCancellable        *cancellable,
                                          GAsyncReadyCallback  callback,
                                          gpointer             user_data);

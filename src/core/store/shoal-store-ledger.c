@@ -28,6 +28,7 @@ typedef struct
   guint64     reward;
   guint64     difficulty;
   gint64      found_us;
+  const ShoalBlockTerms *terms;  /* may be NULL */
 } AddBlock;
 
 /* Work since the previous block, for luck/effort figures. */
@@ -37,6 +38,32 @@ static const char add_block_sql[] =
   "   WHERE time_us <= ?5 AND time_us > (SELECT coalesce (max (found_us), 0) FROM blocks"
   "   WHERE found_us < ?5)))"
   " ON CONFLICT (hash) DO NOTHING";
+
+/* Written with the row, in the same transaction; a row that existed
+ * already keeps the terms it has. */
+static gboolean
+set_terms (sqlite3   *db,
+           AddBlock  *block,
+           GError   **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = shoal_sql_prepare (db,
+    "UPDATE blocks SET pplns = ?2, fee_bps = ?3, window_factor = ?4, share_hash = ?5,"
+    " share_id = (SELECT max (id) FROM shares WHERE is_block AND height = blocks.height"
+    "   AND hash = ?5)"
+    " WHERE hash = ?1 AND pplns IS NULL", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, block->hash, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 2, block->terms->pplns ? 1 : 0);
+  sqlite3_bind_int (stmt, 3, (int) block->terms->fee_bps);
+  sqlite3_bind_int (stmt, 4, (int) block->terms->window_factor);
+  if (block->terms->has_share)
+    sqlite3_bind_blob (stmt, 5, block->terms->share_hash, 32, SQLITE_STATIC);
+  else
+    sqlite3_bind_null (stmt, 5);
+  return shoal_sql_run (stmt, error);
+}
 
 static gboolean
 add_block (sqlite3   *db,
@@ -55,7 +82,7 @@ add_block (sqlite3   *db,
     return FALSE;
   sqlite3_bind_int64 (stmt, 5, block->found_us);
   sqlite3_bind_int64 (stmt, 6, g_get_real_time ());
-  return shoal_sql_run (stmt, error);
+  return shoal_sql_run (stmt, error) && (block->terms == NULL || set_terms (db, block, error));
 }
 
 /* A block found twice (a duplicate submit) is recorded once. */
@@ -68,7 +95,23 @@ shoal_store_add_block_sync (ShoalStore  *self,
                             gint64       found_us,
                             GError     **error)
 {
-  AddBlock block = { hash, height, reward, difficulty, found_us };
+  return shoal_store_add_found_block_sync (self, hash, height, reward, difficulty, found_us, NULL,
+                                           error);
+}
+
+/* The same, with the TERMS the pool runs under now (NULL: unknown), in
+ * one transaction: the block is later credited with these. */
+gboolean
+shoal_store_add_found_block_sync (ShoalStore             *self,
+                                  const char             *hash,
+                                  guint64                 height,
+                                  guint64                 reward,
+                                  guint64                 difficulty,
+                                  gint64                  found_us,
+                                  const ShoalBlockTerms  *terms,
+                                  GError                **error)
+{
+  AddBlock block = { hash, height, reward, difficulty, found_us, terms };
 
   g_return_val_if_fail (SHOAL_IS_STORE (self), FALSE);
 
@@ -99,6 +142,8 @@ update_block (sqlite3   *db,
   UpdateBlock *update = data;
   g_autoptr(sqlite3_stmt) stmt = shoal_sql_prepare (db,
     "UPDATE blocks SET confirmations = ?1, updated_us = ?2,"
+    " share_id = coalesce (share_id, (SELECT max (id) FROM shares WHERE is_block"
+    "   AND height = blocks.height AND hash = blocks.share_hash)),"
     " reward = CASE WHEN ?5 > 0 AND state IN ('pending', 'orphaned') THEN ?5 ELSE reward END,"
     " state = CASE WHEN state IN ('pending', 'orphaned') THEN"
     " (CASE WHEN ?3 THEN 'orphaned' ELSE 'pending' END) ELSE state END"

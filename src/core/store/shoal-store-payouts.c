@@ -58,10 +58,19 @@ exec_for_batch (sqlite3     *db,
 
 typedef struct
 {
-  guint64  threshold;
-  guint    max_payments;
-  gint64   id;
+  guint64    threshold;
+  guint      max_payments;
+  GPtrArray *expected;   /* ShoalStorePayment, or NULL */
+  gint64     id;
 } PlanBatch;
+
+/* The one planner: who is paid, and how much.  The preview and the
+ * payout both read this.  Integrated addresses (106 characters) are never
+ * planned: the wallet refuses them next to other destinations, and one of
+ * them would stop every batch (stratum refuses them at login). */
+static const char due_sql[] =
+  "SELECT address, amount FROM balances WHERE amount > 0 AND amount >= ?1"
+  " AND length (address) <> 106 ORDER BY amount DESC, address LIMIT ?2";
 
 static gboolean
 check_none_open (sqlite3  *db,
@@ -126,38 +135,118 @@ create_batch (sqlite3  *db,
   return TRUE;
 }
 
+static GPtrArray *
+list_due (sqlite3   *db,
+          guint64    threshold,
+          guint      max_payments,
+          GError   **error)
+{
+  g_autoptr(sqlite3_stmt) due = shoal_sql_prepare (db, due_sql, error);
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) shoal_store_payment_free);
+  int rc;
+
+  if (due == NULL || !shoal_sql_bind_amount (due, 1, threshold, error))
+    return NULL;
+  sqlite3_bind_int64 (due, 2, max_payments);
+  while ((rc = sqlite3_step (due)) == SQLITE_ROW)
+    {
+      ShoalStorePayment *row = g_new0 (ShoalStorePayment, 1);
+
+      row->address = shoal_sql_column_strdup (due, 0);
+      row->amount = shoal_sql_column_u64 (due, 1);
+      g_ptr_array_add (rows, row);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      shoal_sql_set_error (error, db, "choosing the balances to pay");
+      return NULL;
+    }
+  return g_steal_pointer (&rows);
+}
+
+/* What was confirmed must be exactly what is paid. */
+static gboolean
+same_payments (GPtrArray  *due,
+               GPtrArray  *expected,
+               GError    **error)
+{
+  gboolean same = due->len == expected->len;
+
+  for (guint i = 0; same && i < due->len; i++)
+    {
+      ShoalStorePayment *a = g_ptr_array_index (due, i);
+      ShoalStorePayment *b = g_ptr_array_index (expected, i);
+
+      same = g_strcmp0 (a->address, b->address) == 0 && a->amount == b->amount;
+    }
+  if (!same)
+    g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID,
+                 "The balances changed since this payout was shown for confirmation: nothing "
+                 "was paid; open the payout again to see what is due now");
+  return same;
+}
+
 static gboolean
 plan_batch (sqlite3   *db,
             gpointer   data,
             GError   **error)
 {
   PlanBatch *plan = data;
-  g_autoptr(sqlite3_stmt) due = NULL;
-  int rc;
+  g_autoptr(GPtrArray) due = NULL;
 
   if (!check_none_open (db, error))
     return FALSE;
-  due = shoal_sql_prepare (db, "SELECT address, amount FROM balances WHERE amount > 0 AND amount >= ?1"
-                               " ORDER BY amount DESC, address LIMIT ?2", error);
-  if (due == NULL || !shoal_sql_bind_amount (due, 1, plan->threshold, error))
+  due = list_due (db, plan->threshold, plan->max_payments, error);
+  if (due == NULL || (plan->expected != NULL && !same_payments (due, plan->expected, error)))
     return FALSE;
-  sqlite3_bind_int64 (due, 2, plan->max_payments);
-  while ((rc = sqlite3_step (due)) == SQLITE_ROW)
+  for (guint i = 0; i < due->len; i++)
     {
+      ShoalStorePayment *row = g_ptr_array_index (due, i);
+
       if (plan->id == 0 && !create_batch (db, &plan->id, error))
         return FALSE;
-      if (!reserve (db, plan->id, (const char *) sqlite3_column_text (due, 0),
-                    sqlite3_column_int64 (due, 1), error))
+      if (!reserve (db, plan->id, row->address, (gint64) row->amount, error))
         return FALSE;
-    }
-  if (rc != SQLITE_DONE)
-    {
-      shoal_sql_set_error (error, db, "choosing the balances to pay");
-      return FALSE;
     }
   return plan->id == 0 ||
          exec_for_batch (db, "UPDATE payout_batches SET total = (SELECT sum (amount) FROM payments"
                              " WHERE batch_id = ?1) WHERE id = ?1", plan->id, error);
+}
+
+typedef struct
+{
+  guint64    threshold;
+  guint      max_payments;
+  GPtrArray *rows;
+} ListDue;
+
+static gboolean
+read_due (sqlite3   *db,
+          gpointer   data,
+          GError   **error)
+{
+  ListDue *list = data;
+
+  list->rows = list_due (db, list->threshold, list->max_payments, error);
+  return list->rows != NULL;
+}
+
+/* What a payout would pay now (ShoalStorePayment rows with address and
+ * amount, in the order they would be planned), read by the same query
+ * that plans it. */
+GPtrArray *
+shoal_store_list_due_sync (ShoalStore  *self,
+                           guint64      threshold,
+                           guint        max_payments,
+                           GError     **error)
+{
+  ListDue list = { threshold, max_payments, NULL };
+
+  g_return_val_if_fail (SHOAL_IS_STORE (self), NULL);
+  /* On the writer: the same snapshot a plan right after would see. */
+  if (!shoal_store_write_sync (self, read_due, &list, error))
+    return NULL;
+  return list.rows;
 }
 
 /* Reserves every balance at or above THRESHOLD (at most MAX_PAYMENTS of
@@ -170,7 +259,20 @@ shoal_store_plan_batch_sync (ShoalStore  *self,
                              guint        max_payments,
                              GError     **error)
 {
-  PlanBatch plan = { threshold, max_payments, 0 };
+  return shoal_store_plan_exact_batch_sync (self, threshold, max_payments, NULL, error);
+}
+
+/* The same, refused unless what is due is exactly EXPECTED (what a person
+ * confirmed: ShoalStorePayment rows as shoal_store_list_due_sync gave
+ * them).  NULL: no such condition. */
+gint64
+shoal_store_plan_exact_batch_sync (ShoalStore  *self,
+                                   guint64      threshold,
+                                   guint        max_payments,
+                                   GPtrArray   *expected,
+                                   GError     **error)
+{
+  PlanBatch plan = { threshold, max_payments, expected, 0 };
 
   g_return_val_if_fail (SHOAL_IS_STORE (self), 0);
   g_return_val_if_fail (max_payments > 0, 0);
@@ -187,6 +289,7 @@ typedef struct
   gint64              id;
   const char * const *hashes;
   const char * const *metadata;
+  const char * const *key_images;
   guint64             fee;
 } BuiltBatch;
 
@@ -198,36 +301,44 @@ batch_built (sqlite3   *db,
   BuiltBatch *built = data;
   g_autofree char *hashes = g_strjoinv ("\n", (char **) built->hashes);
   g_autofree char *metadata = g_strjoinv ("\n", (char **) built->metadata);
+  g_autofree char *key_images = built->key_images ? g_strjoinv ("\n", (char **) built->key_images) : NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
   if (!move_batch (db, built->id, "'planned'", SHOAL_BATCH_BUILT, error))
     return FALSE;
-  stmt = shoal_sql_prepare (db, "UPDATE payout_batches SET tx_hashes = ?1, tx_metadata = ?2, fee = ?3"
-                                " WHERE id = ?4", error);
+  stmt = shoal_sql_prepare (db, "UPDATE payout_batches SET tx_hashes = ?1, tx_metadata = ?2, fee = ?3,"
+                                " key_images = ?5 WHERE id = ?4", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, hashes, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, metadata, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 4, built->id);
+  sqlite3_bind_text (stmt, 5, key_images, -1, SQLITE_STATIC);
   return shoal_sql_bind_amount (stmt, 3, built->fee, error) && shoal_sql_run (stmt, error);
 }
 
 /* planned -> built: the wallet built (and did not relay) these
- * transactions; METADATA is what relay_tx needs to send them later. */
+ * transactions; METADATA is what relay_tx needs to send them later;
+ * KEY_IMAGES (one line per transaction, may be NULL) is what later proves
+ * that they can never be mined. */
 gboolean
 shoal_store_batch_built_sync (ShoalStore          *self,
                               gint64               batch_id,
                               const char * const  *tx_hashes,
                               const char * const  *tx_metadata,
+                              const char * const  *key_images,
                               guint64              fee,
                               GError             **error)
 {
-  BuiltBatch built = { batch_id, tx_hashes, tx_metadata, fee };
+  BuiltBatch built = { batch_id, tx_hashes, tx_metadata, key_images, fee };
 
   g_return_val_if_fail (SHOAL_IS_STORE (self), FALSE);
   g_return_val_if_fail (tx_hashes != NULL && tx_hashes[0] != NULL, FALSE);
   g_return_val_if_fail (tx_metadata != NULL, FALSE);
   g_return_val_if_fail (g_strv_length ((char **) tx_hashes) == g_strv_length ((char **) tx_metadata),
+                        FALSE);
+  g_return_val_if_fail (key_images == NULL ||
+                        g_strv_length ((char **) tx_hashes) == g_strv_length ((char **) key_images),
                         FALSE);
 
   return shoal_store_write_sync (self, batch_built, &built, error);
@@ -358,8 +469,9 @@ batch_failed (sqlite3   *db,
 }
 
 /* Any unfinished state -> failed, releasing the reserved balances.  Only
- * for a batch whose transactions provably never left (or that the wallet
- * itself reports as failed). */
+ * for a batch whose transactions provably can never be mined: nothing
+ * was sent (planned), or every key image they spend is spent on chain by
+ * other transactions, deep enough (never on the wallet's word alone). */
 gboolean
 shoal_store_batch_failed_sync (ShoalStore  *self,
                                gint64       batch_id,
@@ -391,6 +503,42 @@ shoal_store_batch_note_sync (ShoalStore  *self,
 
   g_return_val_if_fail (SHOAL_IS_STORE (self), FALSE);
   return shoal_store_write_sync (self, batch_note, &finish, error);
+}
+
+typedef struct
+{
+  gint64  id;
+  guint64 height;
+} Conflict;
+
+static gboolean
+batch_conflict (sqlite3   *db,
+                gpointer   data,
+                GError   **error)
+{
+  Conflict *conflict = data;
+  g_autoptr(sqlite3_stmt) stmt = shoal_sql_prepare (db,
+    "UPDATE payout_batches SET conflict_height = nullif (?1, 0) WHERE id = ?2"
+    " AND state IN ('built', 'relayed')", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 2, conflict->id);
+  return shoal_sql_bind_amount (stmt, 1, conflict->height, error) && shoal_sql_run (stmt, error);
+}
+
+/* Records the node height at which every transaction of an open batch
+ * was first seen double-spent (0 forgets it: a reorg undid the spend). */
+gboolean
+shoal_store_batch_conflict_sync (ShoalStore  *self,
+                                 gint64       batch_id,
+                                 guint64      height,
+                                 GError     **error)
+{
+  Conflict conflict = { batch_id, height };
+
+  g_return_val_if_fail (SHOAL_IS_STORE (self), FALSE);
+  return shoal_store_write_sync (self, batch_conflict, &conflict, error);
 }
 
 /* --- stats ------------------------------------------------------------- */

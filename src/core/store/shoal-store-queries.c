@@ -58,7 +58,8 @@ ptr_array_steal_first (GPtrArray *rows)
 
 /* --- blocks ------------------------------------------------------------ */
 
-#define BLOCK_COLUMNS "hash, height, reward, state, confirmations, found_us, difficulty, work"
+#define BLOCK_COLUMNS "hash, height, reward, state, confirmations, found_us, difficulty, work," \
+  " pplns, fee_bps, window_factor, share_hash, share_id"
 
 static gpointer
 block_row (sqlite3_stmt *stmt)
@@ -73,6 +74,14 @@ block_row (sqlite3_stmt *stmt)
   info->found_us = sqlite3_column_int64 (stmt, 5);
   info->difficulty = shoal_sql_column_u64 (stmt, 6);
   info->work = shoal_sql_column_u64 (stmt, 7);
+  info->has_terms = sqlite3_column_type (stmt, 8) != SQLITE_NULL;
+  info->terms.pplns = sqlite3_column_int (stmt, 8) != 0;
+  info->terms.fee_bps = (guint) sqlite3_column_int (stmt, 9);
+  info->terms.window_factor = (guint) sqlite3_column_int (stmt, 10);
+  info->terms.has_share = sqlite3_column_bytes (stmt, 11) == 32;
+  if (info->terms.has_share)
+    memcpy (info->terms.share_hash, sqlite3_column_blob (stmt, 11), 32);
+  info->share_id = sqlite3_column_int64 (stmt, 12);
   return info;
 }
 
@@ -113,6 +122,18 @@ shoal_store_list_blocks_in_state_sync (ShoalStore       *self,
   g_return_val_if_fail (SHOAL_IS_STORE (self), NULL);
   return query_rows (self, "SELECT " BLOCK_COLUMNS " FROM blocks WHERE state = ?3"
                      " ORDER BY height, found_us", 0, 0, shoal_store_block_state_to_string (state),
+                     block_row, (GDestroyNotify) shoal_store_block_free, error);
+}
+
+/* The LIMIT newest orphaned blocks: those a restart follows again. */
+GPtrArray *
+shoal_store_list_recent_orphans_sync (ShoalStore  *self,
+                                      guint        limit,
+                                      GError     **error)
+{
+  g_return_val_if_fail (SHOAL_IS_STORE (self), NULL);
+  return query_rows (self, "SELECT " BLOCK_COLUMNS " FROM blocks WHERE state = 'orphaned'"
+                     " ORDER BY height DESC, found_us DESC LIMIT ?1", limit, 0, NULL,
                      block_row, (GDestroyNotify) shoal_store_block_free, error);
 }
 
@@ -179,7 +200,27 @@ shoal_store_get_fee_account_sync (ShoalStore  *self,
                                   GError     **error)
 {
   g_return_val_if_fail (SHOAL_IS_STORE (self), FALSE);
-  return read_u64 (self, "SELECT coalesce (sum (amount), 0) FROM pool_fees", amount, error);
+  /* What the pool kept, less the network fees of every payout that may
+   * have reached the network (built or later; failed ones never did, or
+   * were proven never mined). */
+  return read_u64 (self, "SELECT max (0, (SELECT coalesce (sum (amount), 0) FROM pool_fees)"
+                         " - (SELECT coalesce (sum (fee), 0) FROM payout_batches"
+                         "    WHERE state IN ('built', 'relayed', 'confirmed')))", amount, error);
+}
+
+/* Work a switch to solo mode would strand: unfinished payout batches,
+ * and blocks found in pool mode that are not credited yet. */
+gboolean
+shoal_store_count_unfinished_sync (ShoalStore  *self,
+                                   guint64     *open_batches,
+                                   guint64     *pool_blocks,
+                                   GError     **error)
+{
+  g_return_val_if_fail (SHOAL_IS_STORE (self), FALSE);
+  return read_u64 (self, "SELECT count (*) FROM payout_batches WHERE state IN"
+                         " ('planned', 'built', 'relayed')", open_batches, error) &&
+         read_u64 (self, "SELECT count (*) FROM blocks WHERE state = 'pending' AND pplns = 1",
+                   pool_blocks, error);
 }
 
 guint64
@@ -211,10 +252,15 @@ batch_row (sqlite3_stmt *stmt)
   info->tx_hashes = hashes ? g_strsplit (hashes, "\n", -1) : NULL;
   info->tx_metadata = metadata ? g_strsplit (metadata, "\n", -1) : NULL;
   info->note = shoal_sql_column_strdup (stmt, 8);
+  info->key_images = sqlite3_column_type (stmt, 9) == SQLITE_NULL ? NULL
+                     : g_strsplit ((const char *) sqlite3_column_text (stmt, 9), "\n", -1);
+  info->conflict_height = sqlite3_column_type (stmt, 10) == SQLITE_NULL ? 0
+                          : shoal_sql_column_u64 (stmt, 10);
   return info;
 }
 
-#define BATCH_COLUMNS "id, state, created_us, updated_us, total, fee, tx_hashes, tx_metadata, note"
+#define BATCH_COLUMNS "id, state, created_us, updated_us, total, fee, tx_hashes, tx_metadata, note," \
+  " key_images, conflict_height"
 
 ShoalStoreBatch *
 shoal_store_get_batch_sync (ShoalStore  *self,
@@ -406,8 +452,9 @@ shoal_store_query_finish (ShoalStore    *self,
 
 /* --- PPLNS window ------------------------------------------------------ */
 
-/* The share that found the block (the newest block share at its height),
- * or, when the block came from elsewhere, the last share before it. */
+/* The share that found the block: recorded by hash when it was found;
+ * for blocks stored before that, the newest block share at its height;
+ * when the block came from elsewhere, the last share before it. */
 static gboolean
 window_anchor (sqlite3      *db,
                const char   *block_hash,
@@ -415,7 +462,9 @@ window_anchor (sqlite3      *db,
                GError      **error)
 {
   g_autoptr(sqlite3_stmt) stmt = shoal_sql_prepare (db,
-    "SELECT coalesce ((SELECT max (id) FROM shares WHERE is_block AND height = b.height),"
+    "SELECT coalesce (b.share_id,"
+    " (SELECT max (id) FROM shares WHERE is_block AND height = b.height AND hash = b.share_hash),"
+    " (SELECT max (id) FROM shares WHERE is_block AND height = b.height AND b.share_hash IS NULL),"
     " (SELECT max (id) FROM shares WHERE time_us <= b.found_us), 0)"
     " FROM blocks AS b WHERE b.hash = ?1", error);
 

@@ -106,6 +106,20 @@ static const char *migrations[] = {
   "  worker_id INTEGER NOT NULL REFERENCES workers (id),"
   "  hashrate INTEGER NOT NULL,"
   "  PRIMARY KEY (time_us, worker_id));",
+
+  /* 2: what proves a payout can never be mined.  The key images its
+   * transactions spend, and the node height at which all of them were
+   * first seen spent by other transactions. */
+  "ALTER TABLE payout_batches ADD COLUMN key_images TEXT;"
+  "ALTER TABLE payout_batches ADD COLUMN conflict_height INTEGER;",
+
+  /* 3: the terms a block was found under, credited with those (not with
+   * whatever the settings say 60 blocks later), and the share that found
+   * it, which anchors its PPLNS window (share_id once recorded). */
+  "ALTER TABLE blocks ADD COLUMN pplns INTEGER;"
+  "ALTER TABLE blocks ADD COLUMN fee_bps INTEGER;"
+  "ALTER TABLE blocks ADD COLUMN window_factor INTEGER;"
+  "ALTER TABLE blocks ADD COLUMN share_hash BLOB;",
 };
 
 int

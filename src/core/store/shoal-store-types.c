@@ -104,6 +104,7 @@ shoal_store_batch_free (ShoalStoreBatch *info)
     return;
   g_strfreev (info->tx_hashes);
   g_strfreev (info->tx_metadata);
+  g_strfreev (info->key_images);
   g_free (info->note);
   g_free (info);
 }

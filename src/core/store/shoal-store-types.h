@@ -22,7 +22,7 @@ typedef enum
   SHOAL_BATCH_BUILT,      /* transactions built (not relayed), hashes + metadata stored */
   SHOAL_BATCH_RELAYED,    /* relay_tx accepted; waiting to be mined */
   SHOAL_BATCH_CONFIRMED,  /* the wallet lists every transaction as "out" (final) */
-  SHOAL_BATCH_FAILED,     /* nothing was sent; reserved balances released (final) */
+  SHOAL_BATCH_FAILED,     /* provably never mined; reserved balances released (final) */
 } ShoalBatchState;
 
 const char *shoal_store_block_state_to_string (ShoalStoreBlockState  state);
@@ -31,6 +31,16 @@ gboolean    shoal_store_block_state_parse     (const char      *text,
 const char *shoal_batch_state_to_string (ShoalBatchState  state);
 gboolean    shoal_batch_state_parse     (const char      *text,
                                          ShoalBatchState *state);
+
+/* What a block was found under: it is credited with these. */
+typedef struct
+{
+  gboolean  pplns;          /* FALSE: solo, the coinbase paid the user */
+  guint     fee_bps;
+  guint     window_factor;  /* PPLNS's N */
+  gboolean  has_share;
+  guint8    share_hash[32]; /* the PoW hash of the share that found it */
+} ShoalBlockTerms;
 
 typedef struct
 {
@@ -42,6 +52,9 @@ typedef struct
   gint64           found_us;       /* wall clock, microseconds */
   guint64          difficulty;     /* network difficulty it was found at */
   guint64          work;           /* share difficulty summed since the previous block */
+  gboolean         has_terms;      /* FALSE for blocks stored before terms were */
+  ShoalBlockTerms  terms;
+  gint64           share_id;       /* the share that found it; 0: not known (yet) */
 } ShoalStoreBlock;
 
 typedef struct
@@ -83,6 +96,11 @@ typedef struct
   char           **tx_hashes;    /* NULL before built */
   char           **tx_metadata;  /* NULL before built */
   char            *note;         /* why it failed, or what needs attention */
+  char           **key_images;   /* per transaction, its inputs' key images
+                                  * (hex, space-separated); NULL for batches
+                                  * built before they were recorded */
+  guint64          conflict_height; /* node height when every transaction was
+                                     * first seen double-spent; 0: not seen */
 } ShoalStoreBatch;
 
 typedef struct

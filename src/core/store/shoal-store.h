@@ -56,6 +56,14 @@ gboolean    shoal_store_add_block_sync      (ShoalStore       *self,
                                              guint64           difficulty,
                                              gint64            found_us,
                                              GError          **error);
+gboolean    shoal_store_add_found_block_sync (ShoalStore      *self,
+                                             const char       *hash,
+                                             guint64           height,
+                                             guint64           reward,
+                                             guint64           difficulty,
+                                             gint64            found_us,
+                                             const ShoalBlockTerms *terms,
+                                             GError          **error);
 gboolean    shoal_store_update_block_sync   (ShoalStore       *self,
                                              const char       *hash,
                                              guint64           confirmations,
@@ -71,6 +79,9 @@ GPtrArray  *shoal_store_list_blocks_sync    (ShoalStore       *self,
 GPtrArray  *shoal_store_list_blocks_in_state_sync (ShoalStore       *self,
                                                    ShoalStoreBlockState   state,
                                                    GError          **error);
+GPtrArray  *shoal_store_list_recent_orphans_sync (ShoalStore       *self,
+                                                  guint             limit,
+                                                  GError          **error);
 
 /* Accounting. */
 GPtrArray  *shoal_store_pplns_window_sync   (ShoalStore       *self,
@@ -93,9 +104,22 @@ ShoalStoreBalance *shoal_store_get_balance_sync (ShoalStore    *self,
 gboolean    shoal_store_get_fee_account_sync (ShoalStore      *self,
                                              guint64          *amount,
                                              GError          **error);
+gboolean    shoal_store_count_unfinished_sync (ShoalStore     *self,
+                                             guint64          *open_batches,
+                                             guint64          *pool_blocks,
+                                             GError          **error);
 
 /* Payout batches: the payer's state machine, one transaction per step. */
 gint64      shoal_store_plan_batch_sync     (ShoalStore       *self,
+                                             guint64           threshold,
+                                             guint             max_payments,
+                                             GError          **error);
+gint64      shoal_store_plan_exact_batch_sync (ShoalStore     *self,
+                                             guint64           threshold,
+                                             guint             max_payments,
+                                             GPtrArray        *expected,
+                                             GError          **error);
+GPtrArray  *shoal_store_list_due_sync       (ShoalStore       *self,
                                              guint64           threshold,
                                              guint             max_payments,
                                              GError          **error);
@@ -103,6 +127,7 @@ gboolean    shoal_store_batch_built_sync    (ShoalStore         *self,
                                              gint64              batch_id,
                                              const char * const *tx_hashes,
                                              const char * const *tx_metadata,
+                                             const char * const *key_images,
                                              guint64             fee,
                                              GError            **error);
 gboolean    shoal_store_batch_relayed_sync  (ShoalStore       *self,
@@ -115,6 +140,10 @@ gboolean    shoal_store_batch_confirmed_sync (ShoalStore      *self,
 gboolean    shoal_store_batch_failed_sync   (ShoalStore       *self,
                                              gint64            batch_id,
                                              const char       *reason,
+                                             GError          **error);
+gboolean    shoal_store_batch_conflict_sync (ShoalStore       *self,
+                                             gint64            batch_id,
+                                             guint64           height,
                                              GError          **error);
 gboolean    shoal_store_batch_note_sync     (ShoalStore       *self,
                                              gint64            batch_id,

@@ -165,6 +165,19 @@ credit_address (ShoalStratumSession *session,
                    "address as the user)", local_error->message);
       return FALSE;
     }
+  /* Refused rather than paid in a transaction of its own: the wallet
+   * refuses an integrated address next to any other destination, so one
+   * such member would stop every batch, and a transaction each would
+   * charge the pool a network fee per member per payout. */
+  if (parsed.kind == SHOAL_ADDRESS_INTEGRATED)
+    {
+      g_set_error_literal (error, SHOAL_ERROR, SHOAL_ERROR_INVALID,
+                           "Integrated address refused: this pool pays many members in one "
+                           "transaction, which cannot include an integrated address (an exchange "
+                           "deposit address with a payment id). Log in with a standard (4...) or "
+                           "subaddress (8...) of your own wallet");
+      return FALSE;
+    }
   *address = g_strdup (login->base);
   return TRUE;
 }
