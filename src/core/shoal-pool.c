@@ -703,6 +703,22 @@ start_stratum (ShoalPool  *self,
 }
 
 static void
+on_height_filled (ShoalJobManager *jobs,
+                  guint64          height,
+                  ShoalPool       *self)
+{
+  shoal_stratum_server_set_filled_height (self->stratum, height);
+}
+
+static const char *
+zmq_url (ShoalPool *self)
+{
+  if (self->playground != NULL)
+    return shoal_playground_get_zmq_uri (self->playground);
+  return shoal_config_get_string (self->config, "node-zmq-url");
+}
+
+static void
 start_jobs (ShoalPool  *self,
             const char *node_uri)
 {
@@ -710,8 +726,10 @@ start_jobs (ShoalPool  *self,
 
   self->node = shoal_node_client_new (node_uri, NULL, NULL);
   self->jobs = shoal_job_manager_new (self->node, self->pool_address);
+  g_object_set (self->jobs, "zmq-url", zmq_url (self), NULL);
   g_signal_connect_object (self->jobs, "template-changed", G_CALLBACK (on_template_changed),
                            self, 0);
+  g_signal_connect_object (self->jobs, "height-filled", G_CALLBACK (on_height_filled), self, 0);
   g_signal_connect_object (shoal_job_manager_get_tracker (self->jobs), "block-changed",
                            G_CALLBACK (on_block_changed), self, 0);
   watcher = shoal_job_manager_get_watcher (self->jobs);
