@@ -44,6 +44,7 @@ static const Key keys[] = {
   { "api-port",          KIND_UINT64,  NULL, 8080, 65535 },
   { "playground",        KIND_BOOLEAN, NULL, FALSE, 0 },
   { "playground-difficulty", KIND_UINT64, NULL, 1000, G_MAXINT64 },
+  { "node-poll-interval", KIND_UINT64, NULL, 1000, 60000 },
 };
 
 struct _ShoalConfig

@@ -733,6 +733,9 @@ start_jobs (ShoalPool  *self,
   g_signal_connect_object (shoal_job_manager_get_tracker (self->jobs), "block-changed",
                            G_CALLBACK (on_block_changed), self, 0);
   watcher = shoal_job_manager_get_watcher (self->jobs);
+  g_object_set (watcher, "interval",
+                (guint) MAX (shoal_config_get_uint64 (self->config, "node-poll-interval"), 50),
+                NULL);
   g_signal_connect_object (watcher, "notify::height", G_CALLBACK (on_watcher_changed), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (watcher, "notify::reachable", G_CALLBACK (on_watcher_changed), self,
