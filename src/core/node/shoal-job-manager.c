@@ -321,7 +321,11 @@ template_failed (ShoalJobManager *self,
       if (!is_busy (error))
         return;
     }
-  status = g_strdup_printf ("no template: %s", error->message);
+  if (is_busy (error))
+    status = g_strdup ("no template: the node is busy or still syncing; mining starts once "
+                       "it has caught up");
+  else
+    status = g_strdup_printf ("no template: %s", error->message);
   if (g_strcmp0 (status, self->status) != 0)
     g_message ("%s", status);
   set_status (self, status);
