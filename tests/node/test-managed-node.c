@@ -8,6 +8,7 @@
 #include "shoal-error.h"
 #include "shoal-job-manager.h"
 #include "shoal-managed-node.h"
+#include "shoal-pool.h"
 #include "shoal-test-harness.h"
 #include "node-test-util.h"
 
@@ -283,6 +284,192 @@ test_sync_restart_stop (void)
   seed_stop (&seed);
 }
 
+/* --- the whole pool: /api/v1/summary, no jobs before the sync ------ */
+
+typedef struct
+{
+  guint16     port;
+  JsonObject *summary;
+  gboolean    done;
+} ApiGet;
+
+static gpointer
+api_get_thread (gpointer data)
+{
+  ApiGet *get = data;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  const char request[] = "GET /api/v1/summary HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+  char buffer[65536];
+  gsize total = 0, n = 0;
+  const char *body;
+
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", get->port, NULL, NULL);
+  if (connection != NULL &&
+      g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)),
+                                 request, strlen (request), NULL, NULL, NULL))
+    while (total < sizeof buffer - 1 &&
+           g_input_stream_read_all (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
+                                    buffer + total, sizeof buffer - 1 - total, &n, NULL, NULL) &&
+           n > 0)
+      total += n;
+  buffer[total] = '\0';
+  if ((body = strstr (buffer, "\r\n\r\n")) != NULL)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+
+      if (json_parser_load_from_data (parser, body + 4, -1, NULL) &&
+          JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+        get->summary = json_object_ref (json_node_get_object (json_parser_get_root (parser)));
+    }
+  g_atomic_int_set (&get->done, TRUE);
+  return NULL;
+}
+
+static gboolean
+api_get_done (gpointer data)
+{
+  return g_atomic_int_get (&((ApiGet *) data)->done);
+}
+
+/* The API answers from the pool's own context: ask from a thread. */
+static JsonObject *
+get_summary (guint16 port)
+{
+  ApiGet get = { port, NULL, FALSE };
+  GThread *thread = g_thread_new ("api-get", api_get_thread, &get);
+
+  node_test_wait_until (api_get_done, &get, 30000);
+  g_thread_join (thread);
+  return get.summary;
+}
+
+static gboolean
+is_started (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static void
+on_pool_started (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  shoal_pool_start_finish (SHOAL_POOL (source), result, &error);
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+static ShoalPool *
+start_pool (Seed    *seed,
+            guint16  api_port)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ShoalConfig) config = shoal_config_new ();
+  g_autofree char *path = g_build_filename (seed->dir, "shoal.conf", NULL);
+  g_autofree char *text = NULL;
+  ShoalPool *pool;
+  gboolean started = FALSE;
+
+  text = g_strdup_printf ("[shoal]\nnode-managed=true\nnode-managed-binary=%s\n"
+                          "node-managed-data-dir=%s/pool-node\nnode-managed-ignore-disk-space=true\n"
+                          "node-managed-args=--regtest --keep-fakechain --fixed-difficulty 1 "
+                          "--no-igd --disable-dns-checkpoints --check-updates disabled "
+                          "--log-level 0 --p2p-bind-ip 127.0.0.1 --p2p-bind-port %u "
+                          "--add-exclusive-node 127.0.0.1:%u\n"
+                          "pool-address=" ADDRESS "\nmode=solo\nstratum-bind=127.0.0.1\n"
+                          "stratum-port=0\nvalidator-mode=light\nvalidator-threads=1\n"
+                          "database=%s/pool.db\napi-enabled=true\napi-bind=127.0.0.1\n"
+                          "api-port=%u\n", monerod (), seed->dir,
+                          shoal_playground_free_port (NULL), seed->seed_p2p, seed->dir, api_port);
+  g_file_set_contents (path, text, -1, &error);
+  g_assert_no_error (error);
+  g_assert_true (shoal_config_load_key_file (config, path, &error));
+  pool = shoal_pool_new (config);
+  shoal_pool_start_async (pool, NULL, on_pool_started, &started);
+  g_assert_cmpint (node_test_wait_until (is_started, &started, 60000), >=, 0);
+  return pool;
+}
+
+/* Every monerod whose command line names DIR. */
+static guint
+processes_using (const char *dir)
+{
+  g_autoptr(GDir) proc = g_dir_open ("/proc", 0, NULL);
+  const char *name;
+  guint count = 0;
+
+  while ((name = g_dir_read_name (proc)) != NULL)
+    {
+      g_autofree char *path = g_build_filename ("/proc", name, "cmdline", NULL);
+      g_autofree char *cmdline = NULL;
+      gsize len = 0;
+
+      if (!g_ascii_isdigit (name[0]) || !g_file_get_contents (path, &cmdline, &len, NULL))
+        continue;
+      for (gsize i = 0; i + 1 < len; i++)
+        if (cmdline[i] == '\0')
+          cmdline[i] = ' ';
+      if (strstr (cmdline, "monerod") != NULL && strstr (cmdline, dir) != NULL)
+        count++;
+    }
+  return count;
+}
+
+static void
+test_pool_waits_for_sync (void)
+{
+  g_autoptr(ShoalPool) pool = NULL;
+  g_autofree char *node_dir = NULL;
+  Seed seed = { 0 };
+  guint16 api_port;
+  guint mid_sync = 0;
+  double percent = 0;
+  gint64 deadline;
+
+  seed_start (&seed);
+  node_dir = g_build_filename (seed.dir, "pool-node", NULL);
+  api_port = shoal_playground_free_port (NULL);
+  pool = start_pool (&seed, api_port);
+  g_assert_cmpuint (processes_using (node_dir), ==, 1);
+
+  deadline = g_get_monotonic_time () + 240 * G_USEC_PER_SEC;
+  while (percent < 100 && g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(JsonObject) summary = get_summary (api_port);
+      JsonObject *managed, *node;
+
+      node_test_spin (500);
+      if (summary == NULL || !json_object_has_member (summary, "managed_node"))
+        continue;
+      managed = json_object_get_object_member (summary, "managed_node");
+      node = json_object_get_object_member (summary, "node");
+      percent = json_object_get_double_member (managed, "progress_percent");
+      /* Well short of the end (the figure can be two seconds old): the
+       * node answers "busy", and no miner has work. */
+      if (percent > 0 && percent < 50)
+        {
+          mid_sync++;
+          g_assert_cmpint (json_object_get_int_member (node, "difficulty"), ==, 0);
+        }
+    }
+  g_test_message ("summaries seen mid-sync: %u", mid_sync);
+  g_assert_cmpfloat (percent, ==, 100);
+  /* Then work comes: a template for the synced chain. */
+  deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (shoal_pool_get_snapshot (pool)->network_difficulty == 0 &&
+         g_get_monotonic_time () < deadline)
+    node_test_spin (200);
+  g_assert_cmpuint (shoal_pool_get_snapshot (pool)->network_difficulty, >, 0);
+
+  /* Shoal quits: its node goes with it. */
+  shoal_pool_stop (pool);
+  g_assert_cmpuint (processes_using (node_dir), ==, 0);
+  seed_stop (&seed);
+}
+
 /* --- Shoal SIGKILLed: the kernel takes its node with it ------------- */
 
 static int
@@ -370,5 +557,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/node/managed-node/too-little-disk", test_too_little_disk);
   g_test_add_func ("/node/managed-node/no-orphan-when-killed", test_no_orphan_when_killed);
   g_test_add_func ("/node/managed-node/sync-restart-stop", test_sync_restart_stop);
+  g_test_add_func ("/node/managed-node/pool-waits-for-sync", test_pool_waits_for_sync);
   return g_test_run ();
 }
