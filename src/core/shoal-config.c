@@ -45,6 +45,12 @@ static const Key keys[] = {
   { "api-port",          KIND_UINT64,  NULL, 8080, 65535 },
   { "playground",        KIND_BOOLEAN, NULL, FALSE, 0 },
   { "playground-difficulty", KIND_UINT64, NULL, 1000, G_MAXINT64 },
+  { "node-poll-interval", KIND_UINT64, NULL, 1000, 60000 },
+  { "node-managed",      KIND_BOOLEAN, NULL, FALSE, 0 },
+  { "node-managed-binary", KIND_STRING, "", 0, 0 },
+  { "node-managed-data-dir", KIND_STRING, "", 0, 0 },
+  { "node-managed-args", KIND_STRING,  "", 0, 0 },
+  { "node-managed-ignore-disk-space", KIND_BOOLEAN, NULL, FALSE, 0 },
 };
 
 struct _ShoalConfig

@@ -22,6 +22,9 @@ struct _ShoalPlayground
   guint64         fixed_difficulty;
   guint16         node_port;
   guint16         p2p_port;
+  guint16         zmq_rpc_port;
+  guint16         zmq_pub_port;
+  char           *zmq_uri;
   char           *node_uri;
   ShoalRpcClient *node;
   GSubprocess    *node_process;
@@ -59,6 +62,7 @@ shoal_playground_finalize (GObject *object)
   g_clear_pointer (&self->processes, g_ptr_array_unref);
   g_clear_object (&self->node);
   g_free (self->node_uri);
+  g_free (self->zmq_uri);
   g_free (self->data_dir);
   G_OBJECT_CLASS (shoal_playground_parent_class)->finalize (object);
 }
@@ -146,12 +150,14 @@ spawn_node (ShoalPlayground  *self,
   g_autofree char *diff = g_strdup_printf ("%" G_GUINT64_FORMAT, self->fixed_difficulty);
   g_autofree char *rpc = g_strdup_printf ("%u", self->node_port);
   g_autofree char *p2p = g_strdup_printf ("%u", self->p2p_port);
+  g_autofree char *zmq_rpc = g_strdup_printf ("%u", self->zmq_rpc_port);
   const char *argv[] = {
     binary ("SHOAL_MONEROD", "monerod"), "--regtest", "--offline", "--keep-fakechain",
     "--fixed-difficulty", diff, "--data-dir", dir, "--non-interactive",
     "--rpc-bind-ip", "127.0.0.1", "--rpc-bind-port", rpc,
     "--p2p-bind-ip", "127.0.0.1", "--p2p-bind-port", p2p,
-    "--no-zmq", "--no-igd", "--rpc-ssl", "disabled", "--disable-rpc-ban",
+    "--zmq-rpc-bind-ip", "127.0.0.1", "--zmq-rpc-bind-port", zmq_rpc,
+    "--zmq-pub", self->zmq_uri, "--no-igd", "--rpc-ssl", "disabled", "--disable-rpc-ban",
     "--log-level", "0", NULL
   };
 
@@ -303,9 +309,12 @@ prepare (ShoalPlayground  *self,
       self->owns_data_dir = TRUE;
     }
   if ((self->node_port = shoal_playground_free_port (error)) == 0 ||
-      (self->p2p_port = shoal_playground_free_port (error)) == 0)
+      (self->p2p_port = shoal_playground_free_port (error)) == 0 ||
+      (self->zmq_rpc_port = shoal_playground_free_port (error)) == 0 ||
+      (self->zmq_pub_port = shoal_playground_free_port (error)) == 0)
     return FALSE;
   self->node_uri = g_strdup_printf ("http://127.0.0.1:%u", self->node_port);
+  self->zmq_uri = g_strdup_printf ("tcp://127.0.0.1:%u", self->zmq_pub_port);
   self->node = shoal_rpc_client_new (self->node_uri, NULL, NULL);
 
   /* Both children are spawned here, on the calling thread: PDEATHSIG
@@ -410,6 +419,13 @@ shoal_playground_get_data_dir (ShoalPlayground *self)
 {
   g_return_val_if_fail (SHOAL_IS_PLAYGROUND (self), NULL);
   return self->data_dir;
+}
+
+const char *
+shoal_playground_get_zmq_uri (ShoalPlayground *self)
+{
+  g_return_val_if_fail (SHOAL_IS_PLAYGROUND (self), NULL);
+  return self->zmq_uri;
 }
 
 const char *

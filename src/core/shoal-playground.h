@@ -41,6 +41,8 @@ void                         shoal_playground_stop             (ShoalPlayground 
 const char                  *shoal_playground_get_data_dir     (ShoalPlayground  *self);
 const char                  *shoal_playground_get_node_uri     (ShoalPlayground  *self);
 ShoalRpcClient              *shoal_playground_get_node         (ShoalPlayground  *self);
+/* monerod's ZMQ pub feed, tcp://127.0.0.1:PORT (node-zmq-url). */
+const char                  *shoal_playground_get_zmq_uri      (ShoalPlayground  *self);
 GPid                         shoal_playground_get_node_pid     (ShoalPlayground  *self);
 ShoalPlaygroundWallet       *shoal_playground_get_wallet       (ShoalPlayground  *self);
 ShoalPlaygroundWallet       *shoal_playground_add_wallet_sync  (ShoalPlayground  *self,

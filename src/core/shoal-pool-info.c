@@ -32,6 +32,7 @@ shoal_pool_snapshot_unref (ShoalPoolSnapshot *self)
     return;
   g_ptr_array_unref (self->workers);
   g_free (self->status);
+  g_free (self->managed_state);
   g_free (self);
 }
 

@@ -91,6 +91,16 @@ struct _ShoalPoolSnapshot
   double            validator_hashes_per_second;
   guint64           validator_seed_waits;  /* hashes that waited for a RandomX cache */
   char             *status;               /* "running", "node unreachable", ... */
+  /* The node Shoal runs itself (node-managed); managed_state is NULL
+   * when it runs none.  Progress is 0 to 1, seconds_left -1 if unknown. */
+  char             *managed_state;
+  guint64           managed_height;
+  guint64           managed_target_height;
+  double            managed_progress;
+  guint             managed_peers;
+  guint64           managed_disk_used;
+  double            managed_blocks_per_minute;
+  gint64            managed_seconds_left;
 };
 
 GType              shoal_pool_snapshot_get_type (void) G_GNUC_CONST;

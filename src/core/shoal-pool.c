@@ -7,6 +7,7 @@
 #include "shoal-error.h"
 #include "shoal-hex.h"
 #include "shoal-job-manager.h"
+#include "shoal-managed-node.h"
 #include "shoal-payer.h"
 #include "shoal-rpc-client.h"
 #include "shoal-store.h"
@@ -33,6 +34,7 @@ struct _ShoalPool
   GObject             parent_instance;
   ShoalConfig        *config;
   ShoalPlayground    *playground;
+  ShoalManagedNode   *managed;     /* the node Shoal runs, or NULL */
   char               *pool_address;
   char               *wallet_uri;
   GCancellable       *cancellable;
@@ -227,6 +229,22 @@ fill_workers (ShoalPoolSnapshot *snapshot,
 }
 
 static void
+fill_managed_node (ShoalPoolSnapshot *snapshot,
+                   ShoalManagedNode  *node)
+{
+  g_object_get (node,
+                "state", &snapshot->managed_state,
+                "height", &snapshot->managed_height,
+                "target-height", &snapshot->managed_target_height,
+                "progress", &snapshot->managed_progress,
+                "peers", &snapshot->managed_peers,
+                "disk-used", &snapshot->managed_disk_used,
+                "blocks-per-minute", &snapshot->managed_blocks_per_minute,
+                "seconds-left", &snapshot->managed_seconds_left,
+                NULL);
+}
+
+static void
 refresh_snapshot (ShoalPool *self)
 {
   ShoalPoolSnapshot *snapshot = shoal_pool_snapshot_new ();
@@ -241,6 +259,8 @@ refresh_snapshot (ShoalPool *self)
   snapshot->last_block_height = self->last_block_height;
   snapshot->last_block_us = self->last_block_us;
   snapshot->status = g_strdup (self->status_message);
+  if (self->managed != NULL)
+    fill_managed_node (snapshot, self->managed);
 
   if (self->stratum != NULL)
     {
@@ -718,18 +738,46 @@ start_stratum (ShoalPool  *self,
 }
 
 static void
+on_height_filled (ShoalJobManager *jobs,
+                  guint64          height,
+                  ShoalPool       *self)
+{
+  shoal_stratum_server_set_filled_height (self->stratum, height);
+}
+
+static const char *
+zmq_url (ShoalPool *self)
+{
+  if (self->managed != NULL)
+    return shoal_managed_node_get_zmq_uri (self->managed);
+  if (self->playground != NULL)
+    return shoal_playground_get_zmq_uri (self->playground);
+  return shoal_config_get_string (self->config, "node-zmq-url");
+}
+
+static void
 start_jobs (ShoalPool  *self,
             const char *node_uri)
 {
   ShoalTipWatcher *watcher;
 
-  self->node = shoal_node_client_new (node_uri, NULL, NULL);
+  if (self->managed != NULL)
+    self->node = shoal_node_client_new (node_uri,
+                                        shoal_managed_node_get_rpc_username (self->managed),
+                                        shoal_managed_node_get_rpc_password (self->managed));
+  else
+    self->node = shoal_node_client_new (node_uri, NULL, NULL);
   self->jobs = shoal_job_manager_new (self->node, self->pool_address);
+  g_object_set (self->jobs, "zmq-url", zmq_url (self), NULL);
   g_signal_connect_object (self->jobs, "template-changed", G_CALLBACK (on_template_changed),
                            self, 0);
+  g_signal_connect_object (self->jobs, "height-filled", G_CALLBACK (on_height_filled), self, 0);
   g_signal_connect_object (shoal_job_manager_get_tracker (self->jobs), "block-changed",
                            G_CALLBACK (on_block_changed), self, 0);
   watcher = shoal_job_manager_get_watcher (self->jobs);
+  g_object_set (watcher, "interval",
+                (guint) MAX (shoal_config_get_uint64 (self->config, "node-poll-interval"), 50),
+                NULL);
   g_signal_connect_object (watcher, "notify::height", G_CALLBACK (on_watcher_changed), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (watcher, "notify::reachable", G_CALLBACK (on_watcher_changed), self,
@@ -860,6 +908,25 @@ on_playground_started (GObject      *source,
     g_task_return_boolean (task, TRUE);
 }
 
+/* The node Shoal runs for the user; mining waits for its sync, since
+ * monerod answers "busy" for templates until then. */
+static gboolean
+start_managed_node (ShoalPool  *self,
+                    GError    **error)
+{
+  ShoalConfig *c = self->config;
+  const char *args = shoal_config_get_string (c, "node-managed-args");
+  g_auto(GStrv) argv = NULL;
+
+  if (args != NULL && *args != '\0' && !g_shell_parse_argv (args, NULL, &argv, error))
+    return FALSE;
+  self->managed = shoal_managed_node_new (shoal_config_get_string (c, "node-managed-binary"),
+                                          shoal_config_get_string (c, "node-managed-data-dir"));
+  g_object_set (self->managed, "extra-args", argv, "ignore-disk-space",
+                shoal_config_get_boolean (c, "node-managed-ignore-disk-space"), NULL);
+  return shoal_managed_node_start (self->managed, error);
+}
+
 void
 shoal_pool_start_async (ShoalPool           *self,
                         GCancellable        *cancellable,
@@ -885,6 +952,15 @@ shoal_pool_start_async (ShoalPool           *self,
                                                                            "playground-difficulty"));
       shoal_playground_start_async (self->playground, self->cancellable,
                                     on_playground_started, g_steal_pointer (&task));
+      return;
+    }
+  if (shoal_config_get_boolean (self->config, "node-managed"))
+    {
+      if (!start_managed_node (self, &error) ||
+          !begin_running (self, shoal_managed_node_get_rpc_uri (self->managed), &error))
+        g_task_return_error (task, error);
+      else
+        g_task_return_boolean (task, TRUE);
       return;
     }
   if (!begin_running (self, shoal_config_get_string (self->config, "node-url"), &error))
@@ -932,6 +1008,8 @@ shoal_pool_stop (ShoalPool *self)
     shoal_store_close (self->store);
   if (self->playground != NULL)
     shoal_playground_stop (self->playground);
+  if (self->managed != NULL)
+    shoal_managed_node_stop (self->managed, 60);
 }
 
 /* --- GObject ------------------------------------------------------ */
@@ -942,6 +1020,7 @@ shoal_pool_dispose (GObject *object)
   ShoalPool *self = SHOAL_POOL (object);
 
   shoal_pool_stop (self);
+  g_clear_object (&self->managed);
   g_clear_object (&self->api);
   g_clear_object (&self->payer);
   g_clear_object (&self->wallet);

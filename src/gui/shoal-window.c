@@ -5,6 +5,7 @@
 
 #include "shoal-blocks-page.h"
 #include "shoal-miners-page.h"
+#include "shoal-node-page.h"
 #include "shoal-overview-page.h"
 #include "shoal-payouts-page.h"
 #include "shoal-window.h"
@@ -20,6 +21,8 @@ struct _ShoalWindow
   ShoalMinersPage      *miners_page;
   ShoalBlocksPage      *blocks_page;
   ShoalPayoutsPage     *payouts_page;
+  AdwViewStackPage     *node_stack_page;
+  ShoalNodePage        *node_page;
 };
 
 G_DEFINE_FINAL_TYPE (ShoalWindow, shoal_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -62,6 +65,10 @@ shoal_window_constructed (GObject *object)
   shoal_miners_page_set_pool (self->miners_page, self->pool);
   shoal_blocks_page_set_pool (self->blocks_page, self->pool);
   shoal_payouts_page_set_pool (self->payouts_page, self->pool);
+  /* Shown only while Shoal runs a node of its own. */
+  g_object_bind_property (self->node_page, "has-node", self->node_stack_page, "visible",
+                          G_BINDING_SYNC_CREATE);
+  shoal_node_page_set_pool (self->node_page, self->pool);
   g_signal_connect_object (shoal_pool_get_config (self->pool), "notify::mode",
                            G_CALLBACK (update_mode), self, G_CONNECT_SWAPPED);
   update_mode (self);
@@ -114,6 +121,7 @@ shoal_window_class_init (ShoalWindowClass *klass)
   g_type_ensure (SHOAL_TYPE_MINERS_PAGE);
   g_type_ensure (SHOAL_TYPE_BLOCKS_PAGE);
   g_type_ensure (SHOAL_TYPE_PAYOUTS_PAGE);
+  g_type_ensure (SHOAL_TYPE_NODE_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/shoalpool/Shoal/shoal-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ShoalWindow, stack);
@@ -122,6 +130,8 @@ shoal_window_class_init (ShoalWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ShoalWindow, miners_page);
   gtk_widget_class_bind_template_child (widget_class, ShoalWindow, blocks_page);
   gtk_widget_class_bind_template_child (widget_class, ShoalWindow, payouts_page);
+  gtk_widget_class_bind_template_child (widget_class, ShoalWindow, node_stack_page);
+  gtk_widget_class_bind_template_child (widget_class, ShoalWindow, node_page);
 }
 
 static void

@@ -134,6 +134,30 @@ add_last_block (JsonBuilder   *builder,
   json_builder_end_object (builder);
 }
 
+/* The node Shoal runs itself, when it runs one: its sync as the Node
+ * page shows it ("progress_percent" reaches 100 once synchronised). */
+static void
+add_managed_node (JsonBuilder       *builder,
+                  ShoalPoolSnapshot *s)
+{
+  if (s->managed_state == NULL)
+    return;
+  json_builder_set_member_name (builder, "managed_node");
+  json_builder_begin_object (builder);
+  add_string (builder, "state", s->managed_state);
+  add_int (builder, "height", s->managed_height);
+  add_int (builder, "target_height", s->managed_target_height);
+  json_builder_set_member_name (builder, "progress_percent");
+  json_builder_add_double_value (builder, s->managed_progress * 100);
+  add_int (builder, "peers", s->managed_peers);
+  add_int (builder, "disk_used", s->managed_disk_used);
+  json_builder_set_member_name (builder, "blocks_per_minute");
+  json_builder_add_double_value (builder, s->managed_blocks_per_minute);
+  json_builder_set_member_name (builder, "seconds_left");
+  json_builder_add_int_value (builder, s->managed_seconds_left);
+  json_builder_end_object (builder);
+}
+
 JsonNode *
 shoal_api_json_summary (ShoalApiCache *cache)
 {
@@ -145,6 +169,7 @@ shoal_api_json_summary (ShoalApiCache *cache)
   add_pool (builder, cache);
   add_node (builder, cache->snapshot);
   add_last_block (builder, cache);
+  add_managed_node (builder, cache->snapshot);
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
 }

@@ -21,6 +21,9 @@ G_BEGIN_DECLS
  *   "template-changed" (ShoalBlockTemplate *template): a fresh template,
  *       after every new tip (within one poll of it), when the node comes
  *       back, and every "refresh-interval" seconds (new transactions).
+ *   "height-filled" (guint64 height): one of our block candidates for
+ *       HEIGHT was accepted; shares for it are stale from now on, and
+ *       further candidates for it are not sent to the node.
  * Properties:
  *   "wallet-address" (string): where the coinbase pays (a primary address).
  *   "reserve-size" (guint, default 8, at most 127): the extra-nonce bytes
@@ -30,6 +33,10 @@ G_BEGIN_DECLS
  *   "status" (string): "starting", "ok", "node unreachable",
  *       "no template: <why>" or "stopped".
  *   "reachable" (gboolean): the tip watcher's.
+ *   "zmq-url" (string): monerod's --zmq-pub address, e.g.
+ *       tcp://127.0.0.1:18083; empty for none.  With it, a new block is
+ *       noticed when monerod publishes it; the get_info poll stays as the
+ *       fallback.  Takes effect at the next start.
  * When the node goes away no template is made (miners keep their last
  * job) and it all resumes by itself when the node answers again. */
 #define SHOAL_TYPE_JOB_MANAGER (shoal_job_manager_get_type ())
@@ -54,7 +61,11 @@ ShoalBlockTracker  *shoal_job_manager_get_tracker      (ShoalJobManager     *sel
  * on monerod's word, or REJECTED when monerod refuses it (the error says
  * why).  A block that could not be delivered (node unreachable after the
  * retries) is tracked all the same: if it never reached monerod the
- * tracker finds it unknown and records it orphaned. */
+ * tracker finds it unknown and records it orphaned.  Candidates go one at
+ * a time, in order; one for a height that one of ours already filled is
+ * not sent (SHOAL_ERROR_INVALID) and ends up orphaned the same way.  A
+ * "Core is busy" answer is asked again while the block's parent is still
+ * the tip. */
 void                shoal_job_manager_submit_block_async  (ShoalJobManager     *self,
                                                            GBytes              *block_blob,
                                                            const char          *block_id_hex,
@@ -65,5 +76,10 @@ void                shoal_job_manager_submit_block_async  (ShoalJobManager     *
 gboolean            shoal_job_manager_submit_block_finish (ShoalJobManager     *self,
                                                            GAsyncResult        *result,
                                                            GError             **error);
+/* Candidates sent to the node so far, and those not sent because one of
+ * ours had already filled their height. */
+void                shoal_job_manager_get_submit_counts   (ShoalJobManager     *self,
+                                                           guint64             *submitted,
+                                                           guint64             *dropped);
 
 G_END_DECLS

@@ -142,6 +142,7 @@ struct _ShoalStratumServer
   ShoalShareRecorder *recorder;
   ShoalStratumStats  *stats;
   ShoalBlockTemplate *latest_template;
+  guint64             latest_filled;   /* under lock: set_filled_height()'s */
   gboolean            start_done;
   GError             *start_error;
 
@@ -167,6 +168,7 @@ struct _ShoalStratumServer
   GHashTable          *kept_per_group; /* ip or address group -> kept records in it */
   ShoalBlockTemplate  *tmpl;
   guint64              network_difficulty;
+  guint64              filled_height;  /* our own block is there: its shares are stale */
   char                *seed_hex;
   guint64              cached_difficulty;
   guint64              cached_target64;

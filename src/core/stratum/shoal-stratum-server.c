@@ -609,6 +609,8 @@ apply_template (ShoalStratumServer *self,
       && g_bytes_equal (shoal_block_template_get_blob (self->tmpl),
                         shoal_block_template_get_blob (tmpl)))
     return;
+  if (shoal_block_template_get_height (tmpl) <= self->filled_height)
+    self->filled_height = 0;
   if (shoal_block_template_get_reserved_size (tmpl) < 8)
     g_warning ("Stratum: the template reserves %" G_GSIZE_FORMAT " bytes; 8 or more keep every "
                "miner's work unique", shoal_block_template_get_reserved_size (tmpl));
@@ -997,6 +999,30 @@ shoal_stratum_server_set_template (ShoalStratumServer *self,
   self->latest_template = shoal_block_template_ref (tmpl);
   if (self->context != NULL)
     g_main_context_invoke_full (self->context, G_PRIORITY_HIGH, apply_template_cb, self, NULL);
+  g_mutex_unlock (&self->lock);
+}
+
+static gboolean
+apply_filled_cb (gpointer data)
+{
+  ShoalStratumServer *self = data;
+
+  g_mutex_lock (&self->lock);
+  self->filled_height = MAX (self->filled_height, self->latest_filled);
+  g_mutex_unlock (&self->lock);
+  return G_SOURCE_REMOVE;
+}
+
+void
+shoal_stratum_server_set_filled_height (ShoalStratumServer *self,
+                                        guint64             height)
+{
+  g_return_if_fail (SHOAL_IS_STRATUM_SERVER (self));
+
+  g_mutex_lock (&self->lock);
+  self->latest_filled = height;
+  if (self->context != NULL)
+    g_main_context_invoke_full (self->context, G_PRIORITY_HIGH, apply_filled_cb, self, NULL);
   g_mutex_unlock (&self->lock);
 }
 

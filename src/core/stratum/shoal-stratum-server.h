@@ -64,6 +64,12 @@ guint16             shoal_stratum_server_get_tls_port       (ShoalStratumServer 
  * Also tells the validator the seed (and the next one). */
 void                shoal_stratum_server_set_template       (ShoalStratumServer  *self,
                                                              ShoalBlockTemplate  *tmpl);
+/* One of our own blocks filled HEIGHT: from now on shares for it are
+ * answered stale and no more block candidates are made for it, even
+ * before the next template arrives.  A later template at or below
+ * HEIGHT (another chain) clears it. */
+void                shoal_stratum_server_set_filled_height  (ShoalStratumServer  *self,
+                                                             guint64              height);
 /* Accepted shares are recorded and answered "OK" only once recorded;
  * NULL: answered at once. */
 void                shoal_stratum_server_set_share_recorder (ShoalStratumServer  *self,

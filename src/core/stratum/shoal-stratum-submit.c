@@ -124,6 +124,9 @@ job_is_stale (ShoalStratumServer *server,
 {
   ShoalBlockTemplate *now = server->tmpl;
 
+  /* Our own block is there already; the next template is on its way. */
+  if (shoal_block_template_get_height (job->tmpl) <= server->filled_height)
+    return TRUE;
   if (job->tmpl == now)
     return FALSE;
   return shoal_block_template_get_height (job->tmpl) != shoal_block_template_get_height (now)
@@ -250,8 +253,11 @@ accept_share (Submit       *submit,
   submit->share.difficulty = submit->difficulty;
   submit->share.height = shoal_block_template_get_height (submit->tmpl);
   memcpy (submit->share.hash, hash, 32);
+  /* Checked before its height was filled by another of ours: a good
+   * share, but no block to send. */
   submit->share.is_block =
-    shoal_difficulty_check_hash (hash, shoal_block_template_get_difficulty (submit->tmpl));
+    shoal_difficulty_check_hash (hash, shoal_block_template_get_difficulty (submit->tmpl)) &&
+    submit->share.height > server->filled_height;
   if (submit->share.is_block)
     found_block (submit);
   if (server->thread_recorder == NULL)
