@@ -44,6 +44,8 @@ static const Key keys[] = {
   { "api-port",          KIND_UINT64,  NULL, 8080, 65535 },
   { "playground",        KIND_BOOLEAN, NULL, FALSE, 0 },
   { "playground-difficulty", KIND_UINT64, NULL, 1000, G_MAXINT64 },
+  { "node-login",        KIND_STRING,  "", 0, 0 },
+  { "run-in-background", KIND_BOOLEAN, NULL, TRUE, 0 },
 };
 
 struct _ShoalConfig

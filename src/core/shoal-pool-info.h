@@ -91,6 +91,8 @@ struct _ShoalPoolSnapshot
   double            validator_hashes_per_second;
   guint64           validator_seed_waits;  /* hashes that waited for a RandomX cache */
   char             *status;               /* "running", "node unreachable", ... */
+  guint             node_sync_percent;    /* 100 once synchronised */
+  guint64           node_target_height;   /* the network's height as the node knows it */
 };
 
 GType              shoal_pool_snapshot_get_type (void) G_GNUC_CONST;

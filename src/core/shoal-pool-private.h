@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "shoal-job-manager.h"
 #include "shoal-payer.h"
 #include "shoal-pool.h"
 #include "shoal-rpc-client.h"
@@ -13,5 +14,29 @@ ShoalStore     *_shoal_pool_get_store  (ShoalPool *self);
 /* For shoal-pool-payouts.c: NULL unless small-pool mode with a wallet. */
 ShoalPayer     *_shoal_pool_get_payer  (ShoalPool *self);
 ShoalRpcClient *_shoal_pool_get_wallet (ShoalPool *self);
+
+
+/* Conditions (shoal-pool.c keeps the list; shoal-pool-conditions.c
+ * decides what is wrong and how to say it). */
+void             _shoal_pool_set_condition   (ShoalPool      *self,
+                                              ShoalCondition *condition);
+void             _shoal_pool_clear_condition (ShoalPool      *self,
+                                              const char     *id);
+ShoalJobManager *_shoal_pool_get_jobs        (ShoalPool      *self);
+ShoalNodeClient *_shoal_pool_get_node        (ShoalPool      *self);
+void             _shoal_pool_set_config_handler (ShoalPool   *self,
+                                                 gulong       handler_id);
+
+/* In shoal-pool-conditions.c.  STAGE names what failed to start:
+ * "database", "stratum" or "playground". */
+gboolean _shoal_pool_check_address   (ShoalPool    *self,
+                                      const char   *address,
+                                      GError      **error);
+void     _shoal_pool_start_failed    (ShoalPool    *self,
+                                      const char   *stage,
+                                      const GError *error);
+void     _shoal_pool_check_node      (ShoalPool    *self);
+guint    _shoal_pool_start_wallet_probe (ShoalPool *self);
+void     _shoal_pool_watch_config    (ShoalPool    *self);
 
 G_END_DECLS

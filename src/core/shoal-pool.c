@@ -61,6 +61,9 @@ struct _ShoalPool
   guint64             node_height;
   gboolean            node_reachable;
   char               *status_message;
+  GPtrArray          *conditions;        /* ShoalCondition, most severe first */
+  guint               wallet_probe_id;
+  gulong              config_changed_id;
 };
 
 G_DEFINE_FINAL_TYPE (ShoalPool, shoal_pool, G_TYPE_OBJECT)
@@ -69,6 +72,7 @@ enum {
   SNAPSHOT_CHANGED,
   BLOCK_FOUND,
   BLOCK_ORPHANED,
+  CONDITIONS_CHANGED,
   N_SIGNALS
 };
 
@@ -227,14 +231,25 @@ fill_workers (ShoalPoolSnapshot *snapshot,
 }
 
 static void
+fill_node_status (ShoalPool         *self,
+                  ShoalPoolSnapshot *snapshot)
+{
+  const ShoalNodeStatus *status = shoal_pool_get_node_status (self);
+
+  snapshot->node_sync_percent = status != NULL ? shoal_node_status_get_percent (status) : 0;
+  snapshot->node_target_height = status != NULL ? MAX (status->target_height, status->height) : 0;
+}
+
+static void
 refresh_snapshot (ShoalPool *self)
 {
   ShoalPoolSnapshot *snapshot = shoal_pool_snapshot_new ();
 
   snapshot->time_us = g_get_real_time ();
   snapshot->node_reachable = self->node_reachable;
-  snapshot->node_synced = self->node_reachable;
+  snapshot->node_synced = self->node_reachable && shoal_pool_get_node_synchronized (self);
   snapshot->node_height = self->node_height;
+  fill_node_status (self, snapshot);
   snapshot->network_difficulty = self->network_difficulty;
   snapshot->network_hashrate = self->network_difficulty / 120;
   snapshot->round_shares = self->round_shares;
@@ -270,6 +285,8 @@ refresh_snapshot (ShoalPool *self)
 static gboolean
 on_snapshot_tick (gpointer user_data)
 {
+  /* Conditions first: a node that never answered notifies nothing. */
+  _shoal_pool_check_node (user_data);
   refresh_snapshot (user_data);
   return G_SOURCE_CONTINUE;
 }
@@ -576,7 +593,9 @@ on_watcher_changed (ShoalPool *self)
   gboolean new_block = reachable && height != self->node_height;
 
   set_node_state (self, reachable, height);
-  if (reachable)
+  if (reachable && !shoal_tip_watcher_get_synchronized (watcher))
+    set_status (self, "node syncing");
+  else if (reachable)
     set_status (self, "running");
   else if (self->node_height > 0)
     set_status (self, "node unreachable");
@@ -702,13 +721,20 @@ start_stratum (ShoalPool  *self,
   return TRUE;
 }
 
+static void split_login (const char *login, char **user, char **password);
+
 static void
 start_jobs (ShoalPool  *self,
             const char *node_uri)
 {
   ShoalTipWatcher *watcher;
+  g_autofree char *user = NULL;
+  g_autofree char *password = NULL;
 
-  self->node = shoal_node_client_new (node_uri, NULL, NULL);
+  /* The playground's node runs without a login. */
+  if (self->playground == NULL)
+    split_login (shoal_config_get_string (self->config, "node-login"), &user, &password);
+  self->node = shoal_node_client_new (node_uri, user, password);
   self->jobs = shoal_job_manager_new (self->node, self->pool_address);
   g_signal_connect_object (self->jobs, "template-changed", G_CALLBACK (on_template_changed),
                            self, 0);
@@ -719,6 +745,8 @@ start_jobs (ShoalPool  *self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (watcher, "notify::reachable", G_CALLBACK (on_watcher_changed), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (watcher, "notify::node-status", G_CALLBACK (on_watcher_changed),
+                           self, G_CONNECT_SWAPPED);
   shoal_job_manager_start (self->jobs);
 }
 
@@ -749,6 +777,7 @@ start_payer (ShoalPool *self)
   if (self->playground != NULL)
     g_clear_pointer (&user, g_free);
   self->wallet = shoal_rpc_client_new (self->wallet_uri, user, password);
+  self->wallet_probe_id = _shoal_pool_start_wallet_probe (self);
   self->payer = shoal_payer_new (self->store, self->wallet,
                                  shoal_config_get_uint64 (self->config, "payout-threshold"));
   shoal_payer_set_interval (self->payer, shoal_config_get_uint64 (self->config, "payout-interval"));
@@ -784,16 +813,20 @@ begin_running (ShoalPool   *self,
                const char  *node_uri,
                GError     **error)
 {
-  if (self->pool_address == NULL || *self->pool_address == '\0')
+  if (!_shoal_pool_check_address (self, self->pool_address, error))
+    return FALSE;
+  if (!open_store (self, error))
     {
-      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID,
-                   "No pool address is set: block rewards need a primary Monero address "
-                   "(pool-address)");
+      _shoal_pool_start_failed (self, "database", *error);
       return FALSE;
     }
-  if (!open_store (self, error) || !start_stratum (self, error))
-    return FALSE;
+  if (!start_stratum (self, error))
+    {
+      _shoal_pool_start_failed (self, "stratum", *error);
+      return FALSE;
+    }
   start_jobs (self, node_uri);
+  _shoal_pool_watch_config (self);
   queue_chore (self, read_pending_blocks, track_pending_blocks, g_new0 (GPtrArray *, 1),
                free_block_list);
   start_payer (self);
@@ -819,6 +852,8 @@ on_playground_started (GObject      *source,
 
   if (!shoal_playground_start_finish (playground, result, &error))
     {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        _shoal_pool_start_failed (self, "playground", error);
       g_task_return_error (task, error);
       return;
     }
@@ -853,6 +888,7 @@ shoal_pool_start_async (ShoalPool           *self,
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
   set_status (self, "starting");
+  g_ptr_array_set_size (self->conditions, 0);
   self->pool_address = g_strdup (shoal_config_get_string (self->config, "pool-address"));
   self->wallet_uri = g_strdup (shoal_config_get_string (self->config, "wallet-url"));
 
@@ -888,6 +924,8 @@ shoal_pool_stop (ShoalPool *self)
   g_clear_handle_id (&self->snapshot_id, g_source_remove);
   g_clear_handle_id (&self->history_id, g_source_remove);
   g_clear_handle_id (&self->round_id, g_source_remove);
+  g_clear_handle_id (&self->wallet_probe_id, g_source_remove);
+  g_clear_signal_handler (&self->config_changed_id, self->config);
   if (self->api != NULL)
     shoal_api_server_stop (self->api);
   if (self->jobs != NULL)
@@ -941,6 +979,7 @@ shoal_pool_finalize (GObject *object)
   g_free (self->wallet_uri);
   g_clear_pointer (&self->snapshot, shoal_pool_snapshot_unref);
   g_clear_pointer (&self->found_heights, g_hash_table_unref);
+  g_clear_pointer (&self->conditions, g_ptr_array_unref);
   G_OBJECT_CLASS (shoal_pool_parent_class)->finalize (object);
 }
 
@@ -1022,6 +1061,9 @@ shoal_pool_class_init (ShoalPoolClass *klass)
   signals[BLOCK_ORPHANED] =
     g_signal_new ("block-orphaned", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT64, G_TYPE_STRING);
+  signals[CONDITIONS_CHANGED] =
+    g_signal_new ("conditions-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -1029,6 +1071,7 @@ shoal_pool_init (ShoalPool *self)
 {
   self->snapshot = shoal_pool_snapshot_new ();
   self->found_heights = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->conditions = shoal_condition_list_new ();
 }
 
 ShoalPool *
@@ -1110,4 +1153,76 @@ shoal_pool_get_pool_address (ShoalPool *self)
 {
   g_return_val_if_fail (SHOAL_IS_POOL (self), NULL);
   return self->pool_address;
+}
+
+GPtrArray *
+shoal_pool_get_conditions (ShoalPool *self)
+{
+  g_return_val_if_fail (SHOAL_IS_POOL (self), NULL);
+  return self->conditions;
+}
+
+const ShoalNodeStatus *
+shoal_pool_get_node_status (ShoalPool *self)
+{
+  g_return_val_if_fail (SHOAL_IS_POOL (self), NULL);
+  if (self->jobs == NULL)
+    return NULL;
+  return shoal_tip_watcher_get_node_status (shoal_job_manager_get_watcher (self->jobs));
+}
+
+gboolean
+shoal_pool_get_node_synchronized (ShoalPool *self)
+{
+  const ShoalNodeStatus *status = shoal_pool_get_node_status (self);
+
+  return status != NULL && status->synchronized;
+}
+
+void
+_shoal_pool_set_condition (ShoalPool      *self,
+                           ShoalCondition *condition)
+{
+  g_autofree char *line = g_strdup_printf ("%s%s%s", condition->sentence,
+                                           condition->action ? " Fix: " : "",
+                                           condition->action ? condition->action : "");
+
+  gboolean is_new = shoal_condition_list_find (self->conditions, condition->id) == NULL;
+
+  if (!shoal_condition_list_set (self->conditions, condition))
+    return;
+  /* The log says it once (sync progress changes it every second). */
+  if (is_new)
+    g_message ("condition: %s", line);
+  g_signal_emit (self, signals[CONDITIONS_CHANGED], 0);
+}
+
+void
+_shoal_pool_clear_condition (ShoalPool  *self,
+                             const char *id)
+{
+  if (shoal_condition_list_clear (self->conditions, id))
+    g_message ("condition cleared: %s", id);
+  else
+    return;
+  g_signal_emit (self, signals[CONDITIONS_CHANGED], 0);
+}
+
+ShoalJobManager *
+_shoal_pool_get_jobs (ShoalPool *self)
+{
+  return self->jobs;
+}
+
+void
+_shoal_pool_set_config_handler (ShoalPool *self,
+                                gulong     handler_id)
+{
+  self->config_changed_id = handler_id;
+}
+
+ShoalNodeClient *
+_shoal_pool_get_node (ShoalPool *self)
+{
+  return self->node;
 }
