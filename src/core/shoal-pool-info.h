@@ -28,6 +28,7 @@ typedef struct
   gint64   last_share_us;   /* wall clock, 0 = none yet */
   gint64   connected_us;
   gboolean online;
+  gboolean stalled;         /* connected, but no share for several share intervals */
 } ShoalWorkerInfo;
 
 typedef struct

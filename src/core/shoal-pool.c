@@ -201,9 +201,25 @@ set_node_state (ShoalPool *self,
 
 /* --- snapshots ---------------------------------------------------- */
 
+/* A rig that is connected but sent no share for this many of its share
+ * intervals has stopped mining (hung, or its hashing died). */
+#define STALLED_SHARE_INTERVALS 6
+
+static gboolean
+worker_stalled (const ShoalStratumWorkerStats *w,
+                gint64                         now_us,
+                guint64                        share_interval_s)
+{
+  gint64 since = w->last_share_us != 0 ? w->last_share_us : w->connected_us;
+
+  return since != 0 &&
+         now_us - since > (gint64) (STALLED_SHARE_INTERVALS * share_interval_s * G_USEC_PER_SEC);
+}
+
 static void
 fill_workers (ShoalPoolSnapshot *snapshot,
-              ShoalStratumStats *stats)
+              ShoalStratumStats *stats,
+              guint64            share_interval_s)
 {
   for (guint i = 0; i < shoal_stratum_stats_get_n_workers (stats); i++)
     {
@@ -224,6 +240,7 @@ fill_workers (ShoalPoolSnapshot *snapshot,
       info->last_share_us = w->last_share_us;
       info->connected_us = w->connected_us;
       info->online = w->connections > 0;
+      info->stalled = info->online && worker_stalled (w, snapshot->time_us, share_interval_s);
       if (info->online)
         snapshot->miners_online++;
       g_ptr_array_add (snapshot->workers, info);
@@ -265,7 +282,7 @@ refresh_snapshot (ShoalPool *self)
       snapshot->pool_hashrate_1m = (guint64) totals->hashrate_1m;
       snapshot->pool_hashrate_10m = (guint64) totals->hashrate_10m;
       snapshot->pool_hashrate_1h = (guint64) totals->hashrate_1h;
-      fill_workers (snapshot, stats);
+      fill_workers (snapshot, stats, shoal_config_get_uint64 (self->config, "share-interval"));
     }
   if (self->validator != NULL)
     {
@@ -839,6 +856,17 @@ begin_running (ShoalPool   *self,
   return TRUE;
 }
 
+/* A pool that could not start says so in its status and snapshot too. */
+static void
+return_start_error (ShoalPool *self,
+                    GTask     *task,
+                    GError    *error)
+{
+  set_status (self, "not running");
+  refresh_snapshot (self);
+  g_task_return_error (task, error);
+}
+
 static void
 on_playground_started (GObject      *source,
                        GAsyncResult *result,
@@ -854,7 +882,7 @@ on_playground_started (GObject      *source,
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         _shoal_pool_start_failed (self, "playground", error);
-      g_task_return_error (task, error);
+      return_start_error (self, task, error);
       return;
     }
   wallet = shoal_playground_get_wallet (playground);
@@ -867,7 +895,7 @@ on_playground_started (GObject      *source,
   self->wallet_uri = g_strdup (wallet->uri);
 
   if (!begin_running (self, shoal_playground_get_node_uri (playground), &error))
-    g_task_return_error (task, error);
+    return_start_error (self, task, error);
   else
     g_task_return_boolean (task, TRUE);
 }
@@ -901,7 +929,7 @@ shoal_pool_start_async (ShoalPool           *self,
       return;
     }
   if (!begin_running (self, shoal_config_get_string (self->config, "node-url"), &error))
-    g_task_return_error (task, error);
+    return_start_error (self, task, error);
   else
     g_task_return_boolean (task, TRUE);
 }

@@ -36,6 +36,9 @@ cmp_u64 (guint64 a,
 static char *
 text_worker (gconstpointer p)
 {
+  if (W (p)->stalled)
+    /* Translators: a worker (rig) name, then its state */
+    return g_strdup_printf (_("%s (stopped mining)"), W (p)->worker);
   if (W (p)->online)
     return g_strdup (W (p)->worker);
   /* Translators: a worker (rig) name, then its state */

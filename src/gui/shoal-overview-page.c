@@ -93,6 +93,15 @@ update_round (ShoalOverviewPage       *self,
   shoal_label_take (self->last_block_label, format_last_block (snap));
 }
 
+static char *
+format_sync (const ShoalPoolSnapshot *snap)
+{
+  if (snap->node_synced)
+    return g_strdup (_("Synced"));
+  /* Translators: sync progress of the Monero node, e.g. "Node syncing, 73 %" */
+  return g_strdup_printf (_("Node syncing, %u %%"), snap->node_sync_percent);
+}
+
 static void
 update_node (ShoalOverviewPage       *self,
              const ShoalPoolSnapshot *snap)
@@ -104,14 +113,17 @@ update_node (ShoalOverviewPage       *self,
       shoal_label_take (self->difficulty_label, snap->network_difficulty != 0
                  ? shoal_format_difficulty (snap->network_difficulty) : g_strdup ("—"));
       shoal_label_set (self->node_label, _("Node reachable"));
-      shoal_label_set (self->synced_label, snap->node_synced ? _("Synced") : _("Not synced"));
+      shoal_label_take (self->synced_label, format_sync (snap));
       return;
     }
   shoal_label_set (self->height_label, "—");
   shoal_label_set (self->difficulty_label, "—");
-  shoal_label_set (self->node_label,
-                   snap->status == NULL || g_strcmp0 (snap->status, "starting") == 0
-                   ? _("Starting…") : _("Node unreachable"));
+  if (g_strcmp0 (snap->status, "not running") == 0)
+    shoal_label_set (self->node_label, _("Not running"));
+  else
+    shoal_label_set (self->node_label,
+                     snap->status == NULL || g_strcmp0 (snap->status, "starting") == 0
+                     ? _("Starting…") : _("Node unreachable"));
   shoal_label_set (self->synced_label, "—");
 }
 

@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "shoal-blocks-page.h"
+#include "shoal-condition-banners.h"
 #include "shoal-miners-page.h"
 #include "shoal-overview-page.h"
 #include "shoal-payouts-page.h"
@@ -14,6 +15,7 @@ struct _ShoalWindow
   AdwApplicationWindow  parent_instance;
   ShoalPool            *pool;
 
+  ShoalConditionBanners *banners;
   AdwViewStack         *stack;
   AdwViewStackPage     *payouts_stack_page;
   ShoalOverviewPage    *overview_page;
@@ -58,6 +60,7 @@ shoal_window_constructed (GObject *object)
   ShoalWindow *self = SHOAL_WINDOW (object);
 
   G_OBJECT_CLASS (shoal_window_parent_class)->constructed (object);
+  shoal_condition_banners_set_pool (self->banners, self->pool);
   shoal_overview_page_set_pool (self->overview_page, self->pool);
   shoal_miners_page_set_pool (self->miners_page, self->pool);
   shoal_blocks_page_set_pool (self->blocks_page, self->pool);
@@ -110,12 +113,14 @@ shoal_window_class_init (ShoalWindowClass *klass)
                          G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (SHOAL_TYPE_CONDITION_BANNERS);
   g_type_ensure (SHOAL_TYPE_OVERVIEW_PAGE);
   g_type_ensure (SHOAL_TYPE_MINERS_PAGE);
   g_type_ensure (SHOAL_TYPE_BLOCKS_PAGE);
   g_type_ensure (SHOAL_TYPE_PAYOUTS_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/shoalpool/Shoal/shoal-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, ShoalWindow, banners);
   gtk_widget_class_bind_template_child (widget_class, ShoalWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, ShoalWindow, payouts_stack_page);
   gtk_widget_class_bind_template_child (widget_class, ShoalWindow, overview_page);
