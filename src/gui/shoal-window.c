@@ -16,6 +16,8 @@ struct _ShoalWindow
   ShoalPool            *pool;
 
   ShoalConditionBanners *banners;
+  AdwViewSwitcherTitle *switcher_title;
+  AdwViewSwitcherBar   *switcher_bar;
   AdwViewStack         *stack;
   AdwViewStackPage     *payouts_stack_page;
   ShoalOverviewPage    *overview_page;
@@ -93,6 +95,11 @@ shoal_window_dispose (GObject *object)
 {
   ShoalWindow *self = SHOAL_WINDOW (object);
 
+  /* libadwaita 1.2 warns when a switcher outlives its stack: let go first. */
+  if (self->switcher_bar != NULL)
+    adw_view_switcher_bar_set_stack (self->switcher_bar, NULL);
+  if (self->switcher_title != NULL)
+    adw_view_switcher_title_set_stack (self->switcher_title, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), SHOAL_TYPE_WINDOW);
   g_clear_object (&self->pool);
   G_OBJECT_CLASS (shoal_window_parent_class)->dispose (object);
@@ -121,6 +128,8 @@ shoal_window_class_init (ShoalWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/shoalpool/Shoal/shoal-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ShoalWindow, banners);
+  gtk_widget_class_bind_template_child (widget_class, ShoalWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, ShoalWindow, switcher_bar);
   gtk_widget_class_bind_template_child (widget_class, ShoalWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, ShoalWindow, payouts_stack_page);
   gtk_widget_class_bind_template_child (widget_class, ShoalWindow, overview_page);

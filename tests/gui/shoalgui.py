@@ -213,6 +213,16 @@ def type_into(node, text):
     rawinput.pressKey("Return")
 
 
+def click_at(node):
+    """A mouse click in the middle of NODE, for widgets that offer no AT-SPI action
+    (activatable AdwActionRows in GTK 4.8)."""
+    import pyatspi
+    from dogtail import rawinput
+    time.sleep(0.6)  # let a page transition end: extents move while it runs
+    ext = node.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+    rawinput.click(ext.x + ext.width // 2, ext.y + ext.height // 2)
+
+
 def open_menu_item(app, label):
     click(find_one(main_window(app), "push button", "Main Menu", pred=lambda n: "click" in n.actions))
     click(find_one(app, "menu item", label))
