@@ -46,6 +46,9 @@ banner_new (const ShoalCondition *condition)
   gtk_widget_add_css_class (row, "shoal-banner");
   gtk_widget_add_css_class (row, level_class (condition->level));
   gtk_widget_set_name (row, condition->id);
+  /* Taller than one line of text: GTK 4.8 otherwise measures a wrapping
+   * label a pixel differently for height-for-width and warns. */
+  gtk_widget_set_size_request (row, -1, 44);
   gtk_label_set_wrap (GTK_LABEL (label), TRUE);
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_widget_set_hexpand (label, TRUE);
