@@ -175,6 +175,9 @@ shoal_miners_page_dispose (GObject *object)
   ShoalMinersPage *self = SHOAL_MINERS_PAGE (object);
 
   g_clear_object (&self->pool);
+  /* The bin's child is a template child: let the bin drop it first, or
+   * both unparent it and GTK warns. */
+  adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), SHOAL_TYPE_MINERS_PAGE);
   g_clear_object (&self->store);
   G_OBJECT_CLASS (shoal_miners_page_parent_class)->dispose (object);

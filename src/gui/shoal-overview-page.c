@@ -211,6 +211,9 @@ shoal_overview_page_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->history_id, g_source_remove);
   g_clear_object (&self->pool);
+  /* The bin's child is a template child: let the bin drop it first, or
+   * both unparent it and GTK warns. */
+  adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), SHOAL_TYPE_OVERVIEW_PAGE);
   G_OBJECT_CLASS (shoal_overview_page_parent_class)->dispose (object);
 }
