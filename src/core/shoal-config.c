@@ -46,6 +46,7 @@ static const Key keys[] = {
   { "playground-difficulty", KIND_UINT64, NULL, 1000, G_MAXINT64 },
   { "node-login",        KIND_STRING,  "", 0, 0 },
   { "run-in-background", KIND_BOOLEAN, NULL, TRUE, 0 },
+  { "backup-node-urls",  KIND_STRING,  "", 0, 0 },
 };
 
 struct _ShoalConfig

@@ -38,5 +38,12 @@ void     _shoal_pool_start_failed    (ShoalPool    *self,
 void     _shoal_pool_check_node      (ShoalPool    *self);
 guint    _shoal_pool_start_wallet_probe (ShoalPool *self);
 void     _shoal_pool_watch_config    (ShoalPool    *self);
+/* In shoal-pool-failover.c: watches the node in use and moves to the
+ * next of node-url and backup-node-urls when it stops answering, and back
+ * to the first when it answers again.  Returns the timer's source id. */
+guint    _shoal_pool_start_failover  (ShoalPool    *self,
+                                      const char   *first_uri);
+void     _shoal_pool_use_node        (ShoalPool    *self,
+                                      const char   *uri);
 
 G_END_DECLS

@@ -63,6 +63,7 @@ struct _ShoalPool
   char               *status_message;
   GPtrArray          *conditions;        /* ShoalCondition, most severe first */
   guint               wallet_probe_id;
+  guint               failover_id;
   gulong              config_changed_id;
 };
 
@@ -843,6 +844,8 @@ begin_running (ShoalPool   *self,
       return FALSE;
     }
   start_jobs (self, node_uri);
+  if (self->playground == NULL)
+    self->failover_id = _shoal_pool_start_failover (self, node_uri);
   _shoal_pool_watch_config (self);
   queue_chore (self, read_pending_blocks, track_pending_blocks, g_new0 (GPtrArray *, 1),
                free_block_list);
@@ -953,6 +956,7 @@ shoal_pool_stop (ShoalPool *self)
   g_clear_handle_id (&self->history_id, g_source_remove);
   g_clear_handle_id (&self->round_id, g_source_remove);
   g_clear_handle_id (&self->wallet_probe_id, g_source_remove);
+  g_clear_handle_id (&self->failover_id, g_source_remove);
   g_clear_signal_handler (&self->config_changed_id, self->config);
   if (self->api != NULL)
     shoal_api_server_stop (self->api);
@@ -1253,4 +1257,24 @@ ShoalNodeClient *
 _shoal_pool_get_node (ShoalPool *self)
 {
   return self->node;
+}
+
+/* Moves the pool onto another node: a new job manager (and its watcher
+ * and tracker) on URI; blocks waiting for confirmations are tracked again
+ * from the store.  Rigs keep their connection and get the new node's work. */
+void
+_shoal_pool_use_node (ShoalPool  *self,
+                      const char *uri)
+{
+  g_return_if_fail (self->jobs != NULL);
+
+  g_message ("node: now using %s", uri);
+  shoal_job_manager_stop (self->jobs);
+  g_signal_handlers_disconnect_by_data (shoal_job_manager_get_watcher (self->jobs), self);
+  g_clear_object (&self->jobs);
+  g_clear_object (&self->node);
+  self->node_height = 0;
+  start_jobs (self, uri);
+  queue_chore (self, read_pending_blocks, track_pending_blocks, g_new0 (GPtrArray *, 1),
+               free_block_list);
 }
