@@ -23,6 +23,7 @@ typedef enum
   SHOAL_ERROR_AUTH,
   SHOAL_ERROR_BUSY,           /* a bounded queue is full */
   SHOAL_ERROR_STORAGE,
+  SHOAL_ERROR_IN_USE,         /* held by another process (the pool database) */
 } ShoalError;
 
 GQuark shoal_error_quark (void);

@@ -28,6 +28,7 @@ typedef struct
   gint64   last_share_us;   /* wall clock, 0 = none yet */
   gint64   connected_us;
   gboolean online;
+  gboolean stalled;         /* connected, but no share for several share intervals */
 } ShoalWorkerInfo;
 
 typedef struct
@@ -101,6 +102,8 @@ struct _ShoalPoolSnapshot
   guint64           managed_disk_used;
   double            managed_blocks_per_minute;
   gint64            managed_seconds_left;
+  guint             node_sync_percent;    /* 100 once synchronised */
+  guint64           node_target_height;   /* the network's height as the node knows it */
 };
 
 GType              shoal_pool_snapshot_get_type (void) G_GNUC_CONST;

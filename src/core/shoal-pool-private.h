@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "shoal-job-manager.h"
 #include "shoal-payer.h"
 #include "shoal-pool.h"
 #include "shoal-rpc-client.h"
@@ -21,5 +22,36 @@ void            _shoal_pool_block_terms (ShoalPool        *self,
                                          ShoalBlockTerms  *terms);
 gboolean        _shoal_pool_check_mode  (ShoalPool        *self,
                                          GError          **error);
+
+
+/* Conditions (shoal-pool.c keeps the list; shoal-pool-conditions.c
+ * decides what is wrong and how to say it). */
+void             _shoal_pool_set_condition   (ShoalPool      *self,
+                                              ShoalCondition *condition);
+void             _shoal_pool_clear_condition (ShoalPool      *self,
+                                              const char     *id);
+ShoalJobManager *_shoal_pool_get_jobs        (ShoalPool      *self);
+ShoalNodeClient *_shoal_pool_get_node        (ShoalPool      *self);
+void             _shoal_pool_set_config_handler (ShoalPool   *self,
+                                                 gulong       handler_id);
+
+/* In shoal-pool-conditions.c.  STAGE names what failed to start:
+ * "database", "stratum" or "playground". */
+gboolean _shoal_pool_check_address   (ShoalPool    *self,
+                                      const char   *address,
+                                      GError      **error);
+void     _shoal_pool_start_failed    (ShoalPool    *self,
+                                      const char   *stage,
+                                      const GError *error);
+void     _shoal_pool_check_node      (ShoalPool    *self);
+guint    _shoal_pool_start_wallet_probe (ShoalPool *self);
+void     _shoal_pool_watch_config    (ShoalPool    *self);
+/* In shoal-pool-failover.c: watches the node in use and moves to the
+ * next of node-url and backup-node-urls when it stops answering, and back
+ * to the first when it answers again.  Returns the timer's source id. */
+guint    _shoal_pool_start_failover  (ShoalPool    *self,
+                                      const char   *first_uri);
+void     _shoal_pool_use_node        (ShoalPool    *self,
+                                      const char   *uri);
 
 G_END_DECLS

@@ -63,6 +63,10 @@ struct _ShoalPool
   guint64             node_height;
   gboolean            node_reachable;
   char               *status_message;
+  GPtrArray          *conditions;        /* ShoalCondition, most severe first */
+  guint               wallet_probe_id;
+  guint               failover_id;
+  gulong              config_changed_id;
 };
 
 G_DEFINE_FINAL_TYPE (ShoalPool, shoal_pool, G_TYPE_OBJECT)
@@ -71,6 +75,7 @@ enum {
   SNAPSHOT_CHANGED,
   BLOCK_FOUND,
   BLOCK_ORPHANED,
+  CONDITIONS_CHANGED,
   N_SIGNALS
 };
 
@@ -199,9 +204,25 @@ set_node_state (ShoalPool *self,
 
 /* --- snapshots ---------------------------------------------------- */
 
+/* A rig that is connected but sent no share for this many of its share
+ * intervals has stopped mining (hung, or its hashing died). */
+#define STALLED_SHARE_INTERVALS 6
+
+static gboolean
+worker_stalled (const ShoalStratumWorkerStats *w,
+                gint64                         now_us,
+                guint64                        share_interval_s)
+{
+  gint64 since = w->last_share_us != 0 ? w->last_share_us : w->connected_us;
+
+  return since != 0 &&
+         now_us - since > (gint64) (STALLED_SHARE_INTERVALS * share_interval_s * G_USEC_PER_SEC);
+}
+
 static void
 fill_workers (ShoalPoolSnapshot *snapshot,
-              ShoalStratumStats *stats)
+              ShoalStratumStats *stats,
+              guint64            share_interval_s)
 {
   for (guint i = 0; i < shoal_stratum_stats_get_n_workers (stats); i++)
     {
@@ -222,6 +243,7 @@ fill_workers (ShoalPoolSnapshot *snapshot,
       info->last_share_us = w->last_share_us;
       info->connected_us = w->connected_us;
       info->online = w->connections > 0;
+      info->stalled = info->online && worker_stalled (w, snapshot->time_us, share_interval_s);
       if (info->online)
         snapshot->miners_online++;
       g_ptr_array_add (snapshot->workers, info);
@@ -245,14 +267,25 @@ fill_managed_node (ShoalPoolSnapshot *snapshot,
 }
 
 static void
+fill_node_status (ShoalPool         *self,
+                  ShoalPoolSnapshot *snapshot)
+{
+  const ShoalNodeStatus *status = shoal_pool_get_node_status (self);
+
+  snapshot->node_sync_percent = status != NULL ? shoal_node_status_get_percent (status) : 0;
+  snapshot->node_target_height = status != NULL ? MAX (status->target_height, status->height) : 0;
+}
+
+static void
 refresh_snapshot (ShoalPool *self)
 {
   ShoalPoolSnapshot *snapshot = shoal_pool_snapshot_new ();
 
   snapshot->time_us = g_get_real_time ();
   snapshot->node_reachable = self->node_reachable;
-  snapshot->node_synced = self->node_reachable;
+  snapshot->node_synced = self->node_reachable && shoal_pool_get_node_synchronized (self);
   snapshot->node_height = self->node_height;
+  fill_node_status (self, snapshot);
   snapshot->network_difficulty = self->network_difficulty;
   snapshot->network_hashrate = self->network_difficulty / 120;
   snapshot->round_shares = self->round_shares;
@@ -270,7 +303,7 @@ refresh_snapshot (ShoalPool *self)
       snapshot->pool_hashrate_1m = (guint64) totals->hashrate_1m;
       snapshot->pool_hashrate_10m = (guint64) totals->hashrate_10m;
       snapshot->pool_hashrate_1h = (guint64) totals->hashrate_1h;
-      fill_workers (snapshot, stats);
+      fill_workers (snapshot, stats, shoal_config_get_uint64 (self->config, "share-interval"));
     }
   if (self->validator != NULL)
     {
@@ -290,6 +323,8 @@ refresh_snapshot (ShoalPool *self)
 static gboolean
 on_snapshot_tick (gpointer user_data)
 {
+  /* Conditions first: a node that never answered notifies nothing. */
+  _shoal_pool_check_node (user_data);
   refresh_snapshot (user_data);
   return G_SOURCE_CONTINUE;
 }
@@ -609,7 +644,9 @@ on_watcher_changed (ShoalPool *self)
   gboolean new_block = reachable && height != self->node_height;
 
   set_node_state (self, reachable, height);
-  if (reachable)
+  if (reachable && !shoal_tip_watcher_get_synchronized (watcher))
+    set_status (self, "node syncing");
+  else if (reachable)
     set_status (self, "running");
   else if (self->node_height > 0)
     set_status (self, "node unreachable");
@@ -737,6 +774,8 @@ start_stratum (ShoalPool  *self,
   return TRUE;
 }
 
+static void split_login (const char *login, char **user, char **password);
+
 static void
 on_height_filled (ShoalJobManager *jobs,
                   guint64          height,
@@ -755,18 +794,34 @@ zmq_url (ShoalPool *self)
   return shoal_config_get_string (self->config, "node-zmq-url");
 }
 
+/* The node's RPC login: the managed node's generated one, the user's
+ * node-login, or none for the playground's node. */
+static void
+node_login (ShoalPool  *self,
+            char      **user,
+            char      **password)
+{
+  *user = NULL;
+  *password = NULL;
+  if (self->managed != NULL)
+    {
+      *user = g_strdup (shoal_managed_node_get_rpc_username (self->managed));
+      *password = g_strdup (shoal_managed_node_get_rpc_password (self->managed));
+    }
+  else if (self->playground == NULL)
+    split_login (shoal_config_get_string (self->config, "node-login"), user, password);
+}
+
 static void
 start_jobs (ShoalPool  *self,
             const char *node_uri)
 {
   ShoalTipWatcher *watcher;
+  g_autofree char *user = NULL;
+  g_autofree char *password = NULL;
 
-  if (self->managed != NULL)
-    self->node = shoal_node_client_new (node_uri,
-                                        shoal_managed_node_get_rpc_username (self->managed),
-                                        shoal_managed_node_get_rpc_password (self->managed));
-  else
-    self->node = shoal_node_client_new (node_uri, NULL, NULL);
+  node_login (self, &user, &password);
+  self->node = shoal_node_client_new (node_uri, user, password);
   self->jobs = shoal_job_manager_new (self->node, self->pool_address);
   g_object_set (self->jobs, "zmq-url", zmq_url (self), NULL);
   g_signal_connect_object (self->jobs, "template-changed", G_CALLBACK (on_template_changed),
@@ -782,6 +837,8 @@ start_jobs (ShoalPool  *self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (watcher, "notify::reachable", G_CALLBACK (on_watcher_changed), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (watcher, "notify::node-status", G_CALLBACK (on_watcher_changed),
+                           self, G_CONNECT_SWAPPED);
   shoal_job_manager_start (self->jobs);
 }
 
@@ -800,6 +857,19 @@ split_login (const char  *login,
   *password = g_strdup (colon ? colon + 1 : "");
 }
 
+/* The payer asks the node itself whether a batch's inputs are spent. */
+static void
+start_payer_node (ShoalPool *self)
+{
+  g_autofree char *user = NULL;
+  g_autofree char *password = NULL;
+  g_autoptr(ShoalRpcClient) node = NULL;
+
+  node_login (self, &user, &password);
+  node = shoal_rpc_client_new (shoal_node_client_get_uri (self->node), user, password);
+  shoal_payer_set_node (self->payer, node);
+}
+
 static void
 start_payer (ShoalPool *self)
 {
@@ -812,15 +882,11 @@ start_payer (ShoalPool *self)
   if (self->playground != NULL)
     g_clear_pointer (&user, g_free);
   self->wallet = shoal_rpc_client_new (self->wallet_uri, user, password);
+  self->wallet_probe_id = _shoal_pool_start_wallet_probe (self);
   self->payer = shoal_payer_new (self->store, self->wallet,
                                  shoal_config_get_uint64 (self->config, "payout-threshold"));
   if (self->node != NULL)
-    {
-      g_autoptr(ShoalRpcClient) node = shoal_rpc_client_new (shoal_node_client_get_uri (self->node),
-                                                             NULL, NULL);
-
-      shoal_payer_set_node (self->payer, node);
-    }
+    start_payer_node (self);
   shoal_payer_set_interval (self->payer, shoal_config_get_uint64 (self->config, "payout-interval"));
   /* Every unfinished batch is settled before anything new is paid. */
   self->reconciling = TRUE;
@@ -854,17 +920,27 @@ begin_running (ShoalPool   *self,
                const char  *node_uri,
                GError     **error)
 {
-  if (self->pool_address == NULL || *self->pool_address == '\0')
+  if (!_shoal_pool_check_address (self, self->pool_address, error))
+    return FALSE;
+  if (!open_store (self, error))
     {
-      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID,
-                   "No pool address is set: block rewards need a primary Monero address "
-                   "(pool-address)");
+      _shoal_pool_start_failed (self, "database", *error);
       return FALSE;
     }
-  if (!open_store (self, error) || !_shoal_pool_check_mode (self, error) ||
-      !start_stratum (self, error))
-    return FALSE;
+  if (!_shoal_pool_check_mode (self, error))
+    {
+      _shoal_pool_start_failed (self, "mode", *error);
+      return FALSE;
+    }
+  if (!start_stratum (self, error))
+    {
+      _shoal_pool_start_failed (self, "stratum", *error);
+      return FALSE;
+    }
   start_jobs (self, node_uri);
+  if (self->playground == NULL)
+    self->failover_id = _shoal_pool_start_failover (self, node_uri);
+  _shoal_pool_watch_config (self);
   queue_chore (self, read_pending_blocks, track_pending_blocks, g_new0 (GPtrArray *, 1),
                free_block_list);
   start_payer (self);
@@ -875,6 +951,17 @@ begin_running (ShoalPool   *self,
   self->history_id = g_timeout_add_seconds (STATS_HISTORY_INTERVAL_S, on_history_tick, self);
   self->round_id = g_timeout_add_seconds (ROUND_REFRESH_INTERVAL_S, on_round_tick, self);
   return TRUE;
+}
+
+/* A pool that could not start says so in its status and snapshot too. */
+static void
+return_start_error (ShoalPool *self,
+                    GTask     *task,
+                    GError    *error)
+{
+  set_status (self, "not running");
+  refresh_snapshot (self);
+  g_task_return_error (task, error);
 }
 
 static void
@@ -890,7 +977,9 @@ on_playground_started (GObject      *source,
 
   if (!shoal_playground_start_finish (playground, result, &error))
     {
-      g_task_return_error (task, error);
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        _shoal_pool_start_failed (self, "playground", error);
+      return_start_error (self, task, error);
       return;
     }
   wallet = shoal_playground_get_wallet (playground);
@@ -903,7 +992,7 @@ on_playground_started (GObject      *source,
   self->wallet_uri = g_strdup (wallet->uri);
 
   if (!begin_running (self, shoal_playground_get_node_uri (playground), &error))
-    g_task_return_error (task, error);
+    return_start_error (self, task, error);
   else
     g_task_return_boolean (task, TRUE);
 }
@@ -943,6 +1032,7 @@ shoal_pool_start_async (ShoalPool           *self,
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
   set_status (self, "starting");
+  g_ptr_array_set_size (self->conditions, 0);
   self->pool_address = g_strdup (shoal_config_get_string (self->config, "pool-address"));
   self->wallet_uri = g_strdup (shoal_config_get_string (self->config, "wallet-url"));
 
@@ -956,15 +1046,19 @@ shoal_pool_start_async (ShoalPool           *self,
     }
   if (shoal_config_get_boolean (self->config, "node-managed"))
     {
-      if (!start_managed_node (self, &error) ||
-          !begin_running (self, shoal_managed_node_get_rpc_uri (self->managed), &error))
-        g_task_return_error (task, error);
+      if (!start_managed_node (self, &error))
+        {
+          _shoal_pool_start_failed (self, "node", error);
+          return_start_error (self, task, error);
+        }
+      else if (!begin_running (self, shoal_managed_node_get_rpc_uri (self->managed), &error))
+        return_start_error (self, task, error);
       else
         g_task_return_boolean (task, TRUE);
       return;
     }
   if (!begin_running (self, shoal_config_get_string (self->config, "node-url"), &error))
-    g_task_return_error (task, error);
+    return_start_error (self, task, error);
   else
     g_task_return_boolean (task, TRUE);
 }
@@ -987,6 +1081,9 @@ shoal_pool_stop (ShoalPool *self)
   g_clear_handle_id (&self->snapshot_id, g_source_remove);
   g_clear_handle_id (&self->history_id, g_source_remove);
   g_clear_handle_id (&self->round_id, g_source_remove);
+  g_clear_handle_id (&self->wallet_probe_id, g_source_remove);
+  g_clear_handle_id (&self->failover_id, g_source_remove);
+  g_clear_signal_handler (&self->config_changed_id, self->config);
   if (self->api != NULL)
     shoal_api_server_stop (self->api);
   if (self->jobs != NULL)
@@ -1046,6 +1143,7 @@ shoal_pool_finalize (GObject *object)
   g_free (self->wallet_uri);
   g_clear_pointer (&self->snapshot, shoal_pool_snapshot_unref);
   g_clear_pointer (&self->found_heights, g_hash_table_unref);
+  g_clear_pointer (&self->conditions, g_ptr_array_unref);
   G_OBJECT_CLASS (shoal_pool_parent_class)->finalize (object);
 }
 
@@ -1127,6 +1225,9 @@ shoal_pool_class_init (ShoalPoolClass *klass)
   signals[BLOCK_ORPHANED] =
     g_signal_new ("block-orphaned", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT64, G_TYPE_STRING);
+  signals[CONDITIONS_CHANGED] =
+    g_signal_new ("conditions-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -1134,6 +1235,7 @@ shoal_pool_init (ShoalPool *self)
 {
   self->snapshot = shoal_pool_snapshot_new ();
   self->found_heights = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->conditions = shoal_condition_list_new ();
 }
 
 ShoalPool *
@@ -1221,4 +1323,96 @@ shoal_pool_get_pool_address (ShoalPool *self)
 {
   g_return_val_if_fail (SHOAL_IS_POOL (self), NULL);
   return self->pool_address;
+}
+
+GPtrArray *
+shoal_pool_get_conditions (ShoalPool *self)
+{
+  g_return_val_if_fail (SHOAL_IS_POOL (self), NULL);
+  return self->conditions;
+}
+
+const ShoalNodeStatus *
+shoal_pool_get_node_status (ShoalPool *self)
+{
+  g_return_val_if_fail (SHOAL_IS_POOL (self), NULL);
+  if (self->jobs == NULL)
+    return NULL;
+  return shoal_tip_watcher_get_node_status (shoal_job_manager_get_watcher (self->jobs));
+}
+
+gboolean
+shoal_pool_get_node_synchronized (ShoalPool *self)
+{
+  const ShoalNodeStatus *status = shoal_pool_get_node_status (self);
+
+  return status != NULL && status->synchronized;
+}
+
+void
+_shoal_pool_set_condition (ShoalPool      *self,
+                           ShoalCondition *condition)
+{
+  g_autofree char *line = g_strdup_printf ("%s%s%s", condition->sentence,
+                                           condition->action ? " Fix: " : "",
+                                           condition->action ? condition->action : "");
+
+  gboolean is_new = shoal_condition_list_find (self->conditions, condition->id) == NULL;
+
+  if (!shoal_condition_list_set (self->conditions, condition))
+    return;
+  /* The log says it once (sync progress changes it every second). */
+  if (is_new)
+    g_message ("condition: %s", line);
+  g_signal_emit (self, signals[CONDITIONS_CHANGED], 0);
+}
+
+void
+_shoal_pool_clear_condition (ShoalPool  *self,
+                             const char *id)
+{
+  if (shoal_condition_list_clear (self->conditions, id))
+    g_message ("condition cleared: %s", id);
+  else
+    return;
+  g_signal_emit (self, signals[CONDITIONS_CHANGED], 0);
+}
+
+ShoalJobManager *
+_shoal_pool_get_jobs (ShoalPool *self)
+{
+  return self->jobs;
+}
+
+void
+_shoal_pool_set_config_handler (ShoalPool *self,
+                                gulong     handler_id)
+{
+  self->config_changed_id = handler_id;
+}
+
+ShoalNodeClient *
+_shoal_pool_get_node (ShoalPool *self)
+{
+  return self->node;
+}
+
+/* Moves the pool onto another node: a new job manager (and its watcher
+ * and tracker) on URI; blocks waiting for confirmations are tracked again
+ * from the store.  Rigs keep their connection and get the new node's work. */
+void
+_shoal_pool_use_node (ShoalPool  *self,
+                      const char *uri)
+{
+  g_return_if_fail (self->jobs != NULL);
+
+  g_message ("node: now using %s", uri);
+  shoal_job_manager_stop (self->jobs);
+  g_signal_handlers_disconnect_by_data (shoal_job_manager_get_watcher (self->jobs), self);
+  g_clear_object (&self->jobs);
+  g_clear_object (&self->node);
+  self->node_height = 0;
+  start_jobs (self, uri);
+  queue_chore (self, read_pending_blocks, track_pending_blocks, g_new0 (GPtrArray *, 1),
+               free_block_list);
 }

@@ -3,7 +3,9 @@
 
 #include <gio/gio.h>
 
+#include "shoal-condition.h"
 #include "shoal-config.h"
+#include "shoal-node-client.h"
 #include "shoal-playground.h"
 #include "shoal-pool-info.h"
 
@@ -30,6 +32,15 @@ ShoalPlayground *shoal_pool_get_playground (ShoalPool        *self);
 guint64      shoal_pool_get_node_height    (ShoalPool        *self);
 gboolean     shoal_pool_get_node_reachable (ShoalPool        *self);
 const char  *shoal_pool_get_status_message (ShoalPool        *self);
+
+/* What stops or degrades the pool now, most severe first: a GPtrArray of
+ * ShoalCondition owned by the pool, valid until the next main-loop turn.
+ * "conditions-changed" tells when it changes.  A start that fails leaves
+ * the reason here too (no address, port in use, database in use...). */
+GPtrArray   *shoal_pool_get_conditions     (ShoalPool        *self);
+/* What the node's last get_info said (sync, network), or NULL. */
+const ShoalNodeStatus *shoal_pool_get_node_status (ShoalPool *self);
+gboolean     shoal_pool_get_node_synchronized (ShoalPool     *self);
 
 /* The latest snapshot, refreshed about once a second on the thread that
  * created the pool ("snapshot-changed" tells when).  Never NULL. */

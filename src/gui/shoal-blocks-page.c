@@ -229,6 +229,9 @@ shoal_blocks_page_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->pool);
+  /* The bin's child is a template child: let the bin drop it first, or
+   * both unparent it and GTK warns. */
+  adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), SHOAL_TYPE_BLOCKS_PAGE);
   g_clear_object (&self->store);
   G_OBJECT_CLASS (shoal_blocks_page_parent_class)->dispose (object);

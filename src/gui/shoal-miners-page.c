@@ -36,6 +36,9 @@ cmp_u64 (guint64 a,
 static char *
 text_worker (gconstpointer p)
 {
+  if (W (p)->stalled)
+    /* Translators: a worker (rig) name, then its state */
+    return g_strdup_printf (_("%s (stopped mining)"), W (p)->worker);
   if (W (p)->online)
     return g_strdup (W (p)->worker);
   /* Translators: a worker (rig) name, then its state */
@@ -172,6 +175,9 @@ shoal_miners_page_dispose (GObject *object)
   ShoalMinersPage *self = SHOAL_MINERS_PAGE (object);
 
   g_clear_object (&self->pool);
+  /* The bin's child is a template child: let the bin drop it first, or
+   * both unparent it and GTK warns. */
+  adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), SHOAL_TYPE_MINERS_PAGE);
   g_clear_object (&self->store);
   G_OBJECT_CLASS (shoal_miners_page_parent_class)->dispose (object);

@@ -93,6 +93,15 @@ update_round (ShoalOverviewPage       *self,
   shoal_label_take (self->last_block_label, format_last_block (snap));
 }
 
+static char *
+format_sync (const ShoalPoolSnapshot *snap)
+{
+  if (snap->node_synced)
+    return g_strdup (_("Synced"));
+  /* Translators: sync progress of the Monero node, e.g. "Node syncing, 73 %" */
+  return g_strdup_printf (_("Node syncing, %u %%"), snap->node_sync_percent);
+}
+
 static void
 update_node (ShoalOverviewPage       *self,
              const ShoalPoolSnapshot *snap)
@@ -104,14 +113,17 @@ update_node (ShoalOverviewPage       *self,
       shoal_label_take (self->difficulty_label, snap->network_difficulty != 0
                  ? shoal_format_difficulty (snap->network_difficulty) : g_strdup ("—"));
       shoal_label_set (self->node_label, _("Node reachable"));
-      shoal_label_set (self->synced_label, snap->node_synced ? _("Synced") : _("Not synced"));
+      shoal_label_take (self->synced_label, format_sync (snap));
       return;
     }
   shoal_label_set (self->height_label, "—");
   shoal_label_set (self->difficulty_label, "—");
-  shoal_label_set (self->node_label,
-                   snap->status == NULL || g_strcmp0 (snap->status, "starting") == 0
-                   ? _("Starting…") : _("Node unreachable"));
+  if (g_strcmp0 (snap->status, "not running") == 0)
+    shoal_label_set (self->node_label, _("Not running"));
+  else
+    shoal_label_set (self->node_label,
+                     snap->status == NULL || g_strcmp0 (snap->status, "starting") == 0
+                     ? _("Starting…") : _("Node unreachable"));
   shoal_label_set (self->synced_label, "—");
 }
 
@@ -199,6 +211,9 @@ shoal_overview_page_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->history_id, g_source_remove);
   g_clear_object (&self->pool);
+  /* The bin's child is a template child: let the bin drop it first, or
+   * both unparent it and GTK warns. */
+  adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), SHOAL_TYPE_OVERVIEW_PAGE);
   G_OBJECT_CLASS (shoal_overview_page_parent_class)->dispose (object);
 }

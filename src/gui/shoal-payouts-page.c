@@ -529,6 +529,9 @@ shoal_payouts_page_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->pool);
+  /* The bin's child is a template child: let the bin drop it first, or
+   * both unparent it and GTK warns. */
+  adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), SHOAL_TYPE_PAYOUTS_PAGE);
   g_clear_object (&self->balances);
   g_clear_object (&self->payments);

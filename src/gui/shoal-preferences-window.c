@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "shoal-autostart.h"
 #include "shoal-format.h"
 #include "shoal-preferences-window.h"
 
@@ -18,6 +19,10 @@ struct _ShoalPreferencesWindow
   AdwEntryRow    *threshold_row;
   GtkSwitch      *playground_switch;
   AdwEntryRow    *node_row;
+  AdwEntryRow    *node_login_row;
+  AdwEntryRow    *backup_nodes_row;
+  GtkSwitch      *background_switch;
+  GtkSwitch      *autostart_switch;
   AdwEntryRow    *wallet_row;
   AdwEntryRow    *login_row;
   GtkSpinButton  *port_spin;
@@ -155,6 +160,20 @@ bind_double (ShoalPreferencesWindow *self,
 }
 
 static void
+on_autostart_changed (ShoalPreferencesWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean wanted = gtk_switch_get_active (self->autostart_switch);
+
+  if (shoal_autostart_set_enabled (wanted, &error))
+    return;
+  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
+  g_signal_handlers_block_by_func (self->autostart_switch, on_autostart_changed, self);
+  gtk_switch_set_active (self->autostart_switch, shoal_autostart_get_enabled ());
+  g_signal_handlers_unblock_by_func (self->autostart_switch, on_autostart_changed, self);
+}
+
+static void
 bind_all (ShoalPreferencesWindow *self)
 {
   GSettings *s = self->settings;
@@ -165,6 +184,8 @@ bind_all (ShoalPreferencesWindow *self)
                                 mode_get, mode_set, (gpointer) "pplns", NULL);
   bind_text (self, self->pool_address_row, "pool-address");
   bind_text (self, self->node_row, "node-url");
+  bind_text (self, self->node_login_row, "node-login");
+  bind_text (self, self->backup_nodes_row, "backup-node-urls");
   bind_text (self, self->wallet_row, "wallet-url");
   bind_text (self, self->login_row, "wallet-login");
   bind_double (self, self->fee_spin, "pool-fee-bps", fee_get, fee_set);
@@ -177,6 +198,11 @@ bind_all (ShoalPreferencesWindow *self)
   g_settings_bind_with_mapping (s, "validator-mode", self->validator_mode_row, "selected",
                                 G_SETTINGS_BIND_DEFAULT, validator_get, validator_set, NULL, NULL);
   g_settings_bind (s, "playground", self->playground_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (s, "run-in-background", self->background_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  gtk_switch_set_active (self->autostart_switch, shoal_autostart_get_enabled ());
+  g_signal_connect_swapped (self->autostart_switch, "notify::active",
+                            G_CALLBACK (on_autostart_changed), self);
 }
 
 static void
@@ -205,6 +231,10 @@ shoal_preferences_window_class_init (ShoalPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, threshold_row);
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, playground_switch);
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, node_row);
+  gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, node_login_row);
+  gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, backup_nodes_row);
+  gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, background_switch);
+  gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, autostart_switch);
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, wallet_row);
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, login_row);
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, port_spin);

@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "shoal-blocks-page.h"
+#include "shoal-condition-banners.h"
 #include "shoal-miners-page.h"
 #include "shoal-node-page.h"
 #include "shoal-overview-page.h"
@@ -15,6 +16,9 @@ struct _ShoalWindow
   AdwApplicationWindow  parent_instance;
   ShoalPool            *pool;
 
+  ShoalConditionBanners *banners;
+  AdwViewSwitcherTitle *switcher_title;
+  AdwViewSwitcherBar   *switcher_bar;
   AdwViewStack         *stack;
   AdwViewStackPage     *payouts_stack_page;
   ShoalOverviewPage    *overview_page;
@@ -61,6 +65,7 @@ shoal_window_constructed (GObject *object)
   ShoalWindow *self = SHOAL_WINDOW (object);
 
   G_OBJECT_CLASS (shoal_window_parent_class)->constructed (object);
+  shoal_condition_banners_set_pool (self->banners, self->pool);
   shoal_overview_page_set_pool (self->overview_page, self->pool);
   shoal_miners_page_set_pool (self->miners_page, self->pool);
   shoal_blocks_page_set_pool (self->blocks_page, self->pool);
@@ -97,6 +102,11 @@ shoal_window_dispose (GObject *object)
 {
   ShoalWindow *self = SHOAL_WINDOW (object);
 
+  /* libadwaita 1.2 warns when a switcher outlives its stack: let go first. */
+  if (self->switcher_bar != NULL)
+    adw_view_switcher_bar_set_stack (self->switcher_bar, NULL);
+  if (self->switcher_title != NULL)
+    adw_view_switcher_title_set_stack (self->switcher_title, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), SHOAL_TYPE_WINDOW);
   g_clear_object (&self->pool);
   G_OBJECT_CLASS (shoal_window_parent_class)->dispose (object);
@@ -117,6 +127,7 @@ shoal_window_class_init (ShoalWindowClass *klass)
                          G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (SHOAL_TYPE_CONDITION_BANNERS);
   g_type_ensure (SHOAL_TYPE_OVERVIEW_PAGE);
   g_type_ensure (SHOAL_TYPE_MINERS_PAGE);
   g_type_ensure (SHOAL_TYPE_BLOCKS_PAGE);
@@ -124,6 +135,9 @@ shoal_window_class_init (ShoalWindowClass *klass)
   g_type_ensure (SHOAL_TYPE_NODE_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/shoalpool/Shoal/shoal-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, ShoalWindow, banners);
+  gtk_widget_class_bind_template_child (widget_class, ShoalWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, ShoalWindow, switcher_bar);
   gtk_widget_class_bind_template_child (widget_class, ShoalWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, ShoalWindow, payouts_stack_page);
   gtk_widget_class_bind_template_child (widget_class, ShoalWindow, overview_page);

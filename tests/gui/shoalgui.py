@@ -218,9 +218,28 @@ def type_into(node, text):
     rawinput.pressKey("Return")
 
 
+def click_at(node):
+    """A mouse click in the middle of NODE, for widgets that offer no AT-SPI action
+    (activatable AdwActionRows in GTK 4.8)."""
+    import pyatspi
+    from dogtail import rawinput
+    time.sleep(0.6)  # let a page transition end: extents move while it runs
+    ext = node.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+    rawinput.click(ext.x + ext.width // 2, ext.y + ext.height // 2)
+
+
 def open_menu_item(app, label):
+    from gi.repository import GLib
     click(find_one(main_window(app), "push button", "Main Menu", pred=lambda n: "click" in n.actions))
-    click(find_one(app, "menu item", label))
+    try:
+        click(find_one(app, "menu item", label))
+    except GLib.GError as e:
+        # The item's action opens a window; on a loaded machine building it can
+        # outlast AT-SPI's reply timeout although the press went through.  The
+        # caller looks for what the action does, which is the real check.
+        if "Did not receive a reply" not in str(e):
+            raise
+        print(f"menu item {label!r}: no reply in time, going on")
 
 
 def labels(root):

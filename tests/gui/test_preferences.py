@@ -4,6 +4,7 @@
 keyfile backend's file), and the window follows: small-pool mode brings
 the Payouts page and members' own addresses into the Connect a Rig
 command line."""
+import os
 import sys
 
 from shoalgui import (Shoal, click, find_all, find_label, find_one, free_port, main_window,
@@ -14,6 +15,12 @@ def set_spin(dialog, name, value):
     spin = find_one(dialog, "spin button", name)
     type_into(spin, str(value))
     return spin
+
+
+def switch(dialog, name):
+    return find_one(dialog, name=name, pred=lambda n: n.roleName not in ("label", "list item")
+                    and any(a in n.actions for a in ("click", "toggle", "activate", "press")),
+                    what=f"the {name!r} switch")
 
 
 def main():
@@ -40,6 +47,19 @@ def main():
         set_spin(prefs, "Stratum port", new_port)
         wait_for(lambda: shoal.setting("stratum-port") == str(new_port),
                  what=f"stratum port {new_port} stored")
+        # Start at login: an XDG autostart entry that starts the pool with no window.
+        click(find_one(prefs, "page tab", "Running"))
+        entry = os.path.join(shoal.tmp.name, "xdg_config_home", "autostart",
+                             "org.shoalpool.Shoal.desktop")
+        click(switch(prefs, "Start at login"))
+        wait_for(lambda: os.path.exists(entry), what="the autostart entry written")
+        with open(entry) as f:
+            text = f.read()
+        assert "--background" in text and "Exec=" in text, text
+        print("screenshot:", shoal.screenshot("preferences-running"))
+        click(switch(prefs, "Keep running when the window closes"))
+        wait_for(lambda: shoal.setting("run-in-background") == "false",
+                 what="run-in-background=false stored")
         click(find_one(prefs, "page tab", "Validator"))
         set_spin(prefs, "Validator threads", 3)
         wait_for(lambda: shoal.setting("validator-threads") == "3", what="3 threads stored")

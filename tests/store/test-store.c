@@ -159,7 +159,7 @@ test_locked (void)
   g_assert_no_error (error);
   second = shoal_store_open (path, &error);
   g_assert_null (second);
-  g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_STORAGE);
+  g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_IN_USE);
   g_assert_nonnull (strstr (error->message, "in use by another Shoal process"));
   g_clear_error (&error);
 

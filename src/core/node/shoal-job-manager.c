@@ -376,6 +376,14 @@ fetch_template (ShoalJobManager *self)
       set_status (self, "no template: no wallet address set");
       return;
     }
+  /* A node still syncing would answer BUSY, and work on an old tip would
+   * be wasted: miners keep their last job until it has caught up (the
+   * watcher says tip-changed then). */
+  if (!shoal_tip_watcher_get_synchronized (self->watcher))
+    {
+      set_status (self, "node syncing");
+      return;
+    }
   cancel_retry (self);
   self->fetching = TRUE;
   g_main_context_push_thread_default (self->context);

@@ -30,7 +30,7 @@ G_BEGIN_DECLS
  *       reserved in every template.  Changing either while running fetches
  *       a new template at once.
  *   "refresh-interval" (guint, seconds, default 30, 0 = only on new tips).
- *   "status" (string): "starting", "ok", "node unreachable",
+ *   "status" (string): "starting", "ok", "node unreachable", "node syncing",
  *       "no template: <why>" or "stopped".
  *   "reachable" (gboolean): the tip watcher's.
  *   "zmq-url" (string): monerod's --zmq-pub address, e.g.

@@ -105,6 +105,128 @@ shoal_block_header_new_from_json (JsonObject  *object,
   return g_steal_pointer (&header);
 }
 
+G_DEFINE_BOXED_TYPE (ShoalNodeStatus, shoal_node_status, shoal_node_status_copy,
+                     shoal_node_status_free)
+
+static guint64
+info_uint64 (JsonObject *info,
+             const char *name)
+{
+  JsonNode *node = json_object_get_member (info, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64 ||
+      json_node_get_int (node) < 0)
+    return 0;
+  return (guint64) json_node_get_int (node);
+}
+
+static gboolean
+info_boolean (JsonObject *info,
+              const char *name,
+              gboolean    fallback)
+{
+  JsonNode *node = json_object_get_member (info, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return fallback;
+  return json_node_get_boolean (node);
+}
+
+/* Older nodes have no "nettype": the three booleans say it. */
+static const char *
+info_network (JsonObject *info)
+{
+  const char *nettype = json_object_get_string_member_with_default (info, "nettype", NULL);
+
+  if (nettype != NULL && *nettype != '\0')
+    return nettype;
+  if (info_boolean (info, "testnet", FALSE))
+    return "testnet";
+  if (info_boolean (info, "stagenet", FALSE))
+    return "stagenet";
+  return "mainnet";
+}
+
+ShoalNodeStatus *
+shoal_node_status_new_from_info (JsonObject *info)
+{
+  ShoalNodeStatus *status = g_new0 (ShoalNodeStatus, 1);
+
+  g_return_val_if_fail (info != NULL, status);
+
+  status->height = info_uint64 (info, "height");
+  status->target_height = info_uint64 (info, "target_height");
+  status->synchronized = info_boolean (info, "synchronized", TRUE);
+  status->busy_syncing = info_boolean (info, "busy_syncing", FALSE);
+  status->offline = info_boolean (info, "offline", FALSE);
+  status->restricted = info_boolean (info, "restricted", FALSE);
+  status->network = g_strdup (info_network (info));
+  status->version = g_strdup (json_object_get_string_member_with_default (info, "version", ""));
+  return status;
+}
+
+ShoalNodeStatus *
+shoal_node_status_copy (const ShoalNodeStatus *status)
+{
+  ShoalNodeStatus *copy = g_memdup2 (status, sizeof *status);
+
+  copy->network = g_strdup (status->network);
+  copy->version = g_strdup (status->version);
+  return copy;
+}
+
+void
+shoal_node_status_free (ShoalNodeStatus *status)
+{
+  if (status == NULL)
+    return;
+  g_free (status->network);
+  g_free (status->version);
+  g_free (status);
+}
+
+gboolean
+shoal_node_status_equal (const ShoalNodeStatus *a,
+                         const ShoalNodeStatus *b)
+{
+  if (a == NULL || b == NULL)
+    return a == b;
+  return a->height == b->height && a->target_height == b->target_height &&
+         a->synchronized == b->synchronized && a->busy_syncing == b->busy_syncing &&
+         a->offline == b->offline && a->restricted == b->restricted &&
+         g_strcmp0 (a->network, b->network) == 0 && g_strcmp0 (a->version, b->version) == 0;
+}
+
+guint
+shoal_node_status_get_percent (const ShoalNodeStatus *status)
+{
+  guint64 target;
+
+  g_return_val_if_fail (status != NULL, 0);
+
+  if (status->synchronized)
+    return 100;
+  /* No target yet: the node has not heard from a peer. */
+  if (status->target_height == 0)
+    return 0;
+  target = MAX (status->target_height, status->height);
+  /* Never 100 while it is still syncing: that would read as done. */
+  return (guint) MIN (status->height * 100 / target, 99);
+}
+
+gboolean
+shoal_node_status_is_network (const ShoalNodeStatus *status,
+                              const char            *network)
+{
+  g_return_val_if_fail (status != NULL, FALSE);
+
+  if (g_strcmp0 (status->network, "fakechain") == 0)
+    return g_strcmp0 (network, "mainnet") == 0;
+  return g_strcmp0 (status->network, network) == 0;
+}
+
 gboolean
 shoal_node_error_is_transport (const GError *error)
 {

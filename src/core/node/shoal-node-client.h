@@ -28,6 +28,39 @@ ShoalBlockHeader *shoal_block_header_new_from_json (JsonObject         *object,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalBlockHeader, shoal_block_header_free)
 
+/* What get_info says about the node itself: where its chain is, whether
+ * it has caught up with the network (a node that has not answers
+ * get_block_template with BUSY), and which network it is on. */
+typedef struct
+{
+  guint64   height;          /* blocks in its chain */
+  guint64   target_height;   /* the network's, while syncing; 0 once synced */
+  gboolean  synchronized;    /* missing from the answer: taken as TRUE */
+  gboolean  busy_syncing;
+  gboolean  offline;
+  gboolean  restricted;      /* a public, restricted RPC port */
+  char     *network;         /* "mainnet", "testnet", "stagenet" or "fakechain" (regtest) */
+  char     *version;         /* "0.18.0.0-unknown", or "" */
+} ShoalNodeStatus;
+
+#define SHOAL_TYPE_NODE_STATUS (shoal_node_status_get_type ())
+GType            shoal_node_status_get_type      (void) G_GNUC_CONST;
+ShoalNodeStatus *shoal_node_status_new_from_info (JsonObject            *info);
+ShoalNodeStatus *shoal_node_status_copy          (const ShoalNodeStatus *status);
+void             shoal_node_status_free          (ShoalNodeStatus       *status);
+gboolean         shoal_node_status_equal         (const ShoalNodeStatus *a,
+                                                  const ShoalNodeStatus *b);
+/* Sync progress in whole percent: height / max (target_height, height),
+ * at most 99 while syncing, 0 while no peer has told it a target, 100
+ * once synchronised. */
+guint            shoal_node_status_get_percent   (const ShoalNodeStatus *status);
+/* TRUE when the node is on NETWORK ("mainnet", "testnet" or "stagenet");
+ * a regtest node counts as mainnet (it takes mainnet addresses). */
+gboolean         shoal_node_status_is_network    (const ShoalNodeStatus *status,
+                                                  const char            *network);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalNodeStatus, shoal_node_status_free)
+
 /* A monerod JSON-RPC client.  Transport failures (node unreachable, timed
  * out) are retried with backoff, "retries" times; errors that monerod
  * itself answered never are.  get_info is never retried: it is the probe

@@ -26,6 +26,8 @@ struct _ShoalTipWatcher
   guint64          height;
   char            *top_hash;
   char            *last_error;
+  ShoalNodeStatus *node_status;
+  GError          *error;
 };
 
 G_DEFINE_FINAL_TYPE (ShoalTipWatcher, shoal_tip_watcher, G_TYPE_OBJECT)
@@ -36,6 +38,7 @@ enum {
   PROP_HEIGHT,
   PROP_TOP_HASH,
   PROP_INTERVAL,
+  PROP_NODE_STATUS,
   N_PROPS
 };
 
@@ -67,6 +70,8 @@ shoal_tip_watcher_finalize (GObject *object)
   g_clear_pointer (&self->context, g_main_context_unref);
   g_free (self->top_hash);
   g_free (self->last_error);
+  g_clear_pointer (&self->node_status, shoal_node_status_free);
+  g_clear_error (&self->error);
   G_OBJECT_CLASS (shoal_tip_watcher_parent_class)->finalize (object);
 }
 
@@ -91,6 +96,9 @@ shoal_tip_watcher_get_property (GObject    *object,
       break;
     case PROP_INTERVAL:
       g_value_set_uint (value, self->interval);
+      break;
+    case PROP_NODE_STATUS:
+      g_value_set_boxed (value, self->node_status);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -142,6 +150,9 @@ shoal_tip_watcher_class_init (ShoalTipWatcherClass *klass)
   properties[PROP_INTERVAL] =
     g_param_spec_uint ("interval", NULL, NULL, 50, 60000, DEFAULT_INTERVAL_MS,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_NODE_STATUS] =
+    g_param_spec_boxed ("node-status", NULL, NULL, SHOAL_TYPE_NODE_STATUS,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[TIP_CHANGED] =
@@ -188,6 +199,8 @@ handle_failure (ShoalTipWatcher *self,
 {
   g_free (self->last_error);
   self->last_error = g_strdup (error->message);
+  g_clear_error (&self->error);
+  self->error = g_error_copy (error);
   if (!self->outage_logged)
     {
       g_message ("node unreachable: %s", error->message);
@@ -206,6 +219,7 @@ handle_tip (ShoalTipWatcher *self,
                      g_strcmp0 (top_hash, self->top_hash) != 0;
 
   g_clear_pointer (&self->last_error, g_free);
+  g_clear_error (&self->error);
   if (self->outage_logged)
     {
       g_message ("node back: %s at height %" G_GUINT64_FORMAT,
@@ -229,6 +243,26 @@ handle_tip (ShoalTipWatcher *self,
    * so that listeners fetch fresh work. */
   if (changed || !was_reachable)
     g_signal_emit (self, signals[TIP_CHANGED], 0, height, top_hash);
+}
+
+/* Returns TRUE when the node has just become synchronised. */
+static gboolean
+update_node_status (ShoalTipWatcher *self,
+                    JsonObject      *info)
+{
+  g_autoptr(ShoalNodeStatus) status = shoal_node_status_new_from_info (info);
+  gboolean was_synced = shoal_tip_watcher_get_synchronized (self);
+
+  if (shoal_node_status_equal (status, self->node_status))
+    return FALSE;
+  if (self->node_status == NULL || status->synchronized != self->node_status->synchronized)
+    g_message ("node %s: height %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT,
+               status->synchronized ? "synchronised" : "syncing", status->height,
+               MAX (status->height, status->target_height));
+  g_clear_pointer (&self->node_status, shoal_node_status_free);
+  self->node_status = g_steal_pointer (&status);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NODE_STATUS]);
+  return !was_synced && self->node_status->synchronized;
 }
 
 static void
@@ -255,7 +289,11 @@ on_info (GObject      *source,
 
   if (error != NULL)
     handle_failure (self, error);
-  else
+  else if (update_node_status (self, info) && self->seen_tip &&
+           chain_height - 1 == self->height && g_strcmp0 (top_hash, self->top_hash) == 0)
+    /* Caught up on a tip we had already seen: still time for new work. */
+    g_signal_emit (self, signals[TIP_CHANGED], 0, self->height, self->top_hash);
+  if (error == NULL)
     handle_tip (self, chain_height - 1, top_hash);
 
   if (self->poll_again && self->cancellable != NULL)
@@ -359,4 +397,25 @@ shoal_tip_watcher_get_last_error (ShoalTipWatcher *self)
 {
   g_return_val_if_fail (SHOAL_IS_TIP_WATCHER (self), NULL);
   return self->last_error;
+}
+
+const ShoalNodeStatus *
+shoal_tip_watcher_get_node_status (ShoalTipWatcher *self)
+{
+  g_return_val_if_fail (SHOAL_IS_TIP_WATCHER (self), NULL);
+  return self->node_status;
+}
+
+gboolean
+shoal_tip_watcher_get_synchronized (ShoalTipWatcher *self)
+{
+  g_return_val_if_fail (SHOAL_IS_TIP_WATCHER (self), FALSE);
+  return self->node_status == NULL || self->node_status->synchronized;
+}
+
+const GError *
+shoal_tip_watcher_get_error (ShoalTipWatcher *self)
+{
+  g_return_val_if_fail (SHOAL_IS_TIP_WATCHER (self), NULL);
+  return self->error;
 }

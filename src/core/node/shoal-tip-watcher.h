@@ -31,7 +31,16 @@ void             shoal_tip_watcher_poll_now      (ShoalTipWatcher *self);
 gboolean         shoal_tip_watcher_get_reachable (ShoalTipWatcher *self);
 guint64          shoal_tip_watcher_get_height    (ShoalTipWatcher *self);
 const char      *shoal_tip_watcher_get_top_hash  (ShoalTipWatcher *self);
+/* What the last get_info said about the node (sync, network, version),
+ * NULL before the first answer; kept through an outage.  "node-status"
+ * is notified when any of it changes, and "tip-changed" is emitted when
+ * the node becomes synchronised, so work resumes at once. */
+const ShoalNodeStatus *shoal_tip_watcher_get_node_status (ShoalTipWatcher *self);
+/* TRUE unless the last answer said the node is not synchronised. */
+gboolean         shoal_tip_watcher_get_synchronized (ShoalTipWatcher *self);
 /* The last transport or RPC error, NULL while reachable. */
 const char      *shoal_tip_watcher_get_last_error (ShoalTipWatcher *self);
+/* The same as a GError (its domain and code tell a refused login). */
+const GError    *shoal_tip_watcher_get_error (ShoalTipWatcher *self);
 
 G_END_DECLS

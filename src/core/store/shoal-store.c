@@ -390,7 +390,7 @@ take_lock (const char  *path,
     }
   if (flock (fd, LOCK_EX | LOCK_NB) != 0)
     {
-      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_STORAGE,
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_IN_USE,
                    "The pool database “%s” is in use by another Shoal process", path);
       close (fd);
       return -1;
