@@ -6,6 +6,7 @@
 #include "shoal-address.h"
 #include "shoal-error.h"
 #include "shoal-format.h"
+#include "shoal-managed-node.h"
 #include "shoal-node-client.h"
 #include "shoal-assistant.h"
 
@@ -21,6 +22,7 @@ struct _ShoalAssistant
   guint            check_id;
   ShoalNodeStatus *node_status;    /* the checked node's, NULL until it answered well */
   guint16          free_port;      /* offered when the chosen one is taken, 0 if none */
+  gboolean         managed;        /* "Run a Node for Me" was chosen */
 
   GtkButton       *back_button;
   GtkStack        *stack;
@@ -28,6 +30,8 @@ struct _ShoalAssistant
   AdwActionRow    *own_node_row;
   AdwActionRow    *managed_row;
   AdwBin          *managed_bin;
+  AdwStatusPage   *managed_status;
+  GtkButton       *managed_next_button;
   AdwEntryRow     *url_row;
   AdwEntryRow     *user_row;
   AdwEntryRow     *password_row;
@@ -62,7 +66,9 @@ on_back (ShoalAssistant *self)
   const char *page = gtk_stack_get_visible_child_name (self->stack);
 
   /* The pool page follows the node page only when a node was checked. */
-  if (g_strcmp0 (page, "pool") == 0 && self->node_status != NULL)
+  if (g_strcmp0 (page, "pool") == 0 && self->managed)
+    show_page (self, "managed");
+  else if (g_strcmp0 (page, "pool") == 0 && self->node_status != NULL)
     show_page (self, "node");
   else
     show_page (self, "start");
@@ -202,13 +208,74 @@ schedule_check (ShoalAssistant *self)
 static void
 on_own_node (ShoalAssistant *self)
 {
+  self->managed = FALSE;
   show_page (self, "node");
   check_node (self);
+}
+
+/* --- a node Shoal runs -------------------------------------------- */
+
+static char *
+managed_data_dir (ShoalAssistant *self)
+{
+  g_autofree char *chosen = g_settings_get_string (self->settings, "node-managed-data-dir");
+
+  return *chosen != '\0' ? g_steal_pointer (&chosen) : shoal_managed_node_default_data_dir ();
+}
+
+/* Free bytes on the file system that holds PATH (or the nearest folder
+ * above it that exists yet), G_MAXUINT64 when it cannot be told. */
+static guint64
+free_bytes (const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+
+  while (file != NULL)
+    {
+      g_autoptr(GFileInfo) info = g_file_query_filesystem_info (file, G_FILE_ATTRIBUTE_FILESYSTEM_FREE,
+                                                                NULL, NULL);
+      g_autoptr(GFile) parent = NULL;
+
+      if (info != NULL)
+        return g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_FILESYSTEM_FREE);
+      parent = g_file_get_parent (file);
+      g_set_object (&file, parent);
+    }
+  return G_MAXUINT64;
+}
+
+/* What running a node means, said before anything is started: the disk
+ * it needs, how long the first sync takes, and whether this disk can
+ * hold it. */
+static void
+describe_managed (ShoalAssistant *self)
+{
+  g_autofree char *dir = managed_data_dir (self);
+  g_autofree char *sync = shoal_managed_node_describe_sync ();
+  guint64 available = free_bytes (dir);
+  g_autofree char *have = g_format_size (available);
+  g_autofree char *need = g_format_size (SHOAL_MANAGED_NODE_DEFAULT_MIN_FREE_BYTES);
+  g_autofree char *disk = NULL;
+  g_autofree char *text = NULL;
+
+  if (available == G_MAXUINT64)
+    disk = g_strdup_printf (_("The chain goes to %s."), dir);
+  else if (available < SHOAL_MANAGED_NODE_DEFAULT_MIN_FREE_BYTES)
+    disk = g_strdup_printf (_("Only %s is free where the chain goes (%s), and the node needs "
+                              "%s: free some space, or choose another folder for it in "
+                              "Preferences before you start."), have, dir, need);
+  else
+    disk = g_strdup_printf (_("The chain goes to %s, where %s is free."), dir, have);
+  text = g_strdup_printf ("%s\n\n%s", sync, disk);
+  adw_status_page_set_description (self->managed_status, text);
 }
 
 static void
 on_managed (ShoalAssistant *self)
 {
+  self->managed = TRUE;
+  g_clear_pointer (&self->node_status, shoal_node_status_free);
+  describe_managed (self);
   show_page (self, "managed");
 }
 
@@ -217,6 +284,9 @@ on_managed (ShoalAssistant *self)
 static const char *
 node_network (ShoalAssistant *self)
 {
+  /* The node Shoal runs is always on mainnet. */
+  if (self->managed)
+    return "mainnet";
   if (self->node_status == NULL)
     return NULL;
   return g_strcmp0 (self->node_status->network, "fakechain") == 0 ? "mainnet"
@@ -337,6 +407,7 @@ on_start (ShoalAssistant *self)
   if (self->node_status != NULL)
     save_node (self);
   g_settings_set_boolean (self->settings, "playground", FALSE);
+  g_settings_set_boolean (self->settings, "node-managed", self->managed);
   g_settings_set_string (self->settings, "pool-address",
                          gtk_editable_get_text (GTK_EDITABLE (self->address_row)));
   g_settings_set_string (self->settings, "mode", group ? "pplns" : "solo");
@@ -389,6 +460,7 @@ connect_signals (ShoalAssistant *self)
   g_signal_connect_swapped (self->user_row, "changed", G_CALLBACK (schedule_check), self);
   g_signal_connect_swapped (self->password_row, "changed", G_CALLBACK (schedule_check), self);
   g_signal_connect_swapped (self->node_next_button, "clicked", G_CALLBACK (on_node_next), self);
+  g_signal_connect_swapped (self->managed_next_button, "clicked", G_CALLBACK (on_node_next), self);
   g_signal_connect_swapped (self->address_row, "changed", G_CALLBACK (update_pool_page), self);
   g_signal_connect_swapped (self->mode_row, "notify::selected", G_CALLBACK (update_pool_page),
                             self);
@@ -423,7 +495,7 @@ shoal_assistant_class_init (ShoalAssistantClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/shoalpool/Shoal/shoal-assistant.ui");
   BIND (back_button); BIND (stack); BIND (try_row); BIND (own_node_row); BIND (managed_row);
-  BIND (managed_bin); BIND (url_row); BIND (user_row); BIND (password_row); BIND (check_label);
+  BIND (managed_bin); BIND (managed_status); BIND (managed_next_button); BIND (url_row); BIND (user_row); BIND (password_row); BIND (check_label);
   BIND (node_next_button); BIND (address_row); BIND (address_label); BIND (mode_row);
   BIND (fee_row); BIND (threshold_row); BIND (fee_spin); BIND (threshold_spin);
   BIND (port_spin); BIND (port_label); BIND (port_fix_button); BIND (start_button);
@@ -446,20 +518,4 @@ shoal_assistant_new (GtkWindow *parent,
   connect_signals (self);
   show_page (self, "start");
   return self;
-}
-
-void
-shoal_assistant_set_managed_node_page (ShoalAssistant *self,
-                                       GtkWidget      *page)
-{
-  g_return_if_fail (SHOAL_IS_ASSISTANT (self));
-  adw_bin_set_child (self->managed_bin, page);
-}
-
-void
-shoal_assistant_show_pool_page (ShoalAssistant *self)
-{
-  g_return_if_fail (SHOAL_IS_ASSISTANT (self));
-  show_page (self, "pool");
-  update_pool_page (self);
 }

@@ -16,12 +16,5 @@ G_DECLARE_FINAL_TYPE (ShoalAssistant, shoal_assistant, SHOAL, ASSISTANT, AdwWind
 ShoalAssistant *shoal_assistant_new (GtkWindow *parent,
                                      GSettings *settings);
 
-/* "Run a Node for Me": until Shoal runs a node itself this page says it
- * is coming.  The managed node puts its own page here, and moves on to
- * the pool page with shoal_assistant_show_pool_page() once its node is
- * set up (node-url written to the settings). */
-void            shoal_assistant_set_managed_node_page (ShoalAssistant *self,
-                                                       GtkWidget      *page);
-void            shoal_assistant_show_pool_page        (ShoalAssistant *self);
 
 G_END_DECLS

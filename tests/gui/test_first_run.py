@@ -5,8 +5,9 @@ in the window, with the assistant open.  Each path is walked to a running
 pool: "Use My Node" against a real regtest monerod that wants a login
 (checked live: nothing there, login refused, then its version, network
 and sync), the address checked against the node's network, a stratum port
-that is taken replaced by the one offered; "Run a Node for Me" says it is
-coming; "Try It" runs the playground."""
+that is taken replaced by the one offered; "Run a Node for Me" says what
+a node of one's own takes (disk, sync time, the free space here) and holds
+the reward address to mainnet; "Try It" runs the playground."""
 import os
 import socket
 import sys
@@ -84,8 +85,16 @@ def main():
         print("screenshot:", shoal.screenshot("assistant-start"))
 
         click_at(find_one(setup, "list item", pred=lambda n: "Run a Node for Me" in n.name))
-        find_one(setup, "label", "Coming Soon")
+        find_one(setup, "label", "A Node of Your Own")
+        find_one(setup, "label", pred=lambda n: "about 100 GB" in n.name and "is free" in n.name,
+                 what="the disk and sync time a node of one's own takes")
         print("screenshot:", shoal.screenshot("assistant-managed-node"))
+        click(find_one(setup, "push button", "Continue to Your Pool"))
+        # The node Shoal runs is on mainnet: a testnet address is refused.
+        type_into(find_one(setup, "text", "Your Monero address"), TESTNET_ADDRESS)
+        label_starting(setup, "This is a testnet address, but your node is on mainnet")
+        click(find_one(setup, "push button", "Back"))
+        find_one(setup, "label", "A Node of Your Own")
         click(find_one(setup, "push button", "Back"))
 
         port = walk_own_node(shoal, app, setup, node, busy.getsockname()[1])
