@@ -7,6 +7,7 @@
 #include "shoal-job-manager.h"
 #include "shoal-wallet-client.h"
 #include "shoal-test-harness.h"
+#include "fault-proxy.h"
 #include "node-test-util.h"
 
 /* The job manager against a real monerod at difficulty 1 (every hash is
@@ -314,6 +315,68 @@ test_stale_and_rejected (Fixture       *fx,
   g_assert_cmpint (state, ==, SHOAL_BLOCK_STATE_REJECTED);
 }
 
+/* monerod answers "Core is busy" while it is syncing or saving; a real one
+ * cannot be made to on demand, so a proxy says it, without forwarding,
+ * to the first BUSY_ANSWERS submissions. */
+#define BUSY_ANSWERS 3
+
+static GBytes *
+busy_submissions (const char *key,
+                  GBytes     *request,
+                  GBytes     *answer,
+                  gpointer    user_data)
+{
+  if (answer != NULL || g_strcmp0 (key, "submit_block") != 0)
+    return NULL;
+  if (g_atomic_int_add ((int *) user_data, 1) >= BUSY_ANSWERS)
+    return NULL;
+  return fault_proxy_rpc_error (-9, "Core is busy");
+}
+
+/* A found block answered BUSY is tried again while its parent is still
+ * the tip: it lands on monerod's chain and is never taken as rejected. */
+static void
+test_busy_submit (Fixture       *fx,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ShoalBlockTemplate) template = NULL;
+  g_autoptr(GBytes) blob = NULL;
+  g_autoptr(ShoalBlockHeader) on_chain = NULL;
+  g_autofree char *id = NULL;
+  FaultProxy *proxy;
+  int calls = 0;
+  guint64 height;
+
+  proxy = fault_proxy_new (shoal_playground_get_node_uri (pg), busy_submissions, &calls);
+  g_clear_object (&fx->manager);
+  g_clear_object (&fx->node);
+  fx->node = shoal_node_client_new (fault_proxy_get_uri (proxy), NULL, NULL);
+  fx->manager = shoal_job_manager_new (fx->node, shoal_playground_get_wallet (pg)->address);
+  g_object_set (fx->manager, "refresh-interval", 0, NULL);
+  g_signal_connect (fx->manager, "template-changed", G_CALLBACK (on_template_changed), fx);
+  shoal_job_manager_start (fx->manager);
+  g_assert_cmpint (wait_for_template (fx, 1, 5000), >=, 0);
+  template = shoal_block_template_ref (fx->latest);
+  height = shoal_block_template_get_height (template);
+  blob = build_block (template, 3, &id);
+
+  submit_and_wait (fx, blob, id, height);
+  g_assert_no_error (fx->submit_error);
+  g_assert_cmpint (g_atomic_int_get (&calls), >, BUSY_ANSWERS);
+  g_assert_cmpuint (fault_proxy_count (proxy, "submit_block"), >=, 1);
+
+  /* The chain, not Shoal's word: monerod has it under our id. */
+  on_chain = shoal_node_client_get_block_header_by_height_sync (fx->node, height, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (on_chain->hash, ==, id);
+  g_assert_false (on_chain->orphan);
+  assert_state_soon (fx, id, SHOAL_BLOCK_STATE_PENDING);
+
+  shoal_job_manager_stop (fx->manager);
+  fault_proxy_free (proxy);
+}
+
 static gboolean
 is_unreachable (gpointer data)
 {
@@ -366,6 +429,8 @@ main (int argc, char *argv[])
               fixture_set_up, test_found_block, fixture_tear_down);
   g_test_add ("/node/job-manager/stale-and-rejected", Fixture, NULL,
               fixture_set_up, test_stale_and_rejected, fixture_tear_down);
+  g_test_add ("/node/job-manager/busy-submit", Fixture, NULL,
+              fixture_set_up, test_busy_submit, fixture_tear_down);
   g_test_add ("/node/job-manager/node-outage", Fixture, NULL,
               fixture_set_up, test_node_outage, fixture_tear_down);
 
