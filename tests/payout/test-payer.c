@@ -777,6 +777,77 @@ test_schedule_no_overlap (void)
   assert_books_match_wallets ();
 }
 
+typedef struct
+{
+  ShoalPayer *payer;
+  gint        returned;
+} Shutdown;
+
+static gpointer
+shutdown_thread (gpointer data)
+{
+  Shutdown *shutdown = data;
+
+  shoal_payer_shutdown (shutdown->payer);
+  g_atomic_int_set (&shutdown->returned, 1);
+  return NULL;
+}
+
+/* What the payer has written: any write to a batch or a balance moves it. */
+static gint64
+books_digest (void)
+{
+  return raw_int ("SELECT count (*) + coalesce (sum (updated_us), 0) FROM payout_batches") +
+         raw_int ("SELECT coalesce (sum (amount + 2 * reserved + 3 * paid), 0) FROM balances");
+}
+
+/* Stop while a run is in flight (the wallet hangs in transfer_split):
+ * once shutdown has returned, nothing writes to the store any more, even
+ * when the wallet answers later, so the store can close under it; the
+ * next start settles what the run left and nobody is paid twice. */
+static void
+test_stop_waits (void)
+{
+  Stall stall = { 0, 0 };
+  Shutdown shutdown = { NULL, 0 };
+  FaultProxy *proxy;
+  GThread *thread;
+  gint64 digest;
+
+  world_start ();
+  credit_next_block ();
+  proxy = fault_proxy_new (world.pool->uri, stall_build, &stall);
+  {
+    g_autoptr(ShoalStore) store = open_store ();
+    g_autoptr(ShoalPayer) payer = payer_through (store, proxy);
+
+    shoal_payer_set_interval (payer, 1);
+    for (guint i = 0; i < 1200 && g_atomic_int_get (&stall.hung) == 0; i++)
+      spin (100);
+    g_assert_cmpint (g_atomic_int_get (&stall.hung), ==, 1);
+    shutdown.payer = payer;
+    thread = g_thread_new ("shutdown", shutdown_thread, &shutdown);
+    /* Either stop cancels the hung call, or it waits for the wallet:
+     * let the wallet answer if it is still waited for. */
+    for (guint i = 0; i < 50 && !g_atomic_int_get (&shutdown.returned); i++)
+      spin (100);
+    g_atomic_int_set (&stall.release, 1);
+    g_thread_join (thread);
+    digest = books_digest ();
+    g_atomic_int_set (&stall.release, 1);
+    spin (5000);   /* the wallet's late answer, and any tick that would follow */
+    g_assert_cmpint (books_digest (), ==, digest);
+    g_assert_cmpuint (fault_proxy_count (proxy, "transfer_split"), ==, 1);
+  }
+  fault_proxy_free (proxy);
+  /* The pool reconciles on every new block. */
+  mine (1);
+  reconcile ();
+  mine (10);
+  reconcile ();
+  assert_books_match_wallets ();
+}
+
 /* The command itself, on the real file and on a copy where one payment
  * was "edited" (balances kept consistent, so only the wallet can tell). */
 static int
@@ -916,6 +987,7 @@ main (int   argc,
   g_test_add_func ("/payer/released-on-proof", test_released_on_proof);
   g_test_add_func ("/payer/confirmed-list", test_confirmed_list);
   g_test_add_func ("/payer/schedule-no-overlap", test_schedule_no_overlap);
+  g_test_add_func ("/payer/stop-waits", test_stop_waits);
   g_test_add_func ("/payer/check-command", test_check_command);
   status = g_test_run ();
   shoal_test_harness_stop (world.playground);
