@@ -732,6 +732,17 @@ spin (guint ms)
  * start nothing, so once the wallet answers, one run has talked to it
  * (it asks for a refresh three times: before building, before relaying,
  * before checking what it relayed), not one per tick that piled up. */
+/* Payouts every second, until the first run hangs in the wallet. */
+static void
+run_until_hung (ShoalPayer *payer,
+                Stall      *stall)
+{
+  shoal_payer_set_interval (payer, 1);
+  for (guint i = 0; i < 1200 && g_atomic_int_get (&stall->hung) == 0; i++)
+    spin (100);
+  g_assert_cmpint (g_atomic_int_get (&stall->hung), ==, 1);
+}
+
 static void
 test_schedule_no_overlap (void)
 {
@@ -747,10 +758,7 @@ test_schedule_no_overlap (void)
     g_autoptr(ShoalStore) store = open_store ();
     g_autoptr(ShoalPayer) payer = payer_through (store, proxy);
 
-    shoal_payer_set_interval (payer, 1);
-    for (guint i = 0; i < 1200 && g_atomic_int_get (&stall.hung) == 0; i++)
-      spin (100);
-    g_assert_cmpint (g_atomic_int_get (&stall.hung), ==, 1);
+    run_until_hung (payer, &stall);
     spin (3500);   /* at least two more ticks while the run hangs */
     shoal_payer_set_interval (payer, 0);
     g_atomic_int_set (&stall.release, 1);
@@ -821,10 +829,7 @@ test_stop_waits (void)
     g_autoptr(ShoalStore) store = open_store ();
     g_autoptr(ShoalPayer) payer = payer_through (store, proxy);
 
-    shoal_payer_set_interval (payer, 1);
-    for (guint i = 0; i < 1200 && g_atomic_int_get (&stall.hung) == 0; i++)
-      spin (100);
-    g_assert_cmpint (g_atomic_int_get (&stall.hung), ==, 1);
+    run_until_hung (payer, &stall);
     shutdown.payer = payer;
     thread = g_thread_new ("shutdown", shutdown_thread, &shutdown);
     /* Either stop cancels the hung call, or it waits for the wallet:
