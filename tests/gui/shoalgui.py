@@ -118,14 +118,27 @@ class Shoal:
         self.tmp.cleanup()
 
 
+# What AT-SPI says when the tree changes under a walk: a label replaced while
+# its page updates, or a reply slower than its timeout on a busy machine.
+TRANSIENT = ("no longer exists", "Did not receive a reply", "UnknownObject")
+
+
 def wait_for(predicate, timeout=30, what="condition"):
+    from gi.repository import GLib
     deadline = time.monotonic() + max(timeout, PATIENCE_S)
+    last_error = None
     while time.monotonic() < deadline:
-        value = predicate()
+        try:
+            value = predicate()
+        except GLib.GError as e:
+            if not any(t in str(e) for t in TRANSIENT):
+                raise
+            last_error, value = e, None
         if value:
             return value
         time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what}" +
+                         (f" (last AT-SPI error: {last_error})" if last_error else ""))
 
 
 def find_label(app, text):
@@ -176,9 +189,18 @@ def find_one(root, role=None, name=None, pred=None, timeout=30, what=None):
 
 
 def click(node):
+    from gi.repository import GLib
     for action in ("click", "toggle", "activate", "press"):
         if action in node.actions:
-            node.doActionNamed(action)
+            try:
+                node.doActionNamed(action)
+            except GLib.GError as e:
+                # On a loaded machine the press can outlast AT-SPI's reply
+                # timeout although it went through; the caller then looks
+                # for what the press does, which is the real check.
+                if "Did not receive a reply" not in str(e):
+                    raise
+                print(f"{node.roleName} {node.name!r}: no reply in time, going on")
             return
     raise AssertionError(f"{node.roleName} {node.name!r} has no action to press")
 
@@ -229,17 +251,8 @@ def click_at(node):
 
 
 def open_menu_item(app, label):
-    from gi.repository import GLib
     click(find_one(main_window(app), "push button", "Main Menu", pred=lambda n: "click" in n.actions))
-    try:
-        click(find_one(app, "menu item", label))
-    except GLib.GError as e:
-        # The item's action opens a window; on a loaded machine building it can
-        # outlast AT-SPI's reply timeout although the press went through.  The
-        # caller looks for what the action does, which is the real check.
-        if "Did not receive a reply" not in str(e):
-            raise
-        print(f"menu item {label!r}: no reply in time, going on")
+    click(find_one(app, "menu item", label))
 
 
 def labels(root):
