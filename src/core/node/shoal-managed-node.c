@@ -748,7 +748,8 @@ try_adopt (ShoalManagedNode *self)
       shoal_node_pid_file_remove (self->data_dir);
       return FALSE;
     }
-  g_message ("Monero node left running found (pid %d), data in %s", record.pid, self->data_dir);
+  g_message ("Monero node adopted (pid %d, left running earlier), data in %s", record.pid,
+             self->data_dir);
   self->started_us = g_get_monotonic_time ();
   reset_rpc (self);
   set_state (self, "running");
