@@ -697,7 +697,7 @@ is_ours (ShoalManagedNode *self,
 }
 
 /* Not our child, so there is no exit to wait for: /proc is polled until
- * it is gone.  It is checked again before each signal, so that a pid the
+ * it is gone.  It is checked again with each signal, so that a pid the
  * kernel gave to another program meanwhile is never signalled. */
 static void
 terminate_adopted (ShoalManagedNode *self,
@@ -707,14 +707,12 @@ terminate_adopted (ShoalManagedNode *self,
   gint64 kill_deadline;
 
   self->adopted_pid = 0;
-  if (!is_ours (self, pid))
+  if (!shoal_node_signal_if_ours (pid, self->binary, self->data_dir, SIGTERM))
     return;
-  kill (pid, SIGTERM);
   while (is_ours (self, pid) && g_get_monotonic_time () < deadline)
     g_usleep (100 * 1000);
-  if (!is_ours (self, pid))
+  if (!shoal_node_signal_if_ours (pid, self->binary, self->data_dir, SIGKILL))
     return;
-  kill (pid, SIGKILL);
   kill_deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   while (is_ours (self, pid) && g_get_monotonic_time () < kill_deadline)
     g_usleep (100 * 1000);

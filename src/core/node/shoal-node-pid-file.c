@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <errno.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <glib/gstdio.h>
 
 #include "shoal-error.h"
@@ -137,4 +142,38 @@ shoal_node_process_is_ours (GPid        pid,
       cmdline[len - 1] != '\0')
     return FALSE;
   return cmdline_is_ours (cmdline, len, binary, data_dir);
+}
+
+/* The pidfd is taken before the check: if the pid is given to another
+ * process after it, the signal goes to the (dead) process that was
+ * checked, and fails, instead of the new one. */
+gboolean
+shoal_node_signal_if_ours (GPid        pid,
+                           const char *binary,
+                           const char *data_dir,
+                           int         signum)
+{
+  int fd = -1;
+  gboolean sent;
+
+  g_return_val_if_fail (binary != NULL && data_dir != NULL, FALSE);
+
+  if (pid <= 0)
+    return FALSE;
+#if defined(SYS_pidfd_open) && defined(SYS_pidfd_send_signal)
+  fd = (int) syscall (SYS_pidfd_open, pid, 0);
+  if (fd < 0 && errno != ENOSYS)
+    return FALSE;
+#endif
+  if (!shoal_node_process_is_ours (pid, binary, data_dir))
+    sent = FALSE;
+#if defined(SYS_pidfd_open) && defined(SYS_pidfd_send_signal)
+  else if (fd >= 0)
+    sent = syscall (SYS_pidfd_send_signal, fd, signum, NULL, 0) == 0;
+#endif
+  else
+    sent = kill (pid, signum) == 0;
+  if (fd >= 0)
+    close (fd);
+  return sent;
 }

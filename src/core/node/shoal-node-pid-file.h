@@ -33,5 +33,12 @@ void     shoal_node_pid_file_remove     (const char             *data_dir);
 gboolean shoal_node_process_is_ours     (GPid                    pid,
                                          const char             *binary,
                                          const char             *data_dir);
+/* Sends SIGNUM to PID only if it passes the check above; TRUE if sent.
+ * Through a pidfd where the kernel has them, so that the pid cannot be
+ * given to another program between the check and the signal. */
+gboolean shoal_node_signal_if_ours      (GPid                    pid,
+                                         const char             *binary,
+                                         const char             *data_dir,
+                                         int                     signum);
 
 G_END_DECLS
