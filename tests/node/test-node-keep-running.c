@@ -17,7 +17,7 @@
  * kept running outlives its ShoalManagedNode and the next one adopts it
  * (the same pid, no second monerod); a pid file that names another
  * program is stale, and that program is left alone; an adopted node that
- * dies is started anew.  These nodes are meant to outlive their parent,
+ * dies is started anew; one that refuses our login is replaced.  These nodes are meant to outlive their parent,
  * so a reaper process kills every monerod under the tests' folder once
  * this process is gone, whether it ended, failed an assertion or was
  * killed. */
@@ -37,6 +37,20 @@ static gboolean
 process_gone (GPid pid)
 {
   return kill (pid, 0) != 0 && errno == ESRCH;
+}
+
+static gboolean
+pid_gone (gpointer pid)
+{
+  return process_gone (GPOINTER_TO_INT (pid));
+}
+
+/* The nodes here are children of this process, reaped by GLib's worker
+ * thread a moment after they die: until then kill(pid, 0) still works. */
+static void
+assert_gone (GPid pid)
+{
+  g_assert_cmpint (node_test_wait_until (pid_gone, GINT_TO_POINTER (pid), 60000), >=, 0);
 }
 
 /* The pids of every monerod whose command line names DIR. */
@@ -282,7 +296,7 @@ test_left_running_then_adopted (Fixture       *f,
   g_assert_cmpint (shoal_managed_node_get_pid (node), ==, pid);
 
   stop_for_good (f, node);
-  g_assert_true (process_gone (pid));
+  assert_gone (pid);
 }
 
 /* --- a stale pid file ---------------------------------------------------- */
@@ -367,12 +381,40 @@ test_adopted_node_killed (Fixture       *f,
   g_assert_cmpint (node_test_wait_until (restarted, node, 120000), >=, 0);
   second_pid = shoal_managed_node_get_pid (node);
   g_assert_cmpint (second_pid, !=, first_pid);
-  g_assert_true (process_gone (first_pid));
+  assert_gone (first_pid);
   g_assert_true (answers (node));
   g_assert_cmpuint (monerods_using (f->data_dir), ==, 1);
 
   stop_for_good (f, node);
-  g_assert_true (process_gone (second_pid));
+  assert_gone (second_pid);
+}
+
+/* --- a node left running that does not take our login ------------------ */
+
+static void
+test_foreign_login_replaced (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ShoalManagedNode) node = NULL;
+  g_autofree char *login = g_build_filename (f->data_dir, "shoal-rpc-login", NULL);
+  GPid first_pid = leave_a_node_running (f), second_pid;
+
+  /* Our login is now another one: the node left running refuses it. */
+  g_assert_true (g_file_set_contents (login, "shoal:not-the-one-it-runs-with\n", -1, &error));
+  g_assert_no_error (error);
+  node = node_for (f);
+  g_assert_true (shoal_managed_node_start (node, &error));
+  g_assert_no_error (error);
+  second_pid = shoal_managed_node_get_pid (node);
+  g_assert_cmpint (second_pid, >, 0);
+  g_assert_cmpint (second_pid, !=, first_pid);
+  assert_gone (first_pid);
+  g_assert_cmpint (node_test_wait_until (is_running, node, 120000), >=, 0);
+  g_assert_true (answers (node));
+  g_assert_cmpuint (monerods_using (f->data_dir), ==, 1);
+
+  stop_for_good (f, node);
 }
 
 int
@@ -394,6 +436,8 @@ main (int argc, char *argv[])
               test_stale_pid_file, fixture_tear_down);
   g_test_add ("/node/keep-running/adopted-node-killed", Fixture, NULL, fixture_set_up,
               test_adopted_node_killed, fixture_tear_down);
+  g_test_add ("/node/keep-running/foreign-login-replaced", Fixture, NULL, fixture_set_up,
+              test_foreign_login_replaced, fixture_tear_down);
   status = g_test_run ();
   /* Closing its stdin lets the reaper clean up now. */
   g_output_stream_close (g_subprocess_get_stdin_pipe (reaper), NULL, NULL);

@@ -52,8 +52,8 @@ ShoalManagedNode *shoal_managed_node_new                (const char        *bina
                                                          const char        *data_dir);
 /* The data folder Shoal picks when the user picks none. */
 char             *shoal_managed_node_default_data_dir   (void);
-/* Adopts a monerod left running, or checks the disk, writes the login
- * and starts monerod.  Fails with a
+/* Adopts a monerod left running (waiting up to 10 s for its get_info),
+ * or checks the disk, writes the login and starts monerod.  Fails with a
  * message a user can act on (SHOAL_ERROR_STORAGE for disk space). */
 gboolean          shoal_managed_node_start              (ShoalManagedNode  *self,
                                                          GError           **error);
