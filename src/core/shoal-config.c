@@ -51,6 +51,7 @@ static const Key keys[] = {
   { "node-managed-data-dir", KIND_STRING, "", 0, 0 },
   { "node-managed-args", KIND_STRING,  "", 0, 0 },
   { "node-managed-ignore-disk-space", KIND_BOOLEAN, NULL, FALSE, 0 },
+  { "node-managed-keep-running", KIND_BOOLEAN, NULL, FALSE, 0 },
   { "node-login",        KIND_STRING,  "", 0, 0 },
   { "run-in-background", KIND_BOOLEAN, NULL, TRUE, 0 },
   { "backup-node-urls",  KIND_STRING,  "", 0, 0 },

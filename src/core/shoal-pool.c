@@ -1012,7 +1012,8 @@ start_managed_node (ShoalPool  *self,
   self->managed = shoal_managed_node_new (shoal_config_get_string (c, "node-managed-binary"),
                                           shoal_config_get_string (c, "node-managed-data-dir"));
   g_object_set (self->managed, "extra-args", argv, "ignore-disk-space",
-                shoal_config_get_boolean (c, "node-managed-ignore-disk-space"), NULL);
+                shoal_config_get_boolean (c, "node-managed-ignore-disk-space"), "keep-running",
+                shoal_config_get_boolean (c, "node-managed-keep-running"), NULL);
   return shoal_managed_node_start (self->managed, error);
 }
 
@@ -1106,7 +1107,14 @@ shoal_pool_stop (ShoalPool *self)
   if (self->playground != NULL)
     shoal_playground_stop (self->playground);
   if (self->managed != NULL)
-    shoal_managed_node_stop (self->managed, 60);
+    {
+      /* Read again here: the user may have turned it off since the start.
+       * Turned on since, it cannot apply: the running node was started
+       * to die with Shoal. */
+      g_object_set (self->managed, "keep-running",
+                    shoal_config_get_boolean (self->config, "node-managed-keep-running"), NULL);
+      shoal_managed_node_stop (self->managed, 60);
+    }
 }
 
 /* --- GObject ------------------------------------------------------ */

@@ -21,6 +21,7 @@ struct _ShoalPreferencesWindow
   AdwEntryRow    *node_row;
   AdwEntryRow    *node_login_row;
   AdwEntryRow    *backup_nodes_row;
+  GtkSwitch      *keep_node_switch;
   GtkSwitch      *background_switch;
   GtkSwitch      *autostart_switch;
   AdwEntryRow    *wallet_row;
@@ -186,6 +187,8 @@ bind_all (ShoalPreferencesWindow *self)
   bind_text (self, self->node_row, "node-url");
   bind_text (self, self->node_login_row, "node-login");
   bind_text (self, self->backup_nodes_row, "backup-node-urls");
+  g_settings_bind (s, "node-managed-keep-running", self->keep_node_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
   bind_text (self, self->wallet_row, "wallet-url");
   bind_text (self, self->login_row, "wallet-login");
   bind_double (self, self->fee_spin, "pool-fee-bps", fee_get, fee_set);
@@ -233,6 +236,7 @@ shoal_preferences_window_class_init (ShoalPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, node_row);
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, node_login_row);
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, backup_nodes_row);
+  gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, keep_node_switch);
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, background_switch);
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, autostart_switch);
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, wallet_row);

@@ -47,6 +47,10 @@ def main():
         set_spin(prefs, "Stratum port", new_port)
         wait_for(lambda: shoal.setting("stratum-port") == str(new_port),
                  what=f"stratum port {new_port} stored")
+        # The node Shoal runs may outlive it: off by default.
+        click(switch(prefs, "Leave the node running when Shoal quits"))
+        wait_for(lambda: shoal.setting("node-managed-keep-running") == "true",
+                 what="node-managed-keep-running=true stored")
         # Start at login: an XDG autostart entry that starts the pool with no window.
         click(find_one(prefs, "page tab", "Running"))
         entry = os.path.join(shoal.tmp.name, "xdg_config_home", "autostart",

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <errno.h>
 #include <signal.h>
+#include <unistd.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 
@@ -10,6 +12,7 @@
 #include "shoal-error.h"
 #include "shoal-playground.h"
 #include "shoal-rpc-client.h"
+#include "shoal-node-pid-file.h"
 #include "shoal-managed-node.h"
 
 #define INFO_INTERVAL_S   2
@@ -20,6 +23,8 @@
 /* Blocks per minute are measured over about this window. */
 #define RATE_SAMPLES      30
 #define LOGIN_FILE        "shoal-rpc-login"
+/* How long an adopted node has to answer get_info before it is not. */
+#define PROBE_TIMEOUT_S   10
 
 typedef struct
 {
@@ -38,6 +43,7 @@ struct _ShoalManagedNode
   char           **extra_args;
   guint64          min_free_bytes;
   gboolean         ignore_disk_space;
+  gboolean         keep_running;
   char            *rpc_uri;
   char            *zmq_uri;
   guint16          rpc_port;
@@ -46,6 +52,8 @@ struct _ShoalManagedNode
   char            *username;
   char            *password;
   GSubprocess     *process;
+  gboolean         detached;      /* PROCESS was spawned to outlive us */
+  GPid             adopted_pid;   /* a monerod left running earlier; not our child */
   GCancellable    *cancellable;   /* NULL while stopped */
   GSource         *restart_timer;
   GSource         *info_timer;
@@ -73,6 +81,7 @@ enum {
   PROP_EXTRA_ARGS,
   PROP_MIN_FREE_BYTES,
   PROP_IGNORE_DISK_SPACE,
+  PROP_KEEP_RUNNING,
   PROP_STATE,
   PROP_PID,
   PROP_RESTARTS,
@@ -159,6 +168,7 @@ shoal_managed_node_get_property (GObject    *object,
     case PROP_EXTRA_ARGS: g_value_set_boxed (value, self->extra_args); break;
     case PROP_MIN_FREE_BYTES: g_value_set_uint64 (value, self->min_free_bytes); break;
     case PROP_IGNORE_DISK_SPACE: g_value_set_boolean (value, self->ignore_disk_space); break;
+    case PROP_KEEP_RUNNING: g_value_set_boolean (value, self->keep_running); break;
     case PROP_STATE: g_value_set_string (value, self->state); break;
     case PROP_PID: g_value_set_int (value, shoal_managed_node_get_pid (self)); break;
     case PROP_RESTARTS: g_value_set_uint (value, self->restarts); break;
@@ -200,6 +210,9 @@ shoal_managed_node_set_property (GObject      *object,
     case PROP_IGNORE_DISK_SPACE:
       self->ignore_disk_space = g_value_get_boolean (value);
       break;
+    case PROP_KEEP_RUNNING:
+      self->keep_running = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -233,6 +246,7 @@ shoal_managed_node_class_init (ShoalManagedNodeClass *klass)
                          SHOAL_MANAGED_NODE_DEFAULT_MIN_FREE_BYTES, rw);
   properties[PROP_IGNORE_DISK_SPACE] =
     g_param_spec_boolean ("ignore-disk-space", NULL, NULL, FALSE, rw);
+  properties[PROP_KEEP_RUNNING] = g_param_spec_boolean ("keep-running", NULL, NULL, FALSE, rw);
   properties[PROP_STATE] = g_param_spec_string ("state", NULL, NULL, "stopped", ro);
   properties[PROP_PID] = g_param_spec_int ("pid", NULL, NULL, 0, G_MAXINT, 0, ro);
   properties[PROP_RESTARTS] = g_param_spec_uint ("restarts", NULL, NULL, 0, G_MAXUINT, 0, ro);
@@ -373,19 +387,43 @@ load_login (ShoalManagedNode  *self,
   return g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
 }
 
+static void
+set_ports (ShoalManagedNode *self,
+           guint16           rpc,
+           guint16           zmq_rpc,
+           guint16           zmq_pub)
+{
+  self->rpc_port = rpc;
+  self->zmq_rpc_port = zmq_rpc;
+  self->zmq_pub_port = zmq_pub;
+  g_free (self->rpc_uri);
+  self->rpc_uri = g_strdup_printf ("http://127.0.0.1:%u", rpc);
+  g_free (self->zmq_uri);
+  self->zmq_uri = g_strdup_printf ("tcp://127.0.0.1:%u", zmq_pub);
+}
+
 static gboolean
 pick_ports (ShoalManagedNode  *self,
             GError           **error)
 {
+  guint16 rpc, zmq_rpc, zmq_pub;
+
   if (self->rpc_port != 0)
     return TRUE;
-  if ((self->rpc_port = shoal_playground_free_port (error)) == 0 ||
-      (self->zmq_rpc_port = shoal_playground_free_port (error)) == 0 ||
-      (self->zmq_pub_port = shoal_playground_free_port (error)) == 0)
+  if ((rpc = shoal_playground_free_port (error)) == 0 ||
+      (zmq_rpc = shoal_playground_free_port (error)) == 0 ||
+      (zmq_pub = shoal_playground_free_port (error)) == 0)
     return FALSE;
-  self->rpc_uri = g_strdup_printf ("http://127.0.0.1:%u", self->rpc_port);
-  self->zmq_uri = g_strdup_printf ("tcp://127.0.0.1:%u", self->zmq_pub_port);
+  set_ports (self, rpc, zmq_rpc, zmq_pub);
   return TRUE;
+}
+
+static void
+reset_rpc (ShoalManagedNode *self)
+{
+  g_clear_object (&self->rpc);
+  self->rpc = shoal_rpc_client_new (self->rpc_uri, self->username, self->password);
+  shoal_rpc_client_set_timeout (self->rpc, 10);
 }
 
 /* The child */
@@ -424,6 +462,33 @@ static void
 child_setup (gpointer user_data)
 {
   prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+/* Unless the user wants the node kept running: then it leaves our session
+ * too, so that a terminal's hangup or Ctrl+C does not take it with Shoal. */
+static void
+detached_child_setup (gpointer user_data)
+{
+  setsid ();
+}
+
+/* The pid file is how the next Shoal finds a node kept running; one left
+ * from an earlier node would name a process that is gone. */
+static void
+record_node (ShoalManagedNode *self)
+{
+  g_autoptr(GError) error = NULL;
+  ShoalNodePidFile record = {
+    shoal_managed_node_get_pid (self), self->rpc_port, self->zmq_rpc_port, self->zmq_pub_port
+  };
+
+  if (!self->detached)
+    {
+      shoal_node_pid_file_remove (self->data_dir);
+      return;
+    }
+  if (!shoal_node_pid_file_write (self->data_dir, &record, &error))
+    g_warning ("the Monero node will not be found again once Shoal quits: %s", error->message);
 }
 
 static void on_exited (GObject      *source,
@@ -467,7 +532,10 @@ spawn_node (ShoalManagedNode *self)
   g_auto(GStrv) argv = command_line (self);
 
   g_subprocess_launcher_set_cwd (launcher, self->data_dir);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  self->detached = self->keep_running;
+  g_subprocess_launcher_set_child_setup (launcher,
+                                         self->detached ? detached_child_setup : child_setup,
+                                         NULL, NULL);
   g_clear_object (&self->process);
   self->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv, &error);
   if (self->process == NULL)
@@ -480,6 +548,7 @@ spawn_node (ShoalManagedNode *self)
   g_message ("Monero node started (pid %s), data in %s",
              g_subprocess_get_identifier (self->process), self->data_dir);
   self->started_us = g_get_monotonic_time ();
+  record_node (self);
   set_state (self, "starting");
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PID]);
   g_subprocess_wait_async (self->process, self->cancellable, on_exited, g_object_ref (self));
@@ -549,7 +618,7 @@ apply_info (ShoalManagedNode *self,
   add_sample (self);
   for (guint i = PROP_HEIGHT; i <= PROP_PROGRESS; i++)
     g_object_notify_by_pspec (object, properties[i]);
-  if (self->process != NULL)
+  if (self->process != NULL || self->adopted_pid != 0)
     set_state (self, "running");
   g_object_thaw_notify (object);
 }
@@ -568,12 +637,27 @@ on_info (GObject      *source,
     apply_info (self, json_node_get_object (answer));
 }
 
+/* An adopted node is not our child: no exit status ever reaches us, so
+ * it is looked for at each tick instead. */
+static void
+check_adopted (ShoalManagedNode *self)
+{
+  if (self->adopted_pid == 0 ||
+      shoal_node_process_is_ours (self->adopted_pid, self->binary, self->data_dir))
+    return;
+  g_message ("the Monero node (pid %d) is gone; starting it again", self->adopted_pid);
+  self->adopted_pid = 0;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PID]);
+  schedule_restart (self);
+}
+
 static gboolean
 on_info_timer (gpointer user_data)
 {
   ShoalManagedNode *self = user_data;
 
-  if (self->info_in_flight || self->process == NULL)
+  check_adopted (self);
+  if (self->info_in_flight || (self->process == NULL && self->adopted_pid == 0))
     return G_SOURCE_CONTINUE;
   self->info_in_flight = TRUE;
   g_main_context_push_thread_default (self->context);
@@ -581,6 +665,116 @@ on_info_timer (gpointer user_data)
                                g_object_ref (self));
   g_main_context_pop_thread_default (self->context);
   return G_SOURCE_CONTINUE;
+}
+
+/* Adopting a node left running */
+
+static gboolean
+answers_get_info (ShoalManagedNode  *self,
+                  GError           **error)
+{
+  g_autoptr(ShoalRpcClient) probe = shoal_rpc_client_new (self->rpc_uri, self->username,
+                                                          self->password);
+  g_autoptr(JsonNode) info = NULL;
+
+  shoal_rpc_client_set_timeout (probe, PROBE_TIMEOUT_S);
+  info = shoal_rpc_client_call_sync (probe, "get_info", NULL, NULL, error);
+  if (info == NULL)
+    return FALSE;
+  if (!JSON_NODE_HOLDS_OBJECT (info))
+    {
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_MALFORMED, "get_info is not an object");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+is_ours (ShoalManagedNode *self,
+         GPid              pid)
+{
+  return shoal_node_process_is_ours (pid, self->binary, self->data_dir);
+}
+
+/* Not our child, so there is no exit to wait for: /proc is polled until
+ * it is gone.  It is checked again with each signal, so that a pid the
+ * kernel gave to another program meanwhile is never signalled. */
+static void
+terminate_adopted (ShoalManagedNode *self,
+                   gint64            deadline)
+{
+  GPid pid = self->adopted_pid;
+  gint64 kill_deadline;
+
+  self->adopted_pid = 0;
+  if (!shoal_node_signal_if_ours (pid, self->binary, self->data_dir, SIGTERM))
+    return;
+  while (is_ours (self, pid) && g_get_monotonic_time () < deadline)
+    g_usleep (100 * 1000);
+  if (!shoal_node_signal_if_ours (pid, self->binary, self->data_dir, SIGKILL))
+    return;
+  kill_deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (is_ours (self, pid) && g_get_monotonic_time () < kill_deadline)
+    g_usleep (100 * 1000);
+}
+
+/* A pid file that names our monerod, on this data dir, answering with our
+ * login: take it on instead of starting a second one (which its database
+ * lock would refuse anyway).  A stale file goes; a monerod of ours that
+ * does not answer is stopped, since a fresh one cannot start beside it. */
+static gboolean
+try_adopt (ShoalManagedNode *self)
+{
+  g_autoptr(GError) error = NULL;
+  ShoalNodePidFile record;
+
+  if (!shoal_node_pid_file_read (self->data_dir, &record, NULL))
+    return FALSE;
+  if (!is_ours (self, record.pid))
+    {
+      g_message ("pid %d is no longer the Monero node; starting a new one", record.pid);
+      shoal_node_pid_file_remove (self->data_dir);
+      return FALSE;
+    }
+  set_ports (self, record.rpc_port, record.zmq_rpc_port, record.zmq_pub_port);
+  self->adopted_pid = record.pid;
+  if (!answers_get_info (self, &error))
+    {
+      g_message ("the Monero node left running (pid %d) does not answer (%s); restarting it",
+                 record.pid, error->message);
+      terminate_adopted (self, g_get_monotonic_time () + 30 * G_USEC_PER_SEC);
+      shoal_node_pid_file_remove (self->data_dir);
+      return FALSE;
+    }
+  g_message ("Monero node adopted (pid %d, left running earlier), data in %s", record.pid,
+             self->data_dir);
+  self->started_us = g_get_monotonic_time ();
+  reset_rpc (self);
+  set_state (self, "running");
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PID]);
+  return TRUE;
+}
+
+/* Start and stop */
+
+static gboolean
+make_data_dir (ShoalManagedNode  *self,
+               GError           **error)
+{
+  if (g_mkdir_with_parents (self->data_dir, 0700) == 0)
+    return TRUE;
+  g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_STORAGE,
+               "Cannot create the node's folder %s: %s", self->data_dir, g_strerror (errno));
+  return FALSE;
+}
+
+static void
+start_info_timer (ShoalManagedNode *self)
+{
+  self->info_timer = g_timeout_source_new_seconds (INFO_INTERVAL_S);
+  g_source_set_callback (self->info_timer, on_info_timer, self, NULL);
+  g_source_set_static_name (self->info_timer, "[shoal] node progress");
+  g_source_attach (self->info_timer, self->context);
 }
 
 gboolean
@@ -591,25 +785,21 @@ shoal_managed_node_start (ShoalManagedNode  *self,
 
   if (self->cancellable != NULL)
     return TRUE;
-  if (g_mkdir_with_parents (self->data_dir, 0700) != 0)
-    {
-      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_STORAGE,
-                   "Cannot create the node's folder %s: %s", self->data_dir, g_strerror (errno));
-      return FALSE;
-    }
-  if (!check_disk_space (self, error) || (self->username == NULL && !load_login (self, error)) ||
-      !pick_ports (self, error))
+  if (!make_data_dir (self, error) || (self->username == NULL && !load_login (self, error)))
     return FALSE;
-  g_clear_object (&self->rpc);
-  self->rpc = shoal_rpc_client_new (self->rpc_uri, self->username, self->password);
-  shoal_rpc_client_set_timeout (self->rpc, 10);
-  self->cancellable = g_cancellable_new ();
   self->backoff_s = FIRST_BACKOFF_S;
-  spawn_node (self);
-  self->info_timer = g_timeout_source_new_seconds (INFO_INTERVAL_S);
-  g_source_set_callback (self->info_timer, on_info_timer, self, NULL);
-  g_source_set_static_name (self->info_timer, "[shoal] node progress");
-  g_source_attach (self->info_timer, self->context);
+  if (!try_adopt (self))
+    {
+      /* A node that runs already needs no room to grow into. */
+      if (!check_disk_space (self, error) || !pick_ports (self, error))
+        return FALSE;
+      self->cancellable = g_cancellable_new ();
+      reset_rpc (self);
+      spawn_node (self);
+    }
+  else
+    self->cancellable = g_cancellable_new ();
+  start_info_timer (self);
   return TRUE;
 }
 
@@ -620,6 +810,31 @@ clear_source (GSource **source)
     return;
   g_source_destroy (*source);
   g_clear_pointer (source, g_source_unref);
+}
+
+static void
+terminate_child (ShoalManagedNode *self,
+                 gint64            deadline)
+{
+  /* monerod closes its database cleanly on SIGTERM.  The identifier
+   * goes NULL once the child is reaped. */
+  g_subprocess_send_signal (self->process, SIGTERM);
+  while (g_subprocess_get_identifier (self->process) != NULL &&
+         g_get_monotonic_time () < deadline)
+    g_usleep (100 * 1000);
+  if (g_subprocess_get_identifier (self->process) != NULL)
+    g_subprocess_force_exit (self->process);
+  g_subprocess_wait (self->process, NULL, NULL);
+  g_clear_object (&self->process);
+}
+
+/* Only a node that can outlive us is left: one spawned detached, or one
+ * adopted (detached by whoever started it). */
+static gboolean
+leaves_running (ShoalManagedNode *self)
+{
+  return self->keep_running &&
+         ((self->process != NULL && self->detached) || self->adopted_pid != 0);
 }
 
 void
@@ -636,20 +851,22 @@ shoal_managed_node_stop (ShoalManagedNode *self,
   g_clear_object (&self->cancellable);
   clear_source (&self->restart_timer);
   clear_source (&self->info_timer);
-  if (self->process != NULL)
+  if (leaves_running (self))
     {
-      /* monerod closes its database cleanly on SIGTERM.  The identifier
-       * goes NULL once the child is reaped. */
-      g_subprocess_send_signal (self->process, SIGTERM);
-      while (g_subprocess_get_identifier (self->process) != NULL &&
-             g_get_monotonic_time () < deadline)
-        g_usleep (100 * 1000);
-      if (g_subprocess_get_identifier (self->process) != NULL)
-        g_subprocess_force_exit (self->process);
-      g_subprocess_wait (self->process, NULL, NULL);
+      g_message ("Monero node left running (pid %d)", shoal_managed_node_get_pid (self));
+      /* Should it exit while we live, GLib's child watch still reaps it. */
       g_clear_object (&self->process);
+      self->adopted_pid = 0;
     }
-  g_message ("Monero node stopped");
+  else
+    {
+      if (self->process != NULL)
+        terminate_child (self, deadline);
+      if (self->adopted_pid != 0)
+        terminate_adopted (self, deadline);
+      shoal_node_pid_file_remove (self->data_dir);
+      g_message ("Monero node stopped");
+    }
   set_state (self, "stopped");
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PID]);
 }
@@ -695,6 +912,8 @@ shoal_managed_node_get_pid (ShoalManagedNode *self)
   const char *id;
 
   g_return_val_if_fail (SHOAL_IS_MANAGED_NODE (self), 0);
+  if (self->adopted_pid != 0)
+    return self->adopted_pid;
   if (self->process == NULL || (id = g_subprocess_get_identifier (self->process)) == NULL)
     return 0;
   return (GPid) g_ascii_strtoll (id, NULL, 10);

@@ -15,6 +15,15 @@ G_BEGIN_DECLS
  * it from the thread that will live longest (PDEATHSIG follows the
  * thread that forked).
  *
+ * With "keep-running" the user asks for the opposite: the chain stays
+ * synced while Shoal is closed.  monerod is then spawned in its own
+ * session with no PDEATHSIG, its pid and ports go in "shoal-node.pid" in
+ * the data dir, and stop leaves it alone.  Start adopts such a node when
+ * /proc shows it is monerod on this data dir and it answers get_info with
+ * our login; an adopted node is watched through /proc (it is not our
+ * child) and spawned anew if it dies.  A stop without "keep-running"
+ * stops an adopted node too.  Only a pid verified that way is signalled.
+ *
  * Properties (read-only unless said):
  *   "binary" (string, construct): the monerod to run ("monerod" on PATH).
  *   "data-dir" (string, construct): where the chain and the login live.
@@ -24,6 +33,8 @@ G_BEGIN_DECLS
  *   "min-free-bytes" (guint64, read-write): refuse to start with less free
  *       space than this in data-dir unless the chain is already there.
  *   "ignore-disk-space" (gboolean, read-write): the user's override.
+ *   "keep-running" (gboolean, read-write): leave monerod running on stop;
+ *       read when monerod is spawned and when it is stopped.
  *   "state" (string): "stopped", "starting", "running", "restarting in N s".
  *   "pid" (gint): the running monerod's, 0 when none.
  *   "restarts" (guint): how many times it was brought back.
@@ -41,11 +52,13 @@ ShoalManagedNode *shoal_managed_node_new                (const char        *bina
                                                          const char        *data_dir);
 /* The data folder Shoal picks when the user picks none. */
 char             *shoal_managed_node_default_data_dir   (void);
-/* Checks the disk, writes the login, starts monerod.  Fails with a
+/* Adopts a monerod left running (waiting up to 10 s for its get_info),
+ * or checks the disk, writes the login and starts monerod.  Fails with a
  * message a user can act on (SHOAL_ERROR_STORAGE for disk space). */
 gboolean          shoal_managed_node_start              (ShoalManagedNode  *self,
                                                          GError           **error);
-/* Stops monerod (SIGTERM, then SIGKILL after TIMEOUT_S) and waits. */
+/* Stops monerod (SIGTERM, then SIGKILL after TIMEOUT_S) and waits; with
+ * "keep-running", only lets go of it. */
 void              shoal_managed_node_stop               (ShoalManagedNode  *self,
                                                          guint              timeout_s);
 const char       *shoal_managed_node_get_rpc_uri        (ShoalManagedNode  *self);
