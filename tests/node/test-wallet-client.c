@@ -143,6 +143,33 @@ test_bad_transfers (void)
   g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID);
 }
 
+/* Mines a block at a time until RECIPIENT sees TX_HASH come in.  monerod
+ * may leave a transaction it was just handed out of the next block (it
+ * waits to spread it first), so one block is not always enough. */
+static ShoalWalletTransfer *
+mine_until_received (ShoalWalletClient  *recipient,
+                     const char         *tx_hash,
+                     GPtrArray         **incoming)
+{
+  for (guint i = 0; i < 60; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      ShoalWalletTransfer *in;
+
+      g_assert_true (shoal_playground_generate_blocks (pg, 1, NULL, &error));
+      g_assert_true (shoal_wallet_client_refresh_sync (recipient, NULL, &error));
+      g_assert_no_error (error);
+      g_clear_pointer (incoming, g_ptr_array_unref);
+      *incoming = shoal_wallet_client_get_transfers_sync (recipient, SHOAL_TRANSFER_IN, NULL,
+                                                          &error);
+      g_assert_no_error (error);
+      if ((in = find_transfer (*incoming, tx_hash)) != NULL)
+        return in;
+      g_usleep (G_USEC_PER_SEC);
+    }
+  return NULL;
+}
+
 /* Built without relaying, relayed from its metadata, mined: the member
  * wallet sees the exact amount. */
 static void
@@ -192,12 +219,7 @@ test_transfer_relay_receive (void)
   g_assert_no_error (error);
   g_assert_cmpstr (relayed, ==, tx->tx_hash);
 
-  g_assert_true (shoal_playground_generate_blocks (pg, 1, NULL, &error));
-  g_assert_true (shoal_wallet_client_refresh_sync (recipient, NULL, &error));
-  g_assert_no_error (error);
-  incoming = shoal_wallet_client_get_transfers_sync (recipient, SHOAL_TRANSFER_IN, NULL, &error);
-  g_assert_no_error (error);
-  in = find_transfer (incoming, tx->tx_hash);
+  in = mine_until_received (recipient, tx->tx_hash, &incoming);
   g_assert_nonnull (in);
   g_assert_cmpstr (in->type, ==, "in");
   g_assert_cmpuint (in->amount, ==, PAYMENT);
