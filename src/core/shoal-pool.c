@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "shoal-accounting.h"
+#include "shoal-api-feed.h"
 #include "shoal-api-server.h"
 #include "shoal-certificate.h"
 #include "shoal-error.h"
@@ -48,6 +49,7 @@ struct _ShoalPool
   ShoalPayer         *payer;
   ShoalRpcClient     *wallet;
   ShoalApiServer     *api;
+  ShoalApiFeed       *api_feed;          /* publishes to API, holds us weakly */
   GThreadPool        *bookkeeper;
   GHashTable         *found_heights;     /* block id -> height, until announced */
   gboolean            reconciling;
@@ -900,14 +902,16 @@ start_api (ShoalPool *self)
 
   if (!shoal_config_get_boolean (self->config, "api-enabled"))
     return;
-  self->api = shoal_api_server_new (self);
+  self->api = shoal_api_server_new ();
   g_object_set (self->api,
                 "bind-address", shoal_config_get_string (self->config, "api-bind"),
                 "port", (guint) shoal_config_get_uint64 (self->config, "api-port"),
                 NULL);
+  self->api_feed = shoal_api_feed_new (self, self->api);
   if (!shoal_api_server_start (self->api, &error))
     {
       g_warning ("member API not started: %s", error->message);
+      g_clear_object (&self->api_feed);
       g_clear_object (&self->api);
       return;
     }
@@ -1085,6 +1089,7 @@ shoal_pool_stop (ShoalPool *self)
   g_clear_handle_id (&self->wallet_probe_id, g_source_remove);
   g_clear_handle_id (&self->failover_id, g_source_remove);
   g_clear_signal_handler (&self->config_changed_id, self->config);
+  g_clear_object (&self->api_feed);
   if (self->api != NULL)
     shoal_api_server_stop (self->api);
   if (self->jobs != NULL)

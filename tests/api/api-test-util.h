@@ -4,6 +4,9 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "shoal-api-feed.h"
+#include "shoal-api-server.h"
+
 G_BEGIN_DECLS
 
 /* A tiny HTTP/1.1 client on plain sockets, so the tests see exactly the
@@ -40,6 +43,16 @@ JsonObject *api_get_json          (guint       port,
 /* Asserts the {"error": {"code": N, "message": "..."}} shape; returns the message. */
 const char *api_assert_error      (JsonObject *object,
                                    guint       code);
+
+/* An API server started on 127.0.0.1 and a free port, fed from POOL by
+ * the feed returned in *FEED (unref it before the pool). */
+ShoalApiServer *api_test_server_start (ShoalPool     *pool,
+                                       ShoalApiFeed **feed);
+
+/* Drops the caller's reference to OBJECT and asserts that it is
+ * finalized once the work it has in flight (answers still to come on the
+ * thread-default context) is done: nothing else keeps it alive. */
+void            api_test_assert_finalized (gpointer object);
 
 /* Open file descriptors of this process. */
 guint       api_open_descriptors  (void);

@@ -450,6 +450,7 @@ bench_api (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(ShoalApiServer) server = NULL;
   g_autoptr(ShoalPool) pool = NULL;
+  g_autoptr(ShoalApiFeed) feed = NULL;
   ShoalPlayground *playground;
   GThread *threads[3] = { NULL };
 
@@ -470,8 +471,9 @@ bench_api (int    argc,
 
   playground = shoal_test_harness_start (1);
   pool = start_pool (playground);
-  server = shoal_api_server_new (pool);
+  server = shoal_api_server_new ();
   g_object_set (server, "bind-address", "127.0.0.1", "port", 0, NULL);
+  feed = shoal_api_feed_new (pool, server);
   if (!shoal_api_server_start (server, &error))
     g_error ("api: %s", error->message);
   bench.api_port = shoal_api_server_get_port (server);
@@ -495,6 +497,7 @@ bench_api (int    argc,
   g_thread_join (threads[1]);
   g_thread_join (threads[2]);
   run_for (0);
+  g_clear_object (&feed);
   shoal_api_server_stop (server);
   shoal_pool_stop (pool);
   shoal_test_harness_stop (playground);

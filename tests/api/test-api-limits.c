@@ -77,6 +77,7 @@ test_silent_sockets (void)
   g_autoptr(ShoalConfig) config = shoal_config_new ();
   g_autoptr(ShoalPool) pool = NULL;
   g_autoptr(ShoalApiServer) api = NULL;
+  g_autoptr(ShoalApiFeed) feed = NULL;
   g_autoptr(ShoalBlockTemplate) tmpl = NULL;
   g_autoptr(ShoalStratumServer) stratum = NULL;
   g_autoptr(GPtrArray) silent = g_ptr_array_new_with_free_func (g_object_unref);
@@ -94,8 +95,9 @@ test_silent_sockets (void)
     }
   g_object_set (config, "node-url", "http://127.0.0.1:1", NULL);
   pool = shoal_pool_new (config);
-  api = shoal_api_server_new (pool);
+  api = shoal_api_server_new ();
   g_object_set (api, "bind-address", "127.0.0.1", "port", 0, "max-connections", API_CAP, NULL);
+  feed = shoal_api_feed_new (pool, api);
   g_assert_true (shoal_api_server_start (api, &error));
   g_assert_no_error (error);
   tmpl = stratum_test_load_template ("tmpl_h12_rs8.json", 8, HIGH_DIFFICULTY);

@@ -21,6 +21,7 @@ typedef struct
   ShoalConfig    *config;
   ShoalPool      *pool;
   ShoalApiServer *server;
+  ShoalApiFeed   *feed;
   guint           port;
 } Fixture;
 
@@ -28,17 +29,11 @@ static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
   f->config = shoal_config_new ();
   g_object_set (f->config, "node-url", "http://127.0.0.1:1", NULL);
   f->pool = shoal_pool_new (f->config);
-  f->server = shoal_api_server_new (f->pool);
-  g_object_set (f->server, "bind-address", "127.0.0.1", "port", 0, NULL);
-  g_assert_true (shoal_api_server_start (f->server, &error));
-  g_assert_no_error (error);
+  f->server = api_test_server_start (f->pool, &f->feed);
   f->port = shoal_api_server_get_port (f->server);
-  g_assert_cmpuint (f->port, >, 0);
 }
 
 static void
@@ -46,8 +41,11 @@ fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
   shoal_api_server_stop (f->server);
-  g_clear_object (&f->server);
-  g_clear_object (&f->pool);
+  /* Nothing keeps another alive: the server holds no pool, the feed only
+   * a weak reference to it. */
+  api_test_assert_finalized (g_steal_pointer (&f->feed));
+  api_test_assert_finalized (g_steal_pointer (&f->server));
+  api_test_assert_finalized (g_steal_pointer (&f->pool));
   g_clear_object (&f->config);
 }
 
@@ -214,7 +212,7 @@ test_address_checks (void)
   g_autoptr(ShoalConfig) config = shoal_config_new ();
   g_autoptr(ShoalPool) pool = NULL;
   g_autoptr(ShoalApiServer) server = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(ShoalApiFeed) feed = NULL;
   g_autoptr(JsonObject) testnet = NULL;
   g_autoptr(JsonObject) mistyped = NULL;
   g_autoptr(JsonObject) good = NULL;
@@ -224,9 +222,7 @@ test_address_checks (void)
   typo[strlen (typo) - 10] = typo[strlen (typo) - 10] == 'B' ? 'C' : 'B';
   g_object_set (config, "node-url", "http://127.0.0.1:1", "pool-address", ADDRESS_A, NULL);
   pool = shoal_pool_new (config);
-  server = shoal_api_server_new (pool);
-  g_object_set (server, "bind-address", "127.0.0.1", "port", 0, NULL);
-  g_assert_true (shoal_api_server_start (server, &error));
+  server = api_test_server_start (pool, &feed);
   port = shoal_api_server_get_port (server);
 
   testnet = api_get_json (port, "/api/v1/miner/" ADDRESS_TESTNET, 400);
@@ -347,11 +343,9 @@ test_metrics (Fixture       *f,
 static void
 test_bind_errors (void)
 {
-  g_autoptr(ShoalConfig) config = shoal_config_new ();
-  g_autoptr(ShoalPool) pool = shoal_pool_new (config);
-  g_autoptr(ShoalApiServer) first = shoal_api_server_new (pool);
-  g_autoptr(ShoalApiServer) second = shoal_api_server_new (pool);
-  g_autoptr(ShoalApiServer) named = shoal_api_server_new (pool);
+  g_autoptr(ShoalApiServer) first = shoal_api_server_new ();
+  g_autoptr(ShoalApiServer) second = shoal_api_server_new ();
+  g_autoptr(ShoalApiServer) named = shoal_api_server_new ();
   g_autoptr(GError) error = NULL;
 
   g_assert_cmpuint (shoal_api_server_get_port (first), ==, 8080);

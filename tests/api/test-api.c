@@ -18,6 +18,7 @@
 static ShoalPlayground *playground;
 static ShoalPool       *pool;
 static ShoalApiServer  *server;
+static ShoalApiFeed    *feed;
 static guint            port;
 static char            *member;
 static char            *db_dir;
@@ -156,16 +157,19 @@ start_everything (void)
                 "validator-mode", "light",
                 "validator-threads", (guint64) 1,
                 "database", db,
+                /* The pool's own API as well, on a free port: stopping
+                 * must free the pool with it (they used to keep each
+                 * other alive). */
+                "api-enabled", TRUE,
+                "api-bind", "127.0.0.1",
+                "api-port", (guint64) 0,
                 NULL);
   pool = shoal_pool_new (config);
   g_signal_connect (pool, "block-found", G_CALLBACK (on_block_found), NULL);
   shoal_pool_start_async (pool, NULL, on_pool_started, &started);
   while (!started)
     g_main_context_iteration (NULL, TRUE);
-  server = shoal_api_server_new (pool);
-  g_object_set (server, "bind-address", "127.0.0.1", "port", 0, NULL);
-  g_assert_true (shoal_api_server_start (server, &error));
-  g_assert_no_error (error);
+  server = api_test_server_start (pool, &feed);
   port = shoal_api_server_get_port (server);
   mine_and_pay ();
 }
@@ -176,9 +180,10 @@ stop_everything (void)
   const char *rm[] = { "rm", "-rf", db_dir, NULL };
 
   shoal_api_server_stop (server);
-  g_clear_object (&server);
+  api_test_assert_finalized (g_steal_pointer (&feed));
+  api_test_assert_finalized (g_steal_pointer (&server));
   shoal_pool_stop (pool);
-  g_clear_object (&pool);
+  api_test_assert_finalized (g_steal_pointer (&pool));
   shoal_test_harness_stop (playground);
   g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
   g_clear_pointer (&db_dir, g_free);

@@ -3,6 +3,7 @@
 
 #include <glib.h>
 
+#include "shoal-address.h"
 #include "shoal-pool-info.h"
 
 G_BEGIN_DECLS
@@ -24,6 +25,8 @@ typedef struct
   GArray            *history_1h;   /* ShoalHashratePoint, oldest first */
   GArray            *history_24h;
   char              *mode;         /* "solo" or "pplns" */
+  gboolean           network_known; /* the pool's own address told us */
+  ShoalNetwork       network;       /* members' addresses must be on it */
   /*< private >*/
   GHashTable        *documents;    /* rendered bodies, by name: API thread only */
 } ShoalApiCache;

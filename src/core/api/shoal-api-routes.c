@@ -290,8 +290,8 @@ serve_miner (SoupServerMessage            *msg,
                      API_PREFIX);
       return;
     }
-  if (context->network_known)
-    valid = shoal_address_check (address, context->network, &parsed, &error);
+  if (context->cache->network_known)
+    valid = shoal_address_check (address, context->cache->network, &parsed, &error);
   else
     valid = shoal_address_parse (address, &parsed, &error);
   if (!valid)

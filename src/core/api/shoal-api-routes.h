@@ -16,8 +16,6 @@ G_BEGIN_DECLS
 typedef struct
 {
   ShoalApiCache *cache;
-  gboolean       network_known;   /* the pool's own address told us */
-  ShoalNetwork   network;
   guint64        requests;        /* answered so far, this one included */
 } ShoalApiRequestContext;
 

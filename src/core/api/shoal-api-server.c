@@ -8,16 +8,12 @@
 
 #include <libsoup/soup.h>
 
-#include "shoal-address.h"
 #include "shoal-api-cache.h"
 #include "shoal-api-routes.h"
 #include "shoal-api-server.h"
 
 #define DEFAULT_BIND "0.0.0.0"
 #define DEFAULT_PORT 8080
-#define REFRESH_SECONDS 1
-#define LIST_LIMIT 100
-#define PAYMENT_LIMIT 500
 #define API_THREAD_NICENESS 10
 /* Over this many open connections, new ones get 503 and are closed at
  * once: the API shares the process's file descriptors with the stratum
@@ -29,23 +25,13 @@
 #define DRAIN_BYTES (16 * 1024)
 #define PRUNE_EVERY 64
 
-typedef struct _Refresh Refresh;
-
 struct _ShoalApiServer
 {
   GObject        parent_instance;
-  ShoalPool     *pool;
   char          *bind_address;
   guint          port;
   guint          bound_port;
   guint          max_connections;
-
-  /* The pool's thread: the refresh that feeds the cache. */
-  GCancellable  *cancellable;
-  guint          refresh_id;
-  Refresh       *refresh;
-  gboolean       network_known;
-  ShoalNetwork   network;
 
   /* The API thread. */
   GThread       *thread;
@@ -56,7 +42,7 @@ struct _ShoalApiServer
   GSocketService *service;      /* accepts; libsoup serves what it is handed */
   SoupServer    *soup;
 
-  /* Shared, under lock. */
+  /* Shared, under lock: CACHE is replaced by publish() from any thread. */
   GMutex         lock;
   GCond          cond;
   gboolean       ready;
@@ -68,7 +54,6 @@ G_DEFINE_FINAL_TYPE (ShoalApiServer, shoal_api_server, G_TYPE_OBJECT)
 
 enum {
   PROP_0,
-  PROP_POOL,
   PROP_BIND_ADDRESS,
   PROP_PORT,
   PROP_MAX_CONNECTIONS,
@@ -77,21 +62,12 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-/* One round of gathering, on the pool's thread. */
-struct _Refresh
-{
-  ShoalApiServer *self;
-  ShoalApiCache  *cache;
-  guint           pending;
-};
-
 static void
 shoal_api_server_dispose (GObject *object)
 {
   ShoalApiServer *self = SHOAL_API_SERVER (object);
 
   shoal_api_server_stop (self);
-  g_clear_object (&self->pool);
   G_OBJECT_CLASS (shoal_api_server_parent_class)->dispose (object);
 }
 
@@ -117,9 +93,6 @@ shoal_api_server_get_property (GObject    *object,
 
   switch (prop_id)
     {
-    case PROP_POOL:
-      g_value_set_object (value, self->pool);
-      break;
     case PROP_BIND_ADDRESS:
       g_value_set_string (value, self->bind_address);
       break;
@@ -144,9 +117,6 @@ shoal_api_server_set_property (GObject      *object,
 
   switch (prop_id)
     {
-    case PROP_POOL:
-      self->pool = g_value_dup_object (value);
-      break;
     case PROP_BIND_ADDRESS:
       shoal_api_server_set_bind_address (self, g_value_get_string (value));
       break;
@@ -171,9 +141,6 @@ shoal_api_server_class_init (ShoalApiServerClass *klass)
   object_class->get_property = shoal_api_server_get_property;
   object_class->set_property = shoal_api_server_set_property;
 
-  properties[PROP_POOL] =
-    g_param_spec_object ("pool", NULL, NULL, SHOAL_TYPE_POOL,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   properties[PROP_BIND_ADDRESS] =
     g_param_spec_string ("bind-address", NULL, NULL, DEFAULT_BIND,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -196,17 +163,23 @@ shoal_api_server_init (ShoalApiServer *self)
 }
 
 ShoalApiServer *
-shoal_api_server_new (ShoalPool *pool)
+shoal_api_server_new (void)
 {
-  g_return_val_if_fail (SHOAL_IS_POOL (pool), NULL);
-  return g_object_new (SHOAL_TYPE_API_SERVER, "pool", pool, NULL);
+  return g_object_new (SHOAL_TYPE_API_SERVER, NULL);
 }
 
-ShoalPool *
-shoal_api_server_get_pool (ShoalApiServer *self)
+/* Any thread: requests from now on are answered from CACHE. */
+void
+shoal_api_server_publish (ShoalApiServer *self,
+                          ShoalApiCache  *cache)
 {
-  g_return_val_if_fail (SHOAL_IS_API_SERVER (self), NULL);
-  return self->pool;
+  g_return_if_fail (SHOAL_IS_API_SERVER (self));
+  g_return_if_fail (cache != NULL);
+
+  g_mutex_lock (&self->lock);
+  g_clear_pointer (&self->cache, shoal_api_cache_unref);
+  self->cache = shoal_api_cache_ref (cache);
+  g_mutex_unlock (&self->lock);
 }
 
 const char *
@@ -257,190 +230,6 @@ shoal_api_server_get_running (ShoalApiServer *self)
 {
   g_return_val_if_fail (SHOAL_IS_API_SERVER (self), FALSE);
   return self->thread != NULL;
-}
-
-/* --- the pool's thread: gathering the cache ------------------------- */
-
-static void
-publish (ShoalApiServer *self,
-         ShoalApiCache  *cache)
-{
-  g_mutex_lock (&self->lock);
-  g_clear_pointer (&self->cache, shoal_api_cache_unref);
-  self->cache = shoal_api_cache_ref (cache);
-  g_mutex_unlock (&self->lock);
-}
-
-static void
-refresh_step_done (Refresh *refresh)
-{
-  ShoalApiServer *self = refresh->self;
-
-  if (--refresh->pending > 0)
-    return;
-  if (self->refresh == refresh)
-    {
-      publish (self, refresh->cache);
-      self->refresh = NULL;
-    }
-  shoal_api_cache_unref (refresh->cache);
-  g_object_unref (refresh->self);
-  g_free (refresh);
-}
-
-/* A failed read keeps what the previous cache had: a busy store must not
- * blank the page. */
-static void
-refresh_failed (Refresh *refresh,
-                GError  *error)
-{
-  if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_debug ("API refresh: %s", error->message);
-}
-
-static void
-replace_list (GPtrArray **slot,
-              GPtrArray  *list,
-              GPtrArray  *previous)
-{
-  g_ptr_array_unref (*slot);
-  *slot = list != NULL ? list : g_ptr_array_ref (previous);
-}
-
-#define PREVIOUS(refresh, field) \
-  ((refresh)->self->cache != NULL ? (refresh)->self->cache->field : (refresh)->cache->field)
-
-static void
-on_blocks (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  Refresh *refresh = user_data;
-  g_autoptr(GError) error = NULL;
-  GPtrArray *list = shoal_pool_list_blocks_finish (SHOAL_POOL (source), result, &error);
-
-  refresh_failed (refresh, error);
-  replace_list (&refresh->cache->blocks, list, PREVIOUS (refresh, blocks));
-  refresh_step_done (refresh);
-}
-
-static void
-on_balances (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  Refresh *refresh = user_data;
-  g_autoptr(GError) error = NULL;
-  GPtrArray *list = shoal_pool_list_balances_finish (SHOAL_POOL (source), result, &error);
-
-  refresh_failed (refresh, error);
-  replace_list (&refresh->cache->balances, list, PREVIOUS (refresh, balances));
-  refresh_step_done (refresh);
-}
-
-static void
-on_payments (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  Refresh *refresh = user_data;
-  g_autoptr(GError) error = NULL;
-  GPtrArray *list = shoal_pool_list_payments_finish (SHOAL_POOL (source), result, &error);
-
-  refresh_failed (refresh, error);
-  replace_list (&refresh->cache->payments, list, PREVIOUS (refresh, payments));
-  refresh_step_done (refresh);
-}
-
-static void
-replace_history (GArray **slot,
-                 GArray  *points,
-                 GArray  *previous)
-{
-  g_array_unref (*slot);
-  *slot = points != NULL ? points : g_array_ref (previous);
-}
-
-static void
-on_history_1h (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  Refresh *refresh = user_data;
-  g_autoptr(GError) error = NULL;
-  GArray *points = shoal_pool_get_history_finish (SHOAL_POOL (source), result, &error);
-
-  refresh_failed (refresh, error);
-  replace_history (&refresh->cache->history_1h, points, PREVIOUS (refresh, history_1h));
-  refresh_step_done (refresh);
-}
-
-static void
-on_history_24h (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  Refresh *refresh = user_data;
-  g_autoptr(GError) error = NULL;
-  GArray *points = shoal_pool_get_history_finish (SHOAL_POOL (source), result, &error);
-
-  refresh_failed (refresh, error);
-  replace_history (&refresh->cache->history_24h, points, PREVIOUS (refresh, history_24h));
-  refresh_step_done (refresh);
-}
-
-static ShoalApiCache *
-new_cache (ShoalApiServer *self)
-{
-  ShoalConfig *config = shoal_pool_get_config (self->pool);
-
-  return shoal_api_cache_new (shoal_pool_get_snapshot (self->pool),
-                              shoal_config_get_string (config, "mode"));
-}
-
-static void
-start_refresh (ShoalApiServer *self)
-{
-  gint64 now = g_get_real_time ();
-  gint64 hour_ago = now - G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC;
-  gint64 day_ago = now - G_GINT64_CONSTANT (24 * 3600) * G_USEC_PER_SEC;
-  Refresh *refresh;
-
-  /* One round at a time: a slow store must not pile reads up. */
-  if (self->refresh != NULL)
-    return;
-  refresh = g_new0 (Refresh, 1);
-  refresh->self = g_object_ref (self);
-  refresh->cache = new_cache (self);
-  refresh->pending = 5;
-  self->refresh = refresh;
-  shoal_pool_list_blocks_async (self->pool, LIST_LIMIT, self->cancellable, on_blocks, refresh);
-  shoal_pool_list_balances_async (self->pool, self->cancellable, on_balances, refresh);
-  shoal_pool_list_payments_async (self->pool, PAYMENT_LIMIT, self->cancellable,
-                                  on_payments, refresh);
-  shoal_pool_get_history_async (self->pool, NULL, hour_ago, self->cancellable,
-                                on_history_1h, refresh);
-  shoal_pool_get_history_async (self->pool, NULL, day_ago, self->cancellable,
-                                on_history_24h, refresh);
-}
-
-static gboolean
-on_refresh_tick (gpointer user_data)
-{
-  start_refresh (user_data);
-  return G_SOURCE_CONTINUE;
-}
-
-/* Members' addresses must be on the network the pool pays on. */
-static void
-learn_network (ShoalApiServer *self)
-{
-  const char *own = shoal_config_get_string (shoal_pool_get_config (self->pool), "pool-address");
-  ShoalAddress parsed;
-
-  self->network_known = own != NULL && *own != '\0' && shoal_address_parse (own, &parsed, NULL);
-  if (self->network_known)
-    self->network = parsed.network;
 }
 
 /* --- the API thread -------------------------------------------------- */
@@ -572,8 +361,6 @@ on_request (SoupServer        *server,
   g_autoptr(ShoalApiCache) cache = current_cache (self);
   ShoalApiRequestContext context = {
     .cache = cache,
-    .network_known = self->network_known,
-    .network = self->network,
     .requests = ++self->requests,
   };
 
@@ -698,19 +485,20 @@ gboolean
 shoal_api_server_start (ShoalApiServer  *self,
                         GError         **error)
 {
-  g_autoptr(ShoalApiCache) first = NULL;
   GError *start_error;
 
   g_return_val_if_fail (SHOAL_IS_API_SERVER (self), FALSE);
   g_return_val_if_fail (self->thread == NULL, FALSE);
 
-  learn_network (self);
-  self->cancellable = g_cancellable_new ();
-  /* Something to serve at once; the store's lists follow within a second. */
-  first = new_cache (self);
-  publish (self, first);
-  start_refresh (self);
-  self->refresh_id = g_timeout_add_seconds (REFRESH_SECONDS, on_refresh_tick, self);
+  /* Something to serve at once, should nothing have been published yet. */
+  g_mutex_lock (&self->lock);
+  if (self->cache == NULL)
+    {
+      g_autoptr(ShoalPoolSnapshot) blank = shoal_pool_snapshot_new ();
+
+      self->cache = shoal_api_cache_new (blank, NULL);
+    }
+  g_mutex_unlock (&self->lock);
 
   self->context = g_main_context_new ();
   self->loop = g_main_loop_new (self->context, FALSE);
@@ -735,8 +523,4 @@ shoal_api_server_stop (ShoalApiServer *self)
 
   if (self->thread != NULL)
     join_thread (self);
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  g_clear_handle_id (&self->refresh_id, g_source_remove);
-  self->refresh = NULL;  /* a round still in flight finishes and drops itself */
 }

@@ -3,21 +3,21 @@
 
 #include <gio/gio.h>
 
-#include "shoal-pool.h"
+#include "shoal-api-cache.h"
 
 G_BEGIN_DECLS
 
 /* The LAN-facing, read-only HTTP server: the JSON API under /api/v1/, the
  * status page at /, Prometheus figures at /metrics.
  *
- * It runs its own thread and GMainContext.  Every second, on the thread
- * that called start() (the pool's), it gathers a snapshot and the store's
- * lists into an immutable ShoalApiCache and swaps it in under a mutex;
- * the API thread answers every request from the latest cache without
- * waiting on the pool.  A flood of requests therefore costs the pool's
- * thread nothing but that once-a-second refresh.
+ * It runs its own thread and GMainContext and knows nothing of the pool:
+ * whoever feeds it (ShoalApiFeed, on the pool's thread) publishes an
+ * immutable ShoalApiCache about once a second, swapped in under a mutex,
+ * and the API thread answers every request from the latest one.  A flood
+ * of requests therefore costs the pool's thread nothing.  Until a cache
+ * is published it serves an empty one.
  *
- * start() and stop() are called on the pool's thread.  Properties:
+ * start() and stop() are called on one thread.  Properties:
  * "bind-address" (an IP address, default 0.0.0.0), "port" (default 8080;
  * 0 picks a free one), "max-connections" (default 256; requests beyond
  * get 503), all read at start(). */
@@ -25,8 +25,9 @@ G_BEGIN_DECLS
 #define SHOAL_TYPE_API_SERVER (shoal_api_server_get_type ())
 G_DECLARE_FINAL_TYPE (ShoalApiServer, shoal_api_server, SHOAL, API_SERVER, GObject)
 
-ShoalApiServer *shoal_api_server_new              (ShoalPool       *pool);
-ShoalPool      *shoal_api_server_get_pool         (ShoalApiServer  *self);
+ShoalApiServer *shoal_api_server_new              (void);
+void            shoal_api_server_publish          (ShoalApiServer  *self,
+                                                   ShoalApiCache   *cache);
 const char     *shoal_api_server_get_bind_address (ShoalApiServer  *self);
 void            shoal_api_server_set_bind_address (ShoalApiServer  *self,
                                                    const char      *address);
