@@ -285,6 +285,11 @@ on_config_changed (ShoalPool  *self,
   /* The window's own choice, not the pool's. */
   if (g_strcmp0 (pspec->name, "run-in-background") == 0)
     return;
+  if (_shoal_pool_apply_setting (self, pspec->name))
+    {
+      g_message ("setting %s applied", pspec->name);
+      return;
+    }
   _shoal_pool_set_condition (self, shoal_condition_new (
     "restart-needed", SHOAL_CONDITION_NOTICE, "Restart the Pool", "app.restart",
     "A changed setting (%s) takes effect when the pool restarts; rigs reconnect by themselves.",

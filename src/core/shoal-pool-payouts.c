@@ -19,7 +19,9 @@ _shoal_pool_block_terms (ShoalPool        *self,
 {
   ShoalConfig *config = shoal_pool_get_config (self);
 
-  terms->pplns = shoal_config_get_mode (config) == SHOAL_MODE_PPLNS;
+  /* The mode the pool runs in; fee and window apply live, and each block
+   * keeps the ones it was found under. */
+  terms->pplns = shoal_pool_get_mode (self) == SHOAL_MODE_PPLNS;
   terms->fee_bps = (guint) shoal_config_get_uint64 (config, "pool-fee-bps");
   terms->window_factor = (guint) shoal_config_get_uint64 (config, "pplns-window");
   terms->has_share = share != NULL;

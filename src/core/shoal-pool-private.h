@@ -22,6 +22,10 @@ void            _shoal_pool_block_terms (ShoalPool        *self,
                                          ShoalBlockTerms  *terms);
 gboolean        _shoal_pool_check_mode  (ShoalPool        *self,
                                          GError          **error);
+/* TRUE when the running pool took the changed setting KEY at once (or
+ * reads it when it needs it); FALSE when it waits for a restart. */
+gboolean        _shoal_pool_apply_setting (ShoalPool      *self,
+                                           const char     *key);
 
 
 /* Conditions (shoal-pool.c keeps the list; shoal-pool-conditions.c

@@ -37,6 +37,7 @@ struct _ShoalPool
   ShoalPlayground    *playground;
   ShoalManagedNode   *managed;     /* the node Shoal runs, or NULL */
   char               *pool_address;
+  ShoalMode           mode;              /* as started; "mode" applies on restart */
   char               *wallet_uri;
   GCancellable       *cancellable;
 
@@ -699,7 +700,7 @@ open_store (ShoalPool  *self,
   self->store = shoal_store_open (path, error);
   if (self->store == NULL)
     return FALSE;
-  self->accounting = shoal_accounting_new (self->store, shoal_config_get_mode (self->config),
+  self->accounting = shoal_accounting_new (self->store, self->mode,
                                            shoal_config_get_uint64 (self->config, "pool-fee-bps"),
                                            shoal_config_get_uint64 (self->config, "pplns-window"));
   self->bookkeeper = g_thread_pool_new (run_chore, NULL, 1, FALSE, NULL);
@@ -762,7 +763,7 @@ start_stratum (ShoalPool  *self,
                 "start-difficulty", shoal_config_get_uint64 (c, "start-difficulty"),
                 "min-difficulty", shoal_config_get_uint64 (c, "min-difficulty"),
                 "share-interval", (guint) shoal_config_get_uint64 (c, "share-interval"),
-                "mode", shoal_config_get_string (c, "mode"),
+                "mode", self->mode == SHOAL_MODE_PPLNS ? "pplns" : "solo",
                 "pool-address", self->pool_address,
                 NULL);
   g_object_set (self->stratum, "max-connections-per-ip",
@@ -774,6 +775,67 @@ start_stratum (ShoalPool  *self,
   g_message ("stratum listening on %s port %u", shoal_config_get_string (c, "stratum-bind"),
              shoal_stratum_server_get_port (self->stratum));
   return TRUE;
+}
+
+/* Settings a running pool takes at once: vardiff and the per-address cap
+ * (the stratum server applies them to the next job and the next
+ * connection), the payout threshold and schedule.  The fee and the PPLNS
+ * window need nothing here: each block takes the ones of the moment it is
+ * found; node-managed-keep-running is read when the pool stops. */
+static const char * const stratum_live[][2] = {
+  { "start-difficulty", "start-difficulty" },
+  { "min-difficulty", "min-difficulty" },
+  { "share-interval", "share-interval" },
+  { "stratum-max-per-ip", "max-connections-per-ip" },
+};
+
+static const char * const read_when_used[] = {
+  "pool-fee-bps", "pplns-window", "node-managed-keep-running",
+};
+
+static gboolean
+apply_to_stratum (ShoalPool  *self,
+                  const char *key)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (stratum_live); i++)
+    if (g_str_equal (key, stratum_live[i][0]))
+      {
+        guint64 value = shoal_config_get_uint64 (self->config, key);
+        GParamSpec *pspec = NULL;
+
+        if (self->stratum == NULL)
+          return TRUE;   /* read when it starts */
+        pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (self->stratum),
+                                              stratum_live[i][1]);
+        if (pspec->value_type == G_TYPE_UINT64)
+          g_object_set (self->stratum, stratum_live[i][1], value, NULL);
+        else
+          g_object_set (self->stratum, stratum_live[i][1], (guint) MIN (value, G_MAXUINT), NULL);
+        return TRUE;
+      }
+  return FALSE;
+}
+
+gboolean
+_shoal_pool_apply_setting (ShoalPool  *self,
+                           const char *key)
+{
+  if (g_strv_contains (read_when_used, key) || apply_to_stratum (self, key))
+    return TRUE;
+  if (g_str_equal (key, "payout-threshold") || g_str_equal (key, "payout-interval"))
+    {
+      if (self->payer == NULL)
+        return self->mode != SHOAL_MODE_PPLNS || self->stratum == NULL;
+      /* Only the one that changed: a new interval starts its count again. */
+      if (g_str_equal (key, "payout-threshold"))
+        shoal_payer_set_threshold (self->payer,
+                                   shoal_config_get_uint64 (self->config, "payout-threshold"));
+      else
+        shoal_payer_set_interval (self->payer,
+                                  shoal_config_get_uint64 (self->config, "payout-interval"));
+      return TRUE;
+    }
+  return FALSE;
 }
 
 static void split_login (const char *login, char **user, char **password);
@@ -878,7 +940,7 @@ start_payer (ShoalPool *self)
   g_autofree char *user = NULL;
   g_autofree char *password = NULL;
 
-  if (shoal_config_get_mode (self->config) != SHOAL_MODE_PPLNS)
+  if (self->mode != SHOAL_MODE_PPLNS)
     return;
   split_login (shoal_config_get_string (self->config, "wallet-login"), &user, &password);
   if (self->playground != NULL)
@@ -1039,6 +1101,7 @@ shoal_pool_start_async (ShoalPool           *self,
   set_status (self, "starting");
   g_ptr_array_set_size (self->conditions, 0);
   self->pool_address = g_strdup (shoal_config_get_string (self->config, "pool-address"));
+  self->mode = shoal_config_get_mode (self->config);
   self->wallet_uri = g_strdup (shoal_config_get_string (self->config, "wallet-url"));
 
   if (shoal_config_get_boolean (self->config, "playground"))
@@ -1254,8 +1317,19 @@ shoal_pool_init (ShoalPool *self)
 ShoalPool *
 shoal_pool_new (ShoalConfig *config)
 {
+  ShoalPool *self;
+
   g_return_val_if_fail (SHOAL_IS_CONFIG (config), NULL);
-  return g_object_new (SHOAL_TYPE_POOL, "config", config, NULL);
+  self = g_object_new (SHOAL_TYPE_POOL, "config", config, NULL);
+  self->mode = shoal_config_get_mode (config);
+  return self;
+}
+
+ShoalMode
+shoal_pool_get_mode (ShoalPool *self)
+{
+  g_return_val_if_fail (SHOAL_IS_POOL (self), SHOAL_MODE_SOLO);
+  return self->mode;
 }
 
 ShoalConfig *

@@ -49,6 +49,10 @@ ShoalPoolSnapshot *shoal_pool_get_snapshot (ShoalPool        *self);
  * rewards go to (the playground's wallet when on the playground). */
 guint16      shoal_pool_get_stratum_port   (ShoalPool        *self);
 const char  *shoal_pool_get_pool_address   (ShoalPool        *self);
+/* The mode the pool runs in, read from the settings when it started: a
+ * change to "mode" takes effect on a restart, so the window follows this
+ * and not the setting. */
+ShoalMode     shoal_pool_get_mode           (ShoalPool        *self);
 
 /* Reads from the store, off the calling thread.  Each finish returns a
  * GPtrArray that owns its elements (ShoalBlockInfo, newest first;

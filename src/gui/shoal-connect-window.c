@@ -61,10 +61,9 @@ shoal_connect_window_lan_addresses (void)
 static char *
 rig_address (ShoalConnectWindow *self)
 {
-  ShoalConfig *config = shoal_pool_get_config (self->pool);
   const char *pool_address = shoal_pool_get_pool_address (self->pool);
 
-  if (shoal_config_get_mode (config) == SHOAL_MODE_PPLNS)
+  if (shoal_pool_get_mode (self->pool) == SHOAL_MODE_PPLNS)
     return g_strdup (ADDRESS_PLACEHOLDER);
   if (pool_address != NULL && *pool_address != '\0')
     return g_strdup (pool_address);

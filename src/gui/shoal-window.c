@@ -38,7 +38,7 @@ static GParamSpec *properties[N_PROPS];
 static void
 update_mode (ShoalWindow *self)
 {
-  gboolean pplns = shoal_config_get_mode (shoal_pool_get_config (self->pool)) == SHOAL_MODE_PPLNS;
+  gboolean pplns = shoal_pool_get_mode (self->pool) == SHOAL_MODE_PPLNS;
 
   if (!pplns && g_strcmp0 (adw_view_stack_get_visible_child_name (self->stack), "payouts") == 0)
     adw_view_stack_set_visible_child_name (self->stack, "overview");
@@ -74,8 +74,8 @@ shoal_window_constructed (GObject *object)
   g_object_bind_property (self->node_page, "has-node", self->node_stack_page, "visible",
                           G_BINDING_SYNC_CREATE);
   shoal_node_page_set_pool (self->node_page, self->pool);
-  g_signal_connect_object (shoal_pool_get_config (self->pool), "notify::mode",
-                           G_CALLBACK (update_mode), self, G_CONNECT_SWAPPED);
+  /* The mode the pool runs in: a changed setting waits for the restart,
+   * which makes the window again. */
   update_mode (self);
 }
 

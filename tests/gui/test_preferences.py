@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Preferences change the settings the app stores (read back from the
-keyfile backend's file), and the window follows: small-pool mode brings
-the Payouts page and members' own addresses into the Connect a Rig
-command line."""
+keyfile backend's file), and the window follows the pool: a change that
+needs a restart says so, and once restarted small-pool mode brings the
+Payouts page and members' own addresses into the Connect a Rig command
+line."""
 import os
 import sys
 
@@ -69,15 +70,29 @@ def main():
         wait_for(lambda: shoal.setting("validator-threads") == "3", what="3 threads stored")
         click(find_one(prefs, "push button", "Close"))
 
-        # The window reads the same settings back.
+        # The running pool keeps the mode it started in: no Payouts page
+        # until the restart the window asks for.
+        assert not find_all(win, "page tab", "Payouts"), "Payouts before the restart"
+        restart = find_one(win, "push button", "Restart the Pool",
+                           what="the restart banner's button")
+        click(find_one(win, "push button", "Connect a Rig", pred=lambda n: "click" in n.actions))
+        dialog = window(app, "Connect a Rig")
+        command = find_one(dialog, "label", pred=lambda n: n.name.startswith("xmrig "))
+        # Rigs must reach the port that is listening now, in the mode it runs.
+        assert f":{old_port} " in command.name, command.name
+        assert "-u YOUR_MONERO_ADDRESS " not in command.name, command.name
+        click(find_one(dialog, "push button", "Close"))
+
+        click(restart)
+        shoal.wait_log(f"stratum listening on 0.0.0.0 port {new_port}")
+        win = main_window(app)
         show_page(app, "Payouts")
         find_one(win, "label", "Balances")
         print("screenshot:", shoal.screenshot("payouts-empty"))
         click(find_one(win, "push button", "Connect a Rig", pred=lambda n: "click" in n.actions))
         dialog = window(app, "Connect a Rig")
         command = find_one(dialog, "label", pred=lambda n: n.name.startswith("xmrig "))
-        # Rigs must reach the port that is listening now; the new one takes effect on restart.
-        assert f":{old_port} " in command.name, command.name
+        assert f":{new_port} " in command.name, command.name
         # Small pool: each member mines to their own address.
         assert "-u YOUR_MONERO_ADDRESS " in command.name, command.name
         click(find_one(dialog, "push button", "Close"))

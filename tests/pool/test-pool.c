@@ -7,6 +7,8 @@
 
 #include <sqlite3.h>
 
+#include "shoal-condition.h"
+#include "shoal-difficulty.h"
 #include "shoal-pool.h"
 #include "shoal-store.h"
 #include "shoal-test-harness.h"
@@ -687,6 +689,84 @@ test_node_restart_keeps_miners (Fixture *f, gconstpointer data)
   sqlite3_close (db);
 }
 
+/* The target a fresh rig is given at login, as the bytes on the wire. */
+static char *
+login_target (guint16     port,
+              const char *address)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GDataInputStream) in = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *login = g_strdup_printf ("{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\","
+                                            "\"params\":{\"login\":\"%s\",\"pass\":\"x\","
+                                            "\"agent\":\"test\",\"algo\":[\"rx/0\"]}}\n", address);
+  g_autofree char *line = NULL;
+  const char *target;
+
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)), login,
+                             strlen (login), NULL, NULL, &error);
+  g_assert_no_error (error);
+  in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (connection)));
+  line = g_data_input_stream_read_line (in, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  target = strstr (line, "\"target\":\"");
+  g_assert_nonnull (target);
+  target += strlen ("\"target\":\"");
+  return g_strndup (target, strcspn (target, "\""));
+}
+
+static gboolean
+restart_needed (ShoalPool *pool)
+{
+  return shoal_condition_list_find (shoal_pool_get_conditions (pool), "restart-needed") != NULL;
+}
+
+/* Settings a running pool can take apply at once (a new rig gets the new
+ * start difficulty; no restart asked for); the others wait for a restart,
+ * said in a condition, and until then the pool reports the mode it really
+ * runs in, not the one set. */
+static void
+test_settings_apply_live (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ShoalConfig) config = shoal_config_new ();
+  g_autoptr(ShoalPool) pool = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *expected = NULL;
+  const char *address = shoal_playground_get_wallet (f->playground)->address;
+  gboolean started = FALSE;
+  guint64 target64;
+
+  g_assert_true (shoal_config_load_key_file (config, f->conf_path, &error));
+  pool = shoal_pool_new (config);
+  shoal_pool_start_async (pool, NULL, on_started, &started);
+  g_assert_true (wait_for (is_true, &started, 30));
+  g_assert_true (wait_for (has_template, pool, 30));
+  g_assert_cmpint (shoal_pool_get_mode (pool), ==, SHOAL_MODE_PPLNS);
+
+  before = login_target (shoal_pool_get_stratum_port (pool), address);
+  expected = shoal_target_hex_for_difficulty (20, &target64);
+  g_assert_cmpstr (before, ==, expected);
+
+  g_object_set (config, "start-difficulty", (guint64) 50, "payout-threshold", (guint64) 7,
+                "pool-fee-bps", (guint64) 300, "payout-interval", (guint64) 3600, NULL);
+  after = login_target (shoal_pool_get_stratum_port (pool), address);
+  g_clear_pointer (&expected, g_free);
+  expected = shoal_target_hex_for_difficulty (50, &target64);
+  g_assert_cmpstr (after, ==, expected);
+  g_assert_false (restart_needed (pool));
+
+  g_object_set (config, "mode", "solo", NULL);
+  g_assert_true (restart_needed (pool));
+  g_assert_cmpint (shoal_pool_get_mode (pool), ==, SHOAL_MODE_PPLNS);
+  shoal_pool_stop (pool);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -699,6 +779,8 @@ main (int argc, char *argv[])
               test_node_restart_keeps_miners, fixture_tear_down);
   g_test_add ("/pool/tls-rig-mines", Fixture, "solo", fixture_set_up,
               test_tls_rig_mines, fixture_tear_down);
+  g_test_add ("/pool/settings-apply-live", Fixture, "pplns", fixture_set_up,
+              test_settings_apply_live, fixture_tear_down);
   g_test_add ("/pool/pplns-balances-are-exact", Fixture, "pplns", fixture_set_up,
               test_pplns_balances_are_exact, fixture_tear_down);
   return g_test_run ();

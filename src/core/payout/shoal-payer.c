@@ -48,7 +48,8 @@ struct _ShoalPayer
   ShoalStore         *store;
   ShoalRpcClient     *wallet;
   ShoalRpcClient     *node;       /* NULL: nothing is ever released after building */
-  guint64             threshold;  /* atomic-ish: read under run_lock */
+  guint64             threshold;  /* under threshold_lock: set live while a run may hang */
+  GMutex              threshold_lock;
   ShoalPayerStepFunc  step_func;
   gpointer            step_data;
   GMutex              run_lock;   /* one reconcile or payout at a time */
@@ -775,6 +776,17 @@ reconcile_locked (ShoalPayer    *self,
   return TRUE;
 }
 
+static guint64
+get_threshold (ShoalPayer *self)
+{
+  guint64 threshold;
+
+  g_mutex_lock (&self->threshold_lock);
+  threshold = self->threshold;
+  g_mutex_unlock (&self->threshold_lock);
+  return threshold;
+}
+
 /* A payout a person confirmed: what they saw, at the threshold they saw. */
 typedef struct
 {
@@ -801,7 +813,7 @@ pay_out_locked (ShoalPayer       *self,
   if (!reconcile_locked (self, cancellable, error))
     return -1;
   id = shoal_store_plan_exact_batch_sync (self->store,
-                                          confirmed ? confirmed->threshold : self->threshold,
+                                          confirmed ? confirmed->threshold : get_threshold (self),
                                           SHOAL_PAYER_MAX_PAYMENTS,
                                           confirmed ? confirmed->expected : NULL, &local_error);
   if (local_error != NULL)
@@ -1089,9 +1101,11 @@ shoal_payer_set_threshold (ShoalPayer *self,
 {
   g_return_if_fail (SHOAL_IS_PAYER (self));
 
-  g_mutex_lock (&self->run_lock);
+  /* Not run_lock: a run holds it while the wallet answers, and this is
+   * called from the window when the setting changes. */
+  g_mutex_lock (&self->threshold_lock);
   self->threshold = threshold;
-  g_mutex_unlock (&self->run_lock);
+  g_mutex_unlock (&self->threshold_lock);
 }
 
 /* Set before the first run; FUNC is called on the payer's thread. */
@@ -1147,6 +1161,7 @@ shoal_payer_finalize (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_mutex_clear (&self->run_lock);
+  g_mutex_clear (&self->threshold_lock);
   G_OBJECT_CLASS (shoal_payer_parent_class)->finalize (object);
 }
 
@@ -1161,5 +1176,6 @@ static void
 shoal_payer_init (ShoalPayer *self)
 {
   g_mutex_init (&self->run_lock);
+  g_mutex_init (&self->threshold_lock);
   self->cancellable = g_cancellable_new ();
 }
