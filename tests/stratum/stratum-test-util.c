@@ -119,6 +119,12 @@ stratum_client_send (StratumClient *client,
 }
 
 char *
+stratum_client_expect_line (StratumClient *client)
+{
+  return stratum_client_read_line (client, SHOAL_TEST_PATIENCE_MS);
+}
+
+char *
 stratum_client_read_line (StratumClient *client,
                           guint          timeout_ms)
 {
@@ -190,7 +196,7 @@ stratum_client_login (StratumClient *client,
     login, rigid ? ",\"rigid\":\"" : "", rigid ? rigid : "", rigid ? "\"" : "");
 
   stratum_client_send (client, line);
-  return stratum_client_read_line (client, 5000);
+  return stratum_client_expect_line (client);
 }
 
 gboolean

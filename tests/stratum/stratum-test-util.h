@@ -40,6 +40,9 @@ void           stratum_client_send         (StratumClient *client,
 /* The next line without its '\n', or NULL on timeout or EOF (see ->eof). */
 char          *stratum_client_read_line    (StratumClient *client,
                                             guint          timeout_ms);
+/* A line the server owes us: waited for as long as a busy machine may
+ * need (SHOAL_TEST_PATIENCE_MS); NULL only if it closed or never said it. */
+char          *stratum_client_expect_line (StratumClient *client);
 /* Parses LINE; NULL if it is not a JSON object. */
 JsonObject    *stratum_parse_object        (const char    *line);
 /* The error message of a reply line; NULL when "error" is null. */

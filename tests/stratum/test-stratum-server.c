@@ -105,7 +105,7 @@ request_error (StratumClient *client,
   JsonNode *error;
 
   stratum_client_send (client, line);
-  reply = stratum_client_read_line (client, 10000);
+  reply = stratum_client_expect_line (client);
   g_assert_nonnull (reply);
   object = stratum_parse_object (reply);
   g_assert_nonnull (object);
@@ -246,13 +246,13 @@ test_keepalived (void)
   g_autofree char *line = NULL;
 
   stratum_client_send (client, "{\"id\":7,\"jsonrpc\":\"2.0\",\"method\":\"keepalived\",\"params\":{\"id\":\"x\"}}");
-  before = stratum_client_read_line (client, 5000);
+  before = stratum_client_expect_line (client);
   g_assert_cmpstr (before, ==, "{\"id\":7,\"jsonrpc\":\"2.0\",\"error\":null,\"result\":{\"status\":\"KEEPALIVED\"}}");
   miner = miner_login (server, "rig", NULL);
   line = g_strdup_printf ("{\"id\":8,\"jsonrpc\":\"2.0\",\"method\":\"keepalived\",\"params\":{\"id\":\"%s\"}}",
                           miner->session);
   stratum_client_send (miner->client, line);
-  after = stratum_client_read_line (miner->client, 5000);
+  after = stratum_client_expect_line (miner->client);
   g_assert_cmpstr (after, ==, "{\"id\":8,\"jsonrpc\":\"2.0\",\"error\":null,\"result\":{\"status\":\"KEEPALIVED\"}}");
 }
 
@@ -284,14 +284,14 @@ test_malformed_lines (void)
   g_autoptr(JsonObject) object = NULL;
 
   stratum_client_send (garbage, "this is not json at all, sorry");
-  reply = stratum_client_read_line (garbage, 5000);
+  reply = stratum_client_expect_line (garbage);
   g_assert_true (g_str_has_prefix (reply, "{\"id\":null,\"jsonrpc\":\"2.0\",\"error\":{\"code\":-1,"
                                    "\"message\":\"Malformed request: "));
   assert_closed (garbage);
   g_clear_pointer (&reply, g_free);
   /* No newline: the limit applies to what is buffered, not to complete lines. */
   g_socket_send (huge->socket, long_line, strlen (long_line), NULL, NULL);
-  reply = stratum_client_read_line (huge, 5000);
+  reply = stratum_client_expect_line (huge);
   object = stratum_parse_object (reply);
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (object, "error"),
                                                   "message"), ==, "Line too long");
@@ -368,7 +368,7 @@ test_login_timeout (void)
   g_autoptr(ShoalBlockTemplate) tmpl = template_at ("tmpl_h12_rs8.json", HIGH_DIFFICULTY);
   g_autoptr(ShoalStratumServer) server = stratum_test_server (tmpl, "login-timeout-ms", 500, NULL);
   g_autoptr(StratumClient) idle = stratum_client_connect (shoal_stratum_server_get_port (server), NULL);
-  g_autofree char *line = stratum_client_read_line (idle, 5000);
+  g_autofree char *line = stratum_client_expect_line (idle);
 
   g_assert_nonnull (line);
   g_assert_nonnull (strstr (line, "\"message\":\"Login timeout"));

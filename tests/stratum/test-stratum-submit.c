@@ -255,7 +255,7 @@ test_rejections (void)
   g_assert_null (stratum_error_message (ok));
   old_job = g_strdup (miner->job_id);
   shoal_stratum_server_set_template (server, next);
-  job_line = stratum_client_read_line (miner->client, 5000);
+  job_line = stratum_client_expect_line (miner->client);
   job = stratum_parse_object (job_line);
   miner_take_job (miner, json_object_get_object_member (job, "params"));
   expect_error (miner, NULL, old_job, "00000004", zeros, "Stale share");
@@ -441,7 +441,7 @@ test_bans (void)
   g_assert_null (stratum_client_read_line (bad->client, 3000));
   g_assert_true (bad->client->eof);
   /* Every connection from the banned address is told and closed. */
-  line = stratum_client_read_line (bystander->client, 3000);
+  line = stratum_client_expect_line (bystander->client);
   g_assert_cmpstr (line, ==, "{\"id\":null,\"jsonrpc\":\"2.0\",\"error\":{\"code\":-1,"
                    "\"message\":\"your IP is banned\"}}");
   g_assert_null (stratum_client_read_line (bystander->client, 3000));
