@@ -68,7 +68,10 @@ def main():
         stamp("miners online; switching to the Miners page")
         show_page(app, "Miners")
         window = main_window(app)
-        find_one(window, "label", "idle-0")  # rows sort by name: idle-0 comes first
+        # Rows sort by name: idle-0 comes first.  These rigs never send a
+        # share, so on a slow machine their row may already say they stopped.
+        find_one(window, "label", pred=lambda n: n.name.split(" (")[0] == "idle-0",
+                 what="idle-0's row on the Miners page")
         # Reports from here on cover 50 connected miners with their rows on screen.
         loaded = next_reports(shoal, 3)
         # Still answering: the last row is there and a page switch takes.
