@@ -49,11 +49,6 @@ const char *api_assert_error      (JsonObject *object,
 ShoalApiServer *api_test_server_start (ShoalPool     *pool,
                                        ShoalApiFeed **feed);
 
-/* Drops the caller's reference to OBJECT and asserts that it is
- * finalized once the work it has in flight (answers still to come on the
- * thread-default context) is done: nothing else keeps it alive. */
-void            api_test_assert_finalized (gpointer object);
-
 /* Open file descriptors of this process. */
 guint       api_open_descriptors  (void);
 

@@ -7,6 +7,7 @@
 #include "shoal-api-metrics.h"
 #include "shoal-api-server.h"
 #include "api-test-util.h"
+#include "shoal-test-harness.h"
 
 /* The API server without daemons: a pool that was never started (its
  * snapshot says "node unreachable", its lists are empty) behind a real
@@ -43,9 +44,9 @@ fixture_tear_down (Fixture       *f,
   shoal_api_server_stop (f->server);
   /* Nothing keeps another alive: the server holds no pool, the feed only
    * a weak reference to it. */
-  api_test_assert_finalized (g_steal_pointer (&f->feed));
-  api_test_assert_finalized (g_steal_pointer (&f->server));
-  api_test_assert_finalized (g_steal_pointer (&f->pool));
+  shoal_test_assert_finalized (g_steal_pointer (&f->feed));
+  shoal_test_assert_finalized (g_steal_pointer (&f->server));
+  shoal_test_assert_finalized (g_steal_pointer (&f->pool));
   g_clear_object (&f->config);
 }
 

@@ -180,10 +180,10 @@ stop_everything (void)
   const char *rm[] = { "rm", "-rf", db_dir, NULL };
 
   shoal_api_server_stop (server);
-  api_test_assert_finalized (g_steal_pointer (&feed));
-  api_test_assert_finalized (g_steal_pointer (&server));
+  shoal_test_assert_finalized (g_steal_pointer (&feed));
+  shoal_test_assert_finalized (g_steal_pointer (&server));
   shoal_pool_stop (pool);
-  api_test_assert_finalized (g_steal_pointer (&pool));
+  shoal_test_assert_finalized (g_steal_pointer (&pool));
   shoal_test_harness_stop (playground);
   g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
   g_clear_pointer (&db_dir, g_free);

@@ -145,3 +145,19 @@ shoal_test_bytes_to_hex (const guint8 *data,
   out[len * 2] = '\0';
   return out;
 }
+
+void
+shoal_test_assert_finalized (gpointer object)
+{
+  gpointer weak = object;
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  g_object_add_weak_pointer (object, &weak);
+  g_object_unref (object);
+  while (weak != NULL && g_get_monotonic_time () < deadline)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+  if (weak != NULL)
+    g_error ("%s %p is still alive: something keeps a reference to it",
+             G_OBJECT_TYPE_NAME (weak), weak);
+}

@@ -23,6 +23,10 @@ JsonNode        *shoal_test_rpc_expect_error     (ShoalRpcClient *client,
                                                   const char     *params_json,
                                                   GError        **error);
 guint64          shoal_test_node_height          (ShoalPlayground *playground);
+/* Drops the caller's reference to OBJECT and asserts that it is
+ * finalized once the work it has in flight (answers still to come on the
+ * thread-default context) is done: nothing else keeps it alive. */
+void             shoal_test_assert_finalized     (gpointer        object);
 char            *shoal_test_vectors_path         (const char     *name);
 const char      *shoal_test_vectors_dir          (void);
 

@@ -765,6 +765,8 @@ test_settings_apply_live (Fixture *f, gconstpointer data)
   g_assert_true (restart_needed (pool));
   g_assert_cmpint (shoal_pool_get_mode (pool), ==, SHOAL_MODE_PPLNS);
   shoal_pool_stop (pool);
+  /* Stopped, the pool and every part it made go with the last reference. */
+  shoal_test_assert_finalized (g_steal_pointer (&pool));
 }
 
 int
