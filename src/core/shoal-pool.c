@@ -13,15 +13,18 @@
 #include "shoal-rpc-client.h"
 #include "shoal-store.h"
 #include "shoal-stratum-server.h"
+#include "shoal-template-source.h"
 #include "shoal-validator.h"
 #include "shoal-pool-private.h"
 
 /* ShoalPool wires the parts of a running pool on the thread that made
  * it (the GTK main thread, or headless mode's loop):
  *
- *   job manager --template--> stratum server --shares--> store
- *        ^                          | block found
- *        +------ submit_block <-----+
+ *   job manager --template--> template source --work--> stratum server --shares--> store
+ *        ^                          |  ^                      | solution
+ *        +------ submit_block <-----+  +----------------------+
+ *                                   | block found (written first)
+ *                                   +--> store
  *   block tracker --block-changed--> store --unlocked--> accounting
  *
  * Store writes and accounting run on one "bookkeeper" thread, in order,
@@ -46,6 +49,7 @@ struct _ShoalPool
   ShoalStratumServer *stratum;
   ShoalNodeClient    *node;
   ShoalJobManager    *jobs;
+  ShoalTemplateSource *source;
   ShoalAccounting    *accounting;
   ShoalPayer         *payer;
   ShoalRpcClient     *wallet;
@@ -436,34 +440,17 @@ write_block_found (ShoalStore      *store,
                                     note->found_us, &note->terms, error);
 }
 
+/* Emitted by the template source before it submits the block. */
 static void
-on_submitted (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-  BlockNote *note = user_data;
-
-  /* Not a warning: the tracker follows the block either way and reports
-   * it orphaned or rejected, which is what the user is told about. */
-  if (!shoal_job_manager_submit_block_finish (SHOAL_JOB_MANAGER (source), result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_message ("block %s at height %" G_GUINT64_FORMAT " was not accepted: %s",
-               note->id, note->height, error->message);
-  block_note_free (note);
-}
-
-static void
-on_block_found (ShoalStratumServer *server,
-                GBytes             *blob,
-                guint64             height,
-                const char         *block_id,
-                ShoalBlockTemplate *tmpl,
-                gpointer            share,
-                ShoalPool          *self)
+on_block_found (ShoalTemplateSource *source,
+                GBytes              *blob,
+                guint64              height,
+                const char          *block_id,
+                ShoalBlockTemplate  *tmpl,
+                gpointer             share,
+                ShoalPool           *self)
 {
   BlockNote *note = g_new0 (BlockNote, 1);
-  BlockNote *submit = g_new0 (BlockNote, 1);
 
   g_message ("block candidate at height %" G_GUINT64_FORMAT ": %s", height, block_id);
   g_hash_table_insert (self->found_heights, g_strdup (block_id), g_memdup2 (&height, sizeof height));
@@ -473,16 +460,10 @@ on_block_found (ShoalStratumServer *server,
   note->difficulty = shoal_block_template_get_difficulty (tmpl)->lo;
   note->found_us = g_get_real_time ();
   _shoal_pool_block_terms (self, share, &note->terms);
-  submit->id = g_strdup (block_id);
-  submit->height = height;
 
   /* Recorded first: a block the node takes is never missing from the
    * store, and one it refuses is marked orphaned by the tracker. */
   queue_chore (self, write_block_found, NULL, note, (GDestroyNotify) block_note_free);
-  /* Not cancelled by stop(): a found block is worth more than a prompt
-   * shutdown. */
-  shoal_job_manager_submit_block_async (self->jobs, blob, block_id, height, NULL,
-                                        on_submitted, submit);
 }
 
 static void
@@ -618,7 +599,6 @@ on_template_changed (ShoalJobManager    *jobs,
                      ShoalPool          *self)
 {
   self->network_difficulty = shoal_block_template_get_difficulty (tmpl)->lo;
-  shoal_stratum_server_set_template (self->stratum, tmpl);
 }
 
 static void
@@ -769,7 +749,13 @@ start_stratum (ShoalPool  *self,
   g_object_set (self->stratum, "max-connections-per-ip",
                 (guint) shoal_config_get_uint64 (c, "stratum-max-per-ip"), NULL);
   shoal_stratum_server_set_share_recorder (self->stratum, SHOAL_SHARE_RECORDER (self->store));
-  g_signal_connect_object (self->stratum, "block-found", G_CALLBACK (on_block_found), self, 0);
+  /* One source for the pool's life, whichever node's job manager feeds
+   * it: it keeps its epochs and filled height across a node switch.  It
+   * makes blocks of the server's solutions and submits them once
+   * "block-found" has them written down. */
+  self->source = shoal_template_source_new (NULL);
+  g_signal_connect_object (self->source, "block-found", G_CALLBACK (on_block_found), self, 0);
+  shoal_stratum_server_set_job_source (self->stratum, SHOAL_JOB_SOURCE (self->source));
   if (!configure_tls (self, error) || !shoal_stratum_server_start (self->stratum, error))
     return FALSE;
   g_message ("stratum listening on %s port %u", shoal_config_get_string (c, "stratum-bind"),
@@ -840,14 +826,6 @@ _shoal_pool_apply_setting (ShoalPool  *self,
 
 static void split_login (const char *login, char **user, char **password);
 
-static void
-on_height_filled (ShoalJobManager *jobs,
-                  guint64          height,
-                  ShoalPool       *self)
-{
-  shoal_stratum_server_set_filled_height (self->stratum, height);
-}
-
 static const char *
 zmq_url (ShoalPool *self)
 {
@@ -890,7 +868,7 @@ start_jobs (ShoalPool  *self,
   g_object_set (self->jobs, "zmq-url", zmq_url (self), NULL);
   g_signal_connect_object (self->jobs, "template-changed", G_CALLBACK (on_template_changed),
                            self, 0);
-  g_signal_connect_object (self->jobs, "height-filled", G_CALLBACK (on_height_filled), self, 0);
+  shoal_template_source_set_jobs (self->source, self->jobs);
   g_signal_connect_object (shoal_job_manager_get_tracker (self->jobs), "block-changed",
                            G_CALLBACK (on_block_changed), self, 0);
   watcher = shoal_job_manager_get_watcher (self->jobs);
@@ -1198,6 +1176,7 @@ shoal_pool_dispose (GObject *object)
   g_clear_object (&self->payer);
   g_clear_object (&self->wallet);
   g_clear_object (&self->accounting);
+  g_clear_object (&self->source);
   g_clear_object (&self->jobs);
   g_clear_object (&self->node);
   g_clear_object (&self->stratum);

@@ -426,7 +426,7 @@ bench_miners (Child              *child,
       g_autofree char *last = NULL;
       double ms;
 
-      shoal_stratum_server_set_template (server, templates[r % n_templates]);
+      stratum_test_set_template (server, templates[r % n_templates]);
       last = ask (child, "round\n");
       ms = (g_ascii_strtoll (last, NULL, 10) - start) / 1000.0;
       g_array_append_val (latencies, ms);
@@ -504,7 +504,7 @@ bench_stratum (int    argc,
   server = shoal_stratum_server_new (validator);
   g_object_set (server, "bind-address", "127.0.0.1", "port", 0, "max-connections-per-ip", 0,
                 "min-difficulty", (guint64) 1, NULL);
-  shoal_stratum_server_set_template (server, templates[G_N_ELEMENTS (files) - 1]);
+  stratum_test_set_template (server, templates[G_N_ELEMENTS (files) - 1]);
   if (!shoal_stratum_server_start (server, &error))
     g_error ("bench: %s", error->message);
   warm_up (validator, templates[G_N_ELEMENTS (files) - 1]);

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <randomx.h>
 #include <string.h>
 #include <sys/resource.h>
 
+#include "shoal-hex.h"
 #include "stratum-test-util.h"
 #include "shoal-test-harness.h"
 
@@ -36,6 +38,39 @@ stratum_test_load_template (const char *file,
   return tmpl;
 }
 
+char *
+stratum_test_hash (const char *blob_hex,
+                   const char *seed_hex,
+                   guint32     nonce)
+{
+  static randomx_cache *cache;
+  static randomx_vm *vm;
+  static char *cache_seed;
+  g_autoptr(GBytes) blob = shoal_hex_decode (blob_hex, NULL);
+  g_autofree guint8 *bytes = g_memdup2 (g_bytes_get_data (blob, NULL), g_bytes_get_size (blob));
+  guint8 seed[32], hash[32];
+
+  if (g_strcmp0 (cache_seed, seed_hex) != 0)
+    {
+      g_assert_true (shoal_hex_decode_into (seed_hex, seed, 32, NULL));
+      if (cache == NULL)
+        cache = randomx_alloc_cache (randomx_get_flags ());
+      randomx_init_cache (cache, seed, 32);
+      g_free (cache_seed);
+      cache_seed = g_strdup (seed_hex);
+      if (vm == NULL)
+        vm = randomx_create_vm (randomx_get_flags (), cache, NULL);
+      else
+        randomx_vm_set_cache (vm, cache);
+    }
+  bytes[39] = nonce & 0xff;
+  bytes[40] = nonce >> 8 & 0xff;
+  bytes[41] = nonce >> 16 & 0xff;
+  bytes[42] = nonce >> 24 & 0xff;
+  randomx_calculate_hash (vm, bytes, g_bytes_get_size (blob), hash);
+  return shoal_hex_encode (hash, 32);
+}
+
 ShoalValidator *
 stratum_test_validator (void)
 {
@@ -44,6 +79,26 @@ stratum_test_validator (void)
   if (validator == NULL)
     validator = shoal_validator_new (SHOAL_VALIDATOR_MODE_LIGHT, 1, 0);
   return validator;
+}
+
+ShoalTemplateSource *
+stratum_test_template_source (ShoalStratumServer *server)
+{
+  ShoalTemplateSource *source = g_object_get_data (G_OBJECT (server), "stratum-test-source");
+
+  if (source != NULL)
+    return source;
+  source = shoal_template_source_new (NULL);
+  g_object_set_data_full (G_OBJECT (server), "stratum-test-source", source, g_object_unref);
+  shoal_stratum_server_set_job_source (server, SHOAL_JOB_SOURCE (source));
+  return source;
+}
+
+void
+stratum_test_set_template (ShoalStratumServer *server,
+                           ShoalBlockTemplate *tmpl)
+{
+  shoal_template_source_set_template (stratum_test_template_source (server), tmpl);
 }
 
 ShoalStratumServer *
@@ -61,7 +116,7 @@ stratum_test_server (ShoalBlockTemplate *tmpl,
     g_object_set_valist (G_OBJECT (server), first_property, args);
   va_end (args);
   if (tmpl != NULL)
-    shoal_stratum_server_set_template (server, tmpl);
+    stratum_test_set_template (server, tmpl);
   if (!shoal_stratum_server_start (server, &error))
     g_error ("cannot start the stratum server: %s", error->message);
   return server;
@@ -197,6 +252,22 @@ stratum_client_login (StratumClient *client,
 
   stratum_client_send (client, line);
   return stratum_client_expect_line (client);
+}
+
+JsonObject *
+stratum_client_login_result (StratumClient *client,
+                             const char    *login,
+                             const char    *rigid)
+{
+  g_autofree char *reply = stratum_client_login (client, login, rigid);
+  g_autoptr(JsonObject) object = stratum_parse_object (reply);
+  JsonObject *result;
+
+  g_assert_nonnull (object);
+  g_assert_true (json_object_get_null_member (object, "error"));
+  result = json_object_get_object_member (object, "result");
+  g_assert_nonnull (result);
+  return json_object_ref (result);
 }
 
 gboolean

@@ -6,6 +6,7 @@
 
 #include "shoal-block-template.h"
 #include "shoal-stratum-server.h"
+#include "shoal-template-source.h"
 #include "shoal-validator.h"
 
 G_BEGIN_DECLS
@@ -17,9 +18,22 @@ ShoalBlockTemplate *stratum_test_load_template (const char *file,
                                                 gsize       reserved_size,
                                                 guint64     difficulty);
 
+/* The RandomX hash (hex) of BLOB_HEX with NONCE at byte 39, as XMRig
+ * makes it, computed here in light mode independently of the server. */
+char               *stratum_test_hash          (const char *blob_hex,
+                                                const char *seed_hex,
+                                                guint32     nonce);
+
 /* A light-mode validator shared by a test program. */
 ShoalValidator     *stratum_test_validator     (void);
-/* A server on 127.0.0.1, any port, already started, fed TMPL (may be NULL). */
+/* The template source a test server's work comes from, made and set as
+ * its job source on first use. */
+ShoalTemplateSource *stratum_test_template_source (ShoalStratumServer *server);
+/* New work from TMPL, through that source. */
+void                stratum_test_set_template  (ShoalStratumServer *server,
+                                                ShoalBlockTemplate *tmpl);
+/* A server on 127.0.0.1, any port, already started, fed TMPL (may be NULL:
+ * then it has no job source). */
 ShoalStratumServer *stratum_test_server        (ShoalBlockTemplate *tmpl,
                                                 const char         *first_property,
                                                 ...);
@@ -49,6 +63,12 @@ JsonObject    *stratum_parse_object        (const char    *line);
 char          *stratum_error_message       (const char    *reply);
 /* Sends an XMRig login and returns the reply line. */
 char          *stratum_client_login        (StratumClient *client,
+                                            const char    *login,
+                                            const char    *rigid);
+/* Logs in like stratum_client_login() and returns the reply's "result"
+ * (its "id" is the session, its "job" the first job); a refused login
+ * fails the test. */
+JsonObject    *stratum_client_login_result (StratumClient *client,
                                             const char    *login,
                                             const char    *rigid);
 /* Waits (iterating the default context) until CHECK is TRUE. */

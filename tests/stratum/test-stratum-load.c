@@ -58,7 +58,7 @@ test_two_thousand (void)
   g_assert_cmpuint (shoal_stratum_stats_get_totals (stats)->miners, ==, N_MINERS);
   g_assert_cmpuint (shoal_stratum_stats_get_totals (stats)->connections, ==, N_MINERS);
   start = g_get_monotonic_time ();
-  shoal_stratum_server_set_template (server, second);
+  stratum_test_set_template (server, second);
   for (guint i = 0; i < N_MINERS; i++)
     {
       StratumClient *client = g_ptr_array_index (clients, i);

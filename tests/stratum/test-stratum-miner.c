@@ -182,7 +182,7 @@ test_stale (void)
           g_autoptr(ShoalBlockTemplate) tip = stratum_test_load_template (tips[round++], 8,
                                                                           HIGH_DIFFICULTY);
 
-          shoal_stratum_server_set_template (server, tip);
+          stratum_test_set_template (server, tip);
         }
     }
   summary = stratum_parse_object (out);

@@ -39,16 +39,10 @@ miner_login (ShoalStratumServer *server,
              const char         *rigid)
 {
   Miner *miner = g_new0 (Miner, 1);
-  g_autofree char *reply = NULL;
-  g_autoptr(JsonObject) object = NULL;
-  JsonObject *result;
+  g_autoptr(JsonObject) result = NULL;
 
   miner->client = stratum_client_connect (shoal_stratum_server_get_port (server), NULL);
-  reply = stratum_client_login (miner->client, login, rigid);
-  object = stratum_parse_object (reply);
-  g_assert_nonnull (object);
-  g_assert_true (json_object_get_null_member (object, "error"));
-  result = json_object_get_object_member (object, "result");
+  result = stratum_client_login_result (miner->client, login, rigid);
   miner->session = g_strdup (json_object_get_string_member (result, "id"));
   miner->job = json_object_ref (json_object_get_object_member (result, "job"));
   return miner;
@@ -207,7 +201,7 @@ test_new_template_jobs (void)
       g_assert_true (g_hash_table_add (blobs, job_string (miners[i], "blob")));
       g_assert_true (g_hash_table_add (ids, job_string (miners[i], "job_id")));
     }
-  shoal_stratum_server_set_template (server, second);
+  stratum_test_set_template (server, second);
   for (guint i = 0; i < G_N_ELEMENTS (miners); i++)
     {
       g_autofree char *line = stratum_client_read_line (miners[i]->client, 5000);
@@ -224,7 +218,7 @@ test_new_template_jobs (void)
       g_assert_true (g_hash_table_add (ids, g_strdup (json_object_get_string_member (params, "job_id"))));
     }
   /* The same template again is no new work: nothing is sent. */
-  shoal_stratum_server_set_template (server, second);
+  stratum_test_set_template (server, second);
   for (guint i = 0; i < G_N_ELEMENTS (miners); i++)
     {
       g_autofree char *line = stratum_client_read_line (miners[i]->client, 300);
@@ -403,7 +397,7 @@ test_ipv6 (void)
   const char *login = "{\"id\":1,\"method\":\"login\",\"params\":{\"login\":\"v6\",\"algo\":[\"rx/0\"]}}\n";
 
   g_object_set (server, "bind-address", "::1", "port", 0, NULL);
-  shoal_stratum_server_set_template (server, tmpl);
+  stratum_test_set_template (server, tmpl);
   if (!shoal_stratum_server_start (server, &error))
     {
       g_test_skip_printf ("no IPv6 loopback here: %s", error->message);

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <randomx.h>
 #include <string.h>
 
 #include "shoal-error.h"
@@ -56,16 +55,10 @@ miner_login (ShoalStratumServer *server,
              const char         *login)
 {
   Miner *miner = g_new0 (Miner, 1);
-  g_autofree char *reply = NULL;
-  g_autoptr(JsonObject) object = NULL;
-  JsonObject *result;
+  g_autoptr(JsonObject) result = NULL;
 
   miner->client = stratum_client_connect (shoal_stratum_server_get_port (server), NULL);
-  reply = stratum_client_login (miner->client, login, NULL);
-  object = stratum_parse_object (reply);
-  g_assert_nonnull (object);
-  result = json_object_get_object_member (object, "result");
-  g_assert_nonnull (result);
+  result = stratum_client_login_result (miner->client, login, NULL);
   miner->session = g_strdup (json_object_get_string_member (result, "id"));
   miner_take_job (miner, json_object_get_object_member (result, "job"));
   miner->next_id = 2;
@@ -95,32 +88,7 @@ static char *
 real_hash (Miner   *miner,
            guint32  nonce)
 {
-  static randomx_cache *cache;
-  static randomx_vm *vm;
-  static char *cache_seed;
-  g_autoptr(GBytes) blob = shoal_hex_decode (miner->blob, NULL);
-  g_autofree guint8 *bytes = g_memdup2 (g_bytes_get_data (blob, NULL), g_bytes_get_size (blob));
-  guint8 seed[32], hash[32];
-
-  if (g_strcmp0 (cache_seed, miner->seed) != 0)
-    {
-      g_assert_true (shoal_hex_decode_into (miner->seed, seed, 32, NULL));
-      if (cache == NULL)
-        cache = randomx_alloc_cache (randomx_get_flags ());
-      randomx_init_cache (cache, seed, 32);
-      g_free (cache_seed);
-      cache_seed = g_strdup (miner->seed);
-      if (vm == NULL)
-        vm = randomx_create_vm (randomx_get_flags (), cache, NULL);
-      else
-        randomx_vm_set_cache (vm, cache);
-    }
-  bytes[39] = nonce & 0xff;
-  bytes[40] = nonce >> 8 & 0xff;
-  bytes[41] = nonce >> 16 & 0xff;
-  bytes[42] = nonce >> 24 & 0xff;
-  randomx_calculate_hash (vm, bytes, g_bytes_get_size (blob), hash);
-  return shoal_hex_encode (hash, 32);
+  return stratum_test_hash (miner->blob, miner->seed, nonce);
 }
 
 typedef struct
@@ -132,13 +100,13 @@ typedef struct
 } Found;
 
 static void
-on_block_found (ShoalStratumServer *server,
-                GBytes             *blob,
-                guint64             height,
-                const char         *id,
-                ShoalBlockTemplate *tmpl,
-                gpointer            share,
-                Found              *found)
+on_block_found (ShoalTemplateSource *source,
+                GBytes              *blob,
+                guint64              height,
+                const char          *id,
+                ShoalBlockTemplate  *tmpl,
+                gpointer             share,
+                Found               *found)
 {
   g_assert_null (found->blob);
   found->blob = g_bytes_ref (blob);
@@ -171,7 +139,8 @@ test_accepted_block (void)
   Found found = { 0 };
   gsize size;
 
-  g_signal_connect (server, "block-found", G_CALLBACK (on_block_found), &found);
+  g_signal_connect (stratum_test_template_source (server), "block-found",
+                    G_CALLBACK (on_block_found), &found);
   g_assert_cmpstr (reply, ==, "{\"id\":2,\"jsonrpc\":\"2.0\",\"error\":null,\"result\":{\"status\":\"OK\"}}");
   g_assert_true (stratum_test_wait (found_any, &found, 5000));
   g_assert_cmpuint (found.height, ==, 12);
@@ -254,7 +223,7 @@ test_rejections (void)
   ok = miner_submit (miner, NULL, NULL, "03000000", good);
   g_assert_null (stratum_error_message (ok));
   old_job = g_strdup (miner->job_id);
-  shoal_stratum_server_set_template (server, next);
+  stratum_test_set_template (server, next);
   job_line = stratum_client_expect_line (miner->client);
   job = stratum_parse_object (job_line);
   miner_take_job (miner, json_object_get_object_member (job, "params"));
@@ -489,7 +458,7 @@ test_busy (void)
   guint busy = 0, replies = 0;
 
   g_object_set (server, "bind-address", "127.0.0.1", "port", 0, "min-difficulty", (guint64) 1, NULL);
-  shoal_stratum_server_set_template (server, tmpl);
+  stratum_test_set_template (server, tmpl);
   g_assert_true (shoal_stratum_server_start (server, NULL));
   miner = miner_login (server, "rig+1");
   for (int i = 0; i < 8; i++)

@@ -13,7 +13,7 @@
 void
 shoal_stratum_job_clear (ShoalStratumJob *job)
 {
-  g_clear_pointer (&job->tmpl, shoal_block_template_unref);
+  g_clear_pointer (&job->work, shoal_work_unref);
   g_clear_pointer (&job->nonces, g_array_unref);
   job->id = 0;
 }
@@ -30,15 +30,15 @@ shoal_stratum_server_vardiff_params (ShoalStratumServer *self)
   return params;
 }
 
-/* Instance id then job counter, little-endian, as much as the template's
- * reserved space holds: no two jobs of this server share a blob. */
+/* Instance id then job counter, little-endian, as much as the work has
+ * room for: no two jobs of this server share a blob. */
 gsize
 shoal_stratum_server_extra_nonce (ShoalStratumServer *server,
-                                  ShoalBlockTemplate *tmpl,
+                                  ShoalWork          *work,
                                   guint64             job_id,
                                   guint8              out[12])
 {
-  gsize reserved = shoal_block_template_get_reserved_size (tmpl);
+  gsize reserved = shoal_work_get_unique_size (work);
   guint32 instance = GUINT32_TO_LE (server->instance_id);
   guint64 counter = GUINT64_TO_LE (job_id);
 
@@ -54,14 +54,14 @@ shoal_stratum_server_extra_nonce (ShoalStratumServer *server,
 
 static GBytes *
 job_hashing_blob (ShoalStratumServer *server,
-                  ShoalBlockTemplate *tmpl,
+                  ShoalWork          *work,
                   guint64             job_id,
                   GError            **error)
 {
   guint8 extra[12];
-  gsize len = shoal_stratum_server_extra_nonce (server, tmpl, job_id, extra);
+  gsize len = shoal_stratum_server_extra_nonce (server, work, job_id, extra);
 
-  return shoal_block_template_make_hashing_blob (tmpl, extra, len, error);
+  return shoal_work_make_blob (work, extra, len, error);
 }
 
 static guint64
@@ -76,7 +76,7 @@ session_difficulty (ShoalStratumSession *session)
   return session->vardiff.difficulty;
 }
 
-/* A new template goes to every miner, mostly at a handful of difficulties. */
+/* New work goes to every miner, mostly at a handful of difficulties. */
 static char *
 target_for (ShoalStratumServer *server,
             guint64             difficulty,
@@ -105,18 +105,18 @@ new_job (ShoalStratumSession *session)
   g_autofree char *target_hex = NULL;
   g_autofree char *job_id = NULL;
 
-  if (server->tmpl == NULL)
+  if (server->work == NULL)
     return NULL;
   shoal_stratum_job_clear (job);
   job->id = ++server->job_counter;
-  blob = job_hashing_blob (server, server->tmpl, job->id, &error);
+  blob = job_hashing_blob (server, server->work, job->id, &error);
   if (blob == NULL)
     {
       g_warning ("Stratum: cannot make a job: %s", error->message);
       job->id = 0;
       return NULL;
     }
-  job->tmpl = shoal_block_template_ref (server->tmpl);
+  job->work = shoal_work_ref (server->work);
   job->difficulty = session_difficulty (session);
   target_hex = target_for (server, job->difficulty, &job->target64);
   blob_hex = shoal_hex_encode (g_bytes_get_data (blob, NULL), g_bytes_get_size (blob));
@@ -127,8 +127,8 @@ new_job (ShoalStratumSession *session)
     session->first_job_id = job->id;
   session->worker->difficulty = job->difficulty;
   server->jobs_sent++;
-  return shoal_stratum_job_json (blob_hex, job_id, target_hex, SHOAL_STRATUM_ALGO,
-                                 shoal_block_template_get_height (job->tmpl), server->seed_hex);
+  return shoal_stratum_job_json (blob_hex, job_id, target_hex, shoal_work_get_algorithm (job->work),
+                                 shoal_work_get_height (job->work), server->seed_hex);
 }
 
 void
@@ -190,12 +190,15 @@ check_login (ShoalStratumSession *session,
              GError             **error)
 {
   JsonNode *algos = json_object_get_member (request->params, "algo");
+  ShoalWork *work = session->server->work;
+  const char *algo = work != NULL ? shoal_work_get_algorithm (work) : NULL;
 
-  if (!shoal_stratum_algo_supported (algos, SHOAL_STRATUM_ALGO))
+  /* Without work there is no algorithm to check yet: "No job yet" below. */
+  if (algo != NULL && !shoal_stratum_algo_supported (algos, algo))
     {
-      g_set_error_literal (error, SHOAL_ERROR, SHOAL_ERROR_INVALID,
-                           "Unsupported algorithm: this pool mines rx/0 (RandomX); "
-                           "enable rx/0 on the miner");
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID,
+                   "Unsupported algorithm: this pool mines %s%s; enable %s on the miner",
+                   algo, g_str_has_prefix (algo, "rx/") ? " (RandomX)" : "", algo);
       return FALSE;
     }
   if (!shoal_stratum_login_parse (shoal_stratum_request_get_string (request, "login"),
@@ -205,7 +208,7 @@ check_login (ShoalStratumSession *session,
     return FALSE;
   if (!credit_address (session, login, address, error))
     return FALSE;
-  if (session->server->tmpl == NULL)
+  if (work == NULL)
     {
       g_set_error_literal (error, SHOAL_ERROR, SHOAL_ERROR_UNREACHABLE,
                            "No job yet: the pool is waiting for its node, try again shortly");

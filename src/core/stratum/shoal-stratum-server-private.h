@@ -8,13 +8,12 @@
 
 G_BEGIN_DECLS
 
-/* Internals shared by shoal-stratum-server.c (object, thread, templates,
+/* Internals shared by shoal-stratum-server.c (object, thread, work,
  * stats), shoal-stratum-session.c (sockets and lines) and
  * shoal-stratum-methods.c (login, getjob, submit, keepalived).
  * Everything below the lock's fields belongs to the stratum thread. */
 
 #define SHOAL_STRATUM_MAX_JOBS   4      /* recent jobs a miner may still submit to */
-#define SHOAL_STRATUM_ALGO       "rx/0"
 #define SHOAL_STRATUM_TLS_THREADS 8     /* TLS handshakes at once (each a few ms of CPU) */
 /* Records of rigs that left are kept (for the miners list) only when they
  * sent a share (a bad one costs the IP its score), for an hour at most,
@@ -26,7 +25,7 @@ G_BEGIN_DECLS
 typedef struct
 {
   guint64             id;            /* 0: empty slot; also makes the extra nonce */
-  ShoalBlockTemplate *tmpl;
+  ShoalWork          *work;
   guint64             difficulty;
   guint64             target64;      /* what the miner was told, after target rounding */
   GArray             *nonces;        /* guint32, sorted; NULL until a share comes */
@@ -119,7 +118,7 @@ struct _ShoalStratumServer
   ShoalValidator     *validator;
   GMainContext       *owner_context;
 
-  /* Guarded by lock: settings, the latest snapshot and template. */
+  /* Guarded by lock: settings, the latest snapshot and work. */
   GMutex              lock;
   GCond               cond;
   char               *bind_address;
@@ -141,8 +140,10 @@ struct _ShoalStratumServer
   gboolean            ban_localhost;
   ShoalShareRecorder *recorder;
   ShoalStratumStats  *stats;
-  ShoalBlockTemplate *latest_template;
-  guint64             latest_filled;   /* under lock: set_filled_height()'s */
+  ShoalWork          *latest_work;
+  guint64             latest_closed;   /* the source's latest closed epoch */
+  gboolean            closed_reset;    /* a new source: its epochs start afresh */
+  ShoalJobSource     *source;          /* its signals come on owner_context */
   gboolean            start_done;
   GError             *start_error;
 
@@ -166,9 +167,9 @@ struct _ShoalStratumServer
   GHashTable          *workers;        /* key -> ShoalStratumWorker */
   GQueue               idle_workers;   /* kept records nobody uses, oldest first */
   GHashTable          *kept_per_group; /* ip or address group -> kept records in it */
-  ShoalBlockTemplate  *tmpl;
+  ShoalWork           *work;
   guint64              network_difficulty;
-  guint64              filled_height;  /* our own block is there: its shares are stale */
+  guint64              closed_epoch;   /* our own block is there: its shares are stale */
   char                *seed_hex;
   guint64              cached_difficulty;
   guint64              cached_target64;
@@ -214,12 +215,12 @@ void     shoal_stratum_session_submit      (ShoalStratumSession *session,
 /* shoal-stratum-methods.c */
 void     shoal_stratum_session_handle      (ShoalStratumSession *session,
                                             ShoalStratumRequest *request);
-/* A fresh job for SESSION on the current template, as a notification. */
+/* A fresh job for SESSION on the current work, as a notification. */
 void     shoal_stratum_session_push_job    (ShoalStratumSession *session);
 ShoalVardiffParams shoal_stratum_server_vardiff_params (ShoalStratumServer *self);
 /* The job's extra nonce: instance id then job counter, as much as fits. */
 gsize    shoal_stratum_server_extra_nonce  (ShoalStratumServer  *self,
-                                            ShoalBlockTemplate  *tmpl,
+                                            ShoalWork           *work,
                                             guint64              job_id,
                                             guint8               out[12]);
 /* TRUE when the request's params.id is this session's id. */
@@ -238,10 +239,8 @@ ShoalStratumWorker *shoal_stratum_server_get_worker (ShoalStratumServer *self,
                                                      const char         *address,
                                                      const char         *name);
 void     shoal_stratum_server_pending_done (ShoalStratumServer  *self);
-void     shoal_stratum_server_emit_block   (ShoalStratumServer  *self,
-                                            GBytes              *block_blob,
-                                            GBytes              *hashing_blob,
-                                            ShoalBlockTemplate  *tmpl,
-                                            const ShoalShare    *share);
+/* Hands SOLUTION (taken) to the job source, on the owner's context. */
+void     shoal_stratum_server_hand_solution (ShoalStratumServer *self,
+                                             ShoalSolution      *solution);
 
 G_END_DECLS

@@ -6,7 +6,7 @@
 #include "shoal-hex.h"
 #include "shoal-stratum-server-private.h"
 
-/* The object, its thread, templates, the sweep and the stats snapshot.
+/* The object, its thread, work, the sweep and the stats snapshot.
  * Sessions are in shoal-stratum-session.c, the methods in
  * shoal-stratum-methods.c and shoal-stratum-submit.c. */
 
@@ -37,14 +37,7 @@ enum
   N_PROPS
 };
 
-enum
-{
-  SIGNAL_BLOCK_FOUND,
-  N_SIGNALS
-};
-
 static GParamSpec *properties[N_PROPS];
-static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (ShoalStratumServer, shoal_stratum_server, G_TYPE_OBJECT)
 
@@ -186,6 +179,7 @@ shoal_stratum_server_dispose (GObject *object)
   ShoalStratumServer *self = SHOAL_STRATUM_SERVER (object);
 
   shoal_stratum_server_stop (self);
+  shoal_stratum_server_set_job_source (self, NULL);
   g_clear_object (&self->validator);
   g_clear_object (&self->recorder);
   g_clear_object (&self->certificate);
@@ -201,7 +195,7 @@ shoal_stratum_server_finalize (GObject *object)
   g_free (self->mode);
   g_free (self->pool_address);
   g_clear_pointer (&self->stats, shoal_stratum_stats_unref);
-  g_clear_pointer (&self->latest_template, shoal_block_template_unref);
+  g_clear_pointer (&self->latest_work, shoal_work_unref);
   g_clear_pointer (&self->owner_context, g_main_context_unref);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
@@ -253,12 +247,6 @@ shoal_stratum_server_class_init (ShoalStratumServerClass *klass)
   properties[PROP_TLS_CERTIFICATE] = g_param_spec_object ("tls-certificate", NULL, NULL,
                                                           G_TYPE_TLS_CERTIFICATE, rw);
   g_object_class_install_properties (object_class, N_PROPS, properties);
-
-  signals[SIGNAL_BLOCK_FOUND] =
-    g_signal_new ("block-found", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 5,
-                  G_TYPE_BYTES, G_TYPE_UINT64, G_TYPE_STRING,
-                  SHOAL_TYPE_BLOCK_TEMPLATE, G_TYPE_POINTER);
 }
 
 static ShoalStratumStats *
@@ -564,7 +552,7 @@ build_stats (ShoalStratumServer *self)
   totals.hashrate_1m = all.hashrate_1m;
   totals.hashrate_10m = all.hashrate_10m;
   totals.hashrate_1h = all.hashrate_1h;
-  totals.height = self->tmpl != NULL ? shoal_block_template_get_height (self->tmpl) : 0;
+  totals.height = self->work != NULL ? shoal_work_get_height (self->work) : 0;
   totals.jobs_sent = self->jobs_sent;
   g_clear_pointer (&all.address, g_ref_string_release);
   g_clear_pointer (&all.worker, g_ref_string_release);
@@ -598,27 +586,34 @@ on_stats_timer (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Called on the stratum thread with the lock held. */
 static void
-apply_template (ShoalStratumServer *self,
-                ShoalBlockTemplate *tmpl)
+take_closed_locked (ShoalStratumServer *self)
 {
-  const ShoalDifficulty *difficulty = shoal_block_template_get_difficulty (tmpl);
+  if (self->closed_reset)
+    self->closed_epoch = 0;
+  self->closed_reset = FALSE;
+  self->closed_epoch = MAX (self->closed_epoch, self->latest_closed);
+}
+
+/* The same work again is no new work: nothing is sent. */
+static void
+apply_work (ShoalStratumServer *self,
+            ShoalWork          *work)
+{
+  const ShoalDifficulty *ceiling = shoal_work_get_ceiling (work);
   g_autoptr(GPtrArray) all = NULL;
 
-  if (self->tmpl != NULL
-      && g_bytes_equal (shoal_block_template_get_blob (self->tmpl),
-                        shoal_block_template_get_blob (tmpl)))
+  if (self->work == work)
     return;
-  if (shoal_block_template_get_height (tmpl) <= self->filled_height)
-    self->filled_height = 0;
-  if (shoal_block_template_get_reserved_size (tmpl) < 8)
-    g_warning ("Stratum: the template reserves %" G_GSIZE_FORMAT " bytes; 8 or more keep every "
-               "miner's work unique", shoal_block_template_get_reserved_size (tmpl));
-  g_clear_pointer (&self->tmpl, shoal_block_template_unref);
-  self->tmpl = shoal_block_template_ref (tmpl);
-  self->network_difficulty = difficulty->hi != 0 ? G_MAXUINT64 : MAX (difficulty->lo, 1);
+  if (shoal_work_get_unique_size (work) < 8)
+    g_warning ("Stratum: the work has room for %" G_GSIZE_FORMAT " unique bytes; 8 or more keep "
+               "every miner's work unique", shoal_work_get_unique_size (work));
+  g_clear_pointer (&self->work, shoal_work_unref);
+  self->work = shoal_work_ref (work);
+  self->network_difficulty = ceiling->hi != 0 ? G_MAXUINT64 : MAX (ceiling->lo, 1);
   g_free (self->seed_hex);
-  self->seed_hex = shoal_hex_encode (shoal_block_template_get_seed_hash (tmpl), 32);
+  self->seed_hex = shoal_hex_encode (shoal_work_get_seed_hash (work), 32);
   all = shoal_stratum_server_collect_sessions (self);
   for (guint i = 0; i < all->len; i++)
     shoal_stratum_session_push_job (g_ptr_array_index (all, i));
@@ -626,19 +621,17 @@ apply_template (ShoalStratumServer *self,
 }
 
 static gboolean
-apply_template_cb (gpointer data)
+apply_work_cb (gpointer data)
 {
   ShoalStratumServer *self = data;
-  ShoalBlockTemplate *tmpl;
+  g_autoptr(ShoalWork) work = NULL;
 
   g_mutex_lock (&self->lock);
-  tmpl = self->latest_template != NULL ? shoal_block_template_ref (self->latest_template) : NULL;
+  work = self->latest_work != NULL ? shoal_work_ref (self->latest_work) : NULL;
+  take_closed_locked (self);
   g_mutex_unlock (&self->lock);
-  if (tmpl != NULL)
-    {
-      apply_template (self, tmpl);
-      shoal_block_template_unref (tmpl);
-    }
+  if (work != NULL)
+    apply_work (self, work);
   return G_SOURCE_REMOVE;
 }
 
@@ -749,7 +742,7 @@ start_in_thread (ShoalStratumServer *self)
   self->sweep_source = add_timer (self, SWEEP_INTERVAL_MS, on_sweep);
   self->stats_source = add_timer (self, STATS_INTERVAL_MS, on_stats_timer);
   self->last_expire = g_get_monotonic_time ();
-  apply_template_cb (self);
+  apply_work_cb (self);
   publish_stats (self);
 }
 
@@ -778,7 +771,7 @@ teardown_in_thread (ShoalStratumServer *self)
   g_clear_pointer (&self->workers, g_hash_table_unref);
   g_clear_pointer (&self->kept_per_group, g_hash_table_unref);
   g_clear_pointer (&self->ips, shoal_ip_table_free);
-  g_clear_pointer (&self->tmpl, shoal_block_template_unref);
+  g_clear_pointer (&self->work, shoal_work_unref);
   g_clear_pointer (&self->seed_hex, g_free);
   g_clear_pointer (&self->scratch, g_free);
   g_clear_object (&self->thread_recorder);
@@ -981,49 +974,83 @@ shoal_stratum_server_get_tls_port (ShoalStratumServer *self)
   return port;
 }
 
-void
-shoal_stratum_server_set_template (ShoalStratumServer *self,
-                                   ShoalBlockTemplate *tmpl)
+static void
+set_work (ShoalStratumServer *self,
+          ShoalWork          *work)
 {
-  const guint8 *next_seed;
+  const guint8 *next_seed = shoal_work_get_next_seed_hash (work);
 
-  g_return_if_fail (SHOAL_IS_STRATUM_SERVER (self));
-  g_return_if_fail (tmpl != NULL);
-
-  shoal_validator_set_seed (self->validator, shoal_block_template_get_seed_hash (tmpl));
-  next_seed = shoal_block_template_get_next_seed_hash (tmpl);
+  shoal_validator_set_seed (self->validator, shoal_work_get_seed_hash (work));
   if (next_seed != NULL)
     shoal_validator_prepare_seed (self->validator, next_seed);
   g_mutex_lock (&self->lock);
-  g_clear_pointer (&self->latest_template, shoal_block_template_unref);
-  self->latest_template = shoal_block_template_ref (tmpl);
+  g_clear_pointer (&self->latest_work, shoal_work_unref);
+  self->latest_work = shoal_work_ref (work);
   if (self->context != NULL)
-    g_main_context_invoke_full (self->context, G_PRIORITY_HIGH, apply_template_cb, self, NULL);
+    g_main_context_invoke_full (self->context, G_PRIORITY_HIGH, apply_work_cb, self, NULL);
   g_mutex_unlock (&self->lock);
 }
 
+static void
+on_work_changed (ShoalJobSource     *source,
+                 ShoalWork          *work,
+                 ShoalStratumServer *self)
+{
+  set_work (self, work);
+}
+
+/* From now on shares for the epoch (and earlier ones) are answered stale
+ * and make no more solutions, even before the next work arrives. */
 static gboolean
-apply_filled_cb (gpointer data)
+apply_closed_cb (gpointer data)
 {
   ShoalStratumServer *self = data;
 
   g_mutex_lock (&self->lock);
-  self->filled_height = MAX (self->filled_height, self->latest_filled);
+  take_closed_locked (self);
   g_mutex_unlock (&self->lock);
   return G_SOURCE_REMOVE;
 }
 
-void
-shoal_stratum_server_set_filled_height (ShoalStratumServer *self,
-                                        guint64             height)
+static void
+on_epoch_closed (ShoalJobSource     *source,
+                 guint64             epoch,
+                 ShoalStratumServer *self)
 {
-  g_return_if_fail (SHOAL_IS_STRATUM_SERVER (self));
-
   g_mutex_lock (&self->lock);
-  self->latest_filled = height;
+  self->latest_closed = MAX (self->latest_closed, epoch);
   if (self->context != NULL)
-    g_main_context_invoke_full (self->context, G_PRIORITY_HIGH, apply_filled_cb, self, NULL);
+    g_main_context_invoke_full (self->context, G_PRIORITY_HIGH, apply_closed_cb, self, NULL);
   g_mutex_unlock (&self->lock);
+}
+
+void
+shoal_stratum_server_set_job_source (ShoalStratumServer *self,
+                                     ShoalJobSource     *source)
+{
+  g_autoptr(ShoalWork) work = NULL;
+
+  g_return_if_fail (SHOAL_IS_STRATUM_SERVER (self));
+  g_return_if_fail (source == NULL || SHOAL_IS_JOB_SOURCE (source));
+
+  if (self->source == source)
+    return;
+  if (self->source != NULL)
+    g_signal_handlers_disconnect_by_data (self->source, self);
+  g_mutex_lock (&self->lock);
+  g_set_object (&self->source, source);
+  self->latest_closed = 0;
+  self->closed_reset = TRUE;
+  if (self->context != NULL)
+    g_main_context_invoke_full (self->context, G_PRIORITY_HIGH, apply_closed_cb, self, NULL);
+  g_mutex_unlock (&self->lock);
+  if (source == NULL)
+    return;
+  g_signal_connect (source, "work-changed", G_CALLBACK (on_work_changed), self);
+  g_signal_connect (source, "epoch-closed", G_CALLBACK (on_epoch_closed), self);
+  work = shoal_job_source_dup_work (source);
+  if (work != NULL)
+    set_work (self, work);
 }
 
 void
@@ -1054,58 +1081,47 @@ shoal_stratum_server_get_stats (ShoalStratumServer *self)
 
 typedef struct
 {
-  GWeakRef            server;
-  GBytes             *blob;
-  guint64             height;
-  char               *id_hex;
-  ShoalBlockTemplate *tmpl;
-  ShoalShare         *share;
-} BlockFound;
+  GWeakRef       server;
+  ShoalSolution *solution;
+} Handed;
 
 static void
-block_found_free (gpointer data)
+handed_free (gpointer data)
 {
-  BlockFound *found = data;
+  Handed *handed = data;
 
-  g_weak_ref_clear (&found->server);
-  g_bytes_unref (found->blob);
-  g_free (found->id_hex);
-  shoal_block_template_unref (found->tmpl);
-  shoal_share_free (found->share);
-  g_free (found);
+  g_weak_ref_clear (&handed->server);
+  shoal_solution_free (handed->solution);
+  g_free (handed);
 }
 
 static gboolean
-emit_block_found (gpointer data)
+hand_to_source (gpointer data)
 {
-  BlockFound *found = data;
-  g_autoptr(ShoalStratumServer) self = g_weak_ref_get (&found->server);
+  Handed *handed = data;
+  g_autoptr(ShoalStratumServer) self = g_weak_ref_get (&handed->server);
+  g_autoptr(ShoalJobSource) source = NULL;
 
-  if (self != NULL)
-    g_signal_emit (self, signals[SIGNAL_BLOCK_FOUND], 0, found->blob, found->height,
-                   found->id_hex, found->tmpl, found->share);
+  if (self == NULL)
+    return G_SOURCE_REMOVE;
+  g_mutex_lock (&self->lock);
+  source = self->source != NULL ? g_object_ref (self->source) : NULL;
+  g_mutex_unlock (&self->lock);
+  if (source != NULL)
+    shoal_job_source_submit_solution (source, handed->solution);
   return G_SOURCE_REMOVE;
 }
 
 void
-shoal_stratum_server_emit_block (ShoalStratumServer *self,
-                                 GBytes             *block_blob,
-                                 GBytes             *hashing_blob,
-                                 ShoalBlockTemplate *tmpl,
-                                 const ShoalShare   *share)
+shoal_stratum_server_hand_solution (ShoalStratumServer *self,
+                                    ShoalSolution      *solution)
 {
-  BlockFound *found = g_new0 (BlockFound, 1);
-  guint8 id[32];
+  Handed *handed = g_new0 (Handed, 1);
 
-  shoal_block_id (g_bytes_get_data (hashing_blob, NULL), g_bytes_get_size (hashing_blob), id);
-  g_weak_ref_init (&found->server, self);
-  found->blob = g_bytes_ref (block_blob);
-  found->height = shoal_block_template_get_height (tmpl);
-  found->id_hex = shoal_hex_encode (id, sizeof id);
-  found->tmpl = shoal_block_template_ref (tmpl);
-  found->share = shoal_share_copy (share);
-  g_message ("Stratum: block candidate %s at height %" G_GUINT64_FORMAT " from %s",
-             found->id_hex, found->height, share->worker);
-  g_main_context_invoke_full (self->owner_context, G_PRIORITY_HIGH, emit_block_found, found,
-                              block_found_free);
+  g_message ("Stratum: block candidate at height %" G_GUINT64_FORMAT " from %s",
+             shoal_work_get_height (solution->work), solution->share->worker);
+  g_weak_ref_init (&handed->server, self);
+  handed->solution = solution;
+  g_main_context_invoke_full (self->owner_context, G_PRIORITY_HIGH, hand_to_source, handed,
+                              handed_free);
 }

@@ -3,7 +3,7 @@
 
 #include <gio/gio.h>
 
-#include "shoal-block-template.h"
+#include "shoal-job-source.h"
 #include "shoal-share.h"
 #include "shoal-stratum-stats.h"
 #include "shoal-validator.h"
@@ -12,8 +12,8 @@ G_BEGIN_DECLS
 
 /* The stratum server XMRig rigs mine on.  It runs a GSocketService on
  * its own thread and GMainContext; every function here may be called
- * from any thread.  Its work comes from whoever calls set_template()
- * (monerod today, an upstream pool later): it does not care where.
+ * from any thread.  Its work comes from a ShoalJobSource (monerod's
+ * templates today, an upstream pool later): it does not care where.
  *
  * Properties (all readable and writable; changes apply to new
  * connections, or at the next start() for the listening address):
@@ -37,13 +37,9 @@ G_BEGIN_DECLS
  *                            TLS port; required when "tls-port" is not 0 (see
  *                            shoal_certificate_load_or_create())
  *
- * Signals, emitted on the thread-default context of the thread that
- * created the server:
- *   "block-found" (GBytes *block_blob, guint64 height, const char *block_id_hex,
- *                  ShoalBlockTemplate *template, gpointer share): a share met the
- *                  network difficulty; SHARE is a const ShoalShare * valid
- *                  during the emission.  Emitted as soon as the share is
- *                  verified, before it is recorded. */
+ * A share that meets its work's ceiling goes back to the job source as a
+ * ShoalSolution, on the thread-default context of the thread that created
+ * the server, as soon as it is verified and before it is recorded. */
 
 #define SHOAL_TYPE_STRATUM_SERVER (shoal_stratum_server_get_type ())
 G_DECLARE_FINAL_TYPE (ShoalStratumServer, shoal_stratum_server, SHOAL, STRATUM_SERVER, GObject)
@@ -59,17 +55,13 @@ guint16             shoal_stratum_server_get_port           (ShoalStratumServer 
 /* The TLS port really bound once started; 0 when TLS is off.  "tls-port"
  * 0 means off, so tests pick a free port themselves. */
 guint16             shoal_stratum_server_get_tls_port       (ShoalStratumServer  *self);
-/* New work: every logged-in miner gets a fresh, unique job at once.  A
- * template on a new tip (height or previous block) makes older jobs stale.
- * Also tells the validator the seed (and the next one). */
-void                shoal_stratum_server_set_template       (ShoalStratumServer  *self,
-                                                             ShoalBlockTemplate  *tmpl);
-/* One of our own blocks filled HEIGHT: from now on shares for it are
- * answered stale and no more block candidates are made for it, even
- * before the next template arrives.  A later template at or below
- * HEIGHT (another chain) clears it. */
-void                shoal_stratum_server_set_filled_height  (ShoalStratumServer  *self,
-                                                             guint64              height);
+/* Where work comes from and solutions go; NULL for none.  Call it on
+ * the thread that created the server, where SOURCE lives too.  Its work
+ * goes to every logged-in miner at once as a fresh, unique job (the
+ * validator is told its seed, and the next one); work of a new epoch, or
+ * a closed epoch, makes older jobs stale. */
+void                shoal_stratum_server_set_job_source     (ShoalStratumServer  *self,
+                                                             ShoalJobSource      *source);
 /* Accepted shares are recorded and answered "OK" only once recorded;
  * NULL: answered at once. */
 void                shoal_stratum_server_set_share_recorder (ShoalStratumServer  *self,

@@ -10,7 +10,8 @@
 /* The share pipeline, cheapest checks first so that a flood of junk never
  * reaches RandomX: session, job, nonce and result format, stale job,
  * duplicate nonce, claimed result against the target; then the validator
- * (off this thread), result == computed hash, block check, recording. */
+ * (off this thread), result == computed hash, ceiling check (a solution
+ * for the job source), recording. */
 
 #define MAX_PENDING_PER_SESSION 32
 
@@ -26,12 +27,11 @@ typedef struct
 {
   ShoalStratumSession *session;
   char                *id_json;
-  ShoalBlockTemplate  *tmpl;
+  ShoalWork           *work;
   guint64              job_id;
   guint64              difficulty;
   guint32              nonce;
   guint8               claimed[32];
-  GBytes              *hashing_blob;
   ShoalShareRecorder  *recorder;      /* the one asked to record it */
   gint64               received_at;   /* monotonic: vardiff times the rig, not the validator */
   ShoalShare           share;
@@ -45,8 +45,7 @@ submit_free (Submit *submit)
   submit->session->pending--;
   shoal_stratum_session_unref (submit->session);
   g_free (submit->id_json);
-  shoal_block_template_unref (submit->tmpl);
-  g_bytes_unref (submit->hashing_blob);
+  shoal_work_unref (submit->work);
   g_clear_object (&submit->recorder);
   g_free (submit->share.address);
   g_free (submit->share.worker);
@@ -118,20 +117,21 @@ find_job (ShoalStratumSession *session,
   return NULL;
 }
 
+/* Work of a closed epoch: our own block is there already, the next work
+ * is on its way.  Epochs only grow. */
+static gboolean
+epoch_is_closed (ShoalStratumServer *server,
+                 ShoalWork          *work)
+{
+  return shoal_work_get_epoch (work) <= server->closed_epoch;
+}
+
 static gboolean
 job_is_stale (ShoalStratumServer *server,
               ShoalStratumJob    *job)
 {
-  ShoalBlockTemplate *now = server->tmpl;
-
-  /* Our own block is there already; the next template is on its way. */
-  if (shoal_block_template_get_height (job->tmpl) <= server->filled_height)
-    return TRUE;
-  if (job->tmpl == now)
-    return FALSE;
-  return shoal_block_template_get_height (job->tmpl) != shoal_block_template_get_height (now)
-         || memcmp (shoal_block_template_get_prev_hash (job->tmpl),
-                    shoal_block_template_get_prev_hash (now), 32) != 0;
+  return epoch_is_closed (server, job->work)
+         || shoal_work_get_epoch (job->work) != shoal_work_get_epoch (server->work);
 }
 
 /* TRUE when NONCE was new for JOB (and is now remembered). */
@@ -216,27 +216,20 @@ on_recorded (GObject      *source,
   finish (submit, error);
 }
 
+/* The job source makes it a block (or whatever its work is for). */
 static void
-found_block (Submit *submit)
+found_solution (Submit *submit)
 {
   ShoalStratumServer *server = submit->session->server;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) block = NULL;
   guint8 extra[12];
   gsize len;
 
-  len = shoal_stratum_server_extra_nonce (server, submit->tmpl, submit->job_id, extra);
-  block = shoal_block_template_make_block_blob (submit->tmpl, extra, len, submit->nonce, &error);
-  if (block == NULL)
-    {
-      g_warning ("Stratum: a share met the network difficulty but no block could be made: %s",
-                 error->message);
-      return;
-    }
+  len = shoal_stratum_server_extra_nonce (server, submit->work, submit->job_id, extra);
   server->totals.blocks++;
   submit->session->worker->blocks++;
-  shoal_stratum_server_emit_block (server, block, submit->hashing_blob, submit->tmpl,
-                                   &submit->share);
+  shoal_stratum_server_hand_solution (server,
+                                      shoal_solution_new (submit->work, extra, len, submit->nonce,
+                                                          submit->share.hash, &submit->share));
 }
 
 static void
@@ -251,15 +244,15 @@ accept_share (Submit       *submit,
   submit->share.worker = g_strdup (session->worker->name);
   submit->share.ip = g_strdup (session->worker->ip);
   submit->share.difficulty = submit->difficulty;
-  submit->share.height = shoal_block_template_get_height (submit->tmpl);
+  submit->share.height = shoal_work_get_height (submit->work);
   memcpy (submit->share.hash, hash, 32);
-  /* Checked before its height was filled by another of ours: a good
+  /* Checked before its epoch was closed by another of ours: a good
    * share, but no block to send. */
   submit->share.is_block =
-    shoal_difficulty_check_hash (hash, shoal_block_template_get_difficulty (submit->tmpl)) &&
-    submit->share.height > server->filled_height;
+    shoal_difficulty_check_hash (hash, shoal_work_get_ceiling (submit->work)) &&
+    !epoch_is_closed (server, submit->work);
   if (submit->share.is_block)
-    found_block (submit);
+    found_solution (submit);
   if (server->thread_recorder == NULL)
     {
       finish (submit, NULL);
@@ -305,15 +298,22 @@ share_hashing_blob (ShoalStratumServer *server,
 {
   g_autoptr(GBytes) blob = NULL;
   guint8 extra[12];
-  gsize len = shoal_stratum_server_extra_nonce (server, job->tmpl, job->id, extra);
+  gsize len = shoal_stratum_server_extra_nonce (server, job->work, job->id, extra);
+  gsize offset = shoal_work_get_nonce_offset (job->work);
+  guint32 le = GUINT32_TO_LE (nonce);
   GByteArray *bytes;
 
-  blob = shoal_block_template_make_hashing_blob (job->tmpl, extra, len, error);
+  blob = shoal_work_make_blob (job->work, extra, len, error);
   if (blob == NULL)
     return NULL;
+  if (g_bytes_get_size (blob) < offset + 4)
+    {
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID,
+                   "the work's blob has no room for the nonce at %" G_GSIZE_FORMAT, offset);
+      return NULL;
+    }
   bytes = g_bytes_unref_to_array (g_steal_pointer (&blob));
-  shoal_patch_nonce (bytes->data, bytes->len, shoal_block_template_get_nonce_offset (job->tmpl),
-                     nonce);
+  memcpy (bytes->data + offset, &le, 4);
   return g_byte_array_free_to_bytes (bytes);
 }
 
@@ -337,17 +337,16 @@ queue_hash (ShoalStratumSession *session,
   submit = g_new0 (Submit, 1);
   submit->session = shoal_stratum_session_ref (session);
   submit->id_json = g_strdup (request->id_json);
-  submit->tmpl = shoal_block_template_ref (job->tmpl);
+  submit->work = shoal_work_ref (job->work);
   submit->job_id = job->id;
   submit->difficulty = job->difficulty;
   submit->nonce = nonce;
   memcpy (submit->claimed, claimed, 32);
-  submit->hashing_blob = g_bytes_ref (blob);
   submit->received_at = g_get_monotonic_time ();
   session->pending++;
   server->n_pending++;
   if (!shoal_validator_hash_async (server->validator, blob,
-                                   shoal_block_template_get_seed_hash (job->tmpl),
+                                   shoal_work_get_seed_hash (job->work),
                                    server->cancellable, on_hashed, submit, &error))
     {
       /* Full queue: say so now rather than leave the miner waiting. */
@@ -370,9 +369,13 @@ check_job (ShoalStratumSession *session,
     reject (session, request->id_json, VERDICT_STALE, 0, "Stale share: job too old");
   else if (job == NULL)
     reject (session, request->id_json, VERDICT_REJECTED, SHOAL_IP_SCORE_BAD, "Invalid job id");
-  else if (algo != NULL && g_ascii_strcasecmp (algo, SHOAL_STRATUM_ALGO) != 0)
-    reject (session, request->id_json, VERDICT_REJECTED, SHOAL_IP_SCORE_BAD,
-            "Unsupported algorithm: this job is rx/0");
+  else if (algo != NULL && g_ascii_strcasecmp (algo, shoal_work_get_algorithm (job->work)) != 0)
+    {
+      g_autofree char *message = g_strdup_printf ("Unsupported algorithm: this job is %s",
+                                                  shoal_work_get_algorithm (job->work));
+
+      reject (session, request->id_json, VERDICT_REJECTED, SHOAL_IP_SCORE_BAD, message);
+    }
   else
     return job;
   return NULL;
