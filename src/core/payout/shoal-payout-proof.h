@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "shoal-node-client.h"   /* ShoalTxWhere, ShoalKeyImagesState */
 #include "shoal-rpc-client.h"
 
 G_BEGIN_DECLS
@@ -13,20 +14,6 @@ G_BEGIN_DECLS
  * transaction; the transaction can never be mined only once one of the
  * key images it spends is spent on chain by another transaction.  All
  * calls block: the payer's worker thread only. */
-
-typedef enum
-{
-  SHOAL_TX_MISSING,    /* neither in the node's pool nor on its chain */
-  SHOAL_TX_IN_POOL,
-  SHOAL_TX_IN_CHAIN,
-} ShoalTxWhere;
-
-typedef enum
-{
-  SHOAL_KEY_IMAGES_UNSPENT,       /* none spent: the transaction may still be mined */
-  SHOAL_KEY_IMAGES_SPENT_IN_POOL, /* one spent by a pool transaction: wait */
-  SHOAL_KEY_IMAGES_SPENT_ON_CHAIN,/* one spent on chain */
-} ShoalKeyImagesState;
 
 char   **shoal_tx_key_images        (const char           *tx_hex,
                                      GError              **error);
