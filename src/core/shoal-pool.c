@@ -9,7 +9,6 @@
 #include "shoal-job-manager.h"
 #include "shoal-managed-node.h"
 #include "shoal-payer.h"
-#include "shoal-rpc-client.h"
 #include "shoal-store.h"
 #include "shoal-stratum-server.h"
 #include "shoal-validator.h"
@@ -46,7 +45,7 @@ struct _ShoalPool
   ShoalJobManager    *jobs;
   ShoalAccounting    *accounting;
   ShoalPayer         *payer;
-  ShoalRpcClient     *wallet;
+  ShoalWalletClient  *wallet;
   ShoalApiServer     *api;
   GThreadPool        *bookkeeper;
   GHashTable         *found_heights;     /* block id -> height, until announced */
@@ -857,16 +856,14 @@ split_login (const char  *login,
   *password = g_strdup (colon ? colon + 1 : "");
 }
 
-/* The payer asks the node itself whether a batch's inputs are spent. */
+/* The payer asks the node itself whether a batch's inputs are spent, on
+ * connections of its own: its worker thread never queues behind the
+ * tracker's or the job manager's calls. */
 static void
 start_payer_node (ShoalPool *self)
 {
-  g_autofree char *user = NULL;
-  g_autofree char *password = NULL;
-  g_autoptr(ShoalRpcClient) node = NULL;
+  g_autoptr(ShoalNodeClient) node = shoal_node_client_dup (self->node);
 
-  node_login (self, &user, &password);
-  node = shoal_rpc_client_new (shoal_node_client_get_uri (self->node), user, password);
   shoal_payer_set_node (self->payer, node);
 }
 
@@ -881,7 +878,7 @@ start_payer (ShoalPool *self)
   split_login (shoal_config_get_string (self->config, "wallet-login"), &user, &password);
   if (self->playground != NULL)
     g_clear_pointer (&user, g_free);
-  self->wallet = shoal_rpc_client_new (self->wallet_uri, user, password);
+  self->wallet = shoal_wallet_client_new (self->wallet_uri, user, password);
   self->wallet_probe_id = _shoal_pool_start_wallet_probe (self);
   self->payer = shoal_payer_new (self->store, self->wallet,
                                  shoal_config_get_uint64 (self->config, "payout-threshold"));
@@ -1272,13 +1269,7 @@ _shoal_pool_get_payer (ShoalPool *self)
   return self->payer;
 }
 
-const char *
-_shoal_pool_get_node_uri (ShoalPool *self)
-{
-  return self->node != NULL ? shoal_node_client_get_uri (self->node) : NULL;
-}
-
-ShoalRpcClient *
+ShoalWalletClient *
 _shoal_pool_get_wallet (ShoalPool *self)
 {
   return self->wallet;
