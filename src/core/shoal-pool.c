@@ -488,19 +488,9 @@ write_block_changed (ShoalStore      *store,
                      GError         **error)
 {
   BlockNote *note = data;
-  gboolean orphaned = note->state == SHOAL_BLOCK_STATE_ORPHANED ||
-                      note->state == SHOAL_BLOCK_STATE_REJECTED;
-  g_autoptr(GError) local_error = NULL;
 
-  if (!shoal_store_update_block_sync (store, note->id, note->confirmations, orphaned, 0,
-                                      &local_error))
-    {
-      /* Final states refuse to move: that is the store protecting a
-       * credited block, not a failure to report. */
-      g_debug ("block %s: %s", note->id, local_error->message);
-      return;
-    }
-  shoal_accounting_process_sync (accounting, error);
+  shoal_accounting_block_changed_sync (accounting, note->id, note->state, note->confirmations,
+                                       error);
 }
 
 static void
