@@ -229,10 +229,9 @@ on_wallet_version (GObject      *source,
 {
   g_autoptr(ShoalPool) self = g_weak_ref_get (user_data);
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) answer = NULL;
-  const char *uri = shoal_rpc_client_get_base_uri (SHOAL_RPC_CLIENT (source));
+  const char *uri = shoal_wallet_client_get_uri (SHOAL_WALLET_CLIENT (source));
 
-  answer = shoal_rpc_client_call_finish (SHOAL_RPC_CLIENT (source), result, &error);
+  shoal_wallet_client_get_version_finish (SHOAL_WALLET_CLIENT (source), result, NULL, NULL, &error);
   g_weak_ref_clear (user_data);
   g_free (user_data);
   if (self == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -258,14 +257,14 @@ static gboolean
 probe_wallet (gpointer user_data)
 {
   ShoalPool *self = user_data;
-  ShoalRpcClient *wallet = _shoal_pool_get_wallet (self);
+  ShoalWalletClient *wallet = _shoal_pool_get_wallet (self);
   GWeakRef *ref;
 
   if (wallet == NULL)
     return G_SOURCE_REMOVE;
   ref = g_new0 (GWeakRef, 1);
   g_weak_ref_init (ref, self);
-  shoal_rpc_client_call_async (wallet, "get_version", NULL, NULL, on_wallet_version, ref);
+  shoal_wallet_client_get_version_async (wallet, NULL, on_wallet_version, ref);
   return G_SOURCE_CONTINUE;
 }
 

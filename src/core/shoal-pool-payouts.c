@@ -7,7 +7,8 @@
 #include "shoal-pool-private.h"
 
 /* Payouts as the window asks for them: a preview with the wallet's own
- * fee estimate, then one batch run to its end by the crash-safe payer. */
+ * fee estimate, then one batch run to its end by the crash-safe payer;
+ * both through the payer, which alone talks to the wallet about money. */
 
 /* The mode, fee and PPLNS window in force when SHARE found a block: the
  * block is credited with these, whatever the settings are when it
@@ -159,49 +160,6 @@ preview_free (Preview *preview)
   g_free (preview);
 }
 
-/* Asks the wallet to build, but not relay, the transaction a payout
- * would send: its fee is the estimate.  Nothing is spent by this. */
-static gboolean
-estimate_fee (ShoalRpcClient  *wallet,
-              GPtrArray       *payments,
-              guint64         *fee,
-              GError         **error)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) params = NULL;
-  g_autoptr(JsonNode) answer = NULL;
-  JsonArray *fees;
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "destinations");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < payments->len; i++)
-    {
-      const ShoalPaymentInfo *p = g_ptr_array_index (payments, i);
-
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "address");
-      json_builder_add_string_value (builder, p->address);
-      json_builder_set_member_name (builder, "amount");
-      json_builder_add_int_value (builder, (gint64) p->amount);
-      json_builder_end_object (builder);
-    }
-  json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "do_not_relay");
-  json_builder_add_boolean_value (builder, TRUE);
-  json_builder_end_object (builder);
-  params = json_builder_get_root (builder);
-
-  answer = shoal_rpc_client_call_sync (wallet, "transfer_split", params, NULL, error);
-  if (answer == NULL)
-    return FALSE;
-  *fee = 0;
-  fees = json_object_get_array_member (json_node_get_object (answer), "fee_list");
-  for (guint i = 0; fees != NULL && i < json_array_get_length (fees); i++)
-    *fee += (guint64) json_array_get_int_element (fees, i);
-  return TRUE;
-}
-
 static void
 preview_thread (GTask        *task,
                 gpointer      source_object,
@@ -232,8 +190,8 @@ preview_thread (GTask        *task,
       p->amount = row->amount;
       g_ptr_array_add (preview->payments, p);
     }
-  if (preview->payments->len > 0 && !estimate_fee (_shoal_pool_get_wallet (self), preview->payments,
-                                                   &preview->fee, &error))
+  if (due->len > 0 && !shoal_payer_estimate_fee_sync (_shoal_pool_get_payer (self), due,
+                                                      &preview->fee, cancellable, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -307,19 +265,19 @@ shoal_pool_check_books_async (ShoalPool           *self,
                               gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(ShoalRpcClient) node = NULL;
+  g_autoptr(ShoalNodeClient) node = NULL;
 
   g_return_if_fail (SHOAL_IS_POOL (self));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, shoal_pool_check_books_async);
-  if (_shoal_pool_get_store (self) == NULL || _shoal_pool_get_node_uri (self) == NULL)
+  if (_shoal_pool_get_store (self) == NULL || _shoal_pool_get_node (self) == NULL)
     {
       g_task_return_new_error (task, SHOAL_ERROR, SHOAL_ERROR_FAILED,
                                "The books can be checked once the pool runs");
       return;
     }
-  node = shoal_rpc_client_new (_shoal_pool_get_node_uri (self), NULL, NULL);
+  node = shoal_node_client_dup (_shoal_pool_get_node (self));
   shoal_ledger_check_async (shoal_store_get_path (_shoal_pool_get_store (self)),
                             _shoal_pool_get_wallet (self), node, cancellable, on_checked,
                             g_steal_pointer (&task));

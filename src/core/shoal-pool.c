@@ -10,7 +10,6 @@
 #include "shoal-job-manager.h"
 #include "shoal-managed-node.h"
 #include "shoal-payer.h"
-#include "shoal-rpc-client.h"
 #include "shoal-store.h"
 #include "shoal-stratum-server.h"
 #include "shoal-template-source.h"
@@ -52,7 +51,7 @@ struct _ShoalPool
   ShoalTemplateSource *source;
   ShoalAccounting    *accounting;
   ShoalPayer         *payer;
-  ShoalRpcClient     *wallet;
+  ShoalWalletClient  *wallet;
   ShoalApiServer     *api;
   ShoalApiFeed       *api_feed;          /* publishes to API, holds us weakly */
   GThreadPool        *bookkeeper;
@@ -473,19 +472,9 @@ write_block_changed (ShoalStore      *store,
                      GError         **error)
 {
   BlockNote *note = data;
-  gboolean orphaned = note->state == SHOAL_BLOCK_STATE_ORPHANED ||
-                      note->state == SHOAL_BLOCK_STATE_REJECTED;
-  g_autoptr(GError) local_error = NULL;
 
-  if (!shoal_store_update_block_sync (store, note->id, note->confirmations, orphaned, 0,
-                                      &local_error))
-    {
-      /* Final states refuse to move: that is the store protecting a
-       * credited block, not a failure to report. */
-      g_debug ("block %s: %s", note->id, local_error->message);
-      return;
-    }
-  shoal_accounting_process_sync (accounting, error);
+  shoal_accounting_block_changed_sync (accounting, note->id, note->state, note->confirmations,
+                                       error);
 }
 
 static void
@@ -899,16 +888,14 @@ split_login (const char  *login,
   *password = g_strdup (colon ? colon + 1 : "");
 }
 
-/* The payer asks the node itself whether a batch's inputs are spent. */
+/* The payer asks the node itself whether a batch's inputs are spent, on
+ * connections of its own: its worker thread never queues behind the
+ * tracker's or the job manager's calls. */
 static void
 start_payer_node (ShoalPool *self)
 {
-  g_autofree char *user = NULL;
-  g_autofree char *password = NULL;
-  g_autoptr(ShoalRpcClient) node = NULL;
+  g_autoptr(ShoalNodeClient) node = shoal_node_client_dup (self->node);
 
-  node_login (self, &user, &password);
-  node = shoal_rpc_client_new (shoal_node_client_get_uri (self->node), user, password);
   shoal_payer_set_node (self->payer, node);
 }
 
@@ -923,7 +910,7 @@ start_payer (ShoalPool *self)
   split_login (shoal_config_get_string (self->config, "wallet-login"), &user, &password);
   if (self->playground != NULL)
     g_clear_pointer (&user, g_free);
-  self->wallet = shoal_rpc_client_new (self->wallet_uri, user, password);
+  self->wallet = shoal_wallet_client_new (self->wallet_uri, user, password);
   self->wallet_probe_id = _shoal_pool_start_wallet_probe (self);
   self->payer = shoal_payer_new (self->store, self->wallet,
                                  shoal_config_get_uint64 (self->config, "payout-threshold"));
@@ -1330,13 +1317,7 @@ _shoal_pool_get_payer (ShoalPool *self)
   return self->payer;
 }
 
-const char *
-_shoal_pool_get_node_uri (ShoalPool *self)
-{
-  return self->node != NULL ? shoal_node_client_get_uri (self->node) : NULL;
-}
-
-ShoalRpcClient *
+ShoalWalletClient *
 _shoal_pool_get_wallet (ShoalPool *self)
 {
   return self->wallet;

@@ -37,6 +37,7 @@ test_info_and_headers (void)
   g_autoptr(ShoalBlockHeader) by_height = NULL;
   g_autoptr(ShoalBlockHeader) by_hash = NULL;
   g_autoptr(ShoalBlockHeader) parent = NULL;
+  guint64 count = 0;
 
   g_assert_true (shoal_playground_generate_blocks (playground, 3, NULL, &error));
   g_assert_no_error (error);
@@ -45,6 +46,9 @@ test_info_and_headers (void)
   g_assert_no_error (error);
   g_assert_cmpint (json_object_get_int_member (info, "height"), ==,
                    shoal_test_node_height (playground));
+  g_assert_true (shoal_node_client_get_block_count_sync (node, &count, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (count, ==, json_object_get_int_member (info, "height"));
 
   last = shoal_node_client_get_last_block_header_sync (node, NULL, &error);
   g_assert_no_error (error);
@@ -76,6 +80,44 @@ test_info_and_headers (void)
   g_assert_nonnull (error);
   g_assert_nonnull (strstr (error->message, "get_block_header_by_hash"));
   g_test_message ("unknown hash: %s", error->message);
+}
+
+/* The tip's coinbase is on the chain; a made-up hash is nowhere; the
+ * key images of an unspent output and a malformed one. */
+static void
+test_transactions_and_key_images (void)
+{
+  g_autoptr(ShoalNodeClient) node = node_client ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = shoal_test_rpc (shoal_playground_get_node (playground),
+                                               "get_last_block_header", NULL);
+  JsonObject *header = json_object_get_object_member (json_node_get_object (answer),
+                                                      "block_header");
+  const char *unused[] = { "1111111111111111111111111111111111111111111111111111111111111111",
+                           NULL };
+  const char *malformed[] = { "zz", NULL };
+  ShoalTxWhere where = SHOAL_TX_MISSING;
+  ShoalKeyImagesState state = SHOAL_KEY_IMAGES_SPENT_ON_CHAIN;
+
+  g_assert_true (shoal_node_client_find_transaction_sync (
+    node, json_object_get_string_member (header, "miner_tx_hash"), &where, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (where, ==, SHOAL_TX_IN_CHAIN);
+
+  g_assert_true (shoal_node_client_find_transaction_sync (
+    node, "00000000000000000000000000000000000000000000000000000000000000aa", &where, NULL,
+    &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (where, ==, SHOAL_TX_MISSING);
+
+  g_assert_true (shoal_node_client_key_images_spent_sync (node, unused, &state, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (state, ==, SHOAL_KEY_IMAGES_UNSPENT);
+
+  g_assert_false (shoal_node_client_key_images_spent_sync (node, malformed, &state, NULL, &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "/is_key_image_spent"));
+  g_test_message ("malformed key image: %s", error->message);
 }
 
 static void
@@ -406,6 +448,7 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/node/client/info-and-headers", test_info_and_headers);
   g_test_add_func ("/node/client/async", test_async_calls);
+  g_test_add_func ("/node/client/transactions-and-key-images", test_transactions_and_key_images);
   g_test_add_func ("/node/client/template-and-submit", test_template_and_submit);
   g_test_add_func ("/node/client/malformed-blob", test_malformed_blob);
   g_test_add_func ("/node/client/unreachable-is-retried", test_unreachable_is_retried);

@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include "shoal-error.h"
+#include "shoal-node-client.h"
+#include "shoal-payout-proof.h"
 #include "shoal-wallet-client.h"
 #include "shoal-test-harness.h"
 #include "node-test-util.h"
@@ -33,9 +35,17 @@ test_without_login (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *address = shoal_wallet_client_get_address_sync (wallet, NULL, &error);
   gboolean valid = FALSE, subaddress = TRUE;
+  guint major = 0, minor = 0;
 
   g_assert_no_error (error);
   g_assert_cmpstr (address, ==, shoal_playground_get_wallet (pg)->address);
+
+  /* wallet-rpc 0.18 speaks interface 1.x. */
+  g_assert_true (shoal_wallet_client_get_version_sync (wallet, &major, &minor, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (major, ==, 1);
+  g_assert_cmpuint (minor, >, 0);
+  g_test_message ("wallet-rpc interface %u.%u", major, minor);
 
   g_assert_true (shoal_wallet_client_validate_address_sync (wallet, address, &valid, &subaddress,
                                                             NULL, &error));
@@ -70,6 +80,25 @@ is_set (gpointer data)
 }
 
 static void
+on_version (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  guint *major = user_data;
+
+  /* The login was refused: the probe's answer. */
+  g_assert_false (shoal_wallet_client_get_version_finish (SHOAL_WALLET_CLIENT (source), result,
+                                                          major, NULL, NULL));
+  *major = G_MAXUINT;
+}
+
+static gboolean
+is_max (gpointer data)
+{
+  return *(guint *) data == G_MAXUINT;
+}
+
+static void
 test_digest_login (void)
 {
   g_autoptr(ShoalWalletClient) wallet = member_wallet ();
@@ -80,6 +109,7 @@ test_digest_login (void)
   g_autofree char *again = NULL;
   g_autofree char *refused = NULL;
   gboolean valid = FALSE;
+  guint major = 0;
 
   address = shoal_wallet_client_get_address_sync (wallet, NULL, &error);
   g_assert_no_error (error);
@@ -106,6 +136,13 @@ test_digest_login (void)
   refused = shoal_wallet_client_get_address_sync (anonymous, NULL, &error);
   g_assert_null (refused);
   g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_AUTH);
+  g_clear_error (&error);
+
+  /* The pool's probe, asynchronously, with a wrong password. */
+  g_assert_false (shoal_wallet_client_get_version_sync (wrong, NULL, NULL, NULL, &error));
+  g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_AUTH);
+  shoal_wallet_client_get_version_async (wrong, NULL, on_version, &major);
+  g_assert_cmpint (node_test_wait_until (is_max, &major, 10000), >=, 0);
 }
 
 static ShoalWalletTransfer *
@@ -170,8 +207,34 @@ mine_until_received (ShoalWalletClient  *recipient,
   return NULL;
 }
 
+/* What monerod says about TX and the key images it spends. */
+static void
+assert_node_sees (const ShoalWalletTx  *tx,
+                  ShoalTxWhere          where,
+                  ShoalKeyImagesState   spent)
+{
+  g_autoptr(ShoalNodeClient) node = shoal_node_client_new (shoal_playground_get_node_uri (pg), NULL,
+                                                           NULL);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) images = shoal_tx_key_images (tx->tx_blob, &error);
+  ShoalTxWhere seen = where == SHOAL_TX_MISSING ? SHOAL_TX_IN_CHAIN : SHOAL_TX_MISSING;
+  ShoalKeyImagesState state = spent == SHOAL_KEY_IMAGES_UNSPENT ? SHOAL_KEY_IMAGES_SPENT_ON_CHAIN
+                                                                : SHOAL_KEY_IMAGES_UNSPENT;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (images), >, 0);
+  g_assert_true (shoal_node_client_find_transaction_sync (node, tx->tx_hash, &seen, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (seen, ==, where);
+  g_assert_true (shoal_node_client_key_images_spent_sync (node, (const char * const *) images,
+                                                          &state, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (state, ==, spent);
+}
+
 /* Built without relaying, relayed from its metadata, mined: the member
- * wallet sees the exact amount. */
+ * wallet sees the exact amount, and monerod sees the transaction and the
+ * outputs it spends go from nowhere, to its pool, to its chain. */
 static void
 test_transfer_relay_receive (void)
 {
@@ -214,13 +277,16 @@ test_transfer_relay_receive (void)
   g_assert_nonnull (error);
   g_test_message ("before relay: %s", error->message);
   g_clear_error (&error);
+  assert_node_sees (tx, SHOAL_TX_MISSING, SHOAL_KEY_IMAGES_UNSPENT);
 
   relayed = shoal_wallet_client_relay_tx_sync (wallet, tx->tx_metadata, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (relayed, ==, tx->tx_hash);
+  assert_node_sees (tx, SHOAL_TX_IN_POOL, SHOAL_KEY_IMAGES_SPENT_IN_POOL);
 
   in = mine_until_received (recipient, tx->tx_hash, &incoming);
   g_assert_nonnull (in);
+  assert_node_sees (tx, SHOAL_TX_IN_CHAIN, SHOAL_KEY_IMAGES_SPENT_ON_CHAIN);
   g_assert_cmpstr (in->type, ==, "in");
   g_assert_cmpuint (in->amount, ==, PAYMENT);
   g_assert_cmpuint (in->confirmations, >=, 1);

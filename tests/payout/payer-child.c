@@ -29,7 +29,7 @@ main (int   argc,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(ShoalStore) store = NULL;
-  g_autoptr(ShoalRpcClient) wallet = NULL;
+  g_autoptr(ShoalWalletClient) wallet = NULL;
   g_autoptr(ShoalPayer) payer = NULL;
 
   if (argc != 7)
@@ -43,9 +43,9 @@ main (int   argc,
       g_printerr ("%s\n", error->message);
       return 2;
     }
-  wallet = shoal_rpc_client_new (argv[2], *argv[3] ? argv[3] : NULL, argv[4]);
+  wallet = shoal_wallet_client_new (argv[2], *argv[3] ? argv[3] : NULL, argv[4]);
   /* Signing with ring size 16 on a loaded 2-core machine can be slow. */
-  shoal_rpc_client_set_timeout (wallet, 300);
+  shoal_wallet_client_set_timeout (wallet, 300);
   payer = shoal_payer_new (store, wallet, g_ascii_strtoull (argv[5], NULL, 10));
   shoal_payer_set_step_func (payer, on_step, argv[6]);
   if (shoal_payer_pay_out_sync (payer, NULL, &error) < 0)

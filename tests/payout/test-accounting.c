@@ -264,6 +264,67 @@ test_credit_once (Fixture       *f,
   g_assert_cmpint (balance_of (f, ALICE), ==, 326700000001);
 }
 
+/* seed_window, and a second block found at height 501. */
+static void
+seed_two_blocks (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+
+  seed_window (f);
+  g_assert_true (shoal_store_add_block_sync (f->store, BLOCK_2, 501, 600000000000, 100,
+                                             1700000000000009, &error));
+  g_assert_no_error (error);
+}
+
+/* One tracker report as the pool's bookkeeper hands it over: how many
+ * blocks it credited. */
+static guint
+report (ShoalAccounting *accounting,
+        const char      *hash,
+        ShoalBlockState  state,
+        guint64          confirmations)
+{
+  g_autoptr(GError) error = NULL;
+  guint credited = shoal_accounting_block_changed_sync (accounting, hash, state, confirmations,
+                                                        &error);
+
+  g_assert_no_error (error);
+  return credited;
+}
+
+/* Pending until 60 deep, then credited once; orphaned and rejected take
+ * a pending block off the chain, and leave a credited one credited. */
+static void
+test_tracker_reports (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(ShoalAccounting) accounting = shoal_accounting_new (f->store, SHOAL_MODE_PPLNS, 100, 2);
+
+  seed_two_blocks (f);
+  g_assert_cmpuint (report (accounting, BLOCK_1, SHOAL_BLOCK_STATE_SUBMITTED, 0), ==, 0);
+  g_assert_cmpuint (report (accounting, BLOCK_1, SHOAL_BLOCK_STATE_PENDING, 59), ==, 0);
+  g_assert_cmpint (raw_int (f->path, "SELECT confirmations FROM blocks WHERE hash = '" BLOCK_1 "'"),
+                   ==, 59);
+  g_assert_cmpint (balance_of (f, ALICE), ==, -1);
+
+  /* The same split as window-and-credit. */
+  g_assert_cmpuint (report (accounting, BLOCK_1, SHOAL_BLOCK_STATE_UNLOCKED, 60), ==, 1);
+  g_assert_cmpint (balance_of (f, ALICE), ==, 326700000001);
+  g_assert_cmpint (balance_of (f, BOB), ==, 267300000000);
+
+  g_assert_cmpuint (report (accounting, BLOCK_1, SHOAL_BLOCK_STATE_ORPHANED, 0), ==, 0);
+  g_assert_cmpint (raw_int (f->path, "SELECT state = 'credited' FROM blocks WHERE hash = '"
+                                     BLOCK_1 "'"), ==, 1);
+  g_assert_cmpint (balance_of (f, ALICE), ==, 326700000001);
+
+  g_assert_cmpuint (report (accounting, BLOCK_2, SHOAL_BLOCK_STATE_REJECTED, 0), ==, 0);
+  g_assert_cmpint (raw_int (f->path, "SELECT state = 'orphaned' FROM blocks WHERE hash = '"
+                                     BLOCK_2 "'"), ==, 1);
+
+  /* A block the store never heard of is no error: nothing to credit. */
+  g_assert_cmpuint (report (accounting, "c0ffee", SHOAL_BLOCK_STATE_UNLOCKED, 60), ==, 0);
+}
+
 static void
 test_credit_rejects_wrong_sum (Fixture       *f,
                                gconstpointer  data)
@@ -290,9 +351,7 @@ test_orphan_and_solo (Fixture       *f,
   g_autoptr(ShoalAccounting) solo = shoal_accounting_new (f->store, SHOAL_MODE_SOLO, 0, 0);
   g_autoptr(GError) error = NULL;
 
-  seed_window (f);
-  g_assert_true (shoal_store_add_block_sync (f->store, BLOCK_2, 501, 600000000000, 100,
-                                             1700000000000009, &error));
+  seed_two_blocks (f);
   g_assert_true (shoal_store_update_block_sync (f->store, BLOCK_1, 80, TRUE, 0, &error));
   g_assert_true (shoal_store_update_block_sync (f->store, BLOCK_2, 60, FALSE, 600000000123, &error));
   g_assert_cmpint (raw_int (f->path, "SELECT reward FROM blocks WHERE height = 501"), ==, 600000000123);
@@ -505,6 +564,8 @@ main (int   argc,
   g_test_add ("/accounting/window-and-credit", Fixture, NULL, fixture_set_up, test_window_and_credit,
               fixture_tear_down);
   g_test_add ("/accounting/credit-once", Fixture, NULL, fixture_set_up, test_credit_once,
+              fixture_tear_down);
+  g_test_add ("/accounting/tracker-reports", Fixture, NULL, fixture_set_up, test_tracker_reports,
               fixture_tear_down);
   g_test_add ("/accounting/credit-rejects-wrong-sum", Fixture, NULL, fixture_set_up,
               test_credit_rejects_wrong_sum, fixture_tear_down);

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "shoal-accounting.h"
+#include "shoal-block-tracker.h"
 #include "shoal-error.h"
 #include "shoal-ledger-check.h"
 #include "shoal-payer.h"
@@ -29,6 +30,8 @@ typedef struct
   ShoalPlaygroundWallet *pool;
   ShoalPlaygroundWallet *alice;
   ShoalPlaygroundWallet *bob;
+  ShoalWalletClient     *wallet;   /* the pool's, as the payer talks to it */
+  ShoalNodeClient       *node;
   char                  *db;
   guint64                next_height;
 } World;
@@ -47,6 +50,10 @@ world_start (void)
   world.pool = shoal_playground_get_wallet (world.playground);
   /* Signing with ring size 16 on a loaded 2-core machine can be slow. */
   shoal_rpc_client_set_timeout (world.pool->client, 300);
+  world.wallet = shoal_wallet_client_new (world.pool->uri, world.pool->username,
+                                          world.pool->password);
+  shoal_wallet_client_set_timeout (world.wallet, 300);
+  world.node = shoal_node_client_new (shoal_playground_get_node_uri (world.playground), NULL, NULL);
   world.alice = shoal_playground_add_wallet_sync (world.playground, "alice", NULL, NULL, &error);
   g_assert_no_error (error);
   world.bob = shoal_playground_add_wallet_sync (world.playground, "bob", NULL, NULL, &error);
@@ -125,9 +132,57 @@ expected_split (guint64  reward,
   g_assert_cmpuint (*alice + *bob + fee, ==, reward);
 }
 
+/* What the pool's bookkeeper does with each of the tracker's reports. */
+typedef struct
+{
+  ShoalAccounting *accounting;
+  guint            credited;
+  gboolean         settled;
+} Confirming;
+
+static void
+on_block_changed (ShoalBlockTracker *tracker,
+                  const char        *id,
+                  ShoalBlockState    state,
+                  guint64            confirmations,
+                  gpointer           user_data)
+{
+  Confirming *confirming = user_data;
+  g_autoptr(GError) error = NULL;
+
+  confirming->credited += shoal_accounting_block_changed_sync (confirming->accounting, id, state,
+                                                               confirmations, &error);
+  g_assert_no_error (error);
+  confirming->settled = state != SHOAL_BLOCK_STATE_SUBMITTED && state != SHOAL_BLOCK_STATE_PENDING;
+}
+
+/* The block tracker follows HASH on monerod until it is final; accounting
+ * takes each of its reports.  Returns how many blocks were credited. */
+static guint
+confirm_block (ShoalAccounting *accounting,
+               const char      *hash,
+               guint64          height,
+               guint64          reward)
+{
+  g_autoptr(ShoalBlockTracker) tracker = shoal_block_tracker_new (world.node);
+  Confirming confirming = { accounting, 0, FALSE };
+
+  g_signal_connect (tracker, "block-changed", G_CALLBACK (on_block_changed), &confirming);
+  shoal_block_tracker_track (tracker, hash, height, reward);
+  for (guint i = 0; i < 6000 && !confirming.settled; i++)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (10 * 1000);
+    }
+  g_assert_true (confirming.settled);
+  g_signal_handlers_disconnect_by_data (tracker, &confirming);
+  return confirming.credited;
+}
+
 /* A real block of the chain (mined to the pool wallet, unlocked), with
- * shares 3:1 for alice and bob, credited through the accounting code and
- * the block confirmer asking monerod. */
+ * shares 3:1 for alice and bob, credited through the accounting code on
+ * the block tracker's word, as the pool does. */
 static void
 credit_block_with_fee (guint fee_bps)
 {
@@ -144,7 +199,6 @@ credit_block_with_fee (guint fee_bps)
   guint64 bob_before = balance (store, world.bob->address);
   guint64 alice, bob;
   g_autoptr(GError) error = NULL;
-  guint done = 0;
 
   add_share (store, world.alice->address, height, FALSE);
   add_share (store, world.bob->address, height, FALSE);
@@ -154,10 +208,9 @@ credit_block_with_fee (guint fee_bps)
                                              height, reward,
                                              json_object_get_int_member (header, "difficulty"),
                                              g_get_real_time (), &error));
-  g_assert_true (shoal_accounting_refresh_sync (accounting, shoal_playground_get_node (world.playground),
-                                                NULL, &done, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (done, ==, 1);
+  g_assert_cmpuint (confirm_block (accounting, json_object_get_string_member (header, "hash"), height,
+                                   reward), ==, 1);
 
   expected_split (reward, fee_bps, &alice, &bob);
   g_assert_cmpuint (balance (store, world.alice->address) - alice_before, ==, alice);
@@ -212,10 +265,10 @@ static void
 reconcile (void)
 {
   g_autoptr(ShoalStore) store = open_store ();
-  g_autoptr(ShoalPayer) payer = shoal_payer_new (store, world.pool->client, THRESHOLD);
+  g_autoptr(ShoalPayer) payer = shoal_payer_new (store, world.wallet, THRESHOLD);
   g_autoptr(GError) error = NULL;
 
-  shoal_payer_set_node (payer, shoal_playground_get_node (world.playground));
+  shoal_payer_set_node (payer, world.node);
   g_assert_true (shoal_payer_reconcile_sync (payer, NULL, &error));
   g_assert_no_error (error);
 }
@@ -242,9 +295,7 @@ ledger_check_passes (void)
 {
   g_autoptr(GString) report = g_string_new (NULL);
   g_autoptr(GError) error = NULL;
-  gboolean ok = shoal_ledger_check_sync (world.db, world.pool->client,
-                                         shoal_playground_get_node (world.playground), report, NULL,
-                                         &error);
+  gboolean ok = shoal_ledger_check_sync (world.db, world.wallet, world.node, report, NULL, &error);
 
   g_test_message ("ledger check:\n%s", report->str);
   g_assert_no_error (error);
@@ -308,7 +359,7 @@ test_pay_out (void)
   credit_next_block ();
   {
     g_autoptr(ShoalStore) store = open_store ();
-    g_autoptr(ShoalPayer) payer = shoal_payer_new (store, world.pool->client, THRESHOLD);
+    g_autoptr(ShoalPayer) payer = shoal_payer_new (store, world.wallet, THRESHOLD);
 
     alice_due = balance (store, world.alice->address);
     bob_due = balance (store, world.bob->address);
@@ -381,11 +432,12 @@ static ShoalPayer *
 payer_through (ShoalStore     *store,
                FaultProxy     *proxy)
 {
-  g_autoptr(ShoalRpcClient) wallet = shoal_rpc_client_new (fault_proxy_get_uri (proxy), NULL, NULL);
+  g_autoptr(ShoalWalletClient) wallet = shoal_wallet_client_new (fault_proxy_get_uri (proxy), NULL,
+                                                                 NULL);
   ShoalPayer *payer = shoal_payer_new (store, wallet, THRESHOLD);
 
-  shoal_rpc_client_set_timeout (wallet, 300);
-  shoal_payer_set_node (payer, shoal_playground_get_node (world.playground));
+  shoal_wallet_client_set_timeout (wallet, 300);
+  shoal_payer_set_node (payer, world.node);
   return payer;
 }
 
@@ -484,9 +536,9 @@ test_relay_error_after_send (void)
   set_wallet_daemon (fault_proxy_get_uri (proxy));
   {
     g_autoptr(ShoalStore) store = open_store ();
-    g_autoptr(ShoalPayer) payer = shoal_payer_new (store, world.pool->client, THRESHOLD);
+    g_autoptr(ShoalPayer) payer = shoal_payer_new (store, world.wallet, THRESHOLD);
 
-    shoal_payer_set_node (payer, shoal_playground_get_node (world.playground));
+    shoal_payer_set_node (payer, world.node);
     id = shoal_payer_pay_out_sync (payer, NULL, &error);
     g_assert_no_error (error);
     g_assert_cmpint (id, >, 0);
@@ -528,10 +580,10 @@ static void
 reconcile_expect_open (gint64 id)
 {
   g_autoptr(ShoalStore) store = open_store ();
-  g_autoptr(ShoalPayer) payer = shoal_payer_new (store, world.pool->client, THRESHOLD);
+  g_autoptr(ShoalPayer) payer = shoal_payer_new (store, world.wallet, THRESHOLD);
   g_autoptr(GError) error = NULL;
 
-  shoal_payer_set_node (payer, shoal_playground_get_node (world.playground));
+  shoal_payer_set_node (payer, world.node);
   g_assert_false (shoal_payer_reconcile_sync (payer, NULL, &error));
   g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_BUSY);
   g_test_message ("reconcile: %s", error->message);
@@ -586,10 +638,10 @@ test_released_on_proof (void)
   reconcile ();
   {
     g_autoptr(ShoalStore) store = open_store ();
-    g_autoptr(ShoalPayer) payer = shoal_payer_new (store, world.pool->client, THRESHOLD);
+    g_autoptr(ShoalPayer) payer = shoal_payer_new (store, world.wallet, THRESHOLD);
 
     g_assert_cmpint (batch_state (store, id), ==, SHOAL_BATCH_FAILED);
-    shoal_payer_set_node (payer, shoal_playground_get_node (world.playground));
+    shoal_payer_set_node (payer, world.node);
     g_assert_cmpint (shoal_payer_pay_out_sync (payer, NULL, &error), >, id);
     g_assert_no_error (error);
   }
@@ -612,9 +664,9 @@ test_fee_account (void)
   credit_block_with_fee (0);
   {
     g_autoptr(ShoalStore) store = open_store ();
-    g_autoptr(ShoalPayer) payer = shoal_payer_new (store, world.pool->client, THRESHOLD);
+    g_autoptr(ShoalPayer) payer = shoal_payer_new (store, world.wallet, THRESHOLD);
 
-    shoal_payer_set_node (payer, shoal_playground_get_node (world.playground));
+    shoal_payer_set_node (payer, world.node);
     g_assert_true (shoal_store_get_fee_account_sync (store, &account, &error));
     g_assert_cmpuint (account, ==, 0);
     alice_due = balance (store, world.alice->address);
@@ -644,7 +696,7 @@ test_confirmed_list (void)
   credit_next_block ();
   {
     g_autoptr(ShoalStore) store = open_store ();
-    g_autoptr(ShoalPayer) payer = shoal_payer_new (store, world.pool->client, THRESHOLD);
+    g_autoptr(ShoalPayer) payer = shoal_payer_new (store, world.wallet, THRESHOLD);
 
     stale = shoal_payer_preview_sync (payer, THRESHOLD, &error);
     g_assert_no_error (error);
@@ -653,9 +705,9 @@ test_confirmed_list (void)
   credit_next_block ();
   {
     g_autoptr(ShoalStore) store = open_store ();
-    g_autoptr(ShoalPayer) payer = shoal_payer_new (store, world.pool->client, THRESHOLD);
+    g_autoptr(ShoalPayer) payer = shoal_payer_new (store, world.wallet, THRESHOLD);
 
-    shoal_payer_set_node (payer, shoal_playground_get_node (world.playground));
+    shoal_payer_set_node (payer, world.node);
     batches = raw_int ("SELECT count (*) FROM payout_batches");
     g_assert_cmpint (shoal_payer_pay_out_confirmed_sync (payer, THRESHOLD, stale, NULL, &error), ==, -1);
     g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID);
@@ -995,6 +1047,8 @@ main (int   argc,
   g_test_add_func ("/payer/stop-waits", test_stop_waits);
   g_test_add_func ("/payer/check-command", test_check_command);
   status = g_test_run ();
+  g_clear_object (&world.wallet);
+  g_clear_object (&world.node);
   shoal_test_harness_stop (world.playground);
   g_free (world.db);
   return status;

@@ -310,6 +310,28 @@ parse_header (JsonNode  *result,
   return shoal_block_header_new_from_json (json_node_get_object (member), error);
 }
 
+static gpointer
+parse_count (JsonNode  *result,
+             GError   **error)
+{
+  JsonObject *object = checked_result (result, error);
+  guint64 count;
+
+  if (object == NULL || !shoal_json_get_uint64 (object, "count", &count, error))
+    return NULL;
+  return g_memdup2 (&count, sizeof count);
+}
+
+/* The answers of the other endpoints, read by their callers. */
+static gpointer
+parse_object (JsonNode  *result,
+              GError   **error)
+{
+  JsonObject *object = checked_result (result, error);
+
+  return object ? json_object_ref (object) : NULL;
+}
+
 static void
 shoal_node_client_finalize (GObject *object)
 {
@@ -573,7 +595,8 @@ node_call_async (ShoalNodeClient     *self,
   call_send (task);
 }
 
-/* The same call, blocking: for tests and tools. */
+/* The same call, blocking: for tests, tools and worker threads.  A
+ * METHOD starting with '/' is one of monerod's other endpoints. */
 static gpointer
 node_call_sync (ShoalNodeClient  *self,
                 const char       *method,
@@ -589,9 +612,13 @@ node_call_sync (ShoalNodeClient  *self,
   for (;;)
     {
       g_autoptr(GError) local_error = NULL;
-      g_autoptr(JsonNode) answer = shoal_rpc_client_call_sync (self->rpc, method, params,
-                                                               cancellable, &local_error);
+      g_autoptr(JsonNode) answer = NULL;
       gpointer parsed;
+
+      if (method[0] == '/')
+        answer = shoal_rpc_client_post_sync (self->rpc, method, params, cancellable, &local_error);
+      else
+        answer = shoal_rpc_client_call_sync (self->rpc, method, params, cancellable, &local_error);
 
       if (answer == NULL && shoal_node_error_is_transport (local_error) && retries-- > 0)
         {
@@ -873,4 +900,138 @@ shoal_node_client_get_block_header_finish (ShoalNodeClient  *self,
                                            GError          **error)
 {
   return node_call_finish (self, result, shoal_node_client_get_block_header_finish, error);
+}
+
+/* get_block_count */
+
+gboolean
+shoal_node_client_get_block_count_sync (ShoalNodeClient  *self,
+                                        guint64          *count,
+                                        GCancellable     *cancellable,
+                                        GError          **error)
+{
+  g_autofree guint64 *parsed = NULL;
+
+  g_return_val_if_fail (SHOAL_IS_NODE_CLIENT (self), FALSE);
+  g_return_val_if_fail (count != NULL, FALSE);
+
+  parsed = node_call_sync (self, "get_block_count", NULL, parse_count, self->retries, cancellable,
+                           error);
+  if (parsed == NULL)
+    return FALSE;
+  *count = *parsed;
+  return TRUE;
+}
+
+/* /get_transactions: the node answers a transaction it holds in "txs"
+ * (with in_pool) and lists the others in "missed_tx". */
+
+static JsonNode *
+string_list_params (const char         *member,
+                    const char * const *values)
+{
+  JsonObject *object = json_object_new ();
+  JsonArray *array = json_array_new ();
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  for (guint i = 0; values[i] != NULL; i++)
+    json_array_add_string_element (array, values[i]);
+  json_object_set_array_member (object, member, array);
+  json_node_take_object (node, object);
+  return node;
+}
+
+static ShoalTxWhere
+where_in (JsonObject *answer,
+          const char *txid)
+{
+  JsonNode *txs = json_object_get_member (answer, "txs");
+  ShoalTxWhere where = SHOAL_TX_MISSING;
+
+  if (txs == NULL || !JSON_NODE_HOLDS_ARRAY (txs))
+    return where;
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (txs)); i++)
+    {
+      JsonNode *item = json_array_get_element (json_node_get_array (txs), i);
+      JsonObject *tx;
+
+      if (!JSON_NODE_HOLDS_OBJECT (item))
+        continue;
+      tx = json_node_get_object (item);
+      if (g_ascii_strcasecmp (json_object_get_string_member_with_default (tx, "tx_hash", ""),
+                              txid) == 0)
+        where = json_object_get_boolean_member_with_default (tx, "in_pool", FALSE)
+                ? SHOAL_TX_IN_POOL : SHOAL_TX_IN_CHAIN;
+    }
+  return where;
+}
+
+gboolean
+shoal_node_client_find_transaction_sync (ShoalNodeClient  *self,
+                                         const char       *txid,
+                                         ShoalTxWhere     *where,
+                                         GCancellable     *cancellable,
+                                         GError          **error)
+{
+  const char *txids[] = { txid, NULL };
+  g_autoptr(JsonObject) answer = NULL;
+
+  g_return_val_if_fail (SHOAL_IS_NODE_CLIENT (self), FALSE);
+  g_return_val_if_fail (txid != NULL && where != NULL, FALSE);
+
+  answer = node_call_sync (self, "/get_transactions", string_list_params ("txs_hashes", txids),
+                           parse_object, self->retries, cancellable, error);
+  if (answer == NULL)
+    return FALSE;
+  *where = where_in (answer, txid);
+  return TRUE;
+}
+
+/* /is_key_image_spent: one status per key image, 0 unspent, 1 spent on
+ * chain, 2 spent by a transaction in the pool. */
+static gboolean
+worst_spent_state (JsonObject           *answer,
+                   guint                 n,
+                   ShoalKeyImagesState  *state,
+                   GError              **error)
+{
+  JsonNode *node = json_object_get_member (answer, "spent_status");
+  JsonArray *statuses;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node) ||
+      json_array_get_length (statuses = json_node_get_array (node)) != n)
+    {
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_MALFORMED,
+                   "/is_key_image_spent: one status per key image expected");
+      return FALSE;
+    }
+  *state = SHOAL_KEY_IMAGES_UNSPENT;
+  for (guint i = 0; i < n; i++)
+    {
+      gint64 status = json_array_get_int_element (statuses, i);
+
+      if (status == 1)
+        *state = SHOAL_KEY_IMAGES_SPENT_ON_CHAIN;
+      else if (status == 2 && *state == SHOAL_KEY_IMAGES_UNSPENT)
+        *state = SHOAL_KEY_IMAGES_SPENT_IN_POOL;
+    }
+  return TRUE;
+}
+
+gboolean
+shoal_node_client_key_images_spent_sync (ShoalNodeClient      *self,
+                                         const char * const   *key_images,
+                                         ShoalKeyImagesState  *state,
+                                         GCancellable         *cancellable,
+                                         GError              **error)
+{
+  g_autoptr(JsonObject) answer = NULL;
+
+  g_return_val_if_fail (SHOAL_IS_NODE_CLIENT (self), FALSE);
+  g_return_val_if_fail (key_images != NULL && state != NULL, FALSE);
+
+  answer = node_call_sync (self, "/is_key_image_spent", string_list_params ("key_images", key_images),
+                           parse_object, self->retries, cancellable, error);
+  return answer != NULL &&
+         worst_spent_state (answer, g_strv_length ((char **) key_images), state, error);
 }

@@ -162,6 +162,41 @@ ShoalBlockHeader *shoal_node_client_get_block_header_finish          (ShoalNodeC
                                                                       GAsyncResult        *result,
                                                                       GError             **error);
 
+/* Where the node sees a transaction (/get_transactions). */
+typedef enum
+{
+  SHOAL_TX_MISSING,    /* neither in the node's pool nor on its chain */
+  SHOAL_TX_IN_POOL,
+  SHOAL_TX_IN_CHAIN,
+} ShoalTxWhere;
+
+/* The worst state of a set of key images (/is_key_image_spent). */
+typedef enum
+{
+  SHOAL_KEY_IMAGES_UNSPENT,       /* none spent: the transaction may still be mined */
+  SHOAL_KEY_IMAGES_SPENT_IN_POOL, /* one spent by a pool transaction: wait */
+  SHOAL_KEY_IMAGES_SPENT_ON_CHAIN,/* one spent on chain */
+} ShoalKeyImagesState;
+
+/* Blocking calls for worker threads (the payer, the ledger check):
+ * get_block_count, the number of blocks on the node's main chain;
+ * /get_transactions for one TXID; /is_key_image_spent for KEY_IMAGES
+ * (hex), answering the worst state over all of them. */
+gboolean          shoal_node_client_get_block_count_sync  (ShoalNodeClient      *self,
+                                                           guint64              *count,
+                                                           GCancellable         *cancellable,
+                                                           GError              **error);
+gboolean          shoal_node_client_find_transaction_sync (ShoalNodeClient      *self,
+                                                           const char           *txid,
+                                                           ShoalTxWhere         *where,
+                                                           GCancellable         *cancellable,
+                                                           GError              **error);
+gboolean          shoal_node_client_key_images_spent_sync (ShoalNodeClient      *self,
+                                                           const char * const   *key_images,
+                                                           ShoalKeyImagesState  *state,
+                                                           GCancellable         *cancellable,
+                                                           GError              **error);
+
 /* TRUE for the errors worth retrying later: the node could not be
  * reached or did not answer in time. */
 gboolean          shoal_node_error_is_transport (const GError *error);

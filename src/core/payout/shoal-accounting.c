@@ -168,205 +168,29 @@ shoal_accounting_process_sync (ShoalAccounting  *self,
   return done;
 }
 
-static JsonObject *
-header_of (JsonNode  *answer,
-           GError   **error)
+/* One report of ShoalBlockTracker ("block-changed"): the block's state
+ * is stored, then every block that unlocked is credited; returns how
+ * many.  ORPHANED and REJECTED both take the block off the main chain.
+ * A credited block keeps its state whatever the report; one the store
+ * does not know is refused, which is no failure to report. */
+guint
+shoal_accounting_block_changed_sync (ShoalAccounting  *self,
+                                     const char       *block_hash,
+                                     ShoalBlockState   state,
+                                     guint64           confirmations,
+                                     GError          **error)
 {
-  JsonNode *header = json_object_get_member (json_node_get_object (answer), "block_header");
-
-  if (header == NULL || !JSON_NODE_HOLDS_OBJECT (header))
-    {
-      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_MALFORMED, "the node's answer has no block_header");
-      return NULL;
-    }
-  return json_node_get_object (header);
-}
-
-static JsonNode *
-header_call (ShoalRpcClient  *node,
-             const char      *method,
-             const char      *member,
-             JsonNode        *value,
-             GCancellable    *cancellable,
-             GError         **error)
-{
-  g_autoptr(JsonObject) params = json_object_new ();
-  g_autoptr(JsonNode) node_params = json_node_new (JSON_NODE_OBJECT);
-
-  json_object_set_member (params, member, value);
-  json_node_set_object (node_params, params);
-  return shoal_rpc_client_call_sync (node, method, node_params, cancellable, error);
-}
-
-/* The lookup by id failed with an answer from the node: only another
- * block on the main chain at BLOCK's height orphans it; anything else
- * (BUSY, no block at that height yet) leaves it as it is (*KNOWN FALSE). */
-static gboolean
-ask_by_height (ShoalRpcClient        *node,
-               const ShoalStoreBlock *block,
-               gboolean              *known,
-               gboolean              *orphaned,
-               GCancellable          *cancellable,
-               GError               **error)
-{
+  gboolean orphaned = state == SHOAL_BLOCK_STATE_ORPHANED || state == SHOAL_BLOCK_STATE_REJECTED;
   g_autoptr(GError) local_error = NULL;
-  g_autoptr(JsonNode) answer = header_call (node, "get_block_header_by_height", "height",
-                                            json_node_init_int (json_node_alloc (), (gint64) block->height),
-                                            cancellable, &local_error);
-  JsonObject *header;
 
-  *known = FALSE;
-  if (answer == NULL && local_error->domain != SHOAL_RPC_ERROR)
+  g_return_val_if_fail (SHOAL_IS_ACCOUNTING (self), 0);
+  g_return_val_if_fail (block_hash != NULL, 0);
+
+  if (!shoal_store_update_block_sync (self->store, block_hash, confirmations, orphaned, 0,
+                                      &local_error))
     {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
+      g_debug ("block %s: %s", block_hash, local_error->message);
+      return 0;
     }
-  if (answer == NULL || (header = header_of (answer, NULL)) == NULL)
-    return TRUE;
-  if (g_ascii_strcasecmp (json_object_get_string_member_with_default (header, "hash", ""), block->hash) == 0)
-    return TRUE;
-  *known = TRUE;
-  *orphaned = TRUE;
-  return TRUE;
-}
-
-/* Asks the node where one block stands.  Orphaned only on a definitive
- * answer: orphan_status, or another block at its height on the main
- * chain.  *KNOWN FALSE: no answer this time. */
-static gboolean
-ask_node (ShoalRpcClient         *node,
-          const ShoalStoreBlock  *block,
-          gboolean               *known,
-          guint64                *depth,
-          gboolean               *orphaned,
-          guint64                *reward,
-          GCancellable           *cancellable,
-          GError                **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(JsonNode) answer = header_call (node, "get_block_header_by_hash", "hash",
-                                            json_node_init_string (json_node_alloc (), block->hash),
-                                            cancellable, &local_error);
-  JsonObject *header;
-
-  *depth = 0;
-  *reward = 0;
-  *orphaned = FALSE;
-  if (answer == NULL && local_error->domain == SHOAL_RPC_ERROR)
-    return ask_by_height (node, block, known, orphaned, cancellable, error);
-  if (answer == NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  if ((header = header_of (answer, error)) == NULL)
-    return FALSE;
-  *known = TRUE;
-  *orphaned = json_object_get_boolean_member_with_default (header, "orphan_status", FALSE);
-  return shoal_json_get_uint64 (header, "depth", depth, error) &&
-         shoal_json_get_uint64 (header, "reward", reward, error);
-}
-
-static gboolean
-refresh_state (ShoalAccounting  *self,
-               ShoalRpcClient   *node,
-               ShoalStoreBlockState   state,
-               GCancellable     *cancellable,
-               GError          **error)
-{
-  g_autoptr(GPtrArray) blocks = shoal_store_list_blocks_in_state_sync (self->store, state, error);
-
-  for (guint i = 0; blocks != NULL && i < blocks->len; i++)
-    {
-      ShoalStoreBlock *block = g_ptr_array_index (blocks, i);
-      guint64 depth = 0, reward = 0;
-      gboolean orphaned = FALSE, known = FALSE;
-
-      if (!ask_node (node, block, &known, &depth, &orphaned, &reward, cancellable, error))
-        return FALSE;
-      if (known && !shoal_store_update_block_sync (self->store, block->hash, depth, orphaned, reward,
-                                                   error))
-        return FALSE;
-    }
-  return blocks != NULL;
-}
-
-/* The block confirmer: asks NODE (monerod) about every pending or
- * orphaned block, stores confirmations and orphan status, then credits
- * the blocks that unlocked (*N_FINISHED of them). */
-gboolean
-shoal_accounting_refresh_sync (ShoalAccounting  *self,
-                               ShoalRpcClient   *node,
-                               GCancellable     *cancellable,
-                               guint            *n_finished,
-                               GError          **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  guint done;
-
-  g_return_val_if_fail (SHOAL_IS_ACCOUNTING (self), FALSE);
-  g_return_val_if_fail (SHOAL_IS_RPC_CLIENT (node), FALSE);
-
-  if (!refresh_state (self, node, SHOAL_STORE_BLOCK_PENDING, cancellable, error) ||
-      !refresh_state (self, node, SHOAL_STORE_BLOCK_ORPHANED, cancellable, error))
-    return FALSE;
-  done = shoal_accounting_process_sync (self, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  if (n_finished != NULL)
-    *n_finished = done;
-  return TRUE;
-}
-
-static void
-refresh_thread (GTask        *task,
-                gpointer      source,
-                gpointer      task_data,
-                GCancellable *cancellable)
-{
-  GError *error = NULL;
-  guint done = 0;
-
-  if (!shoal_accounting_refresh_sync (source, task_data, cancellable, &done, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_int (task, done);
-}
-
-void
-shoal_accounting_refresh_async (ShoalAccounting     *self,
-                                ShoalRpcClient      *node,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (SHOAL_IS_ACCOUNTING (self));
-  g_return_if_fail (SHOAL_IS_RPC_CLIENT (node));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, shoal_accounting_refresh_async);
-  g_task_set_task_data (task, g_object_ref (node), g_object_unref);
-  g_task_run_in_thread (task, refresh_thread);
-}
-
-gboolean
-shoal_accounting_refresh_finish (ShoalAccounting  *self,
-                                 GAsyncResult     *result,
-                                 guint            *n_finished,
-                                 GError          **error)
-{
-  gssize done;
-
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  done = g_task_propagate_int (G_TASK (result), error);
-  if (done < 0)
-    return FALSE;
-  if (n_finished != NULL)
-    *n_finished = done;
-  return TRUE;
+  return shoal_accounting_process_sync (self, error);
 }

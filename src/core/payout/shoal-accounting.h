@@ -3,8 +3,8 @@
 
 #include <gio/gio.h>
 
+#include "shoal-block-tracker.h"
 #include "shoal-config.h"
-#include "shoal-rpc-client.h"
 #include "shoal-store.h"
 
 G_BEGIN_DECLS
@@ -13,41 +13,33 @@ G_BEGIN_DECLS
  * unlocked (the coinbase already paid the user; no wallet needed).
  * PPLNS mode splits each block's reward over the last N x network
  * difficulty of share work, minus the pool fee, exactly once per block.
- * The *_sync calls block (on the node and the store): call them off the
- * UI thread, or use shoal_accounting_refresh_async. */
+ * Blocks' states come from ShoalBlockTracker, the one place that asks
+ * monerod about them.  The *_sync calls block on the store: call them
+ * off the UI thread (the pool's bookkeeper thread). */
 
 #define SHOAL_TYPE_ACCOUNTING (shoal_accounting_get_type ())
 G_DECLARE_FINAL_TYPE (ShoalAccounting, shoal_accounting, SHOAL, ACCOUNTING, GObject)
 
 #define SHOAL_PPLNS_DEFAULT_WINDOW_FACTOR 2
 
-ShoalAccounting *shoal_accounting_new               (ShoalStore       *store,
-                                                     ShoalMode         mode,
-                                                     guint             fee_bps,
-                                                     guint             window_factor);
-ShoalMode        shoal_accounting_get_mode          (ShoalAccounting  *self);
-GPtrArray       *shoal_accounting_preview_sync      (ShoalAccounting  *self,
-                                                     const char       *block_hash,
-                                                     guint64          *fee,
-                                                     GError          **error);
-gboolean         shoal_accounting_credit_block_sync (ShoalAccounting  *self,
-                                                     const char       *block_hash,
-                                                     GError          **error);
-guint            shoal_accounting_process_sync      (ShoalAccounting  *self,
-                                                     GError          **error);
-gboolean         shoal_accounting_refresh_sync      (ShoalAccounting  *self,
-                                                     ShoalRpcClient   *node,
-                                                     GCancellable     *cancellable,
-                                                     guint            *n_finished,
-                                                     GError          **error);
-void             shoal_accounting_refresh_async     (ShoalAccounting  *self,
-                                                     ShoalRpcClient   *node,
-                                                     GCancellable     *cancellable,
-                                                     GAsyncReadyCallback callback,
-                                                     gpointer          user_data);
-gboolean         shoal_accounting_refresh_finish    (ShoalAccounting  *self,
-                                                     GAsyncResult     *result,
-                                                     guint            *n_finished,
-                                                     GError          **error);
+ShoalAccounting *shoal_accounting_new                (ShoalStore       *store,
+                                                      ShoalMode         mode,
+                                                      guint             fee_bps,
+                                                      guint             window_factor);
+ShoalMode        shoal_accounting_get_mode           (ShoalAccounting  *self);
+GPtrArray       *shoal_accounting_preview_sync       (ShoalAccounting  *self,
+                                                      const char       *block_hash,
+                                                      guint64          *fee,
+                                                      GError          **error);
+gboolean         shoal_accounting_credit_block_sync  (ShoalAccounting  *self,
+                                                      const char       *block_hash,
+                                                      GError          **error);
+guint            shoal_accounting_process_sync       (ShoalAccounting  *self,
+                                                      GError          **error);
+guint            shoal_accounting_block_changed_sync (ShoalAccounting  *self,
+                                                      const char       *block_hash,
+                                                      ShoalBlockState   state,
+                                                      guint64           confirmations,
+                                                      GError          **error);
 
 G_END_DECLS

@@ -3,6 +3,7 @@
 
 #include "shoal-error.h"
 #include "shoal-ledger-check.h"
+#include "shoal-rpc-client.h"      /* SHOAL_RPC_ERROR: what the wallet or node itself answered */
 #include "shoal-store-private.h"   /* read-only SQL helpers, no store object */
 
 /* The facts are read with plain SQL on a read-only connection: the pool's
@@ -11,11 +12,11 @@
 
 typedef struct
 {
-  sqlite3        *db;
-  ShoalRpcClient *wallet;
-  ShoalRpcClient *node;
-  GString        *report;
-  GCancellable   *cancellable;
+  sqlite3           *db;
+  ShoalWalletClient *wallet;
+  ShoalNodeClient   *node;
+  GString           *report;
+  GCancellable      *cancellable;
 } Check;
 
 static void
@@ -143,53 +144,24 @@ check_reserved (Check   *check,
 
 /* --- the wallet -------------------------------------------------------- */
 
-static JsonObject *
-wallet_transfer (Check       *check,
-                 const char  *txid,
-                 JsonNode   **answer,
-                 GError     **error)
-{
-  g_autoptr(JsonObject) params = json_object_new ();
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-  JsonNode *transfer;
-
-  json_object_set_string_member (params, "txid", txid);
-  json_node_set_object (node, params);
-  *answer = shoal_rpc_client_call_sync (check->wallet, "get_transfer_by_txid", node,
-                                        check->cancellable, error);
-  if (*answer == NULL)
-    return NULL;
-  transfer = json_object_get_member (json_node_get_object (*answer), "transfer");
-  if (transfer == NULL || !JSON_NODE_HOLDS_OBJECT (transfer))
-    {
-      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_MALFORMED, "get_transfer_by_txid: no transfer");
-      return NULL;
-    }
-  return json_node_get_object (transfer);
-}
-
 /* The amount the wallet lists as sent to ADDRESS in TRANSFER; -1 when it
  * lists no destinations at all (a transaction it learnt from the chain). */
 static gint64
-sent_to (JsonObject *transfer,
-         const char *address)
+sent_to (const ShoalWalletTransfer *transfer,
+         const char                *address)
 {
-  JsonNode *node = json_object_get_member (transfer, "destinations");
-  JsonArray *destinations;
-  gint64 sum = 0;
+  guint64 sum = 0;
 
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node) ||
-      json_array_get_length (destinations = json_node_get_array (node)) == 0)
+  if (transfer->destinations->len == 0)
     return -1;
-  for (guint i = 0; i < json_array_get_length (destinations); i++)
+  for (guint i = 0; i < transfer->destinations->len; i++)
     {
-      JsonObject *d = json_array_get_object_element (destinations, i);
+      const ShoalWalletDestination *dest = g_ptr_array_index (transfer->destinations, i);
 
-      if (d != NULL && g_strcmp0 (json_object_get_string_member_with_default (d, "address", ""),
-                                  address) == 0)
-        sum += json_object_get_int_member_with_default (d, "amount", 0);
+      if (g_strcmp0 (dest->address, address) == 0)
+        sum += dest->amount;
     }
-  return sum;
+  return (gint64) MIN (sum, (guint64) G_MAXINT64);
 }
 
 static gboolean
@@ -198,10 +170,11 @@ check_transaction (Check       *check,
                    gint64       batch,
                    GError     **error)
 {
-  g_autoptr(JsonNode) answer = NULL;
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(GError) local_error = NULL;
-  JsonObject *transfer = wallet_transfer (check, txid, &answer, &local_error);
+  g_autoptr(ShoalWalletTransfer) transfer =
+    shoal_wallet_client_get_transfer_by_txid_sync (check->wallet, txid, check->cancellable,
+                                                   &local_error);
   gint64 total = 0;
   int rc;
 
@@ -213,10 +186,9 @@ check_transaction (Check       *check,
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
-  if (g_strcmp0 (json_object_get_string_member_with_default (transfer, "type", ""), "out") != 0)
+  if (g_strcmp0 (transfer->type, "out") != 0)
     return discrepancy (error, "payout %" G_GINT64_FORMAT ": transaction %s is \"%s\" in the "
-                        "wallet, not sent and mined", batch, txid,
-                        json_object_get_string_member_with_default (transfer, "type", "?"));
+                        "wallet, not sent and mined", batch, txid, transfer->type);
   stmt = prepare (check, "SELECT address, amount FROM payments WHERE batch_id = ?1 AND tx_hash = ?2", error);
   if (stmt == NULL)
     return FALSE;
@@ -236,10 +208,10 @@ check_transaction (Check       *check,
     }
   if (!step_done (check, rc, error))
     return FALSE;
-  if (json_object_get_int_member_with_default (transfer, "amount", -1) != total)
+  if (total < 0 || transfer->amount != (guint64) total)
     return discrepancy (error, "payout %" G_GINT64_FORMAT ", transaction %s: the payments add up "
-                        "to %" G_GINT64_FORMAT " but the wallet sent %" G_GINT64_FORMAT, batch, txid,
-                        total, json_object_get_int_member_with_default (transfer, "amount", -1));
+                        "to %" G_GINT64_FORMAT " but the wallet sent %" G_GUINT64_FORMAT, batch, txid,
+                        total, transfer->amount);
   say (check, "payout %" G_GINT64_FORMAT ": transaction %s sent %" G_GINT64_FORMAT ", as recorded",
        batch, txid, total);
   return TRUE;
@@ -272,32 +244,6 @@ check_payments (Check   *check,
 
 /* --- the node ---------------------------------------------------------- */
 
-static JsonObject *
-node_header (Check       *check,
-             const char  *method,
-             JsonNode    *value,
-             const char  *member,
-             JsonNode   **answer,
-             GError     **error)
-{
-  g_autoptr(JsonObject) params = json_object_new ();
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-  JsonNode *header;
-
-  json_object_set_member (params, member, value);
-  json_node_set_object (node, params);
-  *answer = shoal_rpc_client_call_sync (check->node, method, node, check->cancellable, error);
-  if (*answer == NULL)
-    return NULL;
-  header = json_object_get_member (json_node_get_object (*answer), "block_header");
-  if (header == NULL || !JSON_NODE_HOLDS_OBJECT (header))
-    {
-      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_MALFORMED, "%s: no block_header", method);
-      return NULL;
-    }
-  return json_node_get_object (header);
-}
-
 static gboolean
 check_block (Check       *check,
              const char  *hash,
@@ -305,12 +251,10 @@ check_block (Check       *check,
              gint64       reward,
              GError     **error)
 {
-  g_autoptr(JsonNode) answer = NULL;
   g_autoptr(GError) local_error = NULL;
-  JsonObject *header = node_header (check, "get_block_header_by_height",
-                                    json_node_init_int (json_node_alloc (), height), "height",
-                                    &answer, &local_error);
-  const char *main_hash;
+  g_autoptr(ShoalBlockHeader) header =
+    shoal_node_client_get_block_header_by_height_sync (check->node, (guint64) height,
+                                                       check->cancellable, &local_error);
 
   if (header == NULL && local_error->domain == SHOAL_RPC_ERROR)
     return discrepancy (error, "block %s at height %" G_GINT64_FORMAT " is credited but the node "
@@ -320,14 +264,12 @@ check_block (Check       *check,
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
-  main_hash = json_object_get_string_member_with_default (header, "hash", "");
-  if (g_ascii_strcasecmp (main_hash, hash) != 0)
+  if (g_ascii_strcasecmp (header->hash, hash) != 0)
     return discrepancy (error, "block %s at height %" G_GINT64_FORMAT " is credited but the node's "
-                        "main chain has %s there", hash, height, main_hash);
-  if (json_object_get_int_member_with_default (header, "reward", -1) != reward)
+                        "main chain has %s there", hash, height, header->hash);
+  if (reward < 0 || header->reward != (guint64) reward)
     return discrepancy (error, "block %s: credited with a reward of %" G_GINT64_FORMAT " but the "
-                        "node reports %" G_GINT64_FORMAT, hash, reward,
-                        json_object_get_int_member_with_default (header, "reward", -1));
+                        "node reports %" G_GUINT64_FORMAT, hash, reward, header->reward);
   say (check, "block %s at height %" G_GINT64_FORMAT ": on the main chain, reward %" G_GINT64_FORMAT,
        hash, height, reward);
   return TRUE;
@@ -380,19 +322,19 @@ open_read_only (const char  *path,
 }
 
 gboolean
-shoal_ledger_check_sync (const char      *db_path,
-                         ShoalRpcClient  *wallet,
-                         ShoalRpcClient  *node,
-                         GString         *report,
-                         GCancellable    *cancellable,
-                         GError         **error)
+shoal_ledger_check_sync (const char         *db_path,
+                         ShoalWalletClient  *wallet,
+                         ShoalNodeClient    *node,
+                         GString            *report,
+                         GCancellable       *cancellable,
+                         GError            **error)
 {
   Check check = { NULL, wallet, node, report, cancellable };
   gboolean ok;
 
   g_return_val_if_fail (db_path != NULL, FALSE);
-  g_return_val_if_fail (wallet == NULL || SHOAL_IS_RPC_CLIENT (wallet), FALSE);
-  g_return_val_if_fail (SHOAL_IS_RPC_CLIENT (node), FALSE);
+  g_return_val_if_fail (wallet == NULL || SHOAL_IS_WALLET_CLIENT (wallet), FALSE);
+  g_return_val_if_fail (SHOAL_IS_NODE_CLIENT (node), FALSE);
 
   if (!g_file_test (db_path, G_FILE_TEST_EXISTS))
     {
@@ -414,9 +356,9 @@ shoal_ledger_check_sync (const char      *db_path,
 
 typedef struct
 {
-  char           *db_path;
-  ShoalRpcClient *wallet;
-  ShoalRpcClient *node;
+  char              *db_path;
+  ShoalWalletClient *wallet;
+  ShoalNodeClient   *node;
 } CheckData;
 
 static void
@@ -446,8 +388,8 @@ check_thread (GTask        *task,
 
 void
 shoal_ledger_check_async (const char          *db_path,
-                          ShoalRpcClient      *wallet,
-                          ShoalRpcClient      *node,
+                          ShoalWalletClient   *wallet,
+                          ShoalNodeClient     *node,
                           GCancellable        *cancellable,
                           GAsyncReadyCallback  callback,
                           gpointer             user_data)
@@ -489,10 +431,11 @@ shoal_ledger_check_run (ShoalConfig *config)
   const char *login = shoal_config_get_string (config, "wallet-login");
   const char *colon = login ? strchr (login, ':') : NULL;
   g_autofree char *user = colon ? g_strndup (login, colon - login) : g_strdup (login);
-  g_autoptr(ShoalRpcClient) wallet = shoal_rpc_client_new (shoal_config_get_string (config, "wallet-url"),
-                                                           user, colon ? colon + 1 : "");
-  g_autoptr(ShoalRpcClient) node = shoal_rpc_client_new (shoal_config_get_string (config, "node-url"),
-                                                         NULL, NULL);
+  g_autoptr(ShoalWalletClient) wallet =
+    shoal_wallet_client_new (shoal_config_get_string (config, "wallet-url"), user,
+                             colon ? colon + 1 : "");
+  g_autoptr(ShoalNodeClient) node =
+    shoal_node_client_new (shoal_config_get_string (config, "node-url"), NULL, NULL);
   g_autoptr(GString) report = g_string_new (NULL);
   g_autoptr(GError) error = NULL;
   gboolean ok = shoal_ledger_check_sync (path, wallet, node, report, NULL, &error);

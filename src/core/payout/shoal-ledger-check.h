@@ -4,7 +4,8 @@
 #include <gio/gio.h>
 
 #include "shoal-config.h"
-#include "shoal-rpc-client.h"
+#include "shoal-node-client.h"
+#include "shoal-wallet-client.h"
 
 G_BEGIN_DECLS
 
@@ -21,15 +22,15 @@ G_BEGIN_DECLS
  * gets one line per fact checked.  WALLET NULL skips the payments (solo
  * mode pays nobody).  Blocks: call it off the UI thread. */
 
-gboolean shoal_ledger_check_sync (const char      *db_path,
-                                  ShoalRpcClient  *wallet,
-                                  ShoalRpcClient  *node,
-                                  GString         *report,
-                                  GCancellable    *cancellable,
-                                  GError         **error);
+gboolean shoal_ledger_check_sync   (const char          *db_path,
+                                    ShoalWalletClient   *wallet,
+                                    ShoalNodeClient     *node,
+                                    GString             *report,
+                                    GCancellable        *cancellable,
+                                    GError             **error);
 void     shoal_ledger_check_async  (const char          *db_path,
-                                    ShoalRpcClient      *wallet,
-                                    ShoalRpcClient      *node,
+                                    ShoalWalletClient   *wallet,
+                                    ShoalNodeClient     *node,
                                     GCancellable        *cancellable,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data);

@@ -4,6 +4,7 @@
 #include "shoal-error.h"
 #include "shoal-payer.h"
 #include "shoal-payout-proof.h"
+#include "shoal-rpc-client.h"   /* SHOAL_RPC_ERROR: what the wallet itself answered */
 
 /* How each state is resolved, and why no path pays twice or loses money:
  *
@@ -46,8 +47,8 @@ struct _ShoalPayer
 {
   GObject             parent_instance;
   ShoalStore         *store;
-  ShoalRpcClient     *wallet;
-  ShoalRpcClient     *node;       /* NULL: nothing is ever released after building */
+  ShoalWalletClient  *wallet;
+  ShoalNodeClient    *node;       /* NULL: nothing is ever released after building */
   guint64             threshold;  /* under threshold_lock: set live while a run may hang */
   GMutex              threshold_lock;
   ShoalPayerStepFunc  step_func;
@@ -103,33 +104,12 @@ built_clear (Built *built)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Built, built_clear)
 
-static JsonNode *
-wallet_call (ShoalPayer    *self,
-             const char    *method,
-             JsonBuilder   *params,
-             GCancellable  *cancellable,
-             GError       **error)
-{
-  g_autoptr(JsonNode) root = NULL;
-
-  if (params != NULL)
-    root = json_builder_get_root (params);
-  else
-    {
-      root = json_node_new (JSON_NODE_OBJECT);
-      json_node_take_object (root, json_object_new ());
-    }
-  return shoal_rpc_client_call_sync (self->wallet, method, root, cancellable, error);
-}
-
 static gboolean
 wallet_refresh (ShoalPayer    *self,
                 GCancellable  *cancellable,
                 GError       **error)
 {
-  g_autoptr(JsonNode) answer = wallet_call (self, "refresh", NULL, cancellable, error);
-
-  return answer != NULL;
+  return shoal_wallet_client_refresh_sync (self->wallet, cancellable, error);
 }
 
 static TxSeen
@@ -145,27 +125,16 @@ parse_seen (const char *type)
 }
 
 static void
-collect_destinations (JsonObject  *transfer,
-                      const char  *txid,
-                      GHashTable  *tx_by_address)
+collect_destinations (const ShoalWalletTransfer *transfer,
+                      GHashTable                *tx_by_address)
 {
-  JsonNode *node = json_object_get_member (transfer, "destinations");
-  JsonArray *destinations;
-
-  if (tx_by_address == NULL || node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+  if (tx_by_address == NULL)
     return;
-  destinations = json_node_get_array (node);
-  for (guint i = 0; i < json_array_get_length (destinations); i++)
+  for (guint i = 0; i < transfer->destinations->len; i++)
     {
-      JsonNode *item = json_array_get_element (destinations, i);
-      const char *address;
+      const ShoalWalletDestination *dest = g_ptr_array_index (transfer->destinations, i);
 
-      if (!JSON_NODE_HOLDS_OBJECT (item))
-        continue;
-      address = json_object_get_string_member_with_default (json_node_get_object (item),
-                                                            "address", NULL);
-      if (address != NULL)
-        g_hash_table_insert (tx_by_address, g_strdup (address), g_strdup (txid));
+      g_hash_table_insert (tx_by_address, g_strdup (dest->address), g_strdup (transfer->txid));
     }
 }
 
@@ -179,17 +148,11 @@ lookup_tx (ShoalPayer    *self,
            GCancellable  *cancellable,
            GError       **error)
 {
-  g_autoptr(JsonBuilder) params = json_builder_new ();
-  g_autoptr(JsonNode) answer = NULL;
   g_autoptr(GError) local_error = NULL;
-  JsonNode *transfer;
+  g_autoptr(ShoalWalletTransfer) transfer =
+    shoal_wallet_client_get_transfer_by_txid_sync (self->wallet, txid, cancellable, &local_error);
 
-  json_builder_begin_object (params);
-  json_builder_set_member_name (params, "txid");
-  json_builder_add_string_value (params, txid);
-  json_builder_end_object (params);
-  answer = wallet_call (self, "get_transfer_by_txid", params, cancellable, &local_error);
-  if (answer == NULL)
+  if (transfer == NULL)
     {
       if (!g_error_matches (local_error, SHOAL_RPC_ERROR, WALLET_ERROR_WRONG_TXID))
         {
@@ -199,120 +162,72 @@ lookup_tx (ShoalPayer    *self,
       *seen = TX_UNKNOWN;
       return TRUE;
     }
-  transfer = json_object_get_member (json_node_get_object (answer), "transfer");
-  if (transfer == NULL || !JSON_NODE_HOLDS_OBJECT (transfer))
-    {
-      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_MALFORMED,
-                   "get_transfer_by_txid: the answer has no transfer object");
-      return FALSE;
-    }
-  *seen = parse_seen (json_object_get_string_member_with_default (json_node_get_object (transfer),
-                                                                  "type", NULL));
+  *seen = parse_seen (transfer->type);
   if (*seen == TX_MINED)
-    collect_destinations (json_node_get_object (transfer), txid, tx_by_address);
+    collect_destinations (transfer, tx_by_address);
   return TRUE;
 }
 
-static JsonBuilder *
-transfer_params (GPtrArray *payments)
+/* transfer_split with do_not_relay to PAYMENTS (ShoalStorePayment): the
+ * wallet builds and signs, keeps nothing, and sends nothing. */
+static GPtrArray *
+build_unrelayed (ShoalPayer    *self,
+                 GPtrArray     *payments,
+                 GCancellable  *cancellable,
+                 GError       **error)
 {
-  JsonBuilder *builder = json_builder_new ();
+  g_autoptr(GArray) destinations = g_array_sized_new (FALSE, TRUE, sizeof (ShoalWalletDestination),
+                                                      payments->len);
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "destinations");
-  json_builder_begin_array (builder);
   for (guint i = 0; i < payments->len; i++)
     {
-      ShoalStorePayment *payment = g_ptr_array_index (payments, i);
+      const ShoalStorePayment *payment = g_ptr_array_index (payments, i);
+      ShoalWalletDestination dest = { payment->address, payment->amount };
 
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "amount");
-      json_builder_add_int_value (builder, (gint64) payment->amount);
-      json_builder_set_member_name (builder, "address");
-      json_builder_add_string_value (builder, payment->address);
-      json_builder_end_object (builder);
+      g_array_append_val (destinations, dest);
     }
-  json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "do_not_relay");
-  json_builder_add_boolean_value (builder, TRUE);
-  json_builder_set_member_name (builder, "get_tx_metadata");
-  json_builder_add_boolean_value (builder, TRUE);
-  json_builder_set_member_name (builder, "get_tx_hex");
-  json_builder_add_boolean_value (builder, TRUE);
-  json_builder_end_object (builder);
-  return builder;
-}
-
-/* A list of strings from the wallet's answer, each checked. */
-static char **
-string_list (JsonObject  *answer,
-             const char  *member,
-             gboolean     hash,
-             GError     **error)
-{
-  JsonNode *node = json_object_get_member (answer, member);
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  JsonArray *array;
-
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node) ||
-      json_array_get_length (array = json_node_get_array (node)) == 0)
-    goto malformed;
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonNode *item = json_array_get_element (array, i);
-      const char *text;
-
-      if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_STRING)
-        goto malformed;
-      text = json_node_get_string (item);
-      if ((hash && strlen (text) != 64) || *text == '\0' || strchr (text, '\n') != NULL)
-        goto malformed;
-      g_strv_builder_add (builder, text);
-    }
-  return g_strv_builder_end (builder);
-
-malformed:
-  g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_MALFORMED,
-               "transfer_split: \"%s\" is missing or malformed", member);
-  return NULL;
+  return shoal_wallet_client_transfer_split_sync (self->wallet,
+                                                  (const ShoalWalletDestination *) destinations->data,
+                                                  destinations->len, TRUE, cancellable, error);
 }
 
 static guint64
-sum_fees (JsonObject *answer)
+sum_fees (GPtrArray *txs)
 {
-  JsonNode *node = json_object_get_member (answer, "fee_list");
   guint64 total = 0;
 
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    return 0;
-  for (guint i = 0; i < json_array_get_length (json_node_get_array (node)); i++)
-    {
-      gint64 fee = json_array_get_int_element (json_node_get_array (node), i);
-
-      total += fee > 0 ? (guint64) fee : 0;
-    }
+  for (guint i = 0; i < txs->len; i++)
+    total += ((const ShoalWalletTx *) g_ptr_array_index (txs, i))->fee;
   return total;
 }
 
-/* The key images each built transaction spends, one line per
- * transaction, read from the signed blobs: NULL when the wallet gave no
- * blobs (the batch then can only be released by a person). */
-static char **
-key_images_of (JsonObject *answer,
-               guint       n)
+/* The store keeps hashes and metadata one a line: each is checked. */
+static gboolean
+check_built_tx (const ShoalWalletTx  *tx,
+                guint                 i,
+                GError              **error)
 {
-  g_autoptr(GError) error = NULL;
-  g_auto(GStrv) blobs = string_list (answer, "tx_blob_list", FALSE, &error);
+  if (strlen (tx->tx_hash) == 64 && strchr (tx->tx_hash, '\n') == NULL &&
+      *tx->tx_metadata != '\0' && strchr (tx->tx_metadata, '\n') == NULL)
+    return TRUE;
+  g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_MALFORMED,
+               "transfer_split: transaction %u has a malformed hash or metadata", i);
+  return FALSE;
+}
+
+/* The key images each built transaction spends, one line per
+ * transaction, read from the signed blobs: NULL when a blob cannot be
+ * read (the batch then can only be released by a person). */
+static char **
+key_images_of (GPtrArray *txs)
+{
   g_autoptr(GStrvBuilder) lines = g_strv_builder_new ();
 
-  if (blobs == NULL || g_strv_length (blobs) != n)
+  for (guint i = 0; i < txs->len; i++)
     {
-      g_warning ("transfer_split gave no transaction blobs: %s", error ? error->message : "count differs");
-      return NULL;
-    }
-  for (guint i = 0; i < n; i++)
-    {
-      g_auto(GStrv) images = shoal_tx_key_images (blobs[i], &error);
+      const ShoalWalletTx *tx = g_ptr_array_index (txs, i);
+      g_autoptr(GError) error = NULL;
+      g_auto(GStrv) images = shoal_tx_key_images (tx->tx_blob, &error);
       g_autofree char *line = NULL;
 
       if (images == NULL)
@@ -326,8 +241,36 @@ key_images_of (JsonObject *answer,
   return g_strv_builder_end (lines);
 }
 
-/* transfer_split with do_not_relay: the wallet builds and signs, keeps
- * nothing, and sends nothing. */
+static gboolean
+built_from_txs (Built      *built,
+                GPtrArray  *txs,
+                GError    **error)
+{
+  g_autoptr(GStrvBuilder) hashes = g_strv_builder_new ();
+  g_autoptr(GStrvBuilder) metadata = g_strv_builder_new ();
+
+  if (txs->len == 0)
+    {
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_MALFORMED,
+                   "transfer_split: the wallet built no transaction");
+      return FALSE;
+    }
+  for (guint i = 0; i < txs->len; i++)
+    {
+      const ShoalWalletTx *tx = g_ptr_array_index (txs, i);
+
+      if (!check_built_tx (tx, i, error))
+        return FALSE;
+      g_strv_builder_add (hashes, tx->tx_hash);
+      g_strv_builder_add (metadata, tx->tx_metadata);
+    }
+  built->fee = sum_fees (txs);
+  built->hashes = g_strv_builder_end (hashes);
+  built->metadata = g_strv_builder_end (metadata);
+  built->key_images = key_images_of (txs);
+  return TRUE;
+}
+
 static gboolean
 wallet_build (ShoalPayer     *self,
               GPtrArray      *payments,
@@ -335,27 +278,9 @@ wallet_build (ShoalPayer     *self,
               GCancellable   *cancellable,
               GError        **error)
 {
-  g_autoptr(JsonBuilder) params = transfer_params (payments);
-  g_autoptr(JsonNode) answer = wallet_call (self, "transfer_split", params, cancellable, error);
+  g_autoptr(GPtrArray) txs = build_unrelayed (self, payments, cancellable, error);
 
-  if (answer == NULL)
-    return FALSE;
-  built->hashes = string_list (json_node_get_object (answer), "tx_hash_list", TRUE, error);
-  if (built->hashes == NULL)
-    return FALSE;
-  built->metadata = string_list (json_node_get_object (answer), "tx_metadata_list", FALSE, error);
-  if (built->metadata == NULL)
-    return FALSE;
-  if (g_strv_length (built->hashes) != g_strv_length (built->metadata))
-    {
-      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_MALFORMED,
-                   "transfer_split: %u transactions but %u metadata blobs",
-                   g_strv_length (built->hashes), g_strv_length (built->metadata));
-      return FALSE;
-    }
-  built->key_images = key_images_of (json_node_get_object (answer), g_strv_length (built->hashes));
-  built->fee = sum_fees (json_node_get_object (answer));
-  return TRUE;
+  return txs != NULL && built_from_txs (built, txs, error);
 }
 
 static gboolean
@@ -364,15 +289,10 @@ wallet_relay (ShoalPayer    *self,
               GCancellable  *cancellable,
               GError       **error)
 {
-  g_autoptr(JsonBuilder) params = json_builder_new ();
-  g_autoptr(JsonNode) answer = NULL;
+  g_autofree char *hash = shoal_wallet_client_relay_tx_sync (self->wallet, metadata, cancellable,
+                                                             error);
 
-  json_builder_begin_object (params);
-  json_builder_set_member_name (params, "hex");
-  json_builder_add_string_value (params, metadata);
-  json_builder_end_object (params);
-  answer = wallet_call (self, "relay_tx", params, cancellable, error);
-  return answer != NULL;
+  return hash != NULL;
 }
 
 /* --- the state machine ------------------------------------------------- */
@@ -510,14 +430,19 @@ ask_node (ShoalPayer       *self,
 
   if (self->node == NULL)
     return TRUE;
-  if (!shoal_node_find_tx_sync (self->node, batch->tx_hashes[i], &where, cancellable, error))
+  if (!shoal_node_client_find_transaction_sync (self->node, batch->tx_hashes[i], &where,
+                                                cancellable, error))
     return FALSE;
   if (where == SHOAL_TX_MISSING && batch->key_images != NULL && batch->key_images[i] != NULL &&
       g_strv_length (batch->key_images) == g_strv_length (batch->tx_hashes))
     {
-      if (!shoal_node_key_images_sync (self->node, batch->key_images[i], &spent, cancellable, error) ||
+      g_auto(GStrv) images = g_strsplit (batch->key_images[i], " ", -1);
+
+      if (!shoal_node_client_key_images_spent_sync (self->node, (const char * const *) images,
+                                                    &spent, cancellable, error) ||
           (spent == SHOAL_KEY_IMAGES_SPENT_ON_CHAIN &&
-           !shoal_node_find_tx_sync (self->node, batch->tx_hashes[i], &where, cancellable, error)))
+           !shoal_node_client_find_transaction_sync (self->node, batch->tx_hashes[i], &where,
+                                                     cancellable, error)))
         return FALSE;
     }
   if (where != SHOAL_TX_MISSING)
@@ -627,7 +552,7 @@ weigh_conflict (ShoalPayer       *self,
   if (tally->double_spent < tally->n)
     return batch->conflict_height == 0 ||
            shoal_store_batch_conflict_sync (self->store, batch->id, 0, error);
-  if (!shoal_node_height_sync (self->node, &height, cancellable, error))
+  if (!shoal_node_client_get_block_count_sync (self->node, &height, cancellable, error))
     return FALSE;
   if (batch->conflict_height == 0)
     return shoal_store_batch_conflict_sync (self->store, batch->id, height, error);
@@ -876,6 +801,28 @@ shoal_payer_pay_out_sync (ShoalPayer    *self,
   return id;
 }
 
+/* The network fee of paying PAYMENTS (ShoalStorePayment rows, as
+ * shoal_payer_preview_sync gives them): the wallet builds the
+ * transactions without relaying them, so nothing is spent.  Blocks. */
+gboolean
+shoal_payer_estimate_fee_sync (ShoalPayer    *self,
+                               GPtrArray     *payments,
+                               guint64       *fee,
+                               GCancellable  *cancellable,
+                               GError       **error)
+{
+  g_autoptr(GPtrArray) txs = NULL;
+
+  g_return_val_if_fail (SHOAL_IS_PAYER (self), FALSE);
+  g_return_val_if_fail (payments != NULL && fee != NULL, FALSE);
+
+  txs = build_unrelayed (self, payments, cancellable, error);
+  if (txs == NULL)
+    return FALSE;
+  *fee = sum_fees (txs);
+  return TRUE;
+}
+
 /* What the planner would pay now at THRESHOLD (ShoalStorePayment rows):
  * show it, and pass it to shoal_payer_pay_out_confirmed_sync once a
  * person agreed. */
@@ -1071,11 +1018,11 @@ shoal_payer_set_interval (ShoalPayer *self,
  * file).  Without one, a built batch is never released.  Set before the
  * first run. */
 void
-shoal_payer_set_node (ShoalPayer     *self,
-                      ShoalRpcClient *node)
+shoal_payer_set_node (ShoalPayer      *self,
+                      ShoalNodeClient *node)
 {
   g_return_if_fail (SHOAL_IS_PAYER (self));
-  g_return_if_fail (node == NULL || SHOAL_IS_RPC_CLIENT (node));
+  g_return_if_fail (node == NULL || SHOAL_IS_NODE_CLIENT (node));
 
   g_set_object (&self->node, node);
 }
@@ -1121,14 +1068,14 @@ shoal_payer_set_step_func (ShoalPayer         *self,
 
 /* THRESHOLD: the smallest balance paid, in atomic units. */
 ShoalPayer *
-shoal_payer_new (ShoalStore     *store,
-                 ShoalRpcClient *wallet,
-                 guint64         threshold)
+shoal_payer_new (ShoalStore        *store,
+                 ShoalWalletClient *wallet,
+                 guint64            threshold)
 {
   ShoalPayer *self;
 
   g_return_val_if_fail (SHOAL_IS_STORE (store), NULL);
-  g_return_val_if_fail (SHOAL_IS_RPC_CLIENT (wallet), NULL);
+  g_return_val_if_fail (SHOAL_IS_WALLET_CLIENT (wallet), NULL);
 
   self = g_object_new (SHOAL_TYPE_PAYER, NULL);
   self->store = g_object_ref (store);

@@ -3,8 +3,9 @@
 
 #include <gio/gio.h>
 
-#include "shoal-rpc-client.h"
+#include "shoal-node-client.h"
 #include "shoal-store.h"
+#include "shoal-wallet-client.h"
 
 G_BEGIN_DECLS
 
@@ -48,10 +49,10 @@ typedef void (*ShoalPayerStepFunc) (ShoalPayer     *payer,
                                     gpointer        user_data);
 
 ShoalPayer *shoal_payer_new             (ShoalStore          *store,
-                                         ShoalRpcClient      *wallet,
+                                         ShoalWalletClient   *wallet,
                                          guint64              threshold);
 void        shoal_payer_set_node        (ShoalPayer          *self,
-                                         ShoalRpcClient      *node);
+                                         ShoalNodeClient     *node);
 void        shoal_payer_shutdown        (ShoalPayer          *self);
 void        shoal_payer_set_threshold   (ShoalPayer          *self,
                                          guint64              threshold);
@@ -82,6 +83,11 @@ void        shoal_payer_pay_out_async   (ShoalPayer          *self,
                                          gpointer             user_data);
 GPtrArray  *shoal_payer_preview_sync    (ShoalPayer          *self,
                                          guint64              threshold,
+                                         GError             **error);
+gboolean    shoal_payer_estimate_fee_sync (ShoalPayer        *self,
+                                         GPtrArray           *payments,
+                                         guint64             *fee,
+                                         GCancellable        *cancellable,
                                          GError             **error);
 gint64      shoal_payer_pay_out_confirmed_sync  (ShoalPayer    *self,
                                          guint64              threshold,

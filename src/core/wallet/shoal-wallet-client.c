@@ -26,7 +26,8 @@ typedef struct
   GDestroyNotify  free_result;
 } Call;
 
-/* Two booleans or two amounts, for the finishes with two out values. */
+/* Two booleans, amounts or version numbers, for the finishes with two out
+ * values. */
 typedef struct
 {
   guint64 first;
@@ -214,6 +215,21 @@ parse_address (JsonObject  *result,
   const char *address = shoal_json_get_string (result, "address", error);
 
   return address ? g_strdup (address) : NULL;
+}
+
+static gpointer
+parse_version (JsonObject  *result,
+               GError     **error)
+{
+  g_autofree Pair *pair = g_new0 (Pair, 1);
+  guint64 version;
+
+  /* wallet-rpc packs it as MAJOR << 16 | MINOR. */
+  if (!shoal_json_get_uint64 (result, "version", &version, error))
+    return NULL;
+  pair->first = version >> 16;
+  pair->second = version & 0xffff;
+  return g_steal_pointer (&pair);
 }
 
 static gpointer
@@ -664,6 +680,60 @@ shoal_wallet_client_get_balance_sync (ShoalWalletClient  *self,
   return take_pair (wallet_call_sync (self, "get_balance", account_params (), parse_balance,
                                       cancellable, error),
                     balance, unlocked_balance);
+}
+
+/* get_version */
+
+void
+shoal_wallet_client_get_version_async (ShoalWalletClient   *self,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_return_if_fail (SHOAL_IS_WALLET_CLIENT (self));
+  wallet_call_async (self, "get_version", NULL, parse_version, g_free,
+                     shoal_wallet_client_get_version_async, cancellable, callback, user_data);
+}
+
+static gboolean
+take_version (Pair  *pair,
+              guint *major,
+              guint *minor)
+{
+  guint64 first = 0, second = 0;
+
+  if (!take_pair (pair, &first, &second))
+    return FALSE;
+  if (major != NULL)
+    *major = (guint) MIN (first, G_MAXUINT);
+  if (minor != NULL)
+    *minor = (guint) second;
+  return TRUE;
+}
+
+gboolean
+shoal_wallet_client_get_version_finish (ShoalWalletClient  *self,
+                                        GAsyncResult       *result,
+                                        guint              *major,
+                                        guint              *minor,
+                                        GError            **error)
+{
+  return take_version (wallet_call_finish (self, result, shoal_wallet_client_get_version_async,
+                                           error),
+                       major, minor);
+}
+
+gboolean
+shoal_wallet_client_get_version_sync (ShoalWalletClient  *self,
+                                      guint              *major,
+                                      guint              *minor,
+                                      GCancellable       *cancellable,
+                                      GError            **error)
+{
+  g_return_val_if_fail (SHOAL_IS_WALLET_CLIENT (self), FALSE);
+  return take_version (wallet_call_sync (self, "get_version", NULL, parse_version, cancellable,
+                                         error),
+                       major, minor);
 }
 
 /* validate_address */

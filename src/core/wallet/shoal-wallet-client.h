@@ -88,6 +88,24 @@ const char        *shoal_wallet_client_get_uri     (ShoalWalletClient *self);
 void               shoal_wallet_client_set_timeout (ShoalWalletClient *self,
                                                     guint              seconds);
 
+/* get_version: the wallet-rpc interface version, MAJOR.MINOR (1.27 for
+ * wallet-rpc 0.18).  Cheap: the pool's probe of whether the wallet
+ * answers and takes its login. */
+void        shoal_wallet_client_get_version_async  (ShoalWalletClient   *self,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+gboolean    shoal_wallet_client_get_version_finish (ShoalWalletClient   *self,
+                                                    GAsyncResult        *result,
+                                                    guint               *major,
+                                                    guint               *minor,
+                                                    GError             **error);
+gboolean    shoal_wallet_client_get_version_sync   (ShoalWalletClient   *self,
+                                                    guint               *major,
+                                                    guint               *minor,
+                                                    GCancellable        *cancellable,
+                                                    GError             **error);
+
 /* get_address: the primary address of account 0. */
 void        shoal_wallet_client_get_address_async  (ShoalWalletClient   *self,
                                                     GCancellable        *cancellable,
