@@ -992,8 +992,9 @@ start_tls (GSocketConnection  *connection,
   g_tls_connection_set_require_close_notify (G_TLS_CONNECTION (tls), FALSE);
   g_signal_connect (tls, "accept-certificate", G_CALLBACK (on_accept_certificate), NULL);
   /* A server that never answers must not hang us; the timeout would also
-   * wake the read source later, so it is for the handshake only. */
-  g_socket_set_timeout (socket, 10);
+   * wake the read source later, so it is for the handshake only.  Generous:
+   * a loaded machine running sanitizer builds takes seconds per handshake. */
+  g_socket_set_timeout (socket, 60);
   ok = g_tls_connection_handshake (G_TLS_CONNECTION (tls), NULL, error);
   g_socket_set_timeout (socket, 0);
   if (!ok)
