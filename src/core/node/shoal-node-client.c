@@ -2,13 +2,11 @@
 #include "config.h"
 
 #include "shoal-error.h"
-#include "shoal-rpc-client.h"
+#include "shoal-rpc-call.h"
 #include "shoal-node-client.h"
 
 #define DEFAULT_TIMEOUT_S  10
 #define DEFAULT_RETRIES    2
-#define FIRST_BACKOFF_MS   200
-#define MAX_BACKOFF_MS     2000
 
 struct _ShoalNodeClient
 {
@@ -32,27 +30,6 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
-
-/* Turns a JSON-RPC "result" into what the caller gets, or an error. */
-typedef gpointer (*ResultParser) (JsonNode *result, GError **error);
-
-typedef struct
-{
-  char           *method;
-  JsonNode       *params;
-  ResultParser    parse;
-  GDestroyNotify  free_result;
-  guint           retries_left;
-  guint           backoff_ms;
-} Call;
-
-static void
-call_free (Call *call)
-{
-  g_free (call->method);
-  g_clear_pointer (&call->params, json_node_unref);
-  g_free (call);
-}
 
 G_DEFINE_BOXED_TYPE (ShoalBlockHeader, shoal_block_header,
                      shoal_block_header_copy, shoal_block_header_free)
@@ -230,17 +207,15 @@ shoal_node_status_is_network (const ShoalNodeStatus *status,
 gboolean
 shoal_node_error_is_transport (const GError *error)
 {
-  return g_error_matches (error, SHOAL_ERROR, SHOAL_ERROR_UNREACHABLE) ||
-         g_error_matches (error, SHOAL_ERROR, SHOAL_ERROR_TIMED_OUT);
+  return shoal_rpc_error_is_transport (error);
 }
 
 /* monerod reports some failures as a result with a status other than
  * "OK" (e.g. "BUSY" while syncing) rather than as an error object. */
 static JsonObject *
-checked_result (JsonNode    *result,
+checked_result (JsonObject  *object,
                 GError     **error)
 {
-  JsonObject *object = json_node_get_object (result);
   const char *status = json_object_get_string_member_with_default (object, "status", "OK");
 
   if (g_strcmp0 (status, "OK") != 0)
@@ -252,8 +227,8 @@ checked_result (JsonNode    *result,
 }
 
 static gpointer
-parse_info (JsonNode  *result,
-            GError   **error)
+parse_info (JsonObject  *result,
+            GError     **error)
 {
   JsonObject *object = checked_result (result, error);
   guint64 height;
@@ -266,8 +241,8 @@ parse_info (JsonNode  *result,
 }
 
 static gpointer
-parse_template (JsonNode  *result,
-                GError   **error)
+parse_template (JsonObject  *result,
+                GError     **error)
 {
   JsonObject *object = checked_result (result, error);
   guint64 value;
@@ -285,16 +260,16 @@ parse_template (JsonNode  *result,
 }
 
 static gpointer
-parse_submit (JsonNode  *result,
-              GError   **error)
+parse_submit (JsonObject  *result,
+              GError     **error)
 {
   /* Any non-NULL pointer: the task carries a boolean. */
   return checked_result (result, error) ? GINT_TO_POINTER (1) : NULL;
 }
 
 static gpointer
-parse_header (JsonNode  *result,
-              GError   **error)
+parse_header (JsonObject  *result,
+              GError     **error)
 {
   JsonObject *object = checked_result (result, error);
   JsonNode *member;
@@ -311,8 +286,8 @@ parse_header (JsonNode  *result,
 }
 
 static gpointer
-parse_count (JsonNode  *result,
-             GError   **error)
+parse_count (JsonObject  *result,
+             GError     **error)
 {
   JsonObject *object = checked_result (result, error);
   guint64 count;
@@ -324,8 +299,8 @@ parse_count (JsonNode  *result,
 
 /* The answers of the other endpoints, read by their callers. */
 static gpointer
-parse_object (JsonNode  *result,
-              GError   **error)
+parse_object (JsonObject  *result,
+              GError     **error)
 {
   JsonObject *object = checked_result (result, error);
 
@@ -496,84 +471,14 @@ shoal_node_client_set_retries (ShoalNodeClient *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RETRIES]);
 }
 
-/* The generic call, asynchronous: retried on transport errors only. */
-
-static void call_send (GTask *task);
-
-static gboolean
-call_retry_cb (gpointer user_data)
-{
-  call_send (G_TASK (user_data));
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-call_should_retry (Call         *call,
-                   const GError *error)
-{
-  return shoal_node_error_is_transport (error) && call->retries_left > 0;
-}
-
-static void
-call_schedule_retry (GTask *task)
-{
-  Call *call = g_task_get_task_data (task);
-  g_autoptr(GSource) source = g_timeout_source_new (call->backoff_ms);
-
-  call->retries_left--;
-  call->backoff_ms = MIN (call->backoff_ms * 2, MAX_BACKOFF_MS);
-  g_source_set_callback (source, call_retry_cb, g_object_ref (task), g_object_unref);
-  g_source_set_static_name (source, "[shoal] node retry");
-  g_source_attach (source, g_task_get_context (task));
-}
-
-static void
-call_done (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  Call *call = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) answer = NULL;
-  gpointer parsed;
-
-  answer = shoal_rpc_client_call_finish (SHOAL_RPC_CLIENT (source), result, &error);
-  if (answer == NULL && call_should_retry (call, error) &&
-      !g_cancellable_is_cancelled (g_task_get_cancellable (task)))
-    {
-      g_debug ("%s failed, retrying in %u ms: %s", call->method, call->backoff_ms, error->message);
-      call_schedule_retry (task);
-      return;
-    }
-  if (answer == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  parsed = call->parse (answer, &error);
-  if (parsed == NULL)
-    g_task_return_new_error (task, error->domain, error->code, "%s: %s", call->method,
-                             error->message);
-  else
-    g_task_return_pointer (task, parsed, call->free_result);
-}
-
-static void
-call_send (GTask *task)
-{
-  ShoalNodeClient *self = g_task_get_source_object (task);
-  Call *call = g_task_get_task_data (task);
-
-  shoal_rpc_client_call_async (self->rpc, call->method, call->params,
-                               g_task_get_cancellable (task), call_done, g_object_ref (task));
-}
+/* The generic call: retried on transport errors only, as many times as
+ * RETRIES says (the "retries" property, or 0 where a retry would do harm). */
 
 static void
 node_call_async (ShoalNodeClient     *self,
                  const char          *method,
                  JsonNode            *params,
-                 ResultParser         parse,
+                 ShoalRpcParser       parse,
                  GDestroyNotify       free_result,
                  guint                retries,
                  gpointer             source_tag,
@@ -581,62 +486,25 @@ node_call_async (ShoalNodeClient     *self,
                  GAsyncReadyCallback  callback,
                  gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  Call *call = g_new0 (Call, 1);
+  ShoalRpcCall call = { method, parse, free_result, retries };
 
-  call->method = g_strdup (method);
-  call->params = params;
-  call->parse = parse;
-  call->free_result = free_result;
-  call->retries_left = retries;
-  call->backoff_ms = FIRST_BACKOFF_MS;
-  g_task_set_source_tag (task, source_tag);
-  g_task_set_task_data (task, call, (GDestroyNotify) call_free);
-  call_send (task);
+  shoal_rpc_call_async (self->rpc, &call, params, self, source_tag, cancellable, callback,
+                        user_data);
 }
 
-/* The same call, blocking: for tests, tools and worker threads.  A
- * METHOD starting with '/' is one of monerod's other endpoints. */
+/* A METHOD starting with '/' is one of monerod's other endpoints. */
 static gpointer
 node_call_sync (ShoalNodeClient  *self,
                 const char       *method,
-                JsonNode         *params_owned,
-                ResultParser      parse,
+                JsonNode         *params,
+                ShoalRpcParser    parse,
                 guint             retries,
                 GCancellable     *cancellable,
                 GError          **error)
 {
-  g_autoptr(JsonNode) params = params_owned;
-  guint backoff_ms = FIRST_BACKOFF_MS;
+  ShoalRpcCall call = { method, parse, NULL, retries };
 
-  for (;;)
-    {
-      g_autoptr(GError) local_error = NULL;
-      g_autoptr(JsonNode) answer = NULL;
-      gpointer parsed;
-
-      if (method[0] == '/')
-        answer = shoal_rpc_client_post_sync (self->rpc, method, params, cancellable, &local_error);
-      else
-        answer = shoal_rpc_client_call_sync (self->rpc, method, params, cancellable, &local_error);
-
-      if (answer == NULL && shoal_node_error_is_transport (local_error) && retries-- > 0)
-        {
-          g_usleep (backoff_ms * 1000);
-          backoff_ms = MIN (backoff_ms * 2, MAX_BACKOFF_MS);
-          continue;
-        }
-      if (answer == NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return NULL;
-        }
-      parsed = parse (answer, &local_error);
-      if (parsed == NULL)
-        g_set_error (error, local_error->domain, local_error->code, "%s: %s", method,
-                     local_error->message);
-      return parsed;
-    }
+  return shoal_rpc_call_sync (self->rpc, &call, params, cancellable, error);
 }
 
 static gpointer
@@ -645,9 +513,7 @@ node_call_finish (ShoalNodeClient  *self,
                   gpointer          source_tag,
                   GError          **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return shoal_rpc_call_finish (self, result, source_tag, error);
 }
 
 /* get_info */

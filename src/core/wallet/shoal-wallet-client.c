@@ -2,7 +2,7 @@
 #include "config.h"
 
 #include "shoal-error.h"
-#include "shoal-rpc-client.h"
+#include "shoal-rpc-call.h"
 #include "shoal-wallet-client.h"
 
 /* Building a transaction with many outputs, or a refresh over many
@@ -17,15 +17,6 @@ struct _ShoalWalletClient
 
 G_DEFINE_FINAL_TYPE (ShoalWalletClient, shoal_wallet_client, G_TYPE_OBJECT)
 
-typedef gpointer (*ResultParser) (JsonObject *result, GError **error);
-
-typedef struct
-{
-  char           *method;
-  ResultParser    parse;
-  GDestroyNotify  free_result;
-} Call;
-
 /* Two booleans, amounts or version numbers, for the finishes with two out
  * values. */
 typedef struct
@@ -33,13 +24,6 @@ typedef struct
   guint64 first;
   guint64 second;
 } Pair;
-
-static void
-call_free (Call *call)
-{
-  g_free (call->method);
-  g_free (call);
-}
 
 /* Boxed types */
 
@@ -478,84 +462,37 @@ shoal_wallet_client_set_timeout (ShoalWalletClient *self,
   shoal_rpc_client_set_timeout (self->rpc, MAX (seconds, 1));
 }
 
-/* The generic call */
-
-static gpointer
-parse_with (ResultParser   parse,
-            const char    *method,
-            JsonNode      *answer,
-            GError       **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  gpointer parsed = parse (json_node_get_object (answer), &local_error);
-
-  if (parsed == NULL)
-    g_set_error (error, local_error->domain, local_error->code, "%s: %s", method,
-                 local_error->message);
-  return parsed;
-}
-
-static void
-call_done (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  Call *call = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) answer = NULL;
-  gpointer parsed;
-
-  answer = shoal_rpc_client_call_finish (SHOAL_RPC_CLIENT (source), result, &error);
-  if (answer == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  parsed = parse_with (call->parse, call->method, answer, &error);
-  if (parsed == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, parsed, call->free_result);
-}
+/* The generic call.  Never retried: a transfer sent twice is money sent
+ * twice, and the payer decides what a failed call means. */
 
 static void
 wallet_call_async (ShoalWalletClient   *self,
                    const char          *method,
-                   JsonNode            *params_owned,
-                   ResultParser         parse,
+                   JsonNode            *params,
+                   ShoalRpcParser       parse,
                    GDestroyNotify       free_result,
                    gpointer             source_tag,
                    GCancellable        *cancellable,
                    GAsyncReadyCallback  callback,
                    gpointer             user_data)
 {
-  g_autoptr(JsonNode) params = params_owned;
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  Call *call = g_new0 (Call, 1);
+  ShoalRpcCall call = { method, parse, free_result, 0 };
 
-  call->method = g_strdup (method);
-  call->parse = parse;
-  call->free_result = free_result;
-  g_task_set_source_tag (task, source_tag);
-  g_task_set_task_data (task, call, (GDestroyNotify) call_free);
-  shoal_rpc_client_call_async (self->rpc, method, params, cancellable, call_done,
-                               g_steal_pointer (&task));
+  shoal_rpc_call_async (self->rpc, &call, params, self, source_tag, cancellable, callback,
+                        user_data);
 }
 
 static gpointer
 wallet_call_sync (ShoalWalletClient  *self,
                   const char         *method,
-                  JsonNode           *params_owned,
-                  ResultParser        parse,
+                  JsonNode           *params,
+                  ShoalRpcParser      parse,
                   GCancellable       *cancellable,
                   GError            **error)
 {
-  g_autoptr(JsonNode) params = params_owned;
-  g_autoptr(JsonNode) answer = shoal_rpc_client_call_sync (self->rpc, method, params,
-                                                           cancellable, error);
+  ShoalRpcCall call = { method, parse, NULL, 0 };
 
-  return answer ? parse_with (parse, method, answer, error) : NULL;
+  return shoal_rpc_call_sync (self->rpc, &call, params, cancellable, error);
 }
 
 static gpointer
@@ -564,9 +501,7 @@ wallet_call_finish (ShoalWalletClient  *self,
                     gpointer            source_tag,
                     GError            **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return shoal_rpc_call_finish (self, result, source_tag, error);
 }
 
 static JsonNode *
