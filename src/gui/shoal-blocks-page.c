@@ -5,6 +5,7 @@
 
 #include "shoal-columns.h"
 #include "shoal-format.h"
+#include "shoal-page-loader.h"
 #include "shoal-row-item.h"
 #include "shoal-blocks-page.h"
 
@@ -18,9 +19,7 @@ struct _ShoalBlocksPage
   ShoalPool     *pool;
   GCancellable  *cancellable;
   GListStore    *store;
-  gboolean       loading;
-  gboolean       reload;
-  guint          refresh_id;
+  ShoalPageLoader *loader;
   GtkStack      *stack;
   GtkColumnView *view;
 };
@@ -146,8 +145,6 @@ block_key (gconstpointer p)
                            : g_strdup_printf ("%" G_GUINT64_FORMAT, B (p)->height);
 }
 
-static void load (ShoalBlocksPage *self);
-
 static void
 on_blocks (GObject      *source,
            GAsyncResult *result,
@@ -159,7 +156,6 @@ on_blocks (GObject      *source,
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  self->loading = FALSE;
   if (blocks == NULL)
     g_warning ("cannot list blocks: %s", error->message);
   else
@@ -170,54 +166,18 @@ on_blocks (GObject      *source,
                                         g_list_model_get_n_items (G_LIST_MODEL (self->store)) > 0
                                         ? "list" : "empty");
     }
-  if (self->reload)
-    load (self);
+  shoal_page_loader_done (self->loader);
 }
 
-/* One query at a time; a request while one runs asks for one more after it. */
-static void
-load (ShoalBlocksPage *self)
-{
-  if (self->pool == NULL)
-    return;
-  if (self->loading)
-    {
-      self->reload = TRUE;
-      return;
-    }
-  self->loading = TRUE;
-  self->reload = FALSE;
-  shoal_pool_list_blocks_async (self->pool, BLOCK_LIMIT, self->cancellable, on_blocks, self);
-}
-
-/* While the page shows, it also re-reads every few seconds: block states
- * and balances change a moment after the height that caused them. */
 static gboolean
-on_refresh_timeout (gpointer user_data)
+start_load (gpointer page)
 {
-  load (user_data);
-  return G_SOURCE_CONTINUE;
-}
+  ShoalBlocksPage *self = page;
 
-static void
-shoal_blocks_page_map (GtkWidget *widget)
-{
-  ShoalBlocksPage *self = SHOAL_BLOCKS_PAGE (widget);
-
-  GTK_WIDGET_CLASS (shoal_blocks_page_parent_class)->map (widget);
-  if (self->pool != NULL)
-    load (self);
-  if (self->refresh_id == 0)
-    self->refresh_id = g_timeout_add_seconds (REFRESH_S, on_refresh_timeout, self);
-}
-
-static void
-shoal_blocks_page_unmap (GtkWidget *widget)
-{
-  ShoalBlocksPage *self = SHOAL_BLOCKS_PAGE (widget);
-
-  g_clear_handle_id (&self->refresh_id, g_source_remove);
-  GTK_WIDGET_CLASS (shoal_blocks_page_parent_class)->unmap (widget);
+  if (self->pool == NULL)
+    return FALSE;
+  shoal_pool_list_blocks_async (self->pool, BLOCK_LIMIT, self->cancellable, on_blocks, self);
+  return TRUE;
 }
 
 static void
@@ -225,7 +185,7 @@ shoal_blocks_page_dispose (GObject *object)
 {
   ShoalBlocksPage *self = SHOAL_BLOCKS_PAGE (object);
 
-  g_clear_handle_id (&self->refresh_id, g_source_remove);
+  g_clear_object (&self->loader);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->pool);
@@ -243,8 +203,6 @@ shoal_blocks_page_class_init (ShoalBlocksPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   G_OBJECT_CLASS (klass)->dispose = shoal_blocks_page_dispose;
-  widget_class->map = shoal_blocks_page_map;
-  widget_class->unmap = shoal_blocks_page_unmap;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/shoalpool/Shoal/shoal-blocks-page.ui");
@@ -256,6 +214,7 @@ static void
 shoal_blocks_page_init (ShoalBlocksPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->loader = shoal_page_loader_new (GTK_WIDGET (self), REFRESH_S, start_load);
   self->cancellable = g_cancellable_new ();
   self->store = g_list_store_new (SHOAL_TYPE_ROW_ITEM);
   add_columns (self);
@@ -270,8 +229,11 @@ shoal_blocks_page_set_pool (ShoalBlocksPage *self,
 
   self->pool = g_object_ref (pool);
   /* Confirmations count up with the chain; new and orphaned blocks come by signal. */
-  g_signal_connect_object (pool, "notify::node-height", G_CALLBACK (load), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (pool, "block-found", G_CALLBACK (load), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (pool, "block-orphaned", G_CALLBACK (load), self, G_CONNECT_SWAPPED);
-  load (self);
+  g_signal_connect_object (pool, "notify::node-height", G_CALLBACK (shoal_page_loader_request),
+                           self->loader, G_CONNECT_SWAPPED);
+  g_signal_connect_object (pool, "block-found", G_CALLBACK (shoal_page_loader_request),
+                           self->loader, G_CONNECT_SWAPPED);
+  g_signal_connect_object (pool, "block-orphaned", G_CALLBACK (shoal_page_loader_request),
+                           self->loader, G_CONNECT_SWAPPED);
+  shoal_page_loader_request (self->loader);
 }

@@ -6,6 +6,7 @@
 #include "shoal-columns.h"
 #include "shoal-format.h"
 #include "shoal-label.h"
+#include "shoal-page-loader.h"
 #include "shoal-row-item.h"
 #include "shoal-payouts-page.h"
 
@@ -19,9 +20,7 @@ struct _ShoalPayoutsPage
   GCancellable    *cancellable;
   GListStore      *balances;
   GListStore      *payments;
-  gboolean         loading;
-  gboolean         reload;
-  guint            refresh_id;
+  ShoalPageLoader *loader;
   gboolean         paying;
 
   AdwToastOverlay *toasts;
@@ -187,8 +186,6 @@ show_list (GtkStack   *stack,
                                            ? "list" : "empty");
 }
 
-static void load (ShoalPayoutsPage *self);
-
 static void
 on_payments (GObject      *source,
              GAsyncResult *result,
@@ -200,7 +197,6 @@ on_payments (GObject      *source,
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  self->loading = FALSE;
   if (list == NULL)
     g_warning ("cannot list payments: %s", error->message);
   else
@@ -210,8 +206,7 @@ on_payments (GObject      *source,
       shoal_columns_resort (self->history_view);
       show_list (self->history_stack, self->payments);
     }
-  if (self->reload)
-    load (self);
+  shoal_page_loader_done (self->loader);
 }
 
 static void
@@ -239,19 +234,15 @@ on_balances (GObject      *source,
   shoal_pool_list_payments_async (self->pool, PAYMENT_LIMIT, self->cancellable, on_payments, self);
 }
 
-static void
-load (ShoalPayoutsPage *self)
+static gboolean
+start_load (gpointer page)
 {
+  ShoalPayoutsPage *self = page;
+
   if (self->pool == NULL)
-    return;
-  if (self->loading)
-    {
-      self->reload = TRUE;
-      return;
-    }
-  self->loading = TRUE;
-  self->reload = FALSE;
+    return FALSE;
   shoal_pool_list_balances_async (self->pool, self->cancellable, on_balances, self);
+  return TRUE;
 }
 
 /* PROGRESS: what is under way, or NULL when nothing is. */
@@ -295,7 +286,7 @@ on_paid (GObject      *source,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   set_busy (self, NULL);
-  load (self);
+  shoal_page_loader_request (self->loader);
   if (batch < 0)
     {
       show_error (self, _("Payout Failed"), error->message);
@@ -490,42 +481,12 @@ on_check_clicked (ShoalPayoutsPage *self)
   shoal_pool_check_books_async (self->pool, self->cancellable, on_checked, self);
 }
 
-/* While the page shows, it also re-reads every few seconds: block states
- * and balances change a moment after the height that caused them. */
-static gboolean
-on_refresh_timeout (gpointer user_data)
-{
-  load (user_data);
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-shoal_payouts_page_map (GtkWidget *widget)
-{
-  ShoalPayoutsPage *self = SHOAL_PAYOUTS_PAGE (widget);
-
-  GTK_WIDGET_CLASS (shoal_payouts_page_parent_class)->map (widget);
-  if (self->pool != NULL)
-    load (self);
-  if (self->refresh_id == 0)
-    self->refresh_id = g_timeout_add_seconds (REFRESH_S, on_refresh_timeout, self);
-}
-
-static void
-shoal_payouts_page_unmap (GtkWidget *widget)
-{
-  ShoalPayoutsPage *self = SHOAL_PAYOUTS_PAGE (widget);
-
-  g_clear_handle_id (&self->refresh_id, g_source_remove);
-  GTK_WIDGET_CLASS (shoal_payouts_page_parent_class)->unmap (widget);
-}
-
 static void
 shoal_payouts_page_dispose (GObject *object)
 {
   ShoalPayoutsPage *self = SHOAL_PAYOUTS_PAGE (object);
 
-  g_clear_handle_id (&self->refresh_id, g_source_remove);
+  g_clear_object (&self->loader);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->pool);
@@ -544,8 +505,6 @@ shoal_payouts_page_class_init (ShoalPayoutsPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   G_OBJECT_CLASS (klass)->dispose = shoal_payouts_page_dispose;
-  widget_class->map = shoal_payouts_page_map;
-  widget_class->unmap = shoal_payouts_page_unmap;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/shoalpool/Shoal/shoal-payouts-page.ui");
@@ -568,6 +527,7 @@ static void
 shoal_payouts_page_init (ShoalPayoutsPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->loader = shoal_page_loader_new (GTK_WIDGET (self), REFRESH_S, start_load);
   self->cancellable = g_cancellable_new ();
   self->balances = g_list_store_new (SHOAL_TYPE_ROW_ITEM);
   self->payments = g_list_store_new (SHOAL_TYPE_ROW_ITEM);
@@ -583,9 +543,10 @@ shoal_payouts_page_set_pool (ShoalPayoutsPage *self,
 
   self->pool = g_object_ref (pool);
   /* Balances grow when a block unlocks, i.e. when the chain grows. */
-  g_signal_connect_object (pool, "notify::node-height", G_CALLBACK (load), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (pool, "notify::node-height", G_CALLBACK (shoal_page_loader_request),
+                           self->loader, G_CONNECT_SWAPPED);
   g_signal_connect_object (shoal_pool_get_config (pool), "notify::payout-threshold",
                            G_CALLBACK (update_summary), self, G_CONNECT_SWAPPED);
   update_summary (self);
-  load (self);
+  shoal_page_loader_request (self->loader);
 }

@@ -11,7 +11,7 @@
 
 #include "shoal-error.h"
 #include "shoal-playground.h"
-#include "shoal-rpc-client.h"
+#include "shoal-node-client.h"
 #include "shoal-node-pid-file.h"
 #include "shoal-managed-node.h"
 
@@ -57,7 +57,7 @@ struct _ShoalManagedNode
   GCancellable    *cancellable;   /* NULL while stopped */
   GSource         *restart_timer;
   GSource         *info_timer;
-  ShoalRpcClient  *rpc;
+  ShoalNodeClient *rpc;
   gboolean         info_in_flight;
   gint64           started_us;
   guint            backoff_s;
@@ -422,8 +422,9 @@ static void
 reset_rpc (ShoalManagedNode *self)
 {
   g_clear_object (&self->rpc);
-  self->rpc = shoal_rpc_client_new (self->rpc_uri, self->username, self->password);
-  shoal_rpc_client_set_timeout (self->rpc, 10);
+  self->rpc = shoal_node_client_new (self->rpc_uri, self->username, self->password);
+  /* The next tick asks again: a retry would only overlap it. */
+  shoal_node_client_set_retries (self->rpc, 0);
 }
 
 /* The child */
@@ -629,12 +630,12 @@ on_info (GObject      *source,
          gpointer      user_data)
 {
   g_autoptr(ShoalManagedNode) self = user_data;
-  g_autoptr(JsonNode) answer = NULL;
+  g_autoptr(JsonObject) info = NULL;
 
-  answer = shoal_rpc_client_call_finish (SHOAL_RPC_CLIENT (source), result, NULL);
+  info = shoal_node_client_get_info_finish (SHOAL_NODE_CLIENT (source), result, NULL);
   self->info_in_flight = FALSE;
-  if (answer != NULL && JSON_NODE_HOLDS_OBJECT (answer) && self->cancellable != NULL)
-    apply_info (self, json_node_get_object (answer));
+  if (info != NULL && self->cancellable != NULL)
+    apply_info (self, info);
 }
 
 /* An adopted node is not our child: no exit status ever reaches us, so
@@ -661,8 +662,7 @@ on_info_timer (gpointer user_data)
     return G_SOURCE_CONTINUE;
   self->info_in_flight = TRUE;
   g_main_context_push_thread_default (self->context);
-  shoal_rpc_client_call_async (self->rpc, "get_info", NULL, self->cancellable, on_info,
-                               g_object_ref (self));
+  shoal_node_client_get_info_async (self->rpc, self->cancellable, on_info, g_object_ref (self));
   g_main_context_pop_thread_default (self->context);
   return G_SOURCE_CONTINUE;
 }
@@ -673,20 +673,14 @@ static gboolean
 answers_get_info (ShoalManagedNode  *self,
                   GError           **error)
 {
-  g_autoptr(ShoalRpcClient) probe = shoal_rpc_client_new (self->rpc_uri, self->username,
-                                                          self->password);
-  g_autoptr(JsonNode) info = NULL;
+  g_autoptr(ShoalNodeClient) probe = shoal_node_client_new (self->rpc_uri, self->username,
+                                                            self->password);
+  g_autoptr(JsonObject) info = NULL;
 
-  shoal_rpc_client_set_timeout (probe, PROBE_TIMEOUT_S);
-  info = shoal_rpc_client_call_sync (probe, "get_info", NULL, NULL, error);
-  if (info == NULL)
-    return FALSE;
-  if (!JSON_NODE_HOLDS_OBJECT (info))
-    {
-      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_MALFORMED, "get_info is not an object");
-      return FALSE;
-    }
-  return TRUE;
+  shoal_node_client_set_timeout (probe, PROBE_TIMEOUT_S);
+  shoal_node_client_set_retries (probe, 0);
+  info = shoal_node_client_get_info_sync (probe, NULL, error);
+  return info != NULL;
 }
 
 static gboolean
