@@ -168,7 +168,8 @@ on_login (Conn   *conn,
     }
   conn->logged_in = TRUE;
   job = job_json (conn, conn_new_job (conn));
-  line = g_strdup_printf ("{\"id\":%" G_GINT64_FORMAT ",\"jsonrpc\":\"2.0\",\"result\":{\"id\":\"%08x\","
+  line = g_strdup_printf ("{\"id\":%" G_GINT64_FORMAT ",\"jsonrpc\":\"2.0\","
+                          "\"result\":{\"id\":\"%08x\","
                           "\"job\":%s,\"extensions\":[\"algo\"],\"status\":\"OK\"}}",
                           id, g_random_int (), job);
   conn_send (conn, line);
@@ -254,7 +255,8 @@ on_submit (Conn       *conn,
       reply_error (conn, id, submit->verdict);
       return;
     }
-  line = g_strdup_printf ("{\"id\":%" G_GINT64_FORMAT ",\"jsonrpc\":\"2.0\",\"result\":{\"status\":\"OK\"}}", id);
+  line = g_strdup_printf ("{\"id\":%" G_GINT64_FORMAT ",\"jsonrpc\":\"2.0\","
+                          "\"result\":{\"status\":\"OK\"}}", id);
   conn_send (conn, line);
 }
 

@@ -3,31 +3,11 @@
 
 #include "p2pool-standin.h"
 #include "shoal-error.h"
-#include "shoal-test-harness.h"
 #include "shoal-upstream-client.h"
+#include "upstream-test-util.h"
 
 /* The upstream client against a stand-in that speaks P2Pool's dialect:
  * what goes over the wire and what the client makes of the answers. */
-
-static gboolean
-wake (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Iterates the default context until CHECK holds; never longer than the
- * harness's patience, which is not what the test proves. */
-#define WAIT_FOR(check)                                                         \
-  G_STMT_START {                                                                \
-    gint64 give_up_ = g_get_monotonic_time () + SHOAL_TEST_PATIENCE_MS * 1000;  \
-    guint wake_id_ = g_timeout_add (20, wake, NULL);                            \
-    while (!(check))                                                            \
-      {                                                                         \
-        g_assert_cmpint (g_get_monotonic_time (), <, give_up_);                 \
-        g_main_context_iteration (NULL, TRUE);                                  \
-      }                                                                         \
-    g_source_remove (wake_id_);                                                 \
-  } G_STMT_END
 
 typedef struct
 {
@@ -77,8 +57,11 @@ on_connected (GObject      *source,
 static void
 fixture_connect (Fixture *fixture)
 {
-  fixture->client = shoal_upstream_client_new ("127.0.0.1", p2pool_standin_get_port (fixture->standin),
-                                               FALSE, "household", "x");
+  g_autoptr(ShoalUpstreamEndpoint) endpoint =
+    shoal_upstream_endpoint_new ("127.0.0.1", p2pool_standin_get_port (fixture->standin), FALSE,
+                                 "household", "x");
+
+  fixture->client = shoal_upstream_client_new (endpoint);
   g_signal_connect (fixture->client, "job", G_CALLBACK (on_job), fixture);
   g_signal_connect (fixture->client, "closed", G_CALLBACK (on_closed), fixture);
   shoal_upstream_client_connect_async (fixture->client, NULL, on_connected, fixture);
@@ -317,9 +300,11 @@ test_hostile_lines (Fixture       *fixture,
   else if (g_str_equal (kind, "short-blob"))
     {
       p2pool_standin_send_raw (fixture->standin,
-                               "{\"jsonrpc\":\"2.0\",\"method\":\"job\",\"params\":{\"blob\":\"1010\","
+                               "{\"jsonrpc\":\"2.0\",\"method\":\"job\","
+                               "\"params\":{\"blob\":\"1010\","
                                "\"job_id\":\"9\",\"target\":\"b88d0600\",\"seed_hash\":\""
-                               "0000000000000000000000000000000000000000000000000000000000000000\"}}");
+                               "00000000000000000000000000000000"
+                               "00000000000000000000000000000000\"}}");
       WAIT_FOR (fixture->closed != NULL);
       g_assert_error (fixture->closed, SHOAL_ERROR, SHOAL_ERROR_MALFORMED);
       g_assert_nonnull (strstr (fixture->closed->message, "cannot use"));
@@ -343,8 +328,10 @@ test_stray_replies_ignored (Fixture       *fixture,
   fixture_connect (fixture);
   /* A reply to a keepalive or to nothing, and a notification we do not know. */
   p2pool_standin_send_raw (fixture->standin,
-                           "{\"id\":999,\"jsonrpc\":\"2.0\",\"result\":{\"status\":\"KEEPALIVED\"}}");
-  p2pool_standin_send_raw (fixture->standin, "{\"jsonrpc\":\"2.0\",\"method\":\"news\",\"params\":{}}");
+                           "{\"id\":999,\"jsonrpc\":\"2.0\","
+                           "\"result\":{\"status\":\"KEEPALIVED\"}}");
+  p2pool_standin_send_raw (fixture->standin,
+                           "{\"jsonrpc\":\"2.0\",\"method\":\"news\",\"params\":{}}");
   submit (fixture, "1", 1, 0x00, &verdict);
   g_assert_true (verdict.accepted);
   g_assert_null (fixture->closed);

@@ -39,11 +39,7 @@ typedef struct
 struct _ShoalUpstreamClient
 {
   GObject           parent_instance;
-  char             *host;
-  guint16           port;
-  gboolean          use_tls;
-  char             *login;
-  char             *pass;
+  ShoalUpstreamEndpoint *endpoint;
   char             *fingerprint;
   guint             keepalive_s;
   guint             reply_timeout_s;
@@ -124,7 +120,8 @@ parse_job_blob (ShoalUpstreamJob  *job,
 {
   if (hex == NULL || strlen (hex) > 2 * MAX_BLOB)
     {
-      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_MALFORMED, "the job's blob is missing or too long");
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_MALFORMED,
+                   "the job's blob is missing or too long");
       return FALSE;
     }
   job->blob = shoal_hex_decode (hex, error);
@@ -150,7 +147,8 @@ parse_job_fields (ShoalUpstreamJob  *job,
 
   if (job_id == NULL || *job_id == '\0' || strlen (job_id) > MAX_JOB_ID)
     {
-      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_MALFORMED, "the job's id is missing or too long");
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_MALFORMED,
+                   "the job's id is missing or too long");
       return FALSE;
     }
   job->job_id = g_strdup (job_id);
@@ -365,7 +363,8 @@ on_login_reply (ShoalUpstreamClient *self,
     error = g_error_new (SHOAL_UPSTREAM_ERROR, classify (message),
                          "the upstream refused the login: %s", message);
   else if (result == NULL || !JSON_NODE_HOLDS_OBJECT (result))
-    error = g_error_new (SHOAL_ERROR, SHOAL_ERROR_MALFORMED, "the upstream's login reply has no result");
+    error = g_error_new (SHOAL_ERROR, SHOAL_ERROR_MALFORMED,
+                         "the upstream's login reply has no result");
   else
     error = login_result (self, json_node_get_object (result));
 
@@ -566,9 +565,9 @@ send_login (ShoalUpstreamClient *self)
   g_autoptr(GString) params = g_string_new ("{\"login\":");
   guint id;
 
-  shoal_stratum_append_json_string (params, self->login);
+  shoal_stratum_append_json_string (params, self->endpoint->login);
   g_string_append (params, ",\"pass\":");
-  shoal_stratum_append_json_string (params, self->pass);
+  shoal_stratum_append_json_string (params, self->endpoint->pass);
   g_string_append (params, ",\"agent\":\"Shoal/" PACKAGE_VERSION "\",\"algo\":[\"rx/0\"]}");
   id = send_request (self, "login", params->str);
   if (!self->closed)
@@ -651,7 +650,7 @@ on_connected (GObject      *source,
     client_fail (self, g_steal_pointer (&error));
   else if (self->closed)
     return;
-  else if (self->use_tls)
+  else if (self->endpoint->use_tls)
     start_tls (self, connection);
   else
     start_session (self, G_IO_STREAM (connection));
@@ -689,7 +688,8 @@ shoal_upstream_client_connect_async (ShoalUpstreamClient *self,
                                                     self, NULL);
     }
   g_socket_client_set_timeout (client, self->reply_timeout_s);
-  g_socket_client_connect_to_host_async (client, self->host, self->port, self->cancellable,
+  g_socket_client_connect_to_host_async (client, self->endpoint->host, self->endpoint->port,
+                                         self->cancellable,
                                          on_connected, g_object_ref (self));
 }
 
@@ -852,20 +852,47 @@ shoal_upstream_client_set_tls_fingerprint (ShoalUpstreamClient *self,
   self->fingerprint = g_strdup (fingerprint);
 }
 
+ShoalUpstreamEndpoint *
+shoal_upstream_endpoint_new (const char *host,
+                             guint16     port,
+                             gboolean    use_tls,
+                             const char *login,
+                             const char *pass)
+{
+  ShoalUpstreamEndpoint *endpoint = g_new0 (ShoalUpstreamEndpoint, 1);
+
+  endpoint->host = g_strdup (host);
+  endpoint->port = port;
+  endpoint->use_tls = use_tls;
+  endpoint->login = g_strdup (login);
+  endpoint->pass = g_strdup (pass != NULL ? pass : "x");
+  return endpoint;
+}
+
+ShoalUpstreamEndpoint *
+shoal_upstream_endpoint_copy (const ShoalUpstreamEndpoint *endpoint)
+{
+  return shoal_upstream_endpoint_new (endpoint->host, endpoint->port, endpoint->use_tls,
+                                      endpoint->login, endpoint->pass);
+}
+
+void
+shoal_upstream_endpoint_free (ShoalUpstreamEndpoint *endpoint)
+{
+  if (endpoint == NULL)
+    return;
+  g_free (endpoint->host);
+  g_free (endpoint->login);
+  g_free (endpoint->pass);
+  g_free (endpoint);
+}
+
 ShoalUpstreamClient *
-shoal_upstream_client_new (const char *host,
-                           guint16     port,
-                           gboolean    use_tls,
-                           const char *login,
-                           const char *pass)
+shoal_upstream_client_new (const ShoalUpstreamEndpoint *endpoint)
 {
   ShoalUpstreamClient *self = g_object_new (SHOAL_TYPE_UPSTREAM_CLIENT, NULL);
 
-  self->host = g_strdup (host);
-  self->port = port;
-  self->use_tls = use_tls;
-  self->login = g_strdup (login);
-  self->pass = g_strdup (pass != NULL ? pass : "x");
+  self->endpoint = shoal_upstream_endpoint_copy (endpoint);
   return self;
 }
 
@@ -888,9 +915,7 @@ shoal_upstream_client_finalize (GObject *object)
 {
   ShoalUpstreamClient *self = SHOAL_UPSTREAM_CLIENT (object);
 
-  g_free (self->host);
-  g_free (self->login);
-  g_free (self->pass);
+  shoal_upstream_endpoint_free (self->endpoint);
   g_free (self->fingerprint);
   g_free (self->session_id);
   g_clear_pointer (&self->job, shoal_upstream_job_unref);

@@ -43,6 +43,25 @@ void              shoal_upstream_job_unref    (ShoalUpstreamJob *job);
 guint64           shoal_upstream_job_get_difficulty (const ShoalUpstreamJob *job);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalUpstreamJob, shoal_upstream_job_unref)
 
+/* Where an upstream is and how Shoal logs in there.  Plain data. */
+typedef struct
+{
+  char     *host;
+  guint16   port;
+  gboolean  use_tls;
+  char     *login;     /* P2Pool ignores the address in it: a name only */
+  char     *pass;
+} ShoalUpstreamEndpoint;
+
+ShoalUpstreamEndpoint *shoal_upstream_endpoint_new  (const char                  *host,
+                                                     guint16                      port,
+                                                     gboolean                     use_tls,
+                                                     const char                  *login,
+                                                     const char                  *pass);
+ShoalUpstreamEndpoint *shoal_upstream_endpoint_copy (const ShoalUpstreamEndpoint *endpoint);
+void                   shoal_upstream_endpoint_free (ShoalUpstreamEndpoint       *endpoint);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalUpstreamEndpoint, shoal_upstream_endpoint_free)
+
 /* A stratum client to an XMRig-protocol pool (P2Pool's stratum port
  * first), plain or TLS.  One object is one connection: once it has
  * closed it stays closed, and whoever wants to go on makes a new one.
@@ -53,11 +72,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalUpstreamJob, shoal_upstream_job_unref)
 #define SHOAL_TYPE_UPSTREAM_CLIENT (shoal_upstream_client_get_type ())
 G_DECLARE_FINAL_TYPE (ShoalUpstreamClient, shoal_upstream_client, SHOAL, UPSTREAM_CLIENT, GObject)
 
-ShoalUpstreamClient *shoal_upstream_client_new            (const char           *host,
-                                                           guint16               port,
-                                                           gboolean              use_tls,
-                                                           const char           *login,
-                                                           const char           *pass);
+ShoalUpstreamClient *shoal_upstream_client_new            (const ShoalUpstreamEndpoint *endpoint);
 /* Seconds between keepalives, and how long a request may wait for its
  * reply before the connection is given up (defaults 60 and 30). */
 void                 shoal_upstream_client_set_timing     (ShoalUpstreamClient  *self,

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "shoal-job-source.h"
+#include "shoal-upstream-client.h"
+
+G_BEGIN_DECLS
+
+/* Work from an upstream pool (P2Pool first) for the stratum server, and
+ * the shares that meet the upstream's target sent back up.
+ *
+ * Nonce splitting: a job whose 4 nonce bytes are all zero has 1 unique
+ * byte, the top nonce byte (blob byte 42), which the server makes
+ * different for each rig, as xmrig-proxy does: up to 256 rigs share one
+ * upstream connection without mining the same nonces.  A job whose nonce
+ * is already partly fixed upstream is never split again (no unique bytes).
+ *
+ * It reconnects by itself with backoff; each connection is a new epoch,
+ * since the old connection's job ids mean nothing to the new one.  A
+ * solution is forwarded only when its hash meets the upstream job's
+ * target and it has not been sent before.
+ *
+ * Lives on the thread-default main context of start(); signals there:
+ *   "share-verdict" (gpointer share, gboolean accepted, GError *error):
+ *       what the upstream said of a share of ours (ShoalShare, plain data),
+ *       or why it never went up */
+#define SHOAL_TYPE_UPSTREAM_SOURCE (shoal_upstream_source_get_type ())
+G_DECLARE_FINAL_TYPE (ShoalUpstreamSource, shoal_upstream_source, SHOAL, UPSTREAM_SOURCE, GObject)
+
+ShoalUpstreamSource *shoal_upstream_source_new            (const ShoalUpstreamEndpoint *endpoint);
+void                 shoal_upstream_source_start          (ShoalUpstreamSource *self);
+void                 shoal_upstream_source_stop           (ShoalUpstreamSource *self);
+/* Property "connected". */
+gboolean             shoal_upstream_source_is_connected   (ShoalUpstreamSource *self);
+/* Why the last connection ended or failed; NULL while none has. */
+const GError        *shoal_upstream_source_get_last_error (ShoalUpstreamSource *self);
+guint64              shoal_upstream_source_get_accepted   (ShoalUpstreamSource *self);
+guint64              shoal_upstream_source_get_rejected   (ShoalUpstreamSource *self);
+
+G_END_DECLS
