@@ -18,7 +18,7 @@ typedef gpointer (*ShoalRpcParser) (JsonObject  *result,
 
 typedef struct
 {
-  const char     *method;       /* "/name": one of monerod's other endpoints (blocking calls only) */
+  const char     *method;       /* "/name": another monerod endpoint (blocking calls only) */
   ShoalRpcParser  parse;
   GDestroyNotify  free_result;  /* for a result nobody finished */
   guint           retries;      /* after a transport failure */
