@@ -2,10 +2,13 @@
 #pragma once
 
 #include "shoal-job-manager.h"
+#include "shoal-managed-node.h"
 #include "shoal-payer.h"
 #include "shoal-pool.h"
 #include "shoal-share.h"
 #include "shoal-store.h"
+#include "shoal-stratum-server.h"
+#include "shoal-validator.h"
 #include "shoal-wallet-client.h"
 
 G_BEGIN_DECLS
@@ -15,6 +18,10 @@ ShoalStore        *_shoal_pool_get_store  (ShoalPool *self);
 /* For shoal-pool-payouts.c: NULL unless small-pool mode with a wallet. */
 ShoalPayer        *_shoal_pool_get_payer  (ShoalPool *self);
 ShoalWalletClient *_shoal_pool_get_wallet (ShoalPool *self);
+/* For the stats collector: the running parts, or NULL. */
+ShoalStratumServer *_shoal_pool_get_stratum   (ShoalPool *self);
+ShoalValidator     *_shoal_pool_get_validator (ShoalPool *self);
+ShoalManagedNode   *_shoal_pool_get_managed   (ShoalPool *self);
 /* From shoal-pool-payouts.c: what a block found now is credited with. */
 void            _shoal_pool_block_terms (ShoalPool        *self,
                                          const ShoalShare *share,
