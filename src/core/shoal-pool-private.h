@@ -28,6 +28,21 @@ void            _shoal_pool_block_terms (ShoalPool        *self,
                                          ShoalBlockTerms  *terms);
 gboolean        _shoal_pool_check_mode  (ShoalPool        *self,
                                          GError          **error);
+/* In shoal-pool-settings.c: the parts as the configuration says them. */
+char              *_shoal_pool_database_path    (ShoalPool   *self);
+ShoalValidatorMode _shoal_pool_validator_mode   (ShoalConfig *config);
+GTlsCertificate   *_shoal_pool_load_certificate (ShoalPool   *self,
+                                                 GError     **error);
+const char        *_shoal_pool_zmq_url          (ShoalPool   *self);
+/* The node's RPC login: the managed node's generated one, the user's
+ * node-login, or none for the playground's node. */
+void               _shoal_pool_node_login       (ShoalPool   *self,
+                                                 char       **user,
+                                                 char       **password);
+/* LOGIN is "user:password" or "user"; empty or NULL: no login. */
+void               _shoal_split_login           (const char  *login,
+                                                 char       **user,
+                                                 char       **password);
 /* TRUE when the running pool took the changed setting KEY at once (or
  * reads it when it needs it); FALSE when it waits for a restart. */
 gboolean        _shoal_pool_apply_setting (ShoalPool      *self,

@@ -227,36 +227,11 @@ on_watcher_changed (ShoalPool *self)
 
 /* --- start and stop ----------------------------------------------- */
 
-static char *
-database_path (ShoalPool *self)
-{
-  const char *configured = shoal_config_get_string (self->config, "database");
-
-  if (configured != NULL && *configured != '\0')
-    return g_strdup (configured);
-  /* A playground chain is new every time, and so are its blocks. */
-  if (self->playground != NULL)
-    return g_build_filename (shoal_playground_get_data_dir (self->playground), "shoal.db", NULL);
-  return g_build_filename (g_get_user_data_dir (), "shoal", "shoal.db", NULL);
-}
-
-static ShoalValidatorMode
-validator_mode (ShoalConfig *config)
-{
-  const char *mode = shoal_config_get_string (config, "validator-mode");
-
-  if (g_strcmp0 (mode, "light") == 0)
-    return SHOAL_VALIDATOR_MODE_LIGHT;
-  if (g_strcmp0 (mode, "full") == 0)
-    return SHOAL_VALIDATOR_MODE_FULL;
-  return SHOAL_VALIDATOR_MODE_AUTO;
-}
-
 static gboolean
 open_store (ShoalPool  *self,
             GError    **error)
 {
-  g_autofree char *path = database_path (self);
+  g_autofree char *path = _shoal_pool_database_path (self);
   g_autofree char *dir = g_path_get_dirname (path);
 
   g_mkdir_with_parents (dir, 0700);
@@ -276,25 +251,6 @@ open_store (ShoalPool  *self,
   return shoal_stats_collector_load_round (self->stats, self->store, error);
 }
 
-/* The user's own certificate and key, or one Shoal makes on first start
- * and keeps (rigs pin its fingerprint, so it must not change). */
-static GTlsCertificate *
-load_certificate (ShoalPool  *self,
-                  GError    **error)
-{
-  const char *cert = shoal_config_get_string (self->config, "tls-certificate");
-  const char *key = shoal_config_get_string (self->config, "tls-key");
-  g_autofree char *dir = NULL;
-
-  if (cert != NULL && *cert != '\0')
-    return g_tls_certificate_new_from_files (cert, (key && *key) ? key : cert, error);
-  if (self->playground != NULL)
-    dir = g_build_filename (shoal_playground_get_data_dir (self->playground), "tls", NULL);
-  else
-    dir = g_build_filename (g_get_user_data_dir (), "shoal", "tls", NULL);
-  return shoal_certificate_load_or_create (dir, error);
-}
-
 static gboolean
 configure_tls (ShoalPool  *self,
                GError    **error)
@@ -305,7 +261,7 @@ configure_tls (ShoalPool  *self,
 
   if (port == 0)
     return TRUE;
-  certificate = load_certificate (self, error);
+  certificate = _shoal_pool_load_certificate (self, error);
   if (certificate == NULL)
     {
       g_prefix_error (error, "Stratum over TLS: ");
@@ -323,7 +279,7 @@ start_stratum (ShoalPool  *self,
 {
   ShoalConfig *c = self->config;
 
-  self->validator = shoal_validator_new (validator_mode (c),
+  self->validator = shoal_validator_new (_shoal_pool_validator_mode (c),
                                          shoal_config_get_uint64 (c, "validator-threads"), 0);
   self->stratum = shoal_stratum_server_new (self->validator);
   g_object_set (self->stratum,
@@ -352,97 +308,6 @@ start_stratum (ShoalPool  *self,
   return TRUE;
 }
 
-/* Settings a running pool takes at once: vardiff and the per-address cap
- * (the stratum server applies them to the next job and the next
- * connection), the payout threshold and schedule.  The fee and the PPLNS
- * window need nothing here: each block takes the ones of the moment it is
- * found; node-managed-keep-running is read when the pool stops. */
-static const char * const stratum_live[][2] = {
-  { "start-difficulty", "start-difficulty" },
-  { "min-difficulty", "min-difficulty" },
-  { "share-interval", "share-interval" },
-  { "stratum-max-per-ip", "max-connections-per-ip" },
-};
-
-static const char * const read_when_used[] = {
-  "pool-fee-bps", "pplns-window", "node-managed-keep-running",
-};
-
-static gboolean
-apply_to_stratum (ShoalPool  *self,
-                  const char *key)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (stratum_live); i++)
-    if (g_str_equal (key, stratum_live[i][0]))
-      {
-        guint64 value = shoal_config_get_uint64 (self->config, key);
-        GParamSpec *pspec = NULL;
-
-        if (self->stratum == NULL)
-          return TRUE;   /* read when it starts */
-        pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (self->stratum),
-                                              stratum_live[i][1]);
-        if (pspec->value_type == G_TYPE_UINT64)
-          g_object_set (self->stratum, stratum_live[i][1], value, NULL);
-        else
-          g_object_set (self->stratum, stratum_live[i][1], (guint) MIN (value, G_MAXUINT), NULL);
-        return TRUE;
-      }
-  return FALSE;
-}
-
-gboolean
-_shoal_pool_apply_setting (ShoalPool  *self,
-                           const char *key)
-{
-  if (g_strv_contains (read_when_used, key) || apply_to_stratum (self, key))
-    return TRUE;
-  if (g_str_equal (key, "payout-threshold") || g_str_equal (key, "payout-interval"))
-    {
-      if (self->payer == NULL)
-        return self->mode != SHOAL_MODE_PPLNS || self->stratum == NULL;
-      /* Only the one that changed: a new interval starts its count again. */
-      if (g_str_equal (key, "payout-threshold"))
-        shoal_payer_set_threshold (self->payer,
-                                   shoal_config_get_uint64 (self->config, "payout-threshold"));
-      else
-        shoal_payer_set_interval (self->payer,
-                                  shoal_config_get_uint64 (self->config, "payout-interval"));
-      return TRUE;
-    }
-  return FALSE;
-}
-
-static void split_login (const char *login, char **user, char **password);
-
-static const char *
-zmq_url (ShoalPool *self)
-{
-  if (self->managed != NULL)
-    return shoal_managed_node_get_zmq_uri (self->managed);
-  if (self->playground != NULL)
-    return shoal_playground_get_zmq_uri (self->playground);
-  return shoal_config_get_string (self->config, "node-zmq-url");
-}
-
-/* The node's RPC login: the managed node's generated one, the user's
- * node-login, or none for the playground's node. */
-static void
-node_login (ShoalPool  *self,
-            char      **user,
-            char      **password)
-{
-  *user = NULL;
-  *password = NULL;
-  if (self->managed != NULL)
-    {
-      *user = g_strdup (shoal_managed_node_get_rpc_username (self->managed));
-      *password = g_strdup (shoal_managed_node_get_rpc_password (self->managed));
-    }
-  else if (self->playground == NULL)
-    split_login (shoal_config_get_string (self->config, "node-login"), user, password);
-}
-
 static void
 start_jobs (ShoalPool  *self,
             const char *node_uri)
@@ -451,10 +316,10 @@ start_jobs (ShoalPool  *self,
   g_autofree char *user = NULL;
   g_autofree char *password = NULL;
 
-  node_login (self, &user, &password);
+  _shoal_pool_node_login (self, &user, &password);
   self->node = shoal_node_client_new (node_uri, user, password);
   self->jobs = shoal_job_manager_new (self->node, self->pool_address);
-  g_object_set (self->jobs, "zmq-url", zmq_url (self), NULL);
+  g_object_set (self->jobs, "zmq-url", _shoal_pool_zmq_url (self), NULL);
   g_signal_connect_object (self->jobs, "template-changed", G_CALLBACK (on_template_changed),
                            self, 0);
   shoal_template_source_set_jobs (self->source, self->jobs);
@@ -470,21 +335,6 @@ start_jobs (ShoalPool  *self,
   g_signal_connect_object (watcher, "notify::node-status", G_CALLBACK (on_watcher_changed),
                            self, G_CONNECT_SWAPPED);
   shoal_job_manager_start (self->jobs);
-}
-
-static void
-split_login (const char  *login,
-             char       **user,
-             char       **password)
-{
-  const char *colon = login ? strchr (login, ':') : NULL;
-
-  *user = NULL;
-  *password = NULL;
-  if (login == NULL || *login == '\0')
-    return;
-  *user = colon ? g_strndup (login, colon - login) : g_strdup (login);
-  *password = g_strdup (colon ? colon + 1 : "");
 }
 
 /* The payer asks the node itself whether a batch's inputs are spent, on
@@ -506,7 +356,7 @@ start_payer (ShoalPool *self)
 
   if (self->mode != SHOAL_MODE_PPLNS)
     return;
-  split_login (shoal_config_get_string (self->config, "wallet-login"), &user, &password);
+  _shoal_split_login (shoal_config_get_string (self->config, "wallet-login"), &user, &password);
   if (self->playground != NULL)
     g_clear_pointer (&user, g_free);
   self->wallet = shoal_wallet_client_new (self->wallet_uri, user, password);
