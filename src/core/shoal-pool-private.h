@@ -2,10 +2,13 @@
 #pragma once
 
 #include "shoal-job-manager.h"
+#include "shoal-managed-node.h"
 #include "shoal-payer.h"
 #include "shoal-pool.h"
 #include "shoal-share.h"
 #include "shoal-store.h"
+#include "shoal-stratum-server.h"
+#include "shoal-validator.h"
 #include "shoal-wallet-client.h"
 
 G_BEGIN_DECLS
@@ -15,12 +18,31 @@ ShoalStore        *_shoal_pool_get_store  (ShoalPool *self);
 /* For shoal-pool-payouts.c: NULL unless small-pool mode with a wallet. */
 ShoalPayer        *_shoal_pool_get_payer  (ShoalPool *self);
 ShoalWalletClient *_shoal_pool_get_wallet (ShoalPool *self);
+/* For the stats collector: the running parts, or NULL. */
+ShoalStratumServer *_shoal_pool_get_stratum   (ShoalPool *self);
+ShoalValidator     *_shoal_pool_get_validator (ShoalPool *self);
+ShoalManagedNode   *_shoal_pool_get_managed   (ShoalPool *self);
 /* From shoal-pool-payouts.c: what a block found now is credited with. */
 void            _shoal_pool_block_terms (ShoalPool        *self,
                                          const ShoalShare *share,
                                          ShoalBlockTerms  *terms);
 gboolean        _shoal_pool_check_mode  (ShoalPool        *self,
                                          GError          **error);
+/* In shoal-pool-settings.c: the parts as the configuration says them. */
+char              *_shoal_pool_database_path    (ShoalPool   *self);
+ShoalValidatorMode _shoal_pool_validator_mode   (ShoalConfig *config);
+GTlsCertificate   *_shoal_pool_load_certificate (ShoalPool   *self,
+                                                 GError     **error);
+const char        *_shoal_pool_zmq_url          (ShoalPool   *self);
+/* The node's RPC login: the managed node's generated one, the user's
+ * node-login, or none for the playground's node. */
+void               _shoal_pool_node_login       (ShoalPool   *self,
+                                                 char       **user,
+                                                 char       **password);
+/* LOGIN is "user:password" or "user"; empty or NULL: no login. */
+void               _shoal_split_login           (const char  *login,
+                                                 char       **user,
+                                                 char       **password);
 /* TRUE when the running pool took the changed setting KEY at once (or
  * reads it when it needs it); FALSE when it waits for a restart. */
 gboolean        _shoal_pool_apply_setting (ShoalPool      *self,

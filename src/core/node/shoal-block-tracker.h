@@ -3,30 +3,14 @@
 
 #include <gio/gio.h>
 
+#include "shoal-enum-types.h"
+#include "shoal-enums.h"
 #include "shoal-node-client.h"
 
 G_BEGIN_DECLS
 
-/* The life of a block the pool found.  SUBMITTED: handed to monerod, not
- * yet confirmed.  PENDING: on the main chain, confirmations growing.
- * UNLOCKED: "unlock-depth" (60) blocks on top and still on the main chain;
- * final, the only state whose reward may be credited.  ORPHANED: not on
- * the main chain, on a definitive answer only (orphan_status, or another
- * block on the main chain at its height; a node error is no answer);
- * re-checked until the main chain is unlock-depth past it,
- * since a reorg can bring it back.  REJECTED: monerod refused it; final. */
-typedef enum
-{
-  SHOAL_BLOCK_STATE_SUBMITTED,
-  SHOAL_BLOCK_STATE_PENDING,
-  SHOAL_BLOCK_STATE_UNLOCKED,
-  SHOAL_BLOCK_STATE_ORPHANED,
-  SHOAL_BLOCK_STATE_REJECTED,
-} ShoalBlockState;
-
-#define SHOAL_TYPE_BLOCK_STATE (shoal_block_state_get_type ())
-GType       shoal_block_state_get_type  (void) G_GNUC_CONST;
-/* "submitted", "pending", "unlocked", "orphaned", "rejected" */
+/* ShoalBlockState (shoal-enums.h) as a word: "submitted", "pending",
+ * "unlocked", "orphaned", "rejected". */
 const char *shoal_block_state_to_string (ShoalBlockState state);
 
 /* Confirms blocks against monerod with get_block_header_by_hash and

@@ -73,11 +73,6 @@ struct _ShoalValidator
 
 G_DEFINE_FINAL_TYPE (ShoalValidator, shoal_validator, G_TYPE_OBJECT)
 
-G_DEFINE_ENUM_TYPE (ShoalValidatorMode, shoal_validator_mode,
-  G_DEFINE_ENUM_VALUE (SHOAL_VALIDATOR_MODE_AUTO, "auto"),
-  G_DEFINE_ENUM_VALUE (SHOAL_VALIDATOR_MODE_LIGHT, "light"),
-  G_DEFINE_ENUM_VALUE (SHOAL_VALIDATOR_MODE_FULL, "full"))
-
 enum {
   PROP_0,
   PROP_MODE,

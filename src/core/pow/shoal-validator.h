@@ -3,6 +3,9 @@
 
 #include <gio/gio.h>
 
+#include "shoal-enum-types.h"
+#include "shoal-enums.h"
+
 G_BEGIN_DECLS
 
 /* RandomX share validation on a pool of worker threads, one VM each, over
@@ -14,15 +17,6 @@ G_BEGIN_DECLS
  * second on the context the validator was created in.  seed-waits (hashes
  * that waited for a cache build) is read on demand. */
 
-typedef enum
-{
-  SHOAL_VALIDATOR_MODE_AUTO,
-  SHOAL_VALIDATOR_MODE_LIGHT,
-  SHOAL_VALIDATOR_MODE_FULL,
-} ShoalValidatorMode;
-
-#define SHOAL_TYPE_VALIDATOR_MODE (shoal_validator_mode_get_type ())
-GType shoal_validator_mode_get_type (void);
 
 typedef struct
 {
