@@ -2,6 +2,7 @@
 #pragma once
 
 #include "shoal-ip-table.h"
+#include "shoal-stratum-poller.h"
 #include "shoal-stratum-protocol.h"
 #include "shoal-stratum-server.h"
 #include "shoal-vardiff.h"
@@ -84,7 +85,7 @@ struct _ShoalStratumSession
   GIOStream           *tls;            /* the GTlsServerConnection on the TLS port, else NULL */
   GCancellable        *handshake;      /* until TLS is up: waiting for the ClientHello, then
                                         * while the handshake runs */
-  GSource             *read_source;
+  GSource             *read_source;    /* TLS (and its hello) only: plain TCP is polled */
   GSource             *write_source;
   GByteArray          *inbuf;          /* only while a partial line is in flight */
   GByteArray          *outbuf;         /* only while the kernel would not take it all */
@@ -108,6 +109,8 @@ struct _ShoalStratumSession
   guint                write_shut : 1;
   guint                closed : 1;
   guint                handshaking : 1; /* in a GIO worker thread */
+  guint                polled : 1;      /* its fd is on the server's poller */
+  guint                poll_write : 1;  /* ... for writing too: output is queued */
   guint                handshake_counted : 1; /* in ip->handshakes */
 };
 
@@ -156,6 +159,7 @@ struct _ShoalStratumServer
   /* The stratum thread's own. */
   GSocketService      *service;
   GThreadPool         *handshakes;     /* TLS handshakes, created at the first one */
+  ShoalStratumPoller  *poller;         /* plain TCP sessions' sockets; NULL: GSources */
   ShoalStratumSession *sessions;
   guint                n_sessions;
   guint                n_miners;
@@ -192,6 +196,11 @@ void     shoal_stratum_session_accept      (ShoalStratumServer  *server,
                                             GSocketConnection   *connection,
                                             GTlsCertificate     *certificate);
 ShoalStratumSession *shoal_stratum_session_ref (ShoalStratumSession *session);
+/* The poller's callback: SESSIONS are ready for READY. */
+void     shoal_stratum_session_dispatch    (gpointer            *sessions,
+                                            guint               *ready,
+                                            guint                n,
+                                            gpointer             user_data);
 void     shoal_stratum_session_unref       (ShoalStratumSession *session);
 /* Takes LINE (ending in '\n'). */
 void     shoal_stratum_session_send        (ShoalStratumSession *session,

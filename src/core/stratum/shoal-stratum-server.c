@@ -733,12 +733,18 @@ add_timer (ShoalStratumServer *self,
 static void
 start_in_thread (ShoalStratumServer *self)
 {
+  g_autoptr(GError) error = NULL;
+
   self->ips = shoal_ip_table_new ();
   self->workers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                          (GDestroyNotify) worker_free);
   self->kept_per_group = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_queue_init (&self->idle_workers);
   shoal_hashrate_init (&self->totals.rate, g_get_monotonic_time ());
+  self->poller = shoal_stratum_poller_new (self->context, shoal_stratum_session_dispatch, self,
+                                           &error);
+  if (self->poller == NULL)
+    g_warning ("Stratum: %s; watching each connection on its own instead", error->message);
   self->sweep_source = add_timer (self, SWEEP_INTERVAL_MS, on_sweep);
   self->stats_source = add_timer (self, STATS_INTERVAL_MS, on_stats_timer);
   self->last_expire = g_get_monotonic_time ();
@@ -754,6 +760,7 @@ teardown_in_thread (ShoalStratumServer *self)
   for (guint i = 0; i < all->len; i++)
     shoal_stratum_session_close (g_ptr_array_index (all, i));
   g_clear_pointer (&all, g_ptr_array_unref);
+  g_clear_pointer (&self->poller, shoal_stratum_poller_free);
   g_source_destroy (self->sweep_source);
   g_clear_pointer (&self->sweep_source, g_source_unref);
   g_source_destroy (self->stats_source);
