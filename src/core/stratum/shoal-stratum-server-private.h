@@ -16,6 +16,7 @@ G_BEGIN_DECLS
 
 #define SHOAL_STRATUM_MAX_JOBS   4      /* recent jobs a miner may still submit to */
 #define SHOAL_STRATUM_TLS_THREADS 8     /* TLS handshakes at once (each a few ms of CPU) */
+#define SHOAL_STRATUM_TARGET_HEX_SIZE 17 /* a 64-bit target as hex, and its nul */
 /* Records of rigs that left are kept (for the miners list) only when they
  * sent a share (a bad one costs the IP its score), for an hour at most,
  * and only so many: a peer picks the names, so it must not pick how much
@@ -160,6 +161,7 @@ struct _ShoalStratumServer
   GSocketService      *service;
   GThreadPool         *handshakes;     /* TLS handshakes, created at the first one */
   ShoalStratumPoller  *poller;         /* plain TCP sessions' sockets; NULL: GSources */
+  GThreadPool         *fan_out_pool;   /* helpers of a fan-out, created at the first big one */
   ShoalStratumSession *sessions;
   guint                n_sessions;
   guint                n_miners;
@@ -208,6 +210,11 @@ void     shoal_stratum_session_send        (ShoalStratumSession *session,
 void     shoal_stratum_session_send_error  (ShoalStratumSession *session,
                                             const char          *id_json,
                                             const char          *message);
+/* Takes LINE, of which the kernel already took SENT bytes (written
+ * directly by a fan-out): queues the rest. */
+void     shoal_stratum_session_send_rest   (ShoalStratumSession *session,
+                                            char                *line,
+                                            gsize                sent);
 /* Flushes what is queued, half-closes, and closes once the peer has gone. */
 void     shoal_stratum_session_close_after (ShoalStratumSession *session);
 void     shoal_stratum_session_close       (ShoalStratumSession *session);
@@ -224,6 +231,16 @@ void     shoal_stratum_session_submit      (ShoalStratumSession *session,
 /* shoal-stratum-methods.c */
 void     shoal_stratum_session_handle      (ShoalStratumSession *session,
                                             ShoalStratumRequest *request);
+/* The part of a new job that must run on the stratum thread: its id,
+ * slot, difficulty and target (written to TARGET_HEX).  NULL: no work. */
+ShoalStratumJob *shoal_stratum_session_start_job (ShoalStratumSession *session,
+                                                  char                 target_hex[SHOAL_STRATUM_TARGET_HEX_SIZE]);
+/* The job's JSON (blob and all): reads only JOB and constant server
+ * fields (instance id, seed), so fan-out helpers call it on any thread. */
+char    *shoal_stratum_job_to_json         (ShoalStratumServer  *server,
+                                            ShoalStratumJob     *job,
+                                            const char          *target_hex,
+                                            GError             **error);
 /* A fresh job for SESSION on the current work, as a notification. */
 void     shoal_stratum_session_push_job    (ShoalStratumSession *session);
 ShoalVardiffParams shoal_stratum_server_vardiff_params (ShoalStratumServer *self);
@@ -236,6 +253,11 @@ gsize    shoal_stratum_server_extra_nonce  (ShoalStratumServer  *self,
 gboolean shoal_stratum_session_check_id    (ShoalStratumSession *session,
                                             ShoalStratumRequest *request);
 void     shoal_stratum_job_clear           (ShoalStratumJob     *job);
+
+/* shoal-stratum-fan-out.c */
+/* A job on the current work for each logged-in session of SESSIONS. */
+void     shoal_stratum_server_fan_out      (ShoalStratumServer  *self,
+                                            GPtrArray           *sessions);
 
 /* shoal-stratum-server.c */
 void     shoal_stratum_server_mark_dirty   (ShoalStratumServer  *self);

@@ -615,8 +615,7 @@ apply_work (ShoalStratumServer *self,
   g_free (self->seed_hex);
   self->seed_hex = shoal_hex_encode (shoal_work_get_seed_hash (work), 32);
   all = shoal_stratum_server_collect_sessions (self);
-  for (guint i = 0; i < all->len; i++)
-    shoal_stratum_session_push_job (g_ptr_array_index (all, i));
+  shoal_stratum_server_fan_out (self, all);
   shoal_stratum_server_mark_dirty (self);
 }
 
@@ -761,6 +760,8 @@ teardown_in_thread (ShoalStratumServer *self)
     shoal_stratum_session_close (g_ptr_array_index (all, i));
   g_clear_pointer (&all, g_ptr_array_unref);
   g_clear_pointer (&self->poller, shoal_stratum_poller_free);
+  if (self->fan_out_pool != NULL)
+    g_thread_pool_free (g_steal_pointer (&self->fan_out_pool), FALSE, TRUE);
   g_source_destroy (self->sweep_source);
   g_clear_pointer (&self->sweep_source, g_source_unref);
   g_source_destroy (self->stats_source);

@@ -648,6 +648,18 @@ shoal_stratum_session_send (ShoalStratumSession *session,
 }
 
 void
+shoal_stratum_session_send_rest (ShoalStratumSession *session,
+                                 char                *line,
+                                 gsize                sent)
+{
+  g_autofree char *owned = line;
+  gsize len = strlen (line);
+
+  if (sent < len && !session->closed)
+    queue_output (session, line + sent, len - sent);
+}
+
+void
 shoal_stratum_session_send_error (ShoalStratumSession *session,
                                   const char          *id_json,
                                   const char          *message)
