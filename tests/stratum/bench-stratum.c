@@ -208,7 +208,8 @@ child_connect (int n,
 
 /* RATE submits a second for SECONDS from the first K rigs; RESULT decides
  * the path: a low-difficulty claim (answered on the stratum thread) or a
- * claim that meets the target (hashed by the validator, found wrong). */
+ * claim that meets the target (hashed by the validator, found wrong).
+ * RESULT "keepalived" sends keepalived requests instead. */
 static void
 child_submit (int         k,
               double      rate,
@@ -234,10 +235,15 @@ child_submit (int         k,
           Rig *rig = &rigs[sent % k];
           char line[512];
 
-          snprintf (line, sizeof line,
-                    "{\"id\":%d,\"jsonrpc\":\"2.0\",\"method\":\"submit\",\"params\":{\"id\":\"%s\","
-                    "\"job_id\":\"%s\",\"nonce\":\"%08x\",\"result\":\"%s\",\"algo\":\"rx/0\"}}\n",
-                    100 + sent, rig->session, rig->job_id, nonce++, result);
+          if (g_str_equal (result, "keepalived"))
+            snprintf (line, sizeof line,
+                      "{\"id\":%d,\"jsonrpc\":\"2.0\",\"method\":\"keepalived\","
+                      "\"params\":{\"id\":\"%s\"}}\n", 100 + sent, rig->session);
+          else
+            snprintf (line, sizeof line,
+                      "{\"id\":%d,\"jsonrpc\":\"2.0\",\"method\":\"submit\",\"params\":{\"id\":\"%s\","
+                      "\"job_id\":\"%s\",\"nonce\":\"%08x\",\"result\":\"%s\",\"algo\":\"rx/0\"}}\n",
+                      100 + sent, rig->session, rig->job_id, nonce++, result);
           rig->sent_at = now_us ();
           rig_send (rig, line);
           sent++;
@@ -404,6 +410,17 @@ rss_kib (void)
   return g_ascii_strtoull (p + 6, NULL, 10);
 }
 
+/* The server's CPU time: it is this process's, the miners live in the child. */
+static double
+cpu_s (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec
+         + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
 static void
 bench_miners (Child              *child,
               ShoalStratumServer *server,
@@ -415,26 +432,35 @@ bench_miners (Child              *child,
   g_autofree char *command = g_strdup_printf ("connect %d %u\n", n, shoal_stratum_server_get_port (server));
   g_autofree char *ready = NULL;
   gsize before, after;
+  double cpu_before, cpu_logins, cpu_rounds;
+  gint64 start;
 
   before = rss_kib ();
+  cpu_before = cpu_s ();
+  start = g_get_monotonic_time ();
   ready = ask (child, command);
+  cpu_logins = cpu_s () - cpu_before;
+  g_print ("%6d miners: %.0f logins/s (one after the other), server CPU %.1f us per login\n", n,
+           n / ((g_get_monotonic_time () - start) / 1e6), cpu_logins * 1e6 / n);
   g_usleep (300 * 1000);   /* let the stratum thread settle its buffers */
   after = rss_kib ();
+  cpu_before = cpu_s ();
   for (guint r = 0; r < ROUNDS; r++)
     {
-      gint64 start = g_get_monotonic_time ();
       g_autofree char *last = NULL;
       double ms;
 
+      start = g_get_monotonic_time ();
       stratum_test_set_template (server, templates[r % n_templates]);
       last = ask (child, "round\n");
       ms = (g_ascii_strtoll (last, NULL, 10) - start) / 1000.0;
       g_array_append_val (latencies, ms);
     }
+  cpu_rounds = cpu_s () - cpu_before;
   g_print ("%6d miners: %7.0f bytes RSS per idle logged-in miner; new template to last miner "
-           "notified: p50 %6.1f ms, p99 %6.1f ms (%d templates)\n",
+           "notified: p50 %6.1f ms, p99 %6.1f ms (%d templates), server CPU %.1f ms per fan-out\n",
            n, (after - before) * 1024.0 / n, percentile (latencies, 0.5),
-           percentile (latencies, 0.99), ROUNDS);
+           percentile (latencies, 0.99), ROUNDS, cpu_rounds * 1000 / ROUNDS);
 }
 
 static void
@@ -452,7 +478,7 @@ bench_submits (Child      *child,
 
   if (sscanf (answer, "%u %lf %lf %lf", &n, &p50, &p99, &max) != 4)
     g_error ("bench: bad answer %s", answer);
-  g_print ("submit to reply, %s at %.0f/s from %d rigs: p50 %.2f ms, p99 %.2f ms, max %.2f ms (%u shares)\n",
+  g_print ("request to reply, %s at %.0f/s from %d rigs: p50 %.2f ms, p99 %.2f ms, max %.2f ms (%u shares)\n",
            what, rate, k, p50, p99, max, n);
 }
 
@@ -514,6 +540,8 @@ bench_stratum (int    argc,
       int n = argc > 1 ? atoi (argv[1]) : sizes[i];
 
       bench_miners (&child, server, templates, G_N_ELEMENTS (files), n);
+      /* keepalived from 100 idle rigs, one at a time: the event loop's cost per event. */
+      bench_submits (&child, 100, 100, 1, "keepalived", "keepalived");
       if (n == 1000 || (argc > 1))
         {
           /* Cheap path: a claim under the target, answered on the stratum thread. */

@@ -6,9 +6,12 @@
 #include "stratum-test-util.h"
 
 /* 2,000 rigs on loopback at once: all stay connected, all get a fresh
- * job when the template changes, none gets the same blob. */
+ * job when the template changes, none gets the same blob.  And 5,000
+ * idle ones: a keepalived and a share from among them are answered. */
 
 #define N_MINERS 2000
+#define N_IDLE   5000
+#define LOW_DIFF_RESULT "000000000000000000000000000000000000000000000000ffffffffffffffff"
 #define HIGH_DIFFICULTY G_GUINT64_CONSTANT (1000000000000)
 
 static gboolean
@@ -78,6 +81,67 @@ test_two_thousand (void)
     g_assert_false (((StratumClient *) g_ptr_array_index (clients, i))->eof);
 }
 
+/* A request from the rig logged in with LOGIN_REPLY, answered (any
+ * answer: the share is under the target) with its id. */
+static void
+assert_answered (StratumClient *client,
+                 const char    *login_reply,
+                 const char    *method)
+{
+  g_autoptr(JsonObject) object = stratum_parse_object (login_reply);
+  JsonObject *result = json_object_get_object_member (object, "result");
+  const char *sid = json_object_get_string_member (result, "id");
+  const char *job_id = json_object_get_string_member (json_object_get_object_member (result, "job"),
+                                                      "job_id");
+  g_autofree char *request = NULL;
+  g_autofree char *answer = NULL;
+
+  if (g_str_equal (method, "submit"))
+    request = g_strdup_printf ("{\"id\":9,\"jsonrpc\":\"2.0\",\"method\":\"submit\",\"params\":"
+                               "{\"id\":\"%s\",\"job_id\":\"%s\",\"nonce\":\"00000001\","
+                               "\"result\":\"%s\",\"algo\":\"rx/0\"}}", sid, job_id, LOW_DIFF_RESULT);
+  else
+    request = g_strdup_printf ("{\"id\":9,\"jsonrpc\":\"2.0\",\"method\":\"keepalived\","
+                               "\"params\":{\"id\":\"%s\"}}", sid);
+  stratum_client_send (client, request);
+  answer = stratum_client_read_line (client, 60000);
+  g_assert_nonnull (answer);
+  g_assert_nonnull (strstr (answer, "\"id\":9"));
+}
+
+/* The server's cost per event must not grow with the idle rigs: this only
+ * checks that the answers come at all (the figures are the benchmark's). */
+static void
+test_five_thousand_idle (void)
+{
+  g_autoptr(ShoalBlockTemplate) tmpl = stratum_test_load_template ("tmpl_h2109_rs8.json", 8, HIGH_DIFFICULTY);
+  g_autoptr(ShoalStratumServer) server = stratum_test_server (tmpl, "max-connections-per-ip", 0,
+                                                              /* a LAN back after a power cut */
+                                                              "login-burst", G_MAXUINT, NULL);
+  g_autoptr(GPtrArray) clients = g_ptr_array_new_with_free_func ((GDestroyNotify) stratum_client_free);
+  g_autoptr(GPtrArray) replies = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(ShoalStratumStats) stats = NULL;
+  guint16 port = shoal_stratum_server_get_port (server);
+
+  for (guint i = 0; i < N_IDLE; i++)
+    {
+      StratumClient *client = stratum_client_connect (port, NULL);
+      g_autofree char *rigid = g_strdup_printf ("idle%u", i);
+      char *reply = stratum_client_login (client, "x", rigid);
+
+      g_assert_nonnull (reply);
+      g_ptr_array_add (clients, client);
+      g_ptr_array_add (replies, reply);
+    }
+  stats = stratum_test_wait_stats (server, all_miners, GUINT_TO_POINTER (N_IDLE), 60000);
+  g_assert_cmpuint (shoal_stratum_stats_get_totals (stats)->miners, ==, N_IDLE);
+  for (guint i = 0; i < N_IDLE; i += N_IDLE / 4)
+    {
+      assert_answered (g_ptr_array_index (clients, i), g_ptr_array_index (replies, i), "keepalived");
+      assert_answered (g_ptr_array_index (clients, i), g_ptr_array_index (replies, i), "submit");
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -85,5 +149,6 @@ main (int argc, char *argv[])
   /* Two sockets a miner in this process: well past the default 1024. */
   stratum_raise_file_limit ();
   g_test_add_func ("/stratum/load/two-thousand-miners", test_two_thousand);
+  g_test_add_func ("/stratum/load/five-thousand-idle", test_five_thousand_idle);
   return g_test_run ();
 }

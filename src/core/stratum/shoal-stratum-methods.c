@@ -77,10 +77,11 @@ session_difficulty (ShoalStratumSession *session)
 }
 
 /* New work goes to every miner, mostly at a handful of difficulties. */
-static char *
+static void
 target_for (ShoalStratumServer *server,
             guint64             difficulty,
-            guint64            *target64)
+            guint64            *target64,
+            char                target_hex[SHOAL_STRATUM_TARGET_HEX_SIZE])
 {
   if (server->cached_target_hex == NULL || server->cached_difficulty != difficulty)
     {
@@ -90,45 +91,68 @@ target_for (ShoalStratumServer *server,
       server->cached_difficulty = difficulty;
     }
   *target64 = server->cached_target64;
-  return g_strdup (server->cached_target_hex);
+  g_strlcpy (target_hex, server->cached_target_hex, SHOAL_STRATUM_TARGET_HEX_SIZE);
 }
 
-static char *
-new_job (ShoalStratumSession *session)
+ShoalStratumJob *
+shoal_stratum_session_start_job (ShoalStratumSession *session,
+                                 char                 target_hex[SHOAL_STRATUM_TARGET_HEX_SIZE])
 {
   ShoalStratumServer *server = session->server;
   guint slot = (session->newest_job + 1) % SHOAL_STRATUM_MAX_JOBS;
   ShoalStratumJob *job = &session->jobs[slot];
-  g_autoptr(GBytes) blob = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *blob_hex = NULL;
-  g_autofree char *target_hex = NULL;
-  g_autofree char *job_id = NULL;
 
   if (server->work == NULL)
     return NULL;
   shoal_stratum_job_clear (job);
   job->id = ++server->job_counter;
-  blob = job_hashing_blob (server, server->work, job->id, &error);
-  if (blob == NULL)
-    {
-      g_warning ("Stratum: cannot make a job: %s", error->message);
-      job->id = 0;
-      return NULL;
-    }
   job->work = shoal_work_ref (server->work);
   job->difficulty = session_difficulty (session);
-  target_hex = target_for (server, job->difficulty, &job->target64);
-  blob_hex = shoal_hex_encode (g_bytes_get_data (blob, NULL), g_bytes_get_size (blob));
-  job_id = g_strdup_printf ("%" G_GINT64_MODIFIER "x", job->id);
+  target_for (server, job->difficulty, &job->target64, target_hex);
   session->newest_job = slot;
   session->newest_job_at = g_get_monotonic_time ();
   if (session->first_job_id == 0)
     session->first_job_id = job->id;
   session->worker->difficulty = job->difficulty;
   server->jobs_sent++;
+  return job;
+}
+
+char *
+shoal_stratum_job_to_json (ShoalStratumServer  *server,
+                           ShoalStratumJob     *job,
+                           const char          *target_hex,
+                           GError             **error)
+{
+  g_autoptr(GBytes) blob = job_hashing_blob (server, job->work, job->id, error);
+  g_autofree char *blob_hex = NULL;
+  char job_id[24];
+
+  if (blob == NULL)
+    return NULL;
+  blob_hex = shoal_hex_encode (g_bytes_get_data (blob, NULL), g_bytes_get_size (blob));
+  g_snprintf (job_id, sizeof job_id, "%" G_GINT64_MODIFIER "x", job->id);
   return shoal_stratum_job_json (blob_hex, job_id, target_hex, shoal_work_get_algorithm (job->work),
                                  shoal_work_get_height (job->work), server->seed_hex);
+}
+
+static char *
+new_job (ShoalStratumSession *session)
+{
+  g_autoptr(GError) error = NULL;
+  char target_hex[SHOAL_STRATUM_TARGET_HEX_SIZE];
+  ShoalStratumJob *job = shoal_stratum_session_start_job (session, target_hex);
+  char *json;
+
+  if (job == NULL)
+    return NULL;
+  json = shoal_stratum_job_to_json (session->server, job, target_hex, &error);
+  if (json == NULL)
+    {
+      g_warning ("Stratum: cannot make a job: %s", error->message);
+      shoal_stratum_job_clear (job);
+    }
+  return json;
 }
 
 void

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "shoal-ip-table.h"
+#include "shoal-stratum-poller.h"
 #include "shoal-stratum-protocol.h"
 #include "shoal-stratum-server.h"
 #include "shoal-vardiff.h"
@@ -15,6 +16,7 @@ G_BEGIN_DECLS
 
 #define SHOAL_STRATUM_MAX_JOBS   4      /* recent jobs a miner may still submit to */
 #define SHOAL_STRATUM_TLS_THREADS 8     /* TLS handshakes at once (each a few ms of CPU) */
+#define SHOAL_STRATUM_TARGET_HEX_SIZE 17 /* a 64-bit target as hex, and its nul */
 /* Records of rigs that left are kept (for the miners list) only when they
  * sent a share (a bad one costs the IP its score), for an hour at most,
  * and only so many: a peer picks the names, so it must not pick how much
@@ -84,7 +86,7 @@ struct _ShoalStratumSession
   GIOStream           *tls;            /* the GTlsServerConnection on the TLS port, else NULL */
   GCancellable        *handshake;      /* until TLS is up: waiting for the ClientHello, then
                                         * while the handshake runs */
-  GSource             *read_source;
+  GSource             *read_source;    /* TLS (and its hello) only: plain TCP is polled */
   GSource             *write_source;
   GByteArray          *inbuf;          /* only while a partial line is in flight */
   GByteArray          *outbuf;         /* only while the kernel would not take it all */
@@ -108,6 +110,8 @@ struct _ShoalStratumSession
   guint                write_shut : 1;
   guint                closed : 1;
   guint                handshaking : 1; /* in a GIO worker thread */
+  guint                polled : 1;      /* its fd is on the server's poller */
+  guint                poll_write : 1;  /* ... for writing too: output is queued */
   guint                handshake_counted : 1; /* in ip->handshakes */
 };
 
@@ -156,6 +160,8 @@ struct _ShoalStratumServer
   /* The stratum thread's own. */
   GSocketService      *service;
   GThreadPool         *handshakes;     /* TLS handshakes, created at the first one */
+  ShoalStratumPoller  *poller;         /* plain TCP sessions' sockets; NULL: GSources */
+  GThreadPool         *fan_out_pool;   /* helpers of a fan-out, created at the first big one */
   ShoalStratumSession *sessions;
   guint                n_sessions;
   guint                n_miners;
@@ -192,6 +198,11 @@ void     shoal_stratum_session_accept      (ShoalStratumServer  *server,
                                             GSocketConnection   *connection,
                                             GTlsCertificate     *certificate);
 ShoalStratumSession *shoal_stratum_session_ref (ShoalStratumSession *session);
+/* The poller's callback: SESSIONS are ready for READY. */
+void     shoal_stratum_session_dispatch    (gpointer            *sessions,
+                                            guint               *ready,
+                                            guint                n,
+                                            gpointer             user_data);
 void     shoal_stratum_session_unref       (ShoalStratumSession *session);
 /* Takes LINE (ending in '\n'). */
 void     shoal_stratum_session_send        (ShoalStratumSession *session,
@@ -199,6 +210,11 @@ void     shoal_stratum_session_send        (ShoalStratumSession *session,
 void     shoal_stratum_session_send_error  (ShoalStratumSession *session,
                                             const char          *id_json,
                                             const char          *message);
+/* Takes LINE, of which the kernel already took SENT bytes (written
+ * directly by a fan-out): queues the rest. */
+void     shoal_stratum_session_send_rest   (ShoalStratumSession *session,
+                                            char                *line,
+                                            gsize                sent);
 /* Flushes what is queued, half-closes, and closes once the peer has gone. */
 void     shoal_stratum_session_close_after (ShoalStratumSession *session);
 void     shoal_stratum_session_close       (ShoalStratumSession *session);
@@ -215,6 +231,16 @@ void     shoal_stratum_session_submit      (ShoalStratumSession *session,
 /* shoal-stratum-methods.c */
 void     shoal_stratum_session_handle      (ShoalStratumSession *session,
                                             ShoalStratumRequest *request);
+/* The part of a new job that must run on the stratum thread: its id,
+ * slot, difficulty and target (written to TARGET_HEX).  NULL: no work. */
+ShoalStratumJob *shoal_stratum_session_start_job (ShoalStratumSession *session,
+                                                  char                 target_hex[SHOAL_STRATUM_TARGET_HEX_SIZE]);
+/* The job's JSON (blob and all): reads only JOB and constant server
+ * fields (instance id, seed), so fan-out helpers call it on any thread. */
+char    *shoal_stratum_job_to_json         (ShoalStratumServer  *server,
+                                            ShoalStratumJob     *job,
+                                            const char          *target_hex,
+                                            GError             **error);
 /* A fresh job for SESSION on the current work, as a notification. */
 void     shoal_stratum_session_push_job    (ShoalStratumSession *session);
 ShoalVardiffParams shoal_stratum_server_vardiff_params (ShoalStratumServer *self);
@@ -227,6 +253,11 @@ gsize    shoal_stratum_server_extra_nonce  (ShoalStratumServer  *self,
 gboolean shoal_stratum_session_check_id    (ShoalStratumSession *session,
                                             ShoalStratumRequest *request);
 void     shoal_stratum_job_clear           (ShoalStratumJob     *job);
+
+/* shoal-stratum-fan-out.c */
+/* A job on the current work for each logged-in session of SESSIONS. */
+void     shoal_stratum_server_fan_out      (ShoalStratumServer  *self,
+                                            GPtrArray           *sessions);
 
 /* shoal-stratum-server.c */
 void     shoal_stratum_server_mark_dirty   (ShoalStratumServer  *self);

@@ -615,8 +615,7 @@ apply_work (ShoalStratumServer *self,
   g_free (self->seed_hex);
   self->seed_hex = shoal_hex_encode (shoal_work_get_seed_hash (work), 32);
   all = shoal_stratum_server_collect_sessions (self);
-  for (guint i = 0; i < all->len; i++)
-    shoal_stratum_session_push_job (g_ptr_array_index (all, i));
+  shoal_stratum_server_fan_out (self, all);
   shoal_stratum_server_mark_dirty (self);
 }
 
@@ -733,12 +732,18 @@ add_timer (ShoalStratumServer *self,
 static void
 start_in_thread (ShoalStratumServer *self)
 {
+  g_autoptr(GError) error = NULL;
+
   self->ips = shoal_ip_table_new ();
   self->workers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                          (GDestroyNotify) worker_free);
   self->kept_per_group = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_queue_init (&self->idle_workers);
   shoal_hashrate_init (&self->totals.rate, g_get_monotonic_time ());
+  self->poller = shoal_stratum_poller_new (self->context, shoal_stratum_session_dispatch, self,
+                                           &error);
+  if (self->poller == NULL)
+    g_warning ("Stratum: %s; watching each connection on its own instead", error->message);
   self->sweep_source = add_timer (self, SWEEP_INTERVAL_MS, on_sweep);
   self->stats_source = add_timer (self, STATS_INTERVAL_MS, on_stats_timer);
   self->last_expire = g_get_monotonic_time ();
@@ -754,6 +759,9 @@ teardown_in_thread (ShoalStratumServer *self)
   for (guint i = 0; i < all->len; i++)
     shoal_stratum_session_close (g_ptr_array_index (all, i));
   g_clear_pointer (&all, g_ptr_array_unref);
+  g_clear_pointer (&self->poller, shoal_stratum_poller_free);
+  if (self->fan_out_pool != NULL)
+    g_thread_pool_free (g_steal_pointer (&self->fan_out_pool), FALSE, TRUE);
   g_source_destroy (self->sweep_source);
   g_clear_pointer (&self->sweep_source, g_source_unref);
   g_source_destroy (self->stats_source);

@@ -10,7 +10,14 @@
 
 /* One connection: its socket, the bytes of a line still in flight, and
  * the miner's jobs.  Plain data on the stratum thread, kept small: an idle
- * miner holds no buffer, only its socket, one GSource and this struct. */
+ * miner holds no buffer, only its socket, its place on the server's poller
+ * and this struct.
+ *
+ * Plain TCP sessions are watched by the server's poller (one epoll fd for
+ * all of them).  TLS sessions keep GSources of their own: GnuTLS may hold
+ * decrypted bytes that no socket readiness announces, and GIO's pollable
+ * TLS streams already know when that is so.  Rigs on the TLS port are
+ * few next to a LAN's plain ones. */
 
 #define SCRATCH_SIZE       65536
 #define MAX_OUTBUF         (256 * 1024)
@@ -110,6 +117,34 @@ transport_source (ShoalStratumSession *session,
     }
   g_source_attach (source, session->server->context);
   return source;
+}
+
+/* Puts a plain TCP session on the poller; FALSE: it keeps GSources. */
+static gboolean
+poll_session (ShoalStratumSession *session,
+              gboolean             write)
+{
+  ShoalStratumPoller *poller = session->server->poller;
+
+  if (session->tls != NULL || poller == NULL)
+    return FALSE;
+  if (session->polled && session->poll_write == write)
+    return TRUE;
+  if (!shoal_stratum_poller_watch (poller, g_socket_get_fd (session->socket), session, write,
+                                   session->polled))
+    return FALSE;
+  session->polled = TRUE;
+  session->poll_write = write;
+  return TRUE;
+}
+
+static void
+unpoll_session (ShoalStratumSession *session)
+{
+  if (!session->polled)
+    return;
+  shoal_stratum_poller_forget (session->server->poller, g_socket_get_fd (session->socket));
+  session->polled = FALSE;
 }
 
 /* close_notify is written blocking: only send it when the kernel has
@@ -478,7 +513,7 @@ shoal_stratum_session_accept (ShoalStratumServer *server,
     }
   else if (certificate != NULL)
     prepare_tls (session, certificate);
-  else
+  else if (!poll_session (session, FALSE))
     session->read_source = transport_source (session, G_IO_IN);
 }
 
@@ -490,6 +525,7 @@ shoal_stratum_session_close (ShoalStratumSession *session)
   if (session->closed)
     return;
   session->closed = TRUE;
+  unpoll_session (session);
   if (session->read_source != NULL)
     g_source_destroy (session->read_source);
   g_clear_pointer (&session->read_source, g_source_unref);
@@ -561,6 +597,8 @@ on_writable (ShoalStratumSession *session)
     return G_SOURCE_CONTINUE;
   g_clear_pointer (&session->outbuf, g_byte_array_unref);
   g_clear_pointer (&session->write_source, g_source_unref);
+  if (session->polled)
+    poll_session (session, FALSE);
   if (session->closing)
     half_close (session);
   return G_SOURCE_REMOVE;
@@ -574,7 +612,8 @@ queue_output (ShoalStratumSession *session,
   if (session->outbuf == NULL)
     {
       session->outbuf = g_byte_array_sized_new (len);
-      session->write_source = transport_source (session, G_IO_OUT);
+      if (!session->polled || !poll_session (session, TRUE))
+        session->write_source = transport_source (session, G_IO_OUT);
     }
   g_byte_array_append (session->outbuf, (const guint8 *) data, len);
   /* A peer that does not read its jobs is gone in all but name. */
@@ -606,6 +645,18 @@ shoal_stratum_session_send (ShoalStratumSession *session,
       n = MAX (n, 0);
     }
   queue_output (session, line + n, len - n);
+}
+
+void
+shoal_stratum_session_send_rest (ShoalStratumSession *session,
+                                 char                *line,
+                                 gsize                sent)
+{
+  g_autofree char *owned = line;
+  gsize len = strlen (line);
+
+  if (sent < len && !session->closed)
+    queue_output (session, line + sent, len - sent);
 }
 
 void
@@ -771,6 +822,30 @@ on_readable (ShoalStratumSession *session)
   keep = !session->closed;
   shoal_stratum_session_unref (session);
   return keep ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+/* Every session of the batch is referenced first: handling one may close
+ * another (a ban closes all of an IP's), which must not free it under us.
+ * A closed session left the poller, so no later batch names it. */
+void
+shoal_stratum_session_dispatch (gpointer *sessions,
+                                guint    *ready,
+                                guint     n,
+                                gpointer  user_data)
+{
+  for (guint i = 0; i < n; i++)
+    shoal_stratum_session_ref (sessions[i]);
+  for (guint i = 0; i < n; i++)
+    {
+      ShoalStratumSession *session = sessions[i];
+
+      if (!session->closed && (ready[i] & SHOAL_STRATUM_READY_OUT) && session->outbuf != NULL)
+        on_writable (session);
+      if (!session->closed && (ready[i] & SHOAL_STRATUM_READY_IN))
+        on_readable (session);
+    }
+  for (guint i = 0; i < n; i++)
+    shoal_stratum_session_unref (sessions[i]);
 }
 
 static gboolean
