@@ -10,7 +10,7 @@
 #include "shoal-hex.h"
 #include "shoal-bench.h"
 #include "shoal-upstream-source.h"
-#include "../stratum/stratum-test-util.h"
+#include "stratum-test-util.h"
 #include "upstream-test-util.h"
 
 /* Rigs -> Shoal relaying onto an upstream (the P2Pool stand-in, nonce
