@@ -84,6 +84,7 @@ typedef struct
   guint64  height;
   guint8   seed[32];
   guint    generation;
+  guint8   top_byte;     /* non-zero: NiceHash mode, the rig keeps it (blob byte 42) */
 } Job;
 
 typedef struct
@@ -120,6 +121,7 @@ static struct
   guint64 accepted, rejected, jobs, duplicate_jobs, violations, disconnects, submitted, late;
   guint logged_in;
   guint64 last_difficulty;
+  guint top_byte;  /* of the last job: the nonce byte a splitting pool fixed, 0 if none */
   GHashTable *errors;  /* message -> count */
   GPtrArray *share_times;  /* of accepted shares, seconds since start */
   GArray *difficulty_changes;  /* DifficultyChange: when the pool set a new one */
@@ -299,6 +301,10 @@ hash_batch (randomx_vm *vm,
     {
       guint32 nonce = (guint32) g_atomic_int_add (&hash_nonce, 1);
       guint8 hash[32];
+
+      /* As XMRig in NiceHash mode: the low 24 bits are ours, the top byte the pool's. */
+      if (job->top_byte != 0)
+        nonce = (nonce & 0xffffff) | (guint32) job->top_byte << 24;
 
       blob[NONCE_OFFSET] = nonce & 0xff;
       blob[NONCE_OFFSET + 1] = nonce >> 8 & 0xff;
@@ -691,8 +697,10 @@ parse_job (JsonObject *params)
       job_free (job);
       return NULL;
     }
-  if (blob[NONCE_OFFSET] || blob[NONCE_OFFSET + 1] || blob[NONCE_OFFSET + 2] || blob[NONCE_OFFSET + 3])
-    violation ("job blob has non-zero nonce bytes (would switch XMRig to NiceHash mode)");
+  /* A pool that splits the nonce among rigs fixes the top byte only. */
+  if (blob[NONCE_OFFSET] || blob[NONCE_OFFSET + 1] || blob[NONCE_OFFSET + 2])
+    violation ("job blob has non-zero low nonce bytes (XMRig would overwrite them)");
+  job->top_byte = blob[NONCE_OFFSET + 3];
   job->job_id = g_strdup (job_id);
   job->blob = g_bytes_new_take (g_steal_pointer (&blob), len);
   job->difficulty = G_MAXUINT64 / job->target64;
@@ -738,6 +746,7 @@ on_job (Conn       *conn,
       g_array_append_val (results.difficulty_changes, change);
     }
   results.last_difficulty = job->difficulty;
+  results.top_byte = job->top_byte;
   if (conn->index != 0 || opt_connections > 1)
     {
       job_free (job);
@@ -1095,6 +1104,7 @@ print_summary (void)
   ADD_INT ("accepted", results.accepted);
   ADD_INT ("rejected", results.rejected);
   ADD_INT ("jobs", results.jobs);
+  ADD_INT ("top_byte", results.top_byte);
   ADD_INT ("duplicate_jobs", results.duplicate_jobs);
   ADD_INT ("violations", results.violations);
   ADD_INT ("disconnects", results.disconnects);

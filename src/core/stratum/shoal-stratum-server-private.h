@@ -2,6 +2,7 @@
 #pragma once
 
 #include "shoal-ip-table.h"
+#include "shoal-nonce-splits.h"
 #include "shoal-stratum-poller.h"
 #include "shoal-stratum-protocol.h"
 #include "shoal-stratum-server.h"
@@ -30,6 +31,7 @@ typedef struct
   ShoalWork          *work;
   guint64             difficulty;
   guint64             target64;      /* what the miner was told, after target rounding */
+  guint8              split;         /* its session's top nonce byte, for split work */
   GArray             *nonces;        /* guint32, sorted; NULL until a share comes */
 } ShoalStratumJob;
 
@@ -105,6 +107,7 @@ struct _ShoalStratumSession
   ShoalStratumJob      jobs[SHOAL_STRATUM_MAX_JOBS];
   guint8               newest_job;
   guint16              pending;        /* submits being verified or recorded */
+  guint8               split;          /* its top nonce byte on split work; 0: none held */
   guint                logged_in : 1;
   guint                closing : 1;    /* flushing the last reply, then close */
   guint                write_shut : 1;
@@ -182,6 +185,7 @@ struct _ShoalStratumServer
   char                *cached_target_hex;
   guint64              job_counter;
   guint32              instance_id;
+  ShoalNonceSplits     splits;         /* the sessions' top nonce bytes */
   guint8              *scratch;        /* one read buffer for all sessions */
   GSource             *sweep_source;
   GSource             *stats_source;
@@ -244,11 +248,15 @@ char    *shoal_stratum_job_to_json         (ShoalStratumServer  *server,
 /* A fresh job for SESSION on the current work, as a notification. */
 void     shoal_stratum_session_push_job    (ShoalStratumSession *session);
 ShoalVardiffParams shoal_stratum_server_vardiff_params (ShoalStratumServer *self);
-/* The job's extra nonce: instance id then job counter, as much as fits. */
+/* The job's extra nonce: instance id then job counter, as much as fits;
+ * on split work (fewer than 8 unique bytes) SPLIT, then the counter. */
 gsize    shoal_stratum_server_extra_nonce  (ShoalStratumServer  *self,
                                             ShoalWork           *work,
                                             guint64              job_id,
+                                            guint8               split,
                                             guint8               out[12]);
+/* Work whose few unique bytes rigs can only keep apart by their split byte. */
+gboolean shoal_stratum_work_is_split       (ShoalWork           *work);
 /* TRUE when the request's params.id is this session's id. */
 gboolean shoal_stratum_session_check_id    (ShoalStratumSession *session,
                                             ShoalStratumRequest *request);
