@@ -30,15 +30,15 @@ _shoal_pool_block_terms (ShoalPool        *self,
     memcpy (terms->share_hash, share->hash, sizeof terms->share_hash);
 }
 
-/* A switch to solo mode is refused while pool-mode work is unfinished:
- * solo mode runs no payer, so open batches would freeze. */
+/* A switch to solo (or upstream) mode is refused while pool-mode work is
+ * unfinished: neither runs a payer, so open batches would freeze. */
 gboolean
 _shoal_pool_check_mode (ShoalPool  *self,
                         GError    **error)
 {
   guint64 batches = 0, blocks = 0;
 
-  if (shoal_config_get_mode (shoal_pool_get_config (self)) != SHOAL_MODE_SOLO)
+  if (shoal_config_get_mode (shoal_pool_get_config (self)) == SHOAL_MODE_PPLNS)
     return TRUE;
   if (!shoal_store_count_unfinished_sync (_shoal_pool_get_store (self), &batches, &blocks, error))
     return FALSE;
