@@ -3,6 +3,7 @@
 
 #include <json-glib/json-glib.h>
 #include <gio/gio.h>
+#include <glib-unix.h>
 #include <randomx.h>
 #include <stdio.h>
 #include <string.h>
@@ -1217,6 +1218,8 @@ main (int argc, char *argv[])
     g_ptr_array_add (threads, g_thread_new ("hasher", hasher_thread, NULL));
   if (opt_duration > 0)
     g_timeout_add ((guint) (opt_duration * 1000), on_duration, NULL);
+  /* A test that decides when the rig has mined enough still gets its summary. */
+  g_unix_signal_add (SIGTERM, on_duration, NULL);
   if (opt_keepalive > 0)
     g_timeout_add_seconds (opt_keepalive, on_keepalive, NULL);
   g_main_loop_run (loop);
