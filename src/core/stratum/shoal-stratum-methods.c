@@ -70,10 +70,11 @@ shoal_stratum_server_extra_nonce (ShoalStratumServer *server,
 static GBytes *
 job_hashing_blob (ShoalStratumServer *server,
                   ShoalStratumJob    *job,
+                  guint8              split,
                   GError            **error)
 {
   guint8 extra[12];
-  gsize len = shoal_stratum_server_extra_nonce (server, job->work, job->id, job->split, extra);
+  gsize len = shoal_stratum_server_extra_nonce (server, job->work, job->id, split, extra);
 
   return shoal_work_make_blob (job->work, extra, len, error);
 }
@@ -128,7 +129,6 @@ shoal_stratum_session_start_job (ShoalStratumSession *session,
   shoal_stratum_job_clear (job);
   job->id = ++server->job_counter;
   job->work = shoal_work_ref (server->work);
-  job->split = session->split;
   job->difficulty = session_difficulty (session);
   target_for (server, job->difficulty, &job->target64, target_hex);
   session->newest_job = slot;
@@ -143,10 +143,11 @@ shoal_stratum_session_start_job (ShoalStratumSession *session,
 char *
 shoal_stratum_job_to_json (ShoalStratumServer  *server,
                            ShoalStratumJob     *job,
+                           guint8               split,
                            const char          *target_hex,
                            GError             **error)
 {
-  g_autoptr(GBytes) blob = job_hashing_blob (server, job, error);
+  g_autoptr(GBytes) blob = job_hashing_blob (server, job, split, error);
   g_autofree char *blob_hex = NULL;
   char job_id[24];
 
@@ -168,7 +169,7 @@ new_job (ShoalStratumSession *session)
 
   if (job == NULL)
     return NULL;
-  json = shoal_stratum_job_to_json (session->server, job, target_hex, &error);
+  json = shoal_stratum_job_to_json (session->server, job, session->split, target_hex, &error);
   if (json == NULL)
     {
       g_warning ("Stratum: cannot make a job: %s", error->message);

@@ -31,7 +31,6 @@ typedef struct
   ShoalWork          *work;
   guint64             difficulty;
   guint64             target64;      /* what the miner was told, after target rounding */
-  guint8              split;         /* its session's top nonce byte, for split work */
   GArray             *nonces;        /* guint32, sorted; NULL until a share comes */
 } ShoalStratumJob;
 
@@ -107,7 +106,10 @@ struct _ShoalStratumSession
   ShoalStratumJob      jobs[SHOAL_STRATUM_MAX_JOBS];
   guint8               newest_job;
   guint16              pending;        /* submits being verified or recorded */
-  guint8               split;          /* its top nonce byte on split work; 0: none held */
+  /* Its top nonce byte on split work; 0: none held.  Set on the stratum
+   * thread before its first job on split work and kept to its end, so
+   * its jobs need no copy of it. */
+  guint8               split;
   guint                logged_in : 1;
   guint                closing : 1;    /* flushing the last reply, then close */
   guint                write_shut : 1;
@@ -239,10 +241,12 @@ void     shoal_stratum_session_handle      (ShoalStratumSession *session,
  * slot, difficulty and target (written to TARGET_HEX).  NULL: no work. */
 ShoalStratumJob *shoal_stratum_session_start_job (ShoalStratumSession *session,
                                                   char                 target_hex[SHOAL_STRATUM_TARGET_HEX_SIZE]);
-/* The job's JSON (blob and all): reads only JOB and constant server
- * fields (instance id, seed), so fan-out helpers call it on any thread. */
+/* The job's JSON (blob and all): reads only JOB, SPLIT (its session's)
+ * and constant server fields (instance id, seed), so fan-out helpers call
+ * it on any thread. */
 char    *shoal_stratum_job_to_json         (ShoalStratumServer  *server,
                                             ShoalStratumJob     *job,
+                                            guint8               split,
                                             const char          *target_hex,
                                             GError             **error);
 /* A fresh job for SESSION on the current work, as a notification. */

@@ -29,7 +29,6 @@ typedef struct
   char                *id_json;
   ShoalWork           *work;
   guint64              job_id;
-  guint8               split;
   guint64              difficulty;
   guint32              nonce;
   guint8               claimed[32];
@@ -225,8 +224,8 @@ found_solution (Submit *submit)
   guint8 extra[12];
   gsize len;
 
-  len = shoal_stratum_server_extra_nonce (server, submit->work, submit->job_id, submit->split,
-                                          extra);
+  len = shoal_stratum_server_extra_nonce (server, submit->work, submit->job_id,
+                                          submit->session->split, extra);
   server->totals.blocks++;
   submit->session->worker->blocks++;
   shoal_stratum_server_hand_solution (server,
@@ -303,14 +302,15 @@ nonce_keeps_top_byte (const guint8 *job_nonce,
 }
 
 static GBytes *
-share_hashing_blob (ShoalStratumServer *server,
-                    ShoalStratumJob    *job,
-                    guint32             nonce,
-                    GError            **error)
+share_hashing_blob (ShoalStratumSession *session,
+                    ShoalStratumJob     *job,
+                    guint32              nonce,
+                    GError             **error)
 {
   g_autoptr(GBytes) blob = NULL;
   guint8 extra[12];
-  gsize len = shoal_stratum_server_extra_nonce (server, job->work, job->id, job->split, extra);
+  gsize len = shoal_stratum_server_extra_nonce (session->server, job->work, job->id,
+                                                session->split, extra);
   gsize offset = shoal_work_get_nonce_offset (job->work);
   guint32 le = GUINT32_TO_LE (nonce);
   GByteArray *bytes;
@@ -344,7 +344,7 @@ queue_hash (ShoalStratumSession *session,
 {
   ShoalStratumServer *server = session->server;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) blob = share_hashing_blob (server, job, nonce, &error);
+  g_autoptr(GBytes) blob = share_hashing_blob (session, job, nonce, &error);
   Submit *submit;
 
   if (blob == NULL && g_error_matches (error, SHOAL_ERROR, SHOAL_ERROR_INVALID))
@@ -362,7 +362,6 @@ queue_hash (ShoalStratumSession *session,
   submit->id_json = g_strdup (request->id_json);
   submit->work = shoal_work_ref (job->work);
   submit->job_id = job->id;
-  submit->split = job->split;
   submit->difficulty = job->difficulty;
   submit->nonce = nonce;
   memcpy (submit->claimed, claimed, 32);
