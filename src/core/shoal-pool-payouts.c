@@ -30,24 +30,27 @@ _shoal_pool_block_terms (ShoalPool        *self,
     memcpy (terms->share_hash, share->hash, sizeof terms->share_hash);
 }
 
-/* A switch to solo mode is refused while pool-mode work is unfinished:
- * solo mode runs no payer, so open batches would freeze. */
+/* A switch to solo (or upstream) mode is refused while pool-mode work is
+ * unfinished: neither runs a payer, so open batches would freeze. */
 gboolean
 _shoal_pool_check_mode (ShoalPool  *self,
                         GError    **error)
 {
+  ShoalMode mode = shoal_config_get_mode (shoal_pool_get_config (self));
   guint64 batches = 0, blocks = 0;
 
-  if (shoal_config_get_mode (shoal_pool_get_config (self)) != SHOAL_MODE_SOLO)
+  if (mode == SHOAL_MODE_PPLNS)
     return TRUE;
   if (!shoal_store_count_unfinished_sync (_shoal_pool_get_store (self), &batches, &blocks, error))
     return FALSE;
   if (batches == 0 && blocks == 0)
     return TRUE;
   g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID,
-               "Solo mode is refused for now: %" G_GUINT64_FORMAT " payout batches are unfinished "
+               "%s mode is refused for now: %" G_GUINT64_FORMAT " payout batches are unfinished "
                "and %" G_GUINT64_FORMAT " blocks found in pool mode are not credited yet. Switch "
-               "back to pool mode until they are paid, then switch again", batches, blocks);
+               "back to pool mode until they are paid, then switch again",
+               mode == SHOAL_MODE_UPSTREAM ? "Upstream" : "Solo",
+               batches, blocks);
   return FALSE;
 }
 

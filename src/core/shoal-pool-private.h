@@ -6,6 +6,8 @@
 #include "shoal-payer.h"
 #include "shoal-pool.h"
 #include "shoal-share.h"
+#include "shoal-source-chain.h"
+#include "shoal-stats-collector.h"
 #include "shoal-store.h"
 #include "shoal-stratum-server.h"
 #include "shoal-validator.h"
@@ -78,5 +80,16 @@ guint    _shoal_pool_start_failover  (ShoalPool    *self,
                                       const char   *first_uri);
 void     _shoal_pool_use_node        (ShoalPool    *self,
                                       const char   *uri);
+/* In shoal-pool-upstream.c: upstream mode's work, one upstream source
+ * per upstream-urls entry, started, in order, then TEMPLATES; their
+ * verdicts on each rig's shares go to STATS.  UPSTREAMS gets the sources
+ * (to stop them).  NULL when the list is empty or an entry is wrong. */
+ShoalSourceChain *_shoal_pool_upstream_chain (ShoalConfig          *config,
+                                              const char           *pool_address,
+                                              ShoalJobSource       *templates,
+                                              ShoalStatsCollector  *stats,
+                                              GPtrArray           **upstreams,
+                                              GError              **error);
+void     _shoal_pool_stop_upstreams  (GPtrArray    *upstreams);
 
 G_END_DECLS

@@ -55,6 +55,8 @@ struct _ShoalPool
   ShoalNodeClient    *node;
   ShoalJobManager    *jobs;
   ShoalTemplateSource *source;
+  ShoalSourceChain   *chain;             /* upstream mode: upstreams, then source */
+  GPtrArray          *upstreams;         /* upstream mode: ShoalUpstreamSource, in order */
   ShoalAccounting    *accounting;
   ShoalPayer         *payer;
   ShoalWalletClient  *wallet;
@@ -273,6 +275,25 @@ configure_tls (ShoalPool  *self,
   return TRUE;
 }
 
+/* The node's templates, or in upstream mode the chain that ends in them. */
+static gboolean
+set_job_source (ShoalPool  *self,
+                GError    **error)
+{
+  if (self->mode != SHOAL_MODE_UPSTREAM)
+    {
+      shoal_stratum_server_set_job_source (self->stratum, SHOAL_JOB_SOURCE (self->source));
+      return TRUE;
+    }
+  self->chain = _shoal_pool_upstream_chain (self->config, self->pool_address,
+                                            SHOAL_JOB_SOURCE (self->source), self->stats,
+                                            &self->upstreams, error);
+  if (self->chain == NULL)
+    return FALSE;
+  shoal_stratum_server_set_job_source (self->stratum, SHOAL_JOB_SOURCE (self->chain));
+  return TRUE;
+}
+
 static gboolean
 start_stratum (ShoalPool  *self,
                GError    **error)
@@ -300,8 +321,8 @@ start_stratum (ShoalPool  *self,
    * "block-found" has them written down. */
   self->source = shoal_template_source_new (NULL);
   g_signal_connect_object (self->source, "block-found", G_CALLBACK (on_block_found), self, 0);
-  shoal_stratum_server_set_job_source (self->stratum, SHOAL_JOB_SOURCE (self->source));
-  if (!configure_tls (self, error) || !shoal_stratum_server_start (self->stratum, error))
+  if (!set_job_source (self, error) || !configure_tls (self, error)
+      || !shoal_stratum_server_start (self->stratum, error))
     return FALSE;
   g_message ("stratum listening on %s port %u", shoal_config_get_string (c, "stratum-bind"),
              shoal_stratum_server_get_port (self->stratum));
@@ -567,6 +588,7 @@ shoal_pool_stop (ShoalPool *self)
   /* Miners go first, then the work they were waiting on. */
   if (self->stratum != NULL)
     shoal_stratum_server_stop (self->stratum);
+  _shoal_pool_stop_upstreams (self->upstreams);
   if (self->validator != NULL)
     shoal_validator_shutdown (self->validator);
   if (self->books != NULL)
@@ -605,6 +627,8 @@ shoal_pool_dispose (GObject *object)
   g_clear_object (&self->books);
   g_clear_object (&self->stats);
   g_clear_object (&self->accounting);
+  g_clear_object (&self->chain);
+  g_clear_pointer (&self->upstreams, g_ptr_array_unref);
   g_clear_object (&self->source);
   g_clear_object (&self->jobs);
   g_clear_object (&self->node);

@@ -27,11 +27,19 @@ struct _ShoalStatsCollector
   guint64            network_difficulty;
   guint64            last_block_height;
   gint64             last_block_us;
+  GHashTable        *upstream;           /* "address\nworker" -> UpstreamVerdicts */
 
   GMutex             round_lock;
   guint64            round_work;         /* share difficulty since round_start_us */
   gint64             round_start_us;     /* the last block's found_us */
 };
+
+/* What the upstream pools said of one rig's shares (upstream mode). */
+typedef struct
+{
+  guint64 accepted;
+  guint64 rejected;
+} UpstreamVerdicts;
 
 static void shoal_stats_collector_recorder_init (ShoalShareRecorderInterface *iface);
 
@@ -304,6 +312,57 @@ fill_validator (ShoalPoolSnapshot *snapshot,
   g_object_get (validator, "seed-waits", &snapshot->validator_seed_waits, NULL);
 }
 
+static char *
+upstream_key (const char *address,
+              const char *worker)
+{
+  return g_strdup_printf ("%s\n%s", address != NULL ? address : "", worker != NULL ? worker : "");
+}
+
+static void
+fill_upstream (ShoalStatsCollector *self,
+               ShoalPoolSnapshot   *snapshot)
+{
+  for (guint i = 0; i < snapshot->workers->len; i++)
+    {
+      ShoalWorkerInfo *info = g_ptr_array_index (snapshot->workers, i);
+      g_autofree char *key = upstream_key (info->address, info->worker);
+      UpstreamVerdicts *verdicts = g_hash_table_lookup (self->upstream, key);
+
+      if (verdicts == NULL)
+        continue;
+      info->upstream_accepted = verdicts->accepted;
+      info->upstream_rejected = verdicts->rejected;
+    }
+}
+
+/* Kept for the pool's life, like the stratum server's records of rigs
+ * that sent shares; only rigs whose shares met an upstream's target get
+ * an entry. */
+void
+shoal_stats_collector_upstream_verdict (ShoalStatsCollector *self,
+                                        const ShoalShare    *share,
+                                        gboolean             accepted)
+{
+  g_autofree char *key = NULL;
+  UpstreamVerdicts *verdicts;
+
+  g_return_if_fail (SHOAL_IS_STATS_COLLECTOR (self));
+  g_return_if_fail (share != NULL);
+
+  key = upstream_key (share->address, share->worker);
+  verdicts = g_hash_table_lookup (self->upstream, key);
+  if (verdicts == NULL)
+    {
+      verdicts = g_new0 (UpstreamVerdicts, 1);
+      g_hash_table_insert (self->upstream, g_steal_pointer (&key), verdicts);
+    }
+  if (accepted)
+    verdicts->accepted++;
+  else
+    verdicts->rejected++;
+}
+
 void
 shoal_stats_collector_refresh (ShoalStatsCollector *self)
 {
@@ -327,6 +386,7 @@ shoal_stats_collector_refresh (ShoalStatsCollector *self)
                   shoal_config_get_uint64 (shoal_pool_get_config (pool), "share-interval"));
   if (_shoal_pool_get_validator (pool) != NULL)
     fill_validator (snapshot, _shoal_pool_get_validator (pool));
+  fill_upstream (self, snapshot);
 
   g_clear_pointer (&self->snapshot, shoal_pool_snapshot_unref);
   self->snapshot = snapshot;
@@ -449,6 +509,7 @@ shoal_stats_collector_finalize (GObject *object)
   g_clear_object (&self->store);
   g_weak_ref_clear (&self->pool);
   g_clear_pointer (&self->snapshot, shoal_pool_snapshot_unref);
+  g_hash_table_unref (self->upstream);
   g_mutex_clear (&self->round_lock);
   G_OBJECT_CLASS (shoal_stats_collector_parent_class)->finalize (object);
 }
@@ -471,6 +532,7 @@ shoal_stats_collector_init (ShoalStatsCollector *self)
 {
   g_mutex_init (&self->round_lock);
   self->snapshot = shoal_pool_snapshot_new ();
+  self->upstream = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 ShoalStatsCollector *

@@ -38,6 +38,10 @@ void                 shoal_stats_collector_block_announced (ShoalStatsCollector 
                                                             guint64              height);
 void                 shoal_stats_collector_set_network_difficulty (ShoalStatsCollector *self,
                                                                    guint64 difficulty);
+/* Upstream mode: what an upstream said of a share of SHARE's rig. */
+void                 shoal_stats_collector_upstream_verdict (ShoalStatsCollector *self,
+                                                             const ShoalShare    *share,
+                                                             gboolean             accepted);
 /* The rescan the running total stands for: every share's difficulty
  * since the newest block in STORE (the start of the round, stored in
  * ROUND_START_US). */

@@ -555,6 +555,10 @@ test_render_miner (void)
 
   g_assert_true (json_object_get_boolean_member (miner, "known"));
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (miner, "workers")), ==, 1);
+  /* Upstream mode's verdicts per rig (none in this sample: zero, not absent). */
+  g_assert_true (json_object_has_member (
+    json_array_get_object_element (json_object_get_array_member (miner, "workers"), 0),
+    "upstream_accepted"));
   g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (miner, "hashrate"), "10m"),
                    ==, 1400);
   g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (miner, "balance"), "balance"),

@@ -41,6 +41,37 @@ test_key_file_sets_properties (void)
   g_unlink (path);
 }
 
+/* Upstream mode's ordered list, through the key file and back. */
+static void
+test_upstream_list (void)
+{
+  g_autoptr(ShoalConfig) config = shoal_config_new ();
+  g_autoptr(ShoalConfig) again = shoal_config_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = write_conf ("[shoal]\nmode=upstream\nupstream-user=house\n"
+                                      "upstream-urls=stratum+tcp://a:3333;stratum+ssl://b:3334;\n");
+  g_autofree char *data = NULL;
+  g_autofree char *path2 = NULL;
+  const char * const *urls;
+
+  g_assert_cmpuint (g_strv_length ((char **) shoal_config_get_strv (config, "upstream-urls")),
+                    ==, 0);
+  g_assert_true (shoal_config_load_key_file (config, path, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (shoal_config_get_mode (config), ==, SHOAL_MODE_UPSTREAM);
+  urls = shoal_config_get_strv (config, "upstream-urls");
+  g_assert_cmpuint (g_strv_length ((char **) urls), ==, 2);
+  g_assert_cmpstr (urls[0], ==, "stratum+tcp://a:3333");
+  g_assert_cmpstr (urls[1], ==, "stratum+ssl://b:3334");
+  data = shoal_config_to_key_file_data (config);
+  path2 = write_conf (data);
+  g_assert_true (shoal_config_load_key_file (again, path2, &error));
+  g_assert_true (g_strv_equal (shoal_config_get_strv (again, "upstream-urls"), urls));
+  g_assert_cmpstr (shoal_config_get_string (again, "upstream-user"), ==, "house");
+  g_unlink (path);
+  g_unlink (path2);
+}
+
 static void
 test_bad_files_are_refused (void)
 {
@@ -99,6 +130,10 @@ test_schema_matches_config (void)
         g_assert_cmpstr (g_variant_get_string (def, NULL), ==, g_value_get_string (&value));
       else if (g_variant_is_of_type (def, G_VARIANT_TYPE_UINT64))
         g_assert_cmpuint (g_variant_get_uint64 (def), ==, g_value_get_uint64 (&value));
+      else if (g_variant_is_of_type (def, G_VARIANT_TYPE_STRING_ARRAY))
+        g_assert_cmpuint (g_variant_n_children (def), ==,
+                          g_value_get_boxed (&value) != NULL
+                          ? g_strv_length (g_value_get_boxed (&value)) : 0);
       else
         g_assert_cmpint (g_variant_get_boolean (def), ==, g_value_get_boolean (&value));
     }
@@ -131,6 +166,7 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/config/key-file-sets-properties", test_key_file_sets_properties);
   g_test_add_func ("/config/bad-files-are-refused", test_bad_files_are_refused);
+  g_test_add_func ("/config/upstream-list", test_upstream_list);
   g_test_add_func ("/config/schema-matches-config", test_schema_matches_config);
   g_test_add_func ("/config/schema-keys-are-documented", test_schema_keys_are_documented);
   return g_test_run ();

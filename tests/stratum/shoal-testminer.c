@@ -3,6 +3,7 @@
 
 #include <json-glib/json-glib.h>
 #include <gio/gio.h>
+#include <glib-unix.h>
 #include <randomx.h>
 #include <stdio.h>
 #include <string.h>
@@ -84,6 +85,7 @@ typedef struct
   guint64  height;
   guint8   seed[32];
   guint    generation;
+  guint8   top_byte;     /* non-zero: NiceHash mode, the rig keeps it (blob byte 42) */
 } Job;
 
 typedef struct
@@ -120,6 +122,7 @@ static struct
   guint64 accepted, rejected, jobs, duplicate_jobs, violations, disconnects, submitted, late;
   guint logged_in;
   guint64 last_difficulty;
+  guint top_byte;  /* of the last job: the nonce byte a splitting pool fixed, 0 if none */
   GHashTable *errors;  /* message -> count */
   GPtrArray *share_times;  /* of accepted shares, seconds since start */
   GArray *difficulty_changes;  /* DifficultyChange: when the pool set a new one */
@@ -299,6 +302,10 @@ hash_batch (randomx_vm *vm,
     {
       guint32 nonce = (guint32) g_atomic_int_add (&hash_nonce, 1);
       guint8 hash[32];
+
+      /* As XMRig in NiceHash mode: the low 24 bits are ours, the top byte the pool's. */
+      if (job->top_byte != 0)
+        nonce = (nonce & 0xffffff) | (guint32) job->top_byte << 24;
 
       blob[NONCE_OFFSET] = nonce & 0xff;
       blob[NONCE_OFFSET + 1] = nonce >> 8 & 0xff;
@@ -691,8 +698,10 @@ parse_job (JsonObject *params)
       job_free (job);
       return NULL;
     }
-  if (blob[NONCE_OFFSET] || blob[NONCE_OFFSET + 1] || blob[NONCE_OFFSET + 2] || blob[NONCE_OFFSET + 3])
-    violation ("job blob has non-zero nonce bytes (would switch XMRig to NiceHash mode)");
+  /* A pool that splits the nonce among rigs fixes the top byte only. */
+  if (blob[NONCE_OFFSET] || blob[NONCE_OFFSET + 1] || blob[NONCE_OFFSET + 2])
+    violation ("job blob has non-zero low nonce bytes (XMRig would overwrite them)");
+  job->top_byte = blob[NONCE_OFFSET + 3];
   job->job_id = g_strdup (job_id);
   job->blob = g_bytes_new_take (g_steal_pointer (&blob), len);
   job->difficulty = G_MAXUINT64 / job->target64;
@@ -738,6 +747,7 @@ on_job (Conn       *conn,
       g_array_append_val (results.difficulty_changes, change);
     }
   results.last_difficulty = job->difficulty;
+  results.top_byte = job->top_byte;
   if (conn->index != 0 || opt_connections > 1)
     {
       job_free (job);
@@ -1095,6 +1105,7 @@ print_summary (void)
   ADD_INT ("accepted", results.accepted);
   ADD_INT ("rejected", results.rejected);
   ADD_INT ("jobs", results.jobs);
+  ADD_INT ("top_byte", results.top_byte);
   ADD_INT ("duplicate_jobs", results.duplicate_jobs);
   ADD_INT ("violations", results.violations);
   ADD_INT ("disconnects", results.disconnects);
@@ -1207,6 +1218,8 @@ main (int argc, char *argv[])
     g_ptr_array_add (threads, g_thread_new ("hasher", hasher_thread, NULL));
   if (opt_duration > 0)
     g_timeout_add ((guint) (opt_duration * 1000), on_duration, NULL);
+  /* A test that decides when the rig has mined enough still gets its summary. */
+  g_unix_signal_add (SIGTERM, on_duration, NULL);
   if (opt_keepalive > 0)
     g_timeout_add_seconds (opt_keepalive, on_keepalive, NULL);
   g_main_loop_run (loop);

@@ -372,3 +372,15 @@ stratum_raise_file_limit (void)
       setrlimit (RLIMIT_NOFILE, &limit);
     }
 }
+
+guint16
+stratum_test_free_port (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GError) error = NULL;
+  guint16 port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+
+  g_assert_no_error (error);
+  g_socket_listener_close (listener);
+  return port;
+}

@@ -91,6 +91,9 @@ JsonObject    *stratum_run_testminer       (guint16        port,
 gint64         stratum_json_errors         (JsonObject    *summary,
                                             const char    *message);
 void           stratum_raise_file_limit    (void);
+/* A port nobody listens on now, for a server that must come back on the
+ * same one after a restart. */
+guint16        stratum_test_free_port      (void);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (StratumClient, stratum_client_free)
 

@@ -17,6 +17,8 @@
 #define NONCE_OFFSET    39
 #define UNIQUE_OFFSET   50
 #define UNIQUE_SIZE     8
+#define SPLIT_BYTE      (NONCE_OFFSET + 3)
+#define SPLIT_RIGS      255
 #define HIGH_DIFFICULTY G_GUINT64_CONSTANT (1000000000000)
 #define SEED_HEX        "5ed0000000000000000000000000000000000000000000000000000000000001"
 
@@ -127,6 +129,42 @@ fake_work (const char *algorithm,
     .unique_size = UNIQUE_SIZE,
     .make_blob = fake_blob,
     .data = GUINT_TO_POINTER (variant),
+  };
+
+  g_assert_true (shoal_hex_decode_into (SEED_HEX, seed, sizeof seed, NULL));
+  return shoal_work_new (&params);
+}
+
+/* An upstream pool's job as ShoalUpstreamSource makes it: one unique
+ * byte, the top nonce byte (blob byte 42). */
+static GBytes *
+split_blob (gconstpointer  data,
+            const guint8  *unique,
+            gsize          unique_len,
+            GError       **error)
+{
+  GBytes *bytes = fake_blob (data, NULL, 0, error);
+  guint8 *blob = g_bytes_unref_to_data (bytes, &(gsize) { 0 });
+
+  if (unique_len > 0)
+    blob[SPLIT_BYTE] = unique[0];
+  return g_bytes_new_take (blob, BLOB_SIZE);
+}
+
+static ShoalWork *
+split_work (guint64 ceiling)
+{
+  guint8 seed[32];
+  ShoalWorkParams params = {
+    .algorithm = "rx/0",
+    .height = 200,
+    .epoch = 1,
+    .seed_hash = seed,
+    .ceiling = shoal_difficulty_from_uint64 (ceiling),
+    .nonce_offset = NONCE_OFFSET,
+    .unique_size = 1,
+    .make_blob = split_blob,
+    .data = GUINT_TO_POINTER (1),
   };
 
   g_assert_true (shoal_hex_decode_into (SEED_HEX, seed, sizeof seed, NULL));
@@ -386,6 +424,124 @@ test_algorithm (void)
   g_assert_cmpstr (json_object_get_string_member (job, "algo"), ==, "rx/2");
 }
 
+static guint8
+rig_split_byte (Rig *rig)
+{
+  g_autoptr(GBytes) blob = job_blob (rig);
+
+  return ((const guint8 *) g_bytes_get_data (blob, NULL))[SPLIT_BYTE];
+}
+
+/* NONCE with RIG's split byte on top, as XMRig in NiceHash mode makes it. */
+static guint32
+rig_nonce (Rig     *rig,
+           guint32  low)
+{
+  return (low & 0xffffff) | (guint32) rig_split_byte (rig) << 24;
+}
+
+static void
+test_nonce_split (void)
+{
+  g_autoptr(TestFakeSource) source = fake_source_new (split_work (1));
+  g_autoptr(ShoalStratumServer) server = fake_server (source);
+  g_autoptr(Rig) a = rig_login (server, "rig-a+1");
+  g_autoptr(Rig) b = rig_login (server, "rig-b+1");
+  guint8 byte_a = rig_split_byte (a);
+  guint8 byte_b = rig_split_byte (b);
+  g_autofree char *ok_a = rig_submit (a, NULL, rig_nonce (a, 5));
+  g_autofree char *ok_b = rig_submit (b, NULL, rig_nonce (b, 5));
+  g_autofree char *stolen = rig_submit (a, NULL, rig_nonce (b, 6));
+  ShoalSolution *solution;
+
+  /* Both non-zero (zero would make XMRig mine the whole nonce), and apart. */
+  g_assert_cmpuint (byte_a, !=, 0);
+  g_assert_cmpuint (byte_b, !=, 0);
+  g_assert_cmpuint (byte_a, !=, byte_b);
+  g_assert_null (ok_a);
+  g_assert_null (ok_b);
+  g_assert_cmpstr (stolen, ==, "Invalid nonce; is miner not compatible with NiceHash?");
+  g_assert_true (stratum_test_wait (has_solution, source, 5000));
+  while (source->solutions->len < 2)
+    g_main_context_iteration (NULL, TRUE);
+  solution = g_ptr_array_index (source->solutions, 0);
+  g_assert_cmpuint (g_bytes_get_size (solution->unique), ==, 1);
+  g_assert_cmpuint (((const guint8 *) g_bytes_get_data (solution->unique, NULL))[0], ==,
+                    solution->nonce >> 24);
+}
+
+/* Two real miners (shoal-testminer hashes with RandomX and keeps the top
+ * byte as XMRig does): each gets a byte of its own and every share holds. */
+static void
+test_nonce_split_miners (void)
+{
+  g_autoptr(TestFakeSource) source = fake_source_new (split_work (HIGH_DIFFICULTY));
+  g_autoptr(ShoalStratumServer) server = fake_server (source);
+  guint16 port = shoal_stratum_server_get_port (server);
+  gint64 bytes[2];
+
+  for (guint i = 0; i < G_N_ELEMENTS (bytes); i++)
+    {
+      g_autoptr(JsonObject) summary = stratum_run_testminer (port, "--user=x+1", "--max-shares=3",
+                                                             "--duration=60", NULL);
+
+      g_assert_nonnull (summary);
+      g_assert_cmpint (json_object_get_int_member (summary, "violations"), ==, 0);
+      g_assert_cmpint (json_object_get_int_member (summary, "accepted"), ==, 3);
+      g_assert_cmpint (json_object_get_int_member (summary, "rejected"), ==, 0);
+      bytes[i] = json_object_get_int_member (summary, "top_byte");
+      g_assert_cmpint (bytes[i], >, 0);
+    }
+  g_assert_cmpint (bytes[0], !=, bytes[1]);
+}
+
+/* Past 255 rigs on split work a login is refused, not given another
+ * rig's nonces; a byte given back lets the next one in. */
+static void
+test_nonce_split_full (void)
+{
+  g_autoptr(TestFakeSource) source = fake_source_new (split_work (HIGH_DIFFICULTY));
+  g_autoptr(ShoalStratumServer) server = fake_server (source);
+  guint16 port = shoal_stratum_server_get_port (server);
+  g_autoptr(GPtrArray) rigs = g_ptr_array_new_with_free_func ((GDestroyNotify) rig_free);
+  g_autoptr(StratumClient) extra = NULL;
+  gboolean late_in = FALSE;
+  g_autofree char *reply = NULL;
+  g_autofree char *message = NULL;
+  gboolean seen[256] = { FALSE };
+
+  stratum_raise_file_limit ();
+  g_object_set (server, "max-connections-per-ip", 1000, NULL);
+  for (guint i = 0; i < SPLIT_RIGS; i++)
+    {
+      Rig *rig = rig_login (server, "rig");
+      guint8 byte = rig_split_byte (rig);
+
+      g_assert_cmpuint (byte, !=, 0);
+      g_assert_false (seen[byte]);
+      seen[byte] = TRUE;
+      g_ptr_array_add (rigs, rig);
+    }
+  extra = stratum_client_connect (port, NULL);
+  reply = stratum_client_login (extra, "one-too-many", NULL);
+  message = stratum_error_message (reply);
+  g_assert_nonnull (message);
+  g_assert_true (g_str_has_prefix (message, "This relay is full"));
+  g_ptr_array_remove_index (rigs, 0);
+  /* The server gives the byte back when it sees the connection close. */
+  for (guint tries = 0; !late_in && tries < 100; tries++)
+    {
+      g_autoptr(StratumClient) client = stratum_client_connect (port, NULL);
+      g_autofree char *line = stratum_client_login (client, "late", NULL);
+      g_autofree char *error = stratum_error_message (line);
+
+      late_in = error == NULL;
+      if (!late_in)
+        g_usleep (50 * 1000);
+    }
+  g_assert_true (late_in);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -394,5 +550,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/stratum/job-source/solution", test_solution);
   g_test_add_func ("/stratum/job-source/epochs", test_epochs);
   g_test_add_func ("/stratum/job-source/algorithm", test_algorithm);
+  g_test_add_func ("/stratum/job-source/nonce-split", test_nonce_split);
+  g_test_add_func ("/stratum/job-source/nonce-split-miners", test_nonce_split_miners);
+  g_test_add_func ("/stratum/job-source/nonce-split-full", test_nonce_split_full);
   return g_test_run ();
 }

@@ -18,24 +18,12 @@
 static GTlsCertificate *certificate;
 static char *fingerprint;
 
-static guint16
-free_port (void)
-{
-  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
-  g_autoptr(GError) error = NULL;
-  guint16 port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
-
-  g_assert_no_error (error);
-  g_socket_listener_close (listener);
-  return port;
-}
-
 static ShoalStratumServer *
 tls_server (ShoalBlockTemplate *tmpl,
             guint               login_timeout_ms)
 {
   ShoalStratumServer *server = stratum_test_server (tmpl, "min-difficulty", (guint64) 1,
-                                                    "tls-port", (guint) free_port (),
+                                                    "tls-port", (guint) stratum_test_free_port (),
                                                     "tls-certificate", certificate,
                                                     "login-timeout-ms", login_timeout_ms, NULL);
 
@@ -236,8 +224,8 @@ test_no_certificate (void)
   g_autoptr(ShoalStratumServer) server = shoal_stratum_server_new (stratum_test_validator ());
   g_autoptr(GError) error = NULL;
 
-  g_object_set (server, "bind-address", "127.0.0.1", "port", 0, "tls-port", (guint) free_port (),
-                NULL);
+  g_object_set (server, "bind-address", "127.0.0.1", "port", 0,
+                "tls-port", (guint) stratum_test_free_port (), NULL);
   g_assert_false (shoal_stratum_server_start (server, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
   g_assert_nonnull (strstr (error->message, "needs a certificate"));

@@ -5,6 +5,7 @@
 
 #include "shoal-error.h"
 #include "shoal-ip-table.h"
+#include "shoal-nonce-splits.h"
 #include "shoal-stratum-protocol.h"
 #include "shoal-vardiff.h"
 
@@ -449,6 +450,32 @@ test_ip_table_login_budget (void)
   shoal_ip_table_free (table);
 }
 
+/* Bytes 1..255, each once; 0 when all are held; a byte given back comes
+ * round again only after the others. */
+static void
+test_nonce_splits (void)
+{
+  ShoalNonceSplits splits = { 0 };
+  gboolean seen[256] = { FALSE };
+
+  for (guint i = 0; i < SHOAL_NONCE_SPLITS_MAX; i++)
+    {
+      guint8 byte = shoal_nonce_splits_take (&splits);
+
+      g_assert_cmpuint (byte, !=, 0);
+      g_assert_false (seen[byte]);
+      seen[byte] = TRUE;
+    }
+  g_assert_cmpuint (shoal_nonce_splits_take (&splits), ==, 0);
+  shoal_nonce_splits_release (&splits, 7);
+  shoal_nonce_splits_release (&splits, 0);
+  g_assert_cmpuint (shoal_nonce_splits_take (&splits), ==, 7);
+  shoal_nonce_splits_release (&splits, 7);
+  shoal_nonce_splits_release (&splits, 9);
+  g_assert_cmpuint (shoal_nonce_splits_take (&splits), ==, 9);
+  g_assert_cmpuint (shoal_nonce_splits_take (&splits), ==, 7);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -468,6 +495,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/stratum/vardiff/poisson", test_vardiff_poisson);
   g_test_add_func ("/stratum/hashrate", test_hashrate);
   g_test_add_func ("/stratum/ip-table", test_ip_table);
+  g_test_add_func ("/stratum/nonce-splits", test_nonce_splits);
   g_test_add_func ("/stratum/ip-table/ipv6-per-64", test_ip_table_ipv6_prefix);
   g_test_add_func ("/stratum/ip-table/login-budget", test_ip_table_login_budget);
   return g_test_run ();

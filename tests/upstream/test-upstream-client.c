@@ -337,6 +337,47 @@ test_stray_replies_ignored (Fixture       *fixture,
   g_assert_null (fixture->closed);
 }
 
+/* The upstream-urls setting's entries, and the mistakes a user makes. */
+static void
+test_endpoint_urls (void)
+{
+  static const char *bad[] = {
+    "http://pool:3333", "stratum+tcp://pool", "stratum+tcp://pool:3333#abcd",
+    "stratum+ssl://pool:3333#xyz", "stratum+ssl://pool:3333#abcd", "",
+  };
+  g_autofree char *pin = g_strnfill (64, 'a');
+  g_autofree char *pinned = g_strconcat ("stratum+ssl://[::1]:3334#", pin, NULL);
+  g_autoptr(ShoalUpstreamEndpoint) tcp = NULL;
+  g_autoptr(ShoalUpstreamEndpoint) tls = NULL;
+  g_autoptr(ShoalUpstreamEndpoint) bare = NULL;
+  g_autoptr(ShoalUpstreamEndpoint) copy = NULL;
+
+  tcp = shoal_upstream_endpoint_parse ("stratum+tcp://p2pool.lan:3333", "rig", NULL);
+  g_assert_nonnull (tcp);
+  g_assert_cmpstr (tcp->host, ==, "p2pool.lan");
+  g_assert_cmpuint (tcp->port, ==, 3333);
+  g_assert_false (tcp->use_tls);
+  g_assert_cmpstr (tcp->login, ==, "rig");
+  g_assert_null (tcp->fingerprint);
+  tls = shoal_upstream_endpoint_parse (pinned, "rig", NULL);
+  g_assert_nonnull (tls);
+  g_assert_cmpstr (tls->host, ==, "::1");
+  g_assert_true (tls->use_tls);
+  copy = shoal_upstream_endpoint_copy (tls);
+  g_assert_cmpstr (copy->fingerprint, ==, pin);
+  bare = shoal_upstream_endpoint_parse ("127.0.0.1:18080", "rig", NULL);
+  g_assert_nonnull (bare);
+  g_assert_false (bare->use_tls);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      ShoalUpstreamEndpoint *none = shoal_upstream_endpoint_parse (bad[i], "rig", &error);
+
+      g_assert_null (none);
+      g_assert_nonnull (error);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -358,5 +399,6 @@ main (int   argc,
   ADD ("hostile/not-json", test_hostile_lines, "json");
   ADD ("stray-replies-ignored", test_stray_replies_ignored, NULL);
 #undef ADD
+  g_test_add_func ("/upstream-client/endpoint-urls", test_endpoint_urls);
   return g_test_run ();
 }

@@ -190,6 +190,8 @@ add_worker (JsonBuilder           *builder,
   add_int (builder, "rejected", w->rejected);
   add_int (builder, "stale", w->stale);
   add_int (builder, "invalid", w->invalid);
+  add_int (builder, "upstream_accepted", w->upstream_accepted);
+  add_int (builder, "upstream_rejected", w->upstream_rejected);
   add_time (builder, "last_share", w->last_share_us);
   add_time (builder, "connected", w->connected_us);
   json_builder_set_member_name (builder, "online");

@@ -4,7 +4,7 @@
 #include "shoal-error.h"
 #include "shoal-config.h"
 
-typedef enum { KIND_STRING, KIND_UINT64, KIND_BOOLEAN } Kind;
+typedef enum { KIND_STRING, KIND_UINT64, KIND_BOOLEAN, KIND_STRV } Kind;
 
 typedef struct
 {
@@ -55,6 +55,8 @@ static const Key keys[] = {
   { "node-login",        KIND_STRING,  "", 0, 0 },
   { "run-in-background", KIND_BOOLEAN, NULL, TRUE, 0 },
   { "backup-node-urls",  KIND_STRING,  "", 0, 0 },
+  { "upstream-urls",     KIND_STRV,    NULL, 0, 0 },
+  { "upstream-user",     KIND_STRING,  "", 0, 0 },
 };
 
 struct _ShoalConfig
@@ -95,6 +97,9 @@ values_equal (const GValue *a, const GValue *b)
     return g_strcmp0 (g_value_get_string (a), g_value_get_string (b)) == 0;
   if (G_VALUE_HOLDS_UINT64 (a))
     return g_value_get_uint64 (a) == g_value_get_uint64 (b);
+  if (G_VALUE_HOLDS (a, G_TYPE_STRV))
+    return g_strv_equal (g_value_get_boxed (a) ?: (char *[]) { NULL },
+                         g_value_get_boxed (b) ?: (char *[]) { NULL });
   return g_value_get_boolean (a) == g_value_get_boolean (b);
 }
 
@@ -132,6 +137,8 @@ shoal_config_class_init (ShoalConfigClass *klass)
       else if (k->kind == KIND_UINT64)
         properties[i + 1] = g_param_spec_uint64 (k->key, NULL, NULL, 0, k->max_uint64,
                                                  k->default_uint64, flags);
+      else if (k->kind == KIND_STRV)
+        properties[i + 1] = g_param_spec_boxed (k->key, NULL, NULL, G_TYPE_STRV, flags);
       else
         properties[i + 1] = g_param_spec_boolean (k->key, NULL, NULL, k->default_uint64, flags);
     }
@@ -172,7 +179,7 @@ check_choice (const char  *key,
               const char  *value,
               GError     **error)
 {
-  static const char *modes[] = { "solo", "pplns", NULL };
+  static const char *modes[] = { "solo", "pplns", "upstream", NULL };
   static const char *validator_modes[] = { "auto", "light", "full", NULL };
   const char * const *choices = NULL;
   g_autofree char *expected = NULL;
@@ -220,6 +227,14 @@ load_key (ShoalConfig  *self,
           return FALSE;
         }
       if (local_error == NULL)
+        g_object_set (self, k->key, value, NULL);
+    }
+  else if (k->kind == KIND_STRV)
+    {
+      g_auto(GStrv) value = g_key_file_get_string_list (file, "shoal", k->key, NULL,
+                                                        &local_error);
+
+      if (value != NULL)
         g_object_set (self, k->key, value, NULL);
     }
   else
@@ -278,6 +293,15 @@ shoal_config_load_key_file (ShoalConfig  *self,
   return TRUE;
 }
 
+static void
+write_strv (GKeyFile           *file,
+            const char         *key,
+            const char * const *value)
+{
+  g_key_file_set_string_list (file, "shoal", key, value,
+                              value != NULL ? g_strv_length ((char **) value) : 0);
+}
+
 char *
 shoal_config_to_key_file_data (ShoalConfig *self)
 {
@@ -293,6 +317,8 @@ shoal_config_to_key_file_data (ShoalConfig *self)
         g_key_file_set_string (file, "shoal", keys[i].key, g_value_get_string (v) ?: "");
       else if (keys[i].kind == KIND_UINT64)
         g_key_file_set_uint64 (file, "shoal", keys[i].key, g_value_get_uint64 (v));
+      else if (keys[i].kind == KIND_STRV)
+        write_strv (file, keys[i].key, g_value_get_boxed (v));
       else
         g_key_file_set_boolean (file, "shoal", keys[i].key, g_value_get_boolean (v));
     }
@@ -349,6 +375,23 @@ shoal_config_get_boolean (ShoalConfig *self,
 ShoalMode
 shoal_config_get_mode (ShoalConfig *self)
 {
-  return g_strcmp0 (shoal_config_get_string (self, "mode"), "pplns") == 0
-         ? SHOAL_MODE_PPLNS : SHOAL_MODE_SOLO;
+  const char *mode = shoal_config_get_string (self, "mode");
+
+  if (g_strcmp0 (mode, "pplns") == 0)
+    return SHOAL_MODE_PPLNS;
+  if (g_strcmp0 (mode, "upstream") == 0)
+    return SHOAL_MODE_UPSTREAM;
+  return SHOAL_MODE_SOLO;
+}
+
+const char * const *
+shoal_config_get_strv (ShoalConfig *self,
+                       const char  *key)
+{
+  static const char * const empty[] = { NULL };
+  const GValue *v;
+
+  g_return_val_if_fail (SHOAL_IS_CONFIG (self), empty);
+  v = lookup (self, key, G_TYPE_STRV);
+  return v != NULL && g_value_get_boxed (v) != NULL ? g_value_get_boxed (v) : empty;
 }

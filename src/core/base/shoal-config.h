@@ -17,6 +17,7 @@ typedef enum
 {
   SHOAL_MODE_SOLO,
   SHOAL_MODE_PPLNS,
+  SHOAL_MODE_UPSTREAM,   /* rigs mine an upstream pool's work (P2Pool), solo templates behind */
 } ShoalMode;
 
 ShoalConfig *shoal_config_new               (void);
@@ -33,6 +34,9 @@ const char  *shoal_config_get_string        (ShoalConfig  *self,
 guint64      shoal_config_get_uint64        (ShoalConfig  *self,
                                              const char   *key);
 gboolean     shoal_config_get_boolean       (ShoalConfig  *self,
+                                             const char   *key);
+/* Never NULL: an empty list when unset. */
+const char * const *shoal_config_get_strv   (ShoalConfig  *self,
                                              const char   *key);
 
 G_END_DECLS

@@ -29,6 +29,8 @@ typedef struct
   gint64   connected_us;
   gboolean online;
   gboolean stalled;         /* connected, but no share for several share intervals */
+  guint64  upstream_accepted; /* upstream mode: its shares the upstream pools took */
+  guint64  upstream_rejected; /* ... and refused, or that never went up (connection gone) */
 } ShoalWorkerInfo;
 
 typedef struct

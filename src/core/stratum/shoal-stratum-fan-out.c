@@ -54,8 +54,8 @@ static void
 make_line (FanOut  *fan,
            FanItem *item)
 {
-  g_autofree char *json = shoal_stratum_job_to_json (fan->server, item->job, item->target_hex,
-                                                     &item->error);
+  g_autofree char *json = shoal_stratum_job_to_json (fan->server, item->job, item->session->split,
+                                                     item->target_hex, &item->error);
   gsize len;
 
   if (json == NULL)

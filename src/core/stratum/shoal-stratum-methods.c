@@ -30,22 +30,37 @@ shoal_stratum_server_vardiff_params (ShoalStratumServer *self)
   return params;
 }
 
+gboolean
+shoal_stratum_work_is_split (ShoalWork *work)
+{
+  gsize reserved = shoal_work_get_unique_size (work);
+
+  return reserved > 0 && reserved < 8;
+}
+
 /* Instance id then job counter, little-endian, as much as the work has
- * room for: no two jobs of this server share a blob. */
+ * room for: no two jobs of this server share a blob.  Work with fewer
+ * unique bytes (an upstream's job, split by the top nonce byte) gets the
+ * session's split byte first: that byte alone keeps rigs apart, the
+ * counter only what room is left. */
 gsize
 shoal_stratum_server_extra_nonce (ShoalStratumServer *server,
                                   ShoalWork          *work,
                                   guint64             job_id,
+                                  guint8              split,
                                   guint8              out[12])
 {
   gsize reserved = shoal_work_get_unique_size (work);
   guint32 instance = GUINT32_TO_LE (server->instance_id);
   guint64 counter = GUINT64_TO_LE (job_id);
 
+  if (reserved == 0)
+    return 0;
   if (reserved < 8)
     {
-      memcpy (out, &counter, MIN (reserved, 8));
-      return MIN (reserved, 8);
+      out[0] = split;
+      memcpy (out + 1, &counter, reserved - 1);
+      return reserved;
     }
   memcpy (out, &instance, 4);
   memcpy (out + 4, &counter, 8);
@@ -54,14 +69,14 @@ shoal_stratum_server_extra_nonce (ShoalStratumServer *server,
 
 static GBytes *
 job_hashing_blob (ShoalStratumServer *server,
-                  ShoalWork          *work,
-                  guint64             job_id,
+                  ShoalStratumJob    *job,
+                  guint8              split,
                   GError            **error)
 {
   guint8 extra[12];
-  gsize len = shoal_stratum_server_extra_nonce (server, work, job_id, extra);
+  gsize len = shoal_stratum_server_extra_nonce (server, job->work, job->id, split, extra);
 
-  return shoal_work_make_blob (work, extra, len, error);
+  return shoal_work_make_blob (job->work, extra, len, error);
 }
 
 static guint64
@@ -104,6 +119,13 @@ shoal_stratum_session_start_job (ShoalStratumSession *session,
 
   if (server->work == NULL)
     return NULL;
+  /* Split work for a rig that holds no byte (it came while the work was
+   * not split, and every byte was held): no job rather than another
+   * rig's nonces. */
+  if (session->split == 0)
+    session->split = shoal_nonce_splits_take (&server->splits);
+  if (session->split == 0 && shoal_stratum_work_is_split (server->work))
+    return NULL;
   shoal_stratum_job_clear (job);
   job->id = ++server->job_counter;
   job->work = shoal_work_ref (server->work);
@@ -121,10 +143,11 @@ shoal_stratum_session_start_job (ShoalStratumSession *session,
 char *
 shoal_stratum_job_to_json (ShoalStratumServer  *server,
                            ShoalStratumJob     *job,
+                           guint8               split,
                            const char          *target_hex,
                            GError             **error)
 {
-  g_autoptr(GBytes) blob = job_hashing_blob (server, job->work, job->id, error);
+  g_autoptr(GBytes) blob = job_hashing_blob (server, job, split, error);
   g_autofree char *blob_hex = NULL;
   char job_id[24];
 
@@ -146,7 +169,7 @@ new_job (ShoalStratumSession *session)
 
   if (job == NULL)
     return NULL;
-  json = shoal_stratum_job_to_json (session->server, job, target_hex, &error);
+  json = shoal_stratum_job_to_json (session->server, job, session->split, target_hex, &error);
   if (json == NULL)
     {
       g_warning ("Stratum: cannot make a job: %s", error->message);
@@ -206,6 +229,22 @@ credit_address (ShoalStratumSession *session,
   return TRUE;
 }
 
+/* Held from the login to the session's end (see shoal_nonce_splits_take()). */
+static gboolean
+take_split (ShoalStratumSession *session,
+            ShoalWork           *work,
+            GError             **error)
+{
+  if (session->split == 0)
+    session->split = shoal_nonce_splits_take (&session->server->splits);
+  if (session->split != 0 || !shoal_stratum_work_is_split (work))
+    return TRUE;
+  g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_BUSY,
+               "This relay is full: %u rigs already share its upstream work, each with a nonce "
+               "byte of its own; try again when one leaves", SHOAL_NONCE_SPLITS_MAX);
+  return FALSE;
+}
+
 static gboolean
 check_login (ShoalStratumSession *session,
              ShoalStratumRequest *request,
@@ -238,7 +277,7 @@ check_login (ShoalStratumSession *session,
                            "No job yet: the pool is waiting for its node, try again shortly");
       return FALSE;
     }
-  return TRUE;
+  return take_split (session, work, error);
 }
 
 static void

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "shoal-ip-table.h"
+#include "shoal-nonce-splits.h"
 #include "shoal-stratum-poller.h"
 #include "shoal-stratum-protocol.h"
 #include "shoal-stratum-server.h"
@@ -105,6 +106,10 @@ struct _ShoalStratumSession
   ShoalStratumJob      jobs[SHOAL_STRATUM_MAX_JOBS];
   guint8               newest_job;
   guint16              pending;        /* submits being verified or recorded */
+  /* Its top nonce byte on split work; 0: none held.  Set on the stratum
+   * thread before its first job on split work and kept to its end, so
+   * its jobs need no copy of it. */
+  guint8               split;
   guint                logged_in : 1;
   guint                closing : 1;    /* flushing the last reply, then close */
   guint                write_shut : 1;
@@ -182,6 +187,7 @@ struct _ShoalStratumServer
   char                *cached_target_hex;
   guint64              job_counter;
   guint32              instance_id;
+  ShoalNonceSplits     splits;         /* the sessions' top nonce bytes */
   guint8              *scratch;        /* one read buffer for all sessions */
   GSource             *sweep_source;
   GSource             *stats_source;
@@ -235,20 +241,26 @@ void     shoal_stratum_session_handle      (ShoalStratumSession *session,
  * slot, difficulty and target (written to TARGET_HEX).  NULL: no work. */
 ShoalStratumJob *shoal_stratum_session_start_job (ShoalStratumSession *session,
                                                   char                 target_hex[SHOAL_STRATUM_TARGET_HEX_SIZE]);
-/* The job's JSON (blob and all): reads only JOB and constant server
- * fields (instance id, seed), so fan-out helpers call it on any thread. */
+/* The job's JSON (blob and all): reads only JOB, SPLIT (its session's)
+ * and constant server fields (instance id, seed), so fan-out helpers call
+ * it on any thread. */
 char    *shoal_stratum_job_to_json         (ShoalStratumServer  *server,
                                             ShoalStratumJob     *job,
+                                            guint8               split,
                                             const char          *target_hex,
                                             GError             **error);
 /* A fresh job for SESSION on the current work, as a notification. */
 void     shoal_stratum_session_push_job    (ShoalStratumSession *session);
 ShoalVardiffParams shoal_stratum_server_vardiff_params (ShoalStratumServer *self);
-/* The job's extra nonce: instance id then job counter, as much as fits. */
+/* The job's extra nonce: instance id then job counter, as much as fits;
+ * on split work (fewer than 8 unique bytes) SPLIT, then the counter. */
 gsize    shoal_stratum_server_extra_nonce  (ShoalStratumServer  *self,
                                             ShoalWork           *work,
                                             guint64              job_id,
+                                            guint8               split,
                                             guint8               out[12]);
+/* Work whose few unique bytes rigs can only keep apart by their split byte. */
+gboolean shoal_stratum_work_is_split       (ShoalWork           *work);
 /* TRUE when the request's params.id is this session's id. */
 gboolean shoal_stratum_session_check_id    (ShoalStratumSession *session,
                                             ShoalStratumRequest *request);

@@ -606,9 +606,6 @@ apply_work (ShoalStratumServer *self,
 
   if (self->work == work)
     return;
-  if (shoal_work_get_unique_size (work) < 8)
-    g_warning ("Stratum: the work has room for %" G_GSIZE_FORMAT " unique bytes; 8 or more keep "
-               "every miner's work unique", shoal_work_get_unique_size (work));
   g_clear_pointer (&self->work, shoal_work_unref);
   self->work = shoal_work_ref (work);
   self->network_difficulty = ceiling->hi != 0 ? G_MAXUINT64 : MAX (ceiling->lo, 1);

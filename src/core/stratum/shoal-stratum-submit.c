@@ -224,7 +224,8 @@ found_solution (Submit *submit)
   guint8 extra[12];
   gsize len;
 
-  len = shoal_stratum_server_extra_nonce (server, submit->work, submit->job_id, extra);
+  len = shoal_stratum_server_extra_nonce (server, submit->work, submit->job_id,
+                                          submit->session->split, extra);
   server->totals.blocks++;
   submit->session->worker->blocks++;
   shoal_stratum_server_hand_solution (server,
@@ -290,15 +291,26 @@ on_hashed (GObject      *source,
   accept_share (submit, hash);
 }
 
+/* A job whose top nonce byte is not zero (the rig's split byte, or one
+ * an upstream fixed) leaves the rig the other three, as XMRig's NiceHash
+ * mode does: a rig that changes it mines nonces that are not its own. */
+static gboolean
+nonce_keeps_top_byte (const guint8 *job_nonce,
+                      guint32       nonce)
+{
+  return job_nonce[3] == 0 || job_nonce[3] == (nonce >> 24);
+}
+
 static GBytes *
-share_hashing_blob (ShoalStratumServer *server,
-                    ShoalStratumJob    *job,
-                    guint32             nonce,
-                    GError            **error)
+share_hashing_blob (ShoalStratumSession *session,
+                    ShoalStratumJob     *job,
+                    guint32              nonce,
+                    GError             **error)
 {
   g_autoptr(GBytes) blob = NULL;
   guint8 extra[12];
-  gsize len = shoal_stratum_server_extra_nonce (server, job->work, job->id, extra);
+  gsize len = shoal_stratum_server_extra_nonce (session->server, job->work, job->id,
+                                                session->split, extra);
   gsize offset = shoal_work_get_nonce_offset (job->work);
   guint32 le = GUINT32_TO_LE (nonce);
   GByteArray *bytes;
@@ -308,8 +320,14 @@ share_hashing_blob (ShoalStratumServer *server,
     return NULL;
   if (g_bytes_get_size (blob) < offset + 4)
     {
-      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID,
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_TRUNCATED,
                    "the work's blob has no room for the nonce at %" G_GSIZE_FORMAT, offset);
+      return NULL;
+    }
+  if (!nonce_keeps_top_byte (g_bytes_get_data (blob, NULL) + offset, nonce))
+    {
+      g_set_error_literal (error, SHOAL_ERROR, SHOAL_ERROR_INVALID,
+                           "Invalid nonce; is miner not compatible with NiceHash?");
       return NULL;
     }
   bytes = g_bytes_unref_to_array (g_steal_pointer (&blob));
@@ -326,9 +344,14 @@ queue_hash (ShoalStratumSession *session,
 {
   ShoalStratumServer *server = session->server;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) blob = share_hashing_blob (server, job, nonce, &error);
+  g_autoptr(GBytes) blob = share_hashing_blob (session, job, nonce, &error);
   Submit *submit;
 
+  if (blob == NULL && g_error_matches (error, SHOAL_ERROR, SHOAL_ERROR_INVALID))
+    {
+      reject (session, request->id_json, VERDICT_REJECTED, SHOAL_IP_SCORE_BAD, error->message);
+      return;
+    }
   if (blob == NULL)
     {
       reject (session, request->id_json, VERDICT_REJECTED, 0, "Share not checked: no blob");

@@ -872,8 +872,12 @@ shoal_upstream_endpoint_new (const char *host,
 ShoalUpstreamEndpoint *
 shoal_upstream_endpoint_copy (const ShoalUpstreamEndpoint *endpoint)
 {
-  return shoal_upstream_endpoint_new (endpoint->host, endpoint->port, endpoint->use_tls,
-                                      endpoint->login, endpoint->pass);
+  ShoalUpstreamEndpoint *copy = shoal_upstream_endpoint_new (endpoint->host, endpoint->port,
+                                                             endpoint->use_tls, endpoint->login,
+                                                             endpoint->pass);
+
+  copy->fingerprint = g_strdup (endpoint->fingerprint);
+  return copy;
 }
 
 void
@@ -884,6 +888,7 @@ shoal_upstream_endpoint_free (ShoalUpstreamEndpoint *endpoint)
   g_free (endpoint->host);
   g_free (endpoint->login);
   g_free (endpoint->pass);
+  g_free (endpoint->fingerprint);
   g_free (endpoint);
 }
 
@@ -893,6 +898,7 @@ shoal_upstream_client_new (const ShoalUpstreamEndpoint *endpoint)
   ShoalUpstreamClient *self = g_object_new (SHOAL_TYPE_UPSTREAM_CLIENT, NULL);
 
   self->endpoint = shoal_upstream_endpoint_copy (endpoint);
+  self->fingerprint = g_strdup (endpoint->fingerprint);
   return self;
 }
 

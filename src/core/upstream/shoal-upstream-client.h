@@ -51,6 +51,7 @@ typedef struct
   gboolean  use_tls;
   char     *login;     /* P2Pool ignores the address in it: a name only */
   char     *pass;
+  char     *fingerprint; /* with TLS: the certificate's SHA-256 (hex) it must have; NULL: any */
 } ShoalUpstreamEndpoint;
 
 ShoalUpstreamEndpoint *shoal_upstream_endpoint_new  (const char                  *host,
@@ -58,6 +59,14 @@ ShoalUpstreamEndpoint *shoal_upstream_endpoint_new  (const char                 
                                                      gboolean                     use_tls,
                                                      const char                  *login,
                                                      const char                  *pass);
+/* What the upstream-urls setting says of one upstream:
+ * "stratum+tcp://HOST:PORT", or "stratum+ssl://HOST:PORT" (also
+ * "stratum+tls://") with an optional "#FINGERPRINT"; a bare "HOST:PORT"
+ * is plain TCP, an IPv6 host goes in brackets.  LOGIN is what Shoal logs
+ * in with there. */
+ShoalUpstreamEndpoint *shoal_upstream_endpoint_parse (const char                  *url,
+                                                      const char                  *login,
+                                                      GError                     **error);
 ShoalUpstreamEndpoint *shoal_upstream_endpoint_copy (const ShoalUpstreamEndpoint *endpoint);
 void                   shoal_upstream_endpoint_free (ShoalUpstreamEndpoint       *endpoint);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalUpstreamEndpoint, shoal_upstream_endpoint_free)

@@ -1,0 +1,444 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "p2pool-standin.h"
+#include "shoal-pool.h"
+#include "shoal-test-harness.h"
+#include "stratum-test-util.h"
+
+/* Upstream mode end to end, with real parts: test miners -> Shoal in
+ * upstream mode -> another Shoal in solo mode (or the P2Pool stand-in)
+ * -> monerod on regtest.  What counts is what the upstream and monerod
+ * say: every share that went up was checked first, a lying rig gets
+ * nothing up, and rigs keep their connection through a failover. */
+
+#define NETWORK_DIFFICULTY 100
+#define STANDIN_DIFFICULTY 20
+#define SWITCH_SECONDS     5      /* new work after a switch: the promise */
+#define SEED_HEX_STANDIN   "0707070707070707070707070707070707070707070707070707070707070707"
+
+typedef struct
+{
+  ShoalPlayground *playground;
+  char            *dir;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->playground = shoal_test_harness_start (NETWORK_DIFFICULTY);
+  f->dir = g_dir_make_tmp ("shoal-upstream-test-XXXXXX", &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  const char *rm[] = { "rm", "-rf", f->dir, NULL };
+
+  shoal_test_harness_stop (f->playground);
+  g_spawn_sync (NULL, (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+  g_free (f->dir);
+}
+
+/* A pool on the playground's node; UPSTREAMS NULL: solo mode. */
+static ShoalPool *
+pool_new (Fixture            *f,
+          const char         *name,
+          guint16             port,
+          const char * const *upstreams)
+{
+  g_autoptr(ShoalConfig) config = shoal_config_new ();
+  g_autofree char *db = g_strdup_printf ("%s/%s.db", f->dir, name);
+
+  g_object_set (config,
+                "node-url", shoal_playground_get_node_uri (f->playground),
+                "pool-address", shoal_playground_get_wallet (f->playground)->address,
+                "mode", upstreams != NULL ? "upstream" : "solo",
+                "upstream-urls", upstreams,
+                "upstream-user", "household-relay",
+                "stratum-bind", "127.0.0.1",
+                "stratum-port", (guint64) port,
+                "start-difficulty", (guint64) 10,
+                "min-difficulty", (guint64) 5,
+                "validator-mode", "light",
+                "validator-threads", (guint64) 1,
+                "node-poll-interval", (guint64) 200,
+                "database", db,
+                NULL);
+  return shoal_pool_new (config);
+}
+
+static void
+on_started (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  shoal_pool_start_finish (SHOAL_POOL (source), result, &error);
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+static gboolean
+wait_for (gboolean (*done) (gpointer),
+          gpointer   data,
+          guint      seconds)
+{
+  gint64 deadline = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+
+  while (!done (data) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  return done (data);
+}
+
+static gboolean
+is_true (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static gboolean
+has_work (gpointer data)
+{
+  return shoal_pool_get_snapshot (data)->network_difficulty > 0;
+}
+
+static void
+pool_start (ShoalPool *pool)
+{
+  gboolean started = FALSE;
+
+  shoal_pool_start_async (pool, NULL, on_started, &started);
+  g_assert_true (wait_for (is_true, &started, 60));
+  g_assert_true (wait_for (has_work, pool, 60));
+}
+
+static GSubprocess *
+spawn_miner (guint16     port,
+             const char *rig,
+             const char *misbehaviour)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *binary = stratum_testminer_path ();
+  g_autofree char *port_str = g_strdup_printf ("%u", port);
+  GSubprocess *miner;
+
+  miner = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, binary, "-o", "127.0.0.1",
+                            "-P", port_str, "-u", rig, "--rigid", rig, "--duration", "600",
+                            "--json", misbehaviour, NULL);
+  g_assert_no_error (error);
+  return miner;
+}
+
+/* Stops MINER and returns its summary. */
+static JsonObject *
+miner_stop (GSubprocess *miner)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  const char *line;
+
+  g_subprocess_send_signal (miner, SIGTERM);
+  g_subprocess_communicate_utf8 (miner, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  line = strrchr (g_strstrip (out), '\n');
+  return stratum_parse_object (line != NULL ? line + 1 : out);
+}
+
+static const ShoalWorkerInfo *
+find_worker (ShoalPool  *pool,
+             const char *name)
+{
+  ShoalPoolSnapshot *snapshot = shoal_pool_get_snapshot (pool);
+
+  for (guint i = 0; i < snapshot->workers->len; i++)
+    {
+      const ShoalWorkerInfo *w = g_ptr_array_index (snapshot->workers, i);
+
+      if (g_strcmp0 (w->worker, name) == 0)
+        return w;
+    }
+  return NULL;
+}
+
+static guint64
+upstream_accepted (ShoalPool  *pool,
+                   const char *name)
+{
+  const ShoalWorkerInfo *w = find_worker (pool, name);
+
+  return w != NULL ? w->upstream_accepted : 0;
+}
+
+static guint64
+total_accepted (ShoalPool *pool)
+{
+  ShoalPoolSnapshot *snapshot = shoal_pool_get_snapshot (pool);
+  guint64 sum = 0;
+
+  for (guint i = 0; i < snapshot->workers->len; i++)
+    sum += ((const ShoalWorkerInfo *) g_ptr_array_index (snapshot->workers, i))->accepted;
+  return sum;
+}
+
+static void
+iterate_for (guint ms)
+{
+  gint64 until = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, FALSE), g_usleep (10 * 1000);
+}
+
+/* Blob byte 42, the top nonce byte: non-zero on an upstream's split work,
+ * zero on the node's templates (their unique bytes are in the coinbase). */
+static guint
+split_byte (JsonObject *job)
+{
+  g_autoptr(GBytes) blob = shoal_test_hex_to_bytes (json_object_get_string_member (job, "blob"));
+
+  return ((const guint8 *) g_bytes_get_data (blob, NULL))[42];
+}
+
+/* The first job notification on CLIENT that is (SPLIT) or is not split
+ * work, skipping others, while the pools (on this thread) run; NULL when
+ * none came in TIMEOUT_S or the connection closed. */
+static JsonObject *
+wait_job (StratumClient *client,
+          gboolean       split,
+          guint          timeout_s)
+{
+  gint64 until = g_get_monotonic_time () + timeout_s * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < until && !client->eof)
+    {
+      g_autofree char *line = NULL;
+      g_autoptr(JsonObject) object = NULL;
+      JsonObject *job;
+
+      g_main_context_iteration (NULL, FALSE);
+      line = stratum_client_read_line (client, 20);
+      object = line != NULL ? stratum_parse_object (line) : NULL;
+      if (object == NULL || g_strcmp0 (json_object_get_string_member_with_default (
+                                         object, "method", ""), "job") != 0)
+        continue;
+      job = json_object_get_object_member (object, "params");
+      if ((split_byte (job) != 0) == split)
+        return json_object_ref (job);
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  ShoalPool *pool;
+  guint64    accepted;
+} Progress;
+
+static gboolean
+upstream_took_more (gpointer data)
+{
+  Progress *p = data;
+
+  return upstream_accepted (p->pool, "rig-a") > p->accepted
+         && upstream_accepted (p->pool, "rig-b") > 0;
+}
+
+static void
+on_block_found (ShoalPool  *pool,
+                guint64     height,
+                const char *id,
+                gpointer    user_data)
+{
+  guint *found = user_data;
+
+  (*found)++;
+}
+
+static gboolean
+is_positive (gpointer data)
+{
+  return *(guint *) data > 0;
+}
+
+/* Shoal (upstream) on Shoal (solo) on monerod. */
+static void
+test_shoal_on_shoal (Fixture       *f,
+                     gconstpointer  data)
+{
+  guint16 upstream_port = stratum_test_free_port ();
+  g_autofree char *url = g_strdup_printf ("stratum+tcp://127.0.0.1:%u", upstream_port);
+  const char *urls[] = { url, NULL };
+  g_autoptr(ShoalPool) upstream = pool_new (f, "upstream", upstream_port, NULL);
+  g_autoptr(ShoalPool) again = NULL;
+  g_autoptr(ShoalPool) relay = pool_new (f, "relay", 0, urls);
+  g_autoptr(GSubprocess) rig_a = NULL;
+  g_autoptr(GSubprocess) rig_b = NULL;
+  g_autoptr(GSubprocess) liar = NULL;
+  g_autoptr(JsonObject) liar_summary = NULL;
+  g_autoptr(JsonObject) a_summary = NULL;
+  g_autoptr(StratumClient) watcher = NULL;
+  g_autoptr(JsonObject) first = NULL;
+  g_autoptr(JsonObject) fallback = NULL;
+  g_autoptr(JsonObject) back = NULL;
+  guint64 height_before = shoal_test_node_height (f->playground);
+  const ShoalWorkerInfo *liar_row;
+  Progress progress = { 0 };
+  guint blocks = 0;
+  guint16 relay_port;
+
+  g_signal_connect (upstream, "block-found", G_CALLBACK (on_block_found), &blocks);
+  pool_start (upstream);
+  pool_start (relay);
+  relay_port = shoal_pool_get_stratum_port (relay);
+
+  /* A watcher rig sees the upstream's split work. */
+  watcher = stratum_client_connect (relay_port, NULL);
+  first = stratum_client_login_result (watcher, "watcher", NULL);
+  g_assert_cmpuint (split_byte (json_object_get_object_member (first, "job")), !=, 0);
+
+  rig_a = spawn_miner (relay_port, "rig-a", "--threads=1");
+  rig_b = spawn_miner (relay_port, "rig-b", "--threads=1");
+  liar = spawn_miner (relay_port, "liar", "--wrong-result");
+  progress.pool = relay;
+  g_assert_true (wait_for (upstream_took_more, &progress, 240));
+  /* Blocks land on monerod's chain, through the upstream Shoal. */
+  g_assert_true (wait_for (is_positive, &blocks, 300));
+  g_assert_cmpuint (shoal_test_node_height (f->playground), >, height_before);
+
+  /* The liar is refused downstream; nothing of it went up. */
+  liar_summary = miner_stop (liar);
+  g_assert_cmpint (json_object_get_int_member (liar_summary, "accepted"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (liar_summary, "rejected"), >, 0);
+  iterate_for (2000);
+  liar_row = find_worker (relay, "liar");
+  g_assert_nonnull (liar_row);
+  g_assert_cmpuint (liar_row->invalid, >, 0);
+  g_assert_cmpuint (liar_row->upstream_accepted + liar_row->upstream_rejected, ==, 0);
+
+  /* The upstream is killed: the watcher gets the node's own work within
+   * seconds, on the same connection. */
+  /* What was queued so far is passed over. */
+  fallback = wait_job (watcher, FALSE, 1);
+  g_clear_pointer (&fallback, json_object_unref);
+  shoal_pool_stop (upstream);
+  fallback = wait_job (watcher, FALSE, SWITCH_SECONDS);
+  g_assert_nonnull (fallback);
+  g_assert_false (watcher->eof);
+
+  /* Back where it was: the relay goes back to it. */
+  again = pool_new (f, "upstream", upstream_port, NULL);
+  pool_start (again);
+  back = wait_job (watcher, TRUE, 60);
+  g_assert_nonnull (back);
+  g_assert_false (watcher->eof);
+
+  /* Every share the upstream took is one the relay checked and counted
+   * as taken upstream: rigs a and b only. */
+  a_summary = miner_stop (rig_a);
+  g_assert_cmpint (json_object_get_int_member (a_summary, "disconnects"), ==, 0);
+  g_clear_pointer (&a_summary, json_object_unref);
+  a_summary = miner_stop (rig_b);
+  g_assert_cmpint (json_object_get_int_member (a_summary, "disconnects"), ==, 0);
+  iterate_for (3000);
+  g_test_message ("upstream took %" G_GUINT64_FORMAT " + %" G_GUINT64_FORMAT
+                  " (restarted) shares; the relay counts %" G_GUINT64_FORMAT " + %"
+                  G_GUINT64_FORMAT " taken upstream", total_accepted (upstream),
+                  total_accepted (again), upstream_accepted (relay, "rig-a"),
+                  upstream_accepted (relay, "rig-b"));
+  g_assert_cmpuint (total_accepted (upstream) + total_accepted (again), ==,
+                    upstream_accepted (relay, "rig-a") + upstream_accepted (relay, "rig-b")
+                    + upstream_accepted (relay, "watcher"));
+  shoal_pool_stop (relay);
+  shoal_pool_stop (again);
+}
+
+static gboolean
+standin_has_submits (gpointer data)
+{
+  GPtrArray *submits = p2pool_standin_get_submits (data);
+
+  return submits->len >= 3;
+}
+
+/* Every share the stand-in got is the RandomX hash of its own job with
+ * the rig's nonce, from a rig that kept its nonce byte. */
+static void
+check_standin_submits (P2poolStandin *standin)
+{
+  GPtrArray *submits = p2pool_standin_get_submits (standin);
+
+  for (guint i = 0; i < submits->len; i++)
+    {
+      P2poolSubmit *s = g_ptr_array_index (submits, i);
+      g_autofree char *blob_hex = shoal_test_bytes_to_hex (g_bytes_get_data (s->blob, NULL),
+                                                           g_bytes_get_size (s->blob));
+      g_autoptr(GBytes) nonce = shoal_test_hex_to_bytes (s->nonce);
+      const guint8 *n = g_bytes_get_data (nonce, NULL);
+      guint32 value = n[0] | n[1] << 8 | n[2] << 16 | (guint32) n[3] << 24;
+      g_autofree char *hash = stratum_test_hash (blob_hex, SEED_HEX_STANDIN, value);
+
+      g_assert_cmpstr (s->verdict, ==, "OK");
+      g_assert_cmpuint (n[3], !=, 0);
+      g_assert_cmpstr (s->result, ==, hash);
+    }
+}
+
+/* Shoal (upstream) on the P2Pool stand-in, the node's templates behind. */
+static void
+test_standin (Fixture       *f,
+              gconstpointer  data)
+{
+  P2poolStandin *standin = p2pool_standin_new (STANDIN_DIFFICULTY);
+  guint8 blob[76] = { 16, 16, 1, 2, 3 };
+  g_autoptr(GBytes) bytes = g_bytes_new (blob, sizeof blob);
+  g_autofree char *url = NULL;
+  const char *urls[2] = { NULL, NULL };
+  g_autoptr(ShoalPool) relay = NULL;
+  g_autoptr(GSubprocess) rig = NULL;
+  g_autoptr(GSubprocess) liar = NULL;
+  g_autoptr(JsonObject) summary = NULL;
+  guint submits;
+
+  p2pool_standin_set_work (standin, bytes, SEED_HEX_STANDIN, 5);
+  url = g_strdup_printf ("stratum+tcp://127.0.0.1:%u", p2pool_standin_get_port (standin));
+  urls[0] = url;
+  relay = pool_new (f, "relay", 0, urls);
+  pool_start (relay);
+  rig = spawn_miner (shoal_pool_get_stratum_port (relay), "rig-a", "--threads=1");
+  liar = spawn_miner (shoal_pool_get_stratum_port (relay), "liar", "--wrong-result");
+  g_assert_true (wait_for (standin_has_submits, standin, 240));
+  summary = miner_stop (liar);
+  g_assert_cmpint (json_object_get_int_member (summary, "accepted"), ==, 0);
+  g_clear_pointer (&summary, json_object_unref);
+  summary = miner_stop (rig);
+  g_assert_cmpint (json_object_get_int_member (summary, "violations"), ==, 0);
+  iterate_for (3000);
+  submits = p2pool_standin_get_submits (standin)->len;
+  check_standin_submits (standin);
+  g_assert_cmpuint (upstream_accepted (relay, "rig-a"), ==, submits);
+  g_assert_cmpuint (upstream_accepted (relay, "liar"), ==, 0);
+  g_assert_cmpuint (p2pool_standin_count (standin, P2POOL_COUNT_BANS), ==, 0);
+  shoal_pool_stop (relay);
+  p2pool_standin_free (standin);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/upstream-mode/standin", Fixture, NULL, fixture_set_up, test_standin,
+              fixture_tear_down);
+  g_test_add ("/upstream-mode/shoal-on-shoal", Fixture, NULL, fixture_set_up, test_shoal_on_shoal,
+              fixture_tear_down);
+  return g_test_run ();
+}
