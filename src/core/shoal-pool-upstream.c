@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "shoal-error.h"
+#include "shoal-source-chain.h"
 #include "shoal-upstream-source.h"
 #include "shoal-pool-private.h"
 
@@ -82,4 +83,114 @@ _shoal_pool_stop_upstreams (GPtrArray *upstreams)
 {
   for (guint i = 0; upstreams != NULL && i < upstreams->len; i++)
     shoal_upstream_source_stop (g_ptr_array_index (upstreams, i));
+}
+
+/* What the "upstream" condition needs to say where the rigs are. */
+typedef struct
+{
+  ShoalPool *pool;        /* owns the chain, so outlives the handler */
+  ShoalSourceChain *chain;  /* unowned: the watch lives as long as its handler */
+  GPtrArray *upstreams;   /* ShoalUpstreamSource, in order */
+  char     **urls;
+  GSource   *tick;        /* the first upstream's trouble is known only after a try */
+} UpstreamWatch;
+
+static void
+upstream_watch_free (gpointer data)
+{
+  UpstreamWatch *watch = data;
+
+  g_source_destroy (watch->tick);
+  g_source_unref (watch->tick);
+  g_ptr_array_unref (watch->upstreams);
+  g_strfreev (watch->urls);
+  g_free (watch);
+}
+
+/* An upstream as the person typed it, less the pinned fingerprint. */
+static char *
+upstream_name (UpstreamWatch *watch,
+               guint          index)
+{
+  const char *url = watch->urls[index];
+  const char *pin = strchr (url, '#');
+
+  return pin != NULL ? g_strndup (url, pin - url) : g_strdup (url);
+}
+
+static const char *
+upstream_trouble (UpstreamWatch *watch,
+                  guint          index)
+{
+  const GError *error = shoal_upstream_source_get_last_error (
+    g_ptr_array_index (watch->upstreams, index));
+
+  return error != NULL ? error->message : NULL;
+}
+
+/* Whenever rigs are not on the first upstream the window says so: a
+ * household that chose P2Pool and mines solo without knowing it would
+ * wait years for a share of nothing.  Not while the first upstream is
+ * still on its first try (the node's work is often ready before it). */
+static void
+update_condition (UpstreamWatch *watch)
+{
+  int active = shoal_source_chain_get_active_index (watch->chain);
+  const char *trouble = upstream_trouble (watch, 0);
+  g_autofree char *first = upstream_name (watch, 0);
+  g_autofree char *now = NULL;
+
+  if (active <= 0 || trouble == NULL)
+    {
+      _shoal_pool_clear_condition (watch->pool, "upstream");
+      return;
+    }
+  if ((guint) active < watch->upstreams->len)
+    {
+      now = upstream_name (watch, active);
+      _shoal_pool_set_condition (watch->pool, shoal_condition_new (
+        "upstream", SHOAL_CONDITION_DEGRADED, "Check the Upstream", "app.preferences",
+        "Upstream pool %s cannot be reached (%s). Rigs mine on %s until it is back.",
+        first, trouble, now));
+      return;
+    }
+  _shoal_pool_set_condition (watch->pool, shoal_condition_new (
+    "upstream", SHOAL_CONDITION_DEGRADED, "Check the Upstream", "app.preferences",
+    "No upstream pool can be reached (%s: %s). Rigs mine solo on your node's blocks "
+    "until one is back.", first, trouble));
+}
+
+static void
+on_active_index (ShoalSourceChain *chain,
+                 GParamSpec       *pspec,
+                 UpstreamWatch    *watch)
+{
+  update_condition (watch);
+}
+
+static gboolean
+on_tick (gpointer data)
+{
+  update_condition (data);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+_shoal_pool_watch_upstreams (ShoalPool        *pool,
+                             ShoalConfig      *config,
+                             ShoalSourceChain *chain,
+                             GPtrArray        *upstreams)
+{
+  UpstreamWatch *watch = g_new0 (UpstreamWatch, 1);
+
+  watch->pool = pool;
+  watch->chain = chain;
+  watch->upstreams = g_ptr_array_ref (upstreams);
+  watch->urls = g_strdupv ((char **) shoal_config_get_strv (config, "upstream-urls"));
+  watch->tick = g_timeout_source_new_seconds (1);
+  g_source_set_callback (watch->tick, on_tick, watch, NULL);
+  g_source_set_static_name (watch->tick, "Upstream condition");
+  g_source_attach (watch->tick, g_main_context_get_thread_default ());
+  g_signal_connect_data (chain, "notify::active-index", G_CALLBACK (on_active_index), watch,
+                         (GClosureNotify) (void (*) (void)) upstream_watch_free, 0);
 }

@@ -290,6 +290,7 @@ set_job_source (ShoalPool  *self,
                                             &self->upstreams, error);
   if (self->chain == NULL)
     return FALSE;
+  _shoal_pool_watch_upstreams (self, self->config, self->chain, self->upstreams);
   shoal_stratum_server_set_job_source (self->stratum, SHOAL_JOB_SOURCE (self->chain));
   return TRUE;
 }

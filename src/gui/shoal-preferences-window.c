@@ -14,6 +14,8 @@ struct _ShoalPreferencesWindow
 
   GtkToggleButton *solo_button;
   GtkToggleButton *pplns_button;
+  GtkToggleButton *upstream_button;
+  AdwEntryRow    *upstream_urls_row;
   AdwEntryRow    *pool_address_row;
   GtkSpinButton  *fee_spin;
   AdwEntryRow    *threshold_row;
@@ -36,20 +38,66 @@ G_DEFINE_FINAL_TYPE (ShoalPreferencesWindow, shoal_preferences_window, ADW_TYPE_
 
 static const char *validator_modes[] = { "auto", "light", "full" };
 
-static gboolean
-mode_get (GValue *value, GVariant *variant, gpointer user_data)
+/* The mode's buttons are one group: the button made active writes its
+ * mode, the one it replaced writes nothing. */
+static void
+on_mode_toggled (GtkToggleButton        *button,
+                 ShoalPreferencesWindow *self)
 {
-  g_value_set_boolean (value, g_strcmp0 (g_variant_get_string (variant, NULL), user_data) == 0);
+  const char *mode = g_object_get_data (G_OBJECT (button), "shoal-mode");
+
+  if (gtk_toggle_button_get_active (button))
+    g_settings_set_string (self->settings, "mode", mode);
+}
+
+static void
+on_mode_changed (ShoalPreferencesWindow *self)
+{
+  g_autofree char *mode = g_settings_get_string (self->settings, "mode");
+  GtkToggleButton *buttons[] = { self->solo_button, self->pplns_button, self->upstream_button };
+
+  for (guint i = 0; i < G_N_ELEMENTS (buttons); i++)
+    if (g_str_equal (mode, g_object_get_data (G_OBJECT (buttons[i]), "shoal-mode")))
+      gtk_toggle_button_set_active (buttons[i], TRUE);
+}
+
+static void
+bind_mode (ShoalPreferencesWindow *self)
+{
+  g_object_set_data (G_OBJECT (self->solo_button), "shoal-mode", (gpointer) "solo");
+  g_object_set_data (G_OBJECT (self->pplns_button), "shoal-mode", (gpointer) "pplns");
+  g_object_set_data (G_OBJECT (self->upstream_button), "shoal-mode", (gpointer) "upstream");
+  on_mode_changed (self);
+  g_signal_connect (self->solo_button, "toggled", G_CALLBACK (on_mode_toggled), self);
+  g_signal_connect (self->pplns_button, "toggled", G_CALLBACK (on_mode_toggled), self);
+  g_signal_connect (self->upstream_button, "toggled", G_CALLBACK (on_mode_toggled), self);
+  g_signal_connect_object (self->settings, "changed::mode", G_CALLBACK (on_mode_changed), self,
+                           G_CONNECT_SWAPPED);
+}
+
+/* Upstream pools are a list in the settings, a comma-separated line here. */
+static gboolean
+urls_get (GValue *value, GVariant *variant, gpointer user_data)
+{
+  g_autofree const char **urls = g_variant_get_strv (variant, NULL);
+
+  g_value_take_string (value, g_strjoinv (", ", (char **) urls));
   return TRUE;
 }
 
-/* Both toggle buttons of the group write the same answer when one is chosen. */
-static GVariant *
-mode_set (const GValue *value, const GVariantType *type, gpointer user_data)
+static void
+on_upstream_urls_apply (AdwEntryRow            *row,
+                        ShoalPreferencesWindow *self)
 {
-  gboolean pplns = g_str_equal (user_data, "pplns") == g_value_get_boolean (value);
+  g_auto(GStrv) parts = g_strsplit_set (gtk_editable_get_text (GTK_EDITABLE (row)), ", \t", -1);
+  g_autoptr(GStrvBuilder) urls = g_strv_builder_new ();
+  g_auto(GStrv) list = NULL;
 
-  return g_variant_new_string (pplns ? "pplns" : "solo");
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (*parts[i] != '\0')
+      g_strv_builder_add (urls, parts[i]);
+  list = g_strv_builder_end (urls);
+  g_settings_set_strv (self->settings, "upstream-urls", (const char * const *) list);
 }
 
 static gboolean
@@ -179,10 +227,10 @@ bind_all (ShoalPreferencesWindow *self)
 {
   GSettings *s = self->settings;
 
-  g_settings_bind_with_mapping (s, "mode", self->solo_button, "active", G_SETTINGS_BIND_DEFAULT,
-                                mode_get, mode_set, (gpointer) "solo", NULL);
-  g_settings_bind_with_mapping (s, "mode", self->pplns_button, "active", G_SETTINGS_BIND_DEFAULT,
-                                mode_get, mode_set, (gpointer) "pplns", NULL);
+  bind_mode (self);
+  g_settings_bind_with_mapping (s, "upstream-urls", self->upstream_urls_row, "text",
+                                G_SETTINGS_BIND_GET, urls_get, NULL, NULL, NULL);
+  g_signal_connect (self->upstream_urls_row, "apply", G_CALLBACK (on_upstream_urls_apply), self);
   bind_text (self, self->pool_address_row, "pool-address");
   bind_text (self, self->node_row, "node-url");
   bind_text (self, self->node_login_row, "node-login");
@@ -229,6 +277,8 @@ shoal_preferences_window_class_init (ShoalPreferencesWindowClass *klass)
                                                "/org/shoalpool/Shoal/shoal-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, solo_button);
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, pplns_button);
+  gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, upstream_button);
+  gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, upstream_urls_row);
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, pool_address_row);
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, fee_spin);
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, threshold_row);

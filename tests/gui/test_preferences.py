@@ -35,6 +35,14 @@ def main():
 
         open_menu_item(app, "Preferences")
         prefs = window(app, "Preferences")
+        # Upstream mode and its pools, a comma-separated line stored as a list.
+        click(find_one(prefs, "push button", "Upstream"))
+        wait_for(lambda: shoal.setting("mode") == "'upstream'", what="mode='upstream' stored")
+        type_into(find_one(prefs, "text", "Upstream pools, in order (comma-separated)"),
+                  "stratum+tcp://127.0.0.1:3333, stratum+ssl://backup.lan:3334")
+        wait_for(lambda: shoal.setting("upstream-urls")
+                 == "['stratum+tcp://127.0.0.1:3333', 'stratum+ssl://backup.lan:3334']",
+                 what="two upstream pools stored in order")
         click(find_one(prefs, "push button", "Small pool"))
         wait_for(lambda: shoal.setting("mode") == "'pplns'", what="mode='pplns' stored")
         set_spin(prefs, "Pool fee", 2.5)

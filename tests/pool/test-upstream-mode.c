@@ -111,6 +111,18 @@ has_work (gpointer data)
   return shoal_pool_get_snapshot (data)->network_difficulty > 0;
 }
 
+static gboolean
+upstream_condition (gpointer pool)
+{
+  return shoal_condition_list_find (shoal_pool_get_conditions (pool), "upstream") != NULL;
+}
+
+static gboolean
+no_upstream_condition (gpointer pool)
+{
+  return !upstream_condition (pool);
+}
+
 static void
 pool_start (ShoalPool *pool)
 {
@@ -329,10 +341,15 @@ test_shoal_on_shoal (Fixture       *f,
   /* What was queued so far is passed over. */
   fallback = wait_job (watcher, FALSE, 1);
   g_clear_pointer (&fallback, json_object_unref);
+  g_assert_false (upstream_condition (relay));
   shoal_pool_stop (upstream);
   fallback = wait_job (watcher, FALSE, SWITCH_SECONDS);
   g_assert_nonnull (fallback);
   g_assert_false (watcher->eof);
+  /* The window says the rigs are mining solo now, and why. */
+  g_assert_true (wait_for (upstream_condition, relay, 60));
+  g_assert_nonnull (strstr (shoal_condition_list_find (shoal_pool_get_conditions (relay),
+                                                       "upstream")->sentence, "mine solo"));
 
   /* Back where it was: the relay goes back to it. */
   again = pool_new (f, "upstream", upstream_port, NULL);
@@ -340,6 +357,7 @@ test_shoal_on_shoal (Fixture       *f,
   back = wait_job (watcher, TRUE, 60);
   g_assert_nonnull (back);
   g_assert_false (watcher->eof);
+  g_assert_true (wait_for (no_upstream_condition, relay, 60));
 
   /* Every share the upstream took is one the relay checked and counted
    * as taken upstream: rigs a and b only. */
