@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "p2pool-standin.h"
 #include "shoal-pool.h"
 #include "shoal-test-harness.h"
@@ -410,6 +412,30 @@ check_standin_submits (P2poolStandin *standin)
     }
 }
 
+/* The relay's database, read as anyone could: shares met the upstream's
+ * target, none of them is a block of ours. */
+static void
+expect_no_blocks_recorded (Fixture *f)
+{
+  g_autofree char *path = g_strdup_printf ("%s/relay.db", f->dir);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count (*), coalesce (sum (is_block), 0)"
+                                       " FROM shares", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int64 (stmt, 0), >, 0);
+  g_assert_cmpint (sqlite3_column_int64 (stmt, 1), ==, 0);
+  sqlite3_finalize (stmt);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count (*) FROM blocks", -1, &stmt, NULL),
+                   ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int64 (stmt, 0), ==, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+}
+
 /* Shoal (upstream) on the P2Pool stand-in, the node's templates behind. */
 static void
 test_standin (Fixture       *f,
@@ -446,6 +472,7 @@ test_standin (Fixture       *f,
   g_assert_cmpuint (upstream_accepted (relay, "liar"), ==, 0);
   g_assert_cmpuint (p2pool_standin_count (standin, P2POOL_COUNT_BANS), ==, 0);
   shoal_pool_stop (relay);
+  expect_no_blocks_recorded (f);
   p2pool_standin_free (standin);
 }
 

@@ -17,6 +17,7 @@ struct _ShoalWork
   ShoalDifficulty    ceiling;
   gsize              nonce_offset;
   gsize              unique_size;
+  gboolean           ceiling_is_upstream;
   ShoalWorkBlobFunc  make_blob;
   gpointer           data;
   GDestroyNotify     data_free;
@@ -47,6 +48,7 @@ shoal_work_new (const ShoalWorkParams *params)
   self->ceiling = params->ceiling;
   self->nonce_offset = params->nonce_offset;
   self->unique_size = params->unique_size;
+  self->ceiling_is_upstream = params->ceiling_is_upstream;
   self->make_blob = params->make_blob;
   self->data = params->data;
   self->data_free = params->data_free;
@@ -123,6 +125,13 @@ shoal_work_get_nonce_offset (ShoalWork *self)
 {
   g_return_val_if_fail (self != NULL, 0);
   return self->nonce_offset;
+}
+
+gboolean
+shoal_work_get_ceiling_is_upstream (ShoalWork *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->ceiling_is_upstream;
 }
 
 gsize

@@ -37,6 +37,10 @@ typedef struct
   const guint8      *next_seed_hash;  /* 32 bytes, NULL when not announced */
   /* A share whose hash meets this is a block candidate (the network difficulty). */
   ShoalDifficulty    ceiling;
+  /* The ceiling is an upstream pool's share target, not a block: a share
+   * that meets it goes to the source all the same, but is no block of
+   * ours to count, record or announce. */
+  gboolean           ceiling_is_upstream;
   gsize              nonce_offset;    /* where the rig's 4 nonce bytes go in the blob */
   gsize              unique_size;     /* how many unique bytes the server may write */
   ShoalWorkBlobFunc  make_blob;
@@ -58,6 +62,7 @@ const guint8       *shoal_work_get_seed_hash      (ShoalWork             *self);
 /* NULL when the work announces no next seed. */
 const guint8       *shoal_work_get_next_seed_hash (ShoalWork             *self);
 const ShoalDifficulty *shoal_work_get_ceiling     (ShoalWork             *self);
+gboolean            shoal_work_get_ceiling_is_upstream (ShoalWork         *self);
 gsize               shoal_work_get_nonce_offset   (ShoalWork             *self);
 gsize               shoal_work_get_unique_size    (ShoalWork             *self);
 gconstpointer       shoal_work_get_source_tag     (ShoalWork             *self);

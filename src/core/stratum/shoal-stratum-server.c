@@ -1123,8 +1123,9 @@ shoal_stratum_server_hand_solution (ShoalStratumServer *self,
 {
   Handed *handed = g_new0 (Handed, 1);
 
-  g_message ("Stratum: block candidate at height %" G_GUINT64_FORMAT " from %s",
-             shoal_work_get_height (solution->work), solution->share->worker);
+  if (!shoal_work_get_ceiling_is_upstream (solution->work))
+    g_message ("Stratum: block candidate at height %" G_GUINT64_FORMAT " from %s",
+               shoal_work_get_height (solution->work), solution->share->worker);
   g_weak_ref_init (&handed->server, self);
   handed->solution = solution;
   g_main_context_invoke_full (self->owner_context, G_PRIORITY_HIGH, hand_to_source, handed,

@@ -216,7 +216,7 @@ on_recorded (GObject      *source,
   finish (submit, error);
 }
 
-/* The job source makes it a block (or whatever its work is for). */
+/* The job source makes it a block, or an upstream pool's share. */
 static void
 found_solution (Submit *submit)
 {
@@ -226,8 +226,11 @@ found_solution (Submit *submit)
 
   len = shoal_stratum_server_extra_nonce (server, submit->work, submit->job_id,
                                           submit->session->split, extra);
-  server->totals.blocks++;
-  submit->session->worker->blocks++;
+  if (submit->share.is_block)
+    {
+      server->totals.blocks++;
+      submit->session->worker->blocks++;
+    }
   shoal_stratum_server_hand_solution (server,
                                       shoal_solution_new (submit->work, extra, len, submit->nonce,
                                                           submit->share.hash, &submit->share));
@@ -239,6 +242,7 @@ accept_share (Submit       *submit,
 {
   ShoalStratumSession *session = submit->session;
   ShoalStratumServer *server = session->server;
+  gboolean meets;
 
   submit->share.timestamp_us = g_get_real_time ();
   submit->share.address = g_strdup (session->worker->address);
@@ -249,10 +253,10 @@ accept_share (Submit       *submit,
   memcpy (submit->share.hash, hash, 32);
   /* Checked before its epoch was closed by another of ours: a good
    * share, but no block to send. */
-  submit->share.is_block =
-    shoal_difficulty_check_hash (hash, shoal_work_get_ceiling (submit->work)) &&
-    !epoch_is_closed (server, submit->work);
-  if (submit->share.is_block)
+  meets = shoal_difficulty_check_hash (hash, shoal_work_get_ceiling (submit->work))
+          && !epoch_is_closed (server, submit->work);
+  submit->share.is_block = meets && !shoal_work_get_ceiling_is_upstream (submit->work);
+  if (meets)
     found_solution (submit);
   if (server->thread_recorder == NULL)
     {
