@@ -5,6 +5,7 @@
 #include "shoal-stratum-poller.h"
 #include "shoal-stratum-protocol.h"
 #include "shoal-stratum-server.h"
+#include "shoal-stratum-timers.h"
 #include "shoal-vardiff.h"
 
 G_BEGIN_DECLS
@@ -81,6 +82,7 @@ struct _ShoalStratumSession
   int                  ref_count;
   ShoalStratumServer  *server;
   ShoalStratumSession *prev, *next;
+  ShoalStratumTimer    timer;          /* its next deadline on the server's wheel */
   GSocketConnection   *connection;
   GSocket             *socket;
   GIOStream           *tls;            /* the GTlsServerConnection on the TLS port, else NULL */
@@ -161,6 +163,7 @@ struct _ShoalStratumServer
   GSocketService      *service;
   GThreadPool         *handshakes;     /* TLS handshakes, created at the first one */
   ShoalStratumPoller  *poller;         /* plain TCP sessions' sockets; NULL: GSources */
+  ShoalStratumTimers  *timers;         /* every session's next deadline */
   GThreadPool         *fan_out_pool;   /* helpers of a fan-out, created at the first big one */
   ShoalStratumSession *sessions;
   guint                n_sessions;
@@ -221,8 +224,13 @@ void     shoal_stratum_session_close       (ShoalStratumSession *session);
 /* Scores the peer's IP; bans it (and closes its connections) at the threshold. */
 void     shoal_stratum_session_score       (ShoalStratumSession *session,
                                             int                  delta);
-void     shoal_stratum_session_sweep       (ShoalStratumSession *session,
-                                            gint64               now);
+/* Puts SESSION's next deadline on the server's wheel: after anything that
+ * may bring it closer (accept, login, a share, closing, new settings). */
+void     shoal_stratum_session_reschedule  (ShoalStratumSession *session);
+/* The wheel's callback: a session's deadline came. */
+void     shoal_stratum_session_timer_fired (ShoalStratumTimer   *timer,
+                                            gint64               now,
+                                            gpointer             user_data);
 
 /* shoal-stratum-submit.c */
 void     shoal_stratum_session_submit      (ShoalStratumSession *session,

@@ -62,11 +62,20 @@ settings_clear (ShoalStratumSettings *settings)
 }
 
 /* Runs on the stratum thread: takes the properties as they are now. */
+static void
+reschedule_all (ShoalStratumServer *self)
+{
+  for (ShoalStratumSession *session = self->sessions; session != NULL; session = session->next)
+    shoal_stratum_session_reschedule (session);
+}
+
 static gboolean
 refresh_settings (gpointer data)
 {
   ShoalStratumServer *self = data;
   ShoalStratumSettings *s = &self->settings;
+  guint old_interval = s->share_interval;
+  guint old_login_timeout = s->login_timeout_ms;
 
   g_mutex_lock (&self->lock);
   settings_clear (s);
@@ -84,6 +93,9 @@ refresh_settings (gpointer data)
   s->certificate = self->certificate != NULL ? g_object_ref (self->certificate) : NULL;
   g_set_object (&self->thread_recorder, self->recorder);
   g_mutex_unlock (&self->lock);
+  /* The deadlines on the wheel were computed from the old values. */
+  if (s->share_interval != old_interval || s->login_timeout_ms != old_login_timeout)
+    reschedule_all (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -463,13 +475,10 @@ static gboolean
 on_sweep (gpointer data)
 {
   ShoalStratumServer *self = data;
-  g_autoptr(GPtrArray) all = NULL;
   gint64 now = g_get_monotonic_time ();
 
   refresh_settings (self);
-  all = shoal_stratum_server_collect_sessions (self);
-  for (guint i = 0; i < all->len; i++)
-    shoal_stratum_session_sweep (g_ptr_array_index (all, i), now);
+  shoal_stratum_timers_advance (self->timers, now, shoal_stratum_session_timer_fired, NULL);
   if (now - self->last_expire > EXPIRE_INTERVAL_US)
     {
       self->last_expire = now;
@@ -744,6 +753,7 @@ start_in_thread (ShoalStratumServer *self)
                                            &error);
   if (self->poller == NULL)
     g_warning ("Stratum: %s; watching each connection on its own instead", error->message);
+  self->timers = shoal_stratum_timers_new (SWEEP_INTERVAL_MS, g_get_monotonic_time ());
   self->sweep_source = add_timer (self, SWEEP_INTERVAL_MS, on_sweep);
   self->stats_source = add_timer (self, STATS_INTERVAL_MS, on_stats_timer);
   self->last_expire = g_get_monotonic_time ();
@@ -782,6 +792,7 @@ teardown_in_thread (ShoalStratumServer *self)
   g_clear_pointer (&self->work, shoal_work_unref);
   g_clear_pointer (&self->seed_hex, g_free);
   g_clear_pointer (&self->scratch, g_free);
+  g_clear_pointer (&self->timers, shoal_stratum_timers_free);
   g_clear_object (&self->thread_recorder);
   settings_clear (&self->settings);
   g_clear_pointer (&self->cached_target_hex, g_free);

@@ -504,6 +504,7 @@ shoal_stratum_session_accept (ShoalStratumServer *server,
   session->connected_at = session->last_received = g_get_monotonic_time ();
   session->reject_reason = reject_reason (server, session);
   link_session (server, session);
+  shoal_stratum_session_reschedule (session);
   shoal_stratum_server_mark_dirty (server);
   if (certificate != NULL && session->reject_reason != NULL)
     {
@@ -525,6 +526,7 @@ shoal_stratum_session_close (ShoalStratumSession *session)
   if (session->closed)
     return;
   session->closed = TRUE;
+  shoal_stratum_timer_cancel (&session->timer);
   unpoll_session (session);
   if (session->read_source != NULL)
     g_source_destroy (session->read_source);
@@ -572,6 +574,7 @@ shoal_stratum_session_close_after (ShoalStratumSession *session)
     }
   session->closing = TRUE;
   session->closing_deadline = g_get_monotonic_time () + CLOSE_GRACE_US;
+  shoal_stratum_session_reschedule (session);
   g_clear_pointer (&session->inbuf, g_byte_array_unref);
   if (session->outbuf == NULL)
     half_close (session);
@@ -819,6 +822,7 @@ on_readable (ShoalStratumSession *session)
     return G_SOURCE_CONTINUE;   /* draining until the peer closes */
   shoal_stratum_session_ref (session);
   feed (session, server->scratch, n);
+  shoal_stratum_session_reschedule (session);   /* a login or a share may bring it closer */
   keep = !session->closed;
   shoal_stratum_session_unref (session);
   return keep ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
@@ -848,6 +852,24 @@ shoal_stratum_session_dispatch (gpointer *sessions,
     shoal_stratum_session_unref (sessions[i]);
 }
 
+/* Past this, the newest job's nonces may be running out.  Expected hashes
+ * since the job was sent, from the difficulty vardiff settled on: XMRig
+ * gets a fresh job well before it runs out of 2^32 nonces. */
+static gint64
+nonce_space_deadline (ShoalStratumSession *session)
+{
+  ShoalStratumJob *job = &session->jobs[session->newest_job];
+  double interval_s = MAX (session->server->settings.share_interval, 1);
+  double seconds;
+
+  if (job->id == 0 || job->difficulty == 0)
+    return G_MAXINT64;
+  seconds = 2147483648.0 * interval_s / (double) job->difficulty;
+  if (seconds > 1e9)
+    return G_MAXINT64;
+  return session->newest_job_at + (gint64) (seconds * G_USEC_PER_SEC) + 1;
+}
+
 static gboolean
 nonce_space_low (ShoalStratumSession *session,
                  gint64               now)
@@ -865,9 +887,9 @@ nonce_space_low (ShoalStratumSession *session,
   return age_s * hashrate > 2147483648.0;
 }
 
-void
-shoal_stratum_session_sweep (ShoalStratumSession *session,
-                             gint64               now)
+static void
+sweep (ShoalStratumSession *session,
+       gint64               now)
 {
   ShoalStratumServer *server = session->server;
   ShoalVardiffParams params;
@@ -901,4 +923,51 @@ shoal_stratum_session_sweep (ShoalStratumSession *session,
   if ((session->fixed_difficulty == 0 && shoal_vardiff_tick (&session->vardiff, &params, now))
       || nonce_space_low (session, now))
     shoal_stratum_session_push_job (session);
+}
+
+/* The first moment sweep() may have something to do: each of its checks
+ * as a deadline.  Those that only move later (a line received, a newer
+ * job) are not rescheduled for: the wheel looks early, and sweep() finds
+ * the next one. */
+static gint64
+next_deadline (ShoalStratumSession *session)
+{
+  ShoalStratumServer *server = session->server;
+  ShoalVardiffParams params;
+  gint64 next;
+
+  if (session->closing)
+    return session->closing_deadline + 1;
+  if (!session->logged_in)
+    return session->connected_at + (gint64) server->settings.login_timeout_ms * 1000 + 1;
+  next = MIN (session->last_received + IDLE_TIMEOUT_US + 1, nonce_space_deadline (session));
+  if (session->fixed_difficulty == 0)
+    {
+      params = shoal_stratum_server_vardiff_params (server);
+      next = MIN (next, shoal_vardiff_next_tick (&session->vardiff, &params));
+    }
+  return next;
+}
+
+void
+shoal_stratum_session_reschedule (ShoalStratumSession *session)
+{
+  if (session->closed || session->server->timers == NULL)
+    return;
+  shoal_stratum_timers_schedule (session->server->timers, &session->timer,
+                                 next_deadline (session));
+}
+
+void
+shoal_stratum_session_timer_fired (ShoalStratumTimer *timer,
+                                   gint64             now,
+                                   gpointer           user_data)
+{
+  ShoalStratumSession *session = (ShoalStratumSession *)
+    ((char *) timer - G_STRUCT_OFFSET (ShoalStratumSession, timer));
+
+  shoal_stratum_session_ref (session);
+  sweep (session, now);
+  shoal_stratum_session_reschedule (session);
+  shoal_stratum_session_unref (session);
 }
