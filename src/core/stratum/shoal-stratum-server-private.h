@@ -37,7 +37,6 @@ typedef struct
 typedef struct
 {
   int                 refs;          /* sessions pointing at it */
-  char               *key;
   char               *address;        /* GRefStrings, shared with the snapshots */
   char               *name;
   char               *ip;
@@ -80,11 +79,12 @@ typedef struct
 struct _ShoalStratumSession
 {
   int                  ref_count;
+  int                  fd;             /* -1 once closed */
   ShoalStratumServer  *server;
   ShoalStratumSession *prev, *next;
   ShoalStratumTimer    timer;          /* its next deadline on the server's wheel */
-  GSocketConnection   *connection;
-  GSocket             *socket;
+  GSocketConnection   *connection;     /* TLS port only: plain TCP keeps just the fd */
+  GSocket             *socket;         /* TLS port only */
   GIOStream           *tls;            /* the GTlsServerConnection on the TLS port, else NULL */
   GCancellable        *handshake;      /* until TLS is up: waiting for the ClientHello, then
                                         * while the handshake runs */
@@ -173,7 +173,7 @@ struct _ShoalStratumServer
   ShoalStratumSettings settings;
   ShoalShareRecorder  *thread_recorder;
   ShoalIpTable        *ips;
-  GHashTable          *workers;        /* key -> ShoalStratumWorker */
+  GHashTable          *workers;        /* ShoalStratumWorker, by address and name */
   GQueue               idle_workers;   /* kept records nobody uses, oldest first */
   GHashTable          *kept_per_group; /* ip or address group -> kept records in it */
   ShoalWork           *work;

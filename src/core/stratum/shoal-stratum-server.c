@@ -41,10 +41,28 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (ShoalStratumServer, shoal_stratum_server, G_TYPE_OBJECT)
 
+/* Records are their own keys (a set): no key string of address and name,
+ * some hundred bytes a rig in solo mode, where every rig has the pool's. */
+static guint
+worker_hash (gconstpointer data)
+{
+  const ShoalStratumWorker *worker = data;
+
+  return g_str_hash (worker->address) * 31 + g_str_hash (worker->name);
+}
+
+static gboolean
+worker_equal (gconstpointer a,
+              gconstpointer b)
+{
+  const ShoalStratumWorker *x = a, *y = b;
+
+  return g_str_equal (x->name, y->name) && g_str_equal (x->address, y->address);
+}
+
 static void
 worker_free (ShoalStratumWorker *worker)
 {
-  g_free (worker->key);
   g_clear_pointer (&worker->address, g_ref_string_release);
   g_clear_pointer (&worker->name, g_ref_string_release);
   g_clear_pointer (&worker->ip, g_ref_string_release);
@@ -356,7 +374,7 @@ forget_worker (ShoalStratumServer *self,
                ShoalStratumWorker *worker)
 {
   unkeep_worker (self, worker);
-  g_hash_table_remove (self->workers, worker->key);
+  g_hash_table_remove (self->workers, worker);
 }
 
 /* Forgets the least recently used kept record in GROUP (any when NULL). */
@@ -403,19 +421,18 @@ shoal_stratum_server_get_worker (ShoalStratumServer *self,
                                  const char         *address,
                                  const char         *name)
 {
-  g_autofree char *key = g_strconcat (address, "\n", name, NULL);
-  ShoalStratumWorker *worker = g_hash_table_lookup (self->workers, key);
+  ShoalStratumWorker probe = { .address = (char *) address, .name = (char *) name };
+  ShoalStratumWorker *worker = g_hash_table_lookup (self->workers, &probe);
 
   if (worker == NULL)
     {
       worker = g_new0 (ShoalStratumWorker, 1);
-      worker->key = g_steal_pointer (&key);
       /* Interned: many rigs share an address, an IP, an agent. */
       worker->address = g_ref_string_new_intern (address);
       worker->name = g_ref_string_new (name);
       worker->connected_us = g_get_real_time ();
       shoal_hashrate_init (&worker->rate, g_get_monotonic_time ());
-      g_hash_table_insert (self->workers, worker->key, worker);
+      g_hash_table_add (self->workers, worker);
     }
   else if (worker->refs == 0)
     unkeep_worker (self, worker);
@@ -433,7 +450,7 @@ shoal_stratum_server_release_worker (ShoalStratumServer *self,
   if (worker->refs > 0 || self->workers == NULL)
     return;
   if (worker->accepted == 0 && worker->rejected == 0)
-    g_hash_table_remove (self->workers, worker->key);   /* churned logins leave nothing */
+    g_hash_table_remove (self->workers, worker);   /* churned logins leave nothing */
   else
     keep_worker (self, worker);
 }
@@ -744,7 +761,7 @@ start_in_thread (ShoalStratumServer *self)
   g_autoptr(GError) error = NULL;
 
   self->ips = shoal_ip_table_new ();
-  self->workers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+  self->workers = g_hash_table_new_full (worker_hash, worker_equal, NULL,
                                          (GDestroyNotify) worker_free);
   self->kept_per_group = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_queue_init (&self->idle_workers);
