@@ -17,8 +17,9 @@
 #include "shoal-bench.h"
 #include "stratum-test-util.h"
 
-/* shoal-bench stratum [N...]: memory per idle miner, new-template-to-last-
- * miner-notified latency, and submit-to-reply latency under load.
+/* shoal-bench stratum [N]: login reply times while rigs connect at 1,000
+ * a second, memory per idle rig, new-work-to-last-rig span, and
+ * request-to-reply latency (keepalived, the share path) under load.
  *
  * The miners live in a child process forked before any thread exists, so
  * the server's RSS is the server's alone, and each process has its own
@@ -35,6 +36,7 @@ typedef struct
   char  *buf;
   size_t len;
   int    lines;          /* lines received since the round began */
+  int    gone;           /* the server closed it */
   gint64 sent_at;
 } Rig;
 
@@ -90,6 +92,12 @@ rig_read (Rig *rig)
       ssize_t n = recv (rig->fd, chunk, sizeof chunk, MSG_DONTWAIT);
       char *nl;
 
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+        {
+          /* Off the epoll set, or its hang-up would wake every wait. */
+          rig->gone = 1;
+          epoll_ctl (epfd, EPOLL_CTL_DEL, rig->fd, NULL);
+        }
       if (n <= 0)
         break;
       rig->buf = realloc (rig->buf, rig->len + n + 1);
@@ -178,32 +186,108 @@ wait_all (int want)
               done++;
               last = now_us ();
             }
+          if (rig->gone)
+            {
+              fprintf (stderr, "bench: the server closed rig %d\n", (int) (rig - rigs));
+              exit (1);
+            }
         }
     }
   return last;
 }
 
 static void
-child_connect (int n,
-               int port)
+connect_one (Rig *rig,
+             int  i,
+             int  port)
 {
+  char line[512];
+  struct epoll_event ev = { .events = EPOLLIN, .data.ptr = rig };
+
+  rig->fd = connect_rig (port);
+  snprintf (line, sizeof line,
+            "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":{\"login\":\"x+100000\","
+            "\"pass\":\"x\",\"agent\":\"XMRig/6.26.0 bench\",\"rigid\":\"rig%d\","
+            "\"algo\":[\"rx/0\"]}}\n", same_worker ? 0 : i);
+  rig->sent_at = now_us ();
+  rig_send (rig, line);
+  epoll_ctl (epfd, EPOLL_CTL_ADD, rig->fd, &ev);
+}
+
+/* When the next rig is due at RATE a second from START (0: at once). */
+static gint64
+next_connect (gint64 start,
+              int    connected,
+              double rate)
+{
+  return rate > 0 ? start + (gint64) (connected / rate * G_USEC_PER_SEC) : 0;
+}
+
+/* Reads what came; the first line of a rig is its login reply. */
+static int
+take_login_replies (struct epoll_event *events,
+                    int                 n,
+                    GArray             *latencies)
+{
+  int answered = 0;
+
+  for (int e = 0; e < n; e++)
+    {
+      Rig *rig = events[e].data.ptr;
+      int before = rig->lines;
+      double ms;
+
+      rig->lines += rig_read (rig);
+      if (rig->gone)
+        {
+          fprintf (stderr, "bench: the server closed rig %d at login\n", (int) (rig - rigs));
+          exit (1);
+        }
+      if (before > 0 || rig->lines == 0)
+        continue;
+      ms = (now_us () - rig->sent_at) / 1000.0;
+      g_array_append_val (latencies, ms);
+      answered++;
+    }
+  return answered;
+}
+
+/* N rigs connect at RATE a second (0: as fast as they can), each sending
+ * its login at once, like a LAN coming back after a power cut.  Returns
+ * the seconds until the last reply; LATENCIES get each login's. */
+static double
+child_connect (int     n,
+               int     port,
+               double  rate,
+               GArray *latencies)
+{
+  struct epoll_event events[256];
+  gint64 start = now_us ();
+  int connected = 0, answered = 0;
+
   rigs = calloc (n, sizeof (Rig));
   n_rigs = n;
   epfd = epoll_create1 (0);
-  for (int i = 0; i < n; i++)
+  while (answered < n)
     {
-      char line[512];
-      struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &rigs[i] };
+      int ready, wait_ms = 20000;
 
-      rigs[i].fd = connect_rig (port);
-      snprintf (line, sizeof line,
-                "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":{\"login\":\"x+100000\","
-                "\"pass\":\"x\",\"agent\":\"XMRig/6.26.0 bench\",\"rigid\":\"rig%d\","
-                "\"algo\":[\"rx/0\"]}}\n", same_worker ? 0 : i);
-      rig_send (&rigs[i], line);
-      epoll_ctl (epfd, EPOLL_CTL_ADD, rigs[i].fd, &ev);
+      while (connected < n && now_us () >= next_connect (start, connected, rate))
+        {
+          connect_one (&rigs[connected], connected, port);
+          connected++;
+        }
+      if (connected < n)
+        wait_ms = (int) MAX ((next_connect (start, connected, rate) - now_us ()) / 1000, 0);
+      ready = epoll_wait (epfd, events, 256, wait_ms);
+      if (ready <= 0 && connected == n)
+        {
+          fprintf (stderr, "bench: %d of %d rigs had no login reply\n", n - answered, n);
+          exit (1);
+        }
+      answered += take_login_replies (events, MAX (ready, 0), latencies);
     }
-  wait_all (1);
+  return (now_us () - start) / 1e6;
 }
 
 /* RATE submits a second for SECONDS from the first K rigs; RESULT decides
@@ -325,10 +409,13 @@ child_main (int in,
       double rate, seconds;
       char result[80];
 
-      if (sscanf (line, "connect %d %d", &n, &port) == 2)
+      if (sscanf (line, "connect %d %d %lf", &n, &port, &rate) == 3)
         {
-          child_connect (n, port);
-          child_reply (out, "ready\n");
+          g_autoptr(GArray) latencies = g_array_new (FALSE, FALSE, sizeof (double));
+          double span = child_connect (n, port, rate, latencies);
+
+          child_reply (out, "%.3f %.3f %.3f\n", percentile (latencies, 0.5),
+                       percentile (latencies, 0.99), span);
         }
       else if (g_str_has_prefix (line, "round"))
         {
@@ -421,6 +508,36 @@ cpu_s (void)
          + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
+/* Rigs connect at SHOAL_BENCH_RAMP a second: 1,000 unless set; 0, flat out. */
+static double
+ramp_rate (void)
+{
+  const char *env = g_getenv ("SHOAL_BENCH_RAMP");
+
+  return env != NULL ? g_ascii_strtod (env, NULL) : 1000;
+}
+
+static void
+bench_logins (Child              *child,
+              ShoalStratumServer *server,
+              int                 n)
+{
+  double rate = ramp_rate ();
+  g_autofree char *command = g_strdup_printf ("connect %d %u %.1f\n", n,
+                                              shoal_stratum_server_get_port (server), rate);
+  g_autofree char *answer = NULL;
+  g_autofree char *how = rate > 0 ? g_strdup_printf ("%.0f/s ramp", rate) : g_strdup ("flat out");
+  double cpu_before = cpu_s ();
+  double p50, p99, span;
+
+  answer = ask (child, command);
+  if (sscanf (answer, "%lf %lf %lf", &p50, &p99, &span) != 3)
+    g_error ("bench: bad answer %s", answer);
+  g_print ("%6d rigs: logins (%s): reply p50 %.2f ms, p99 %.2f ms; %.0f logins/s; "
+           "server CPU %.0f us a login\n", n, how, p50, p99, n / span,
+           (cpu_s () - cpu_before) * 1e6 / n);
+}
+
 static void
 bench_miners (Child              *child,
               ShoalStratumServer *server,
@@ -429,42 +546,34 @@ bench_miners (Child              *child,
               int                 n)
 {
   g_autoptr(GArray) latencies = g_array_new (FALSE, FALSE, sizeof (double));
-  g_autofree char *command = g_strdup_printf ("connect %d %u\n", n, shoal_stratum_server_get_port (server));
-  g_autofree char *ready = NULL;
   gsize before, after;
-  double cpu_before, cpu_logins, cpu_rounds;
-  gint64 start;
+  double cpu_before;
 
   before = rss_kib ();
-  cpu_before = cpu_s ();
-  start = g_get_monotonic_time ();
-  ready = ask (child, command);
-  cpu_logins = cpu_s () - cpu_before;
-  g_print ("%6d miners: %.0f logins/s (one after the other), server CPU %.1f us per login\n", n,
-           n / ((g_get_monotonic_time () - start) / 1e6), cpu_logins * 1e6 / n);
+  bench_logins (child, server, n);
   g_usleep (300 * 1000);   /* let the stratum thread settle its buffers */
   after = rss_kib ();
+  g_print ("%6d rigs: %.0f bytes RSS per idle logged-in rig\n", n, (after - before) * 1024.0 / n);
   cpu_before = cpu_s ();
   for (guint r = 0; r < ROUNDS; r++)
     {
       g_autofree char *last = NULL;
+      gint64 start = g_get_monotonic_time ();
       double ms;
 
-      start = g_get_monotonic_time ();
       stratum_test_set_template (server, templates[r % n_templates]);
       last = ask (child, "round\n");
       ms = (g_ascii_strtoll (last, NULL, 10) - start) / 1000.0;
       g_array_append_val (latencies, ms);
     }
-  cpu_rounds = cpu_s () - cpu_before;
-  g_print ("%6d miners: %7.0f bytes RSS per idle logged-in miner; new template to last miner "
-           "notified: p50 %6.1f ms, p99 %6.1f ms (%d templates), server CPU %.1f ms per fan-out\n",
-           n, (after - before) * 1024.0 / n, percentile (latencies, 0.5),
-           percentile (latencies, 0.99), ROUNDS, cpu_rounds * 1000 / ROUNDS);
+  g_print ("%6d rigs: fan-out, new work to last rig: p50 %.1f ms, p99 %.1f ms (%d rounds); "
+           "server CPU %.1f ms each\n", n, percentile (latencies, 0.5),
+           percentile (latencies, 0.99), ROUNDS, (cpu_s () - cpu_before) * 1000 / ROUNDS);
 }
 
 static void
 bench_submits (Child      *child,
+               int         n,
                int         k,
                double      rate,
                double      seconds,
@@ -473,13 +582,13 @@ bench_submits (Child      *child,
 {
   g_autofree char *command = g_strdup_printf ("submit %d %.1f %.1f %s\n", k, rate, seconds, result);
   g_autofree char *answer = ask (child, command);
-  guint n;
+  guint replies;
   double p50, p99, max;
 
-  if (sscanf (answer, "%u %lf %lf %lf", &n, &p50, &p99, &max) != 4)
+  if (sscanf (answer, "%u %lf %lf %lf", &replies, &p50, &p99, &max) != 4)
     g_error ("bench: bad answer %s", answer);
-  g_print ("request to reply, %s at %.0f/s from %d rigs: p50 %.2f ms, p99 %.2f ms, max %.2f ms (%u shares)\n",
-           what, rate, k, p50, p99, max, n);
+  g_print ("%6d rigs: %s, %.0f/s from %d: p50 %.2f ms, p99 %.2f ms, max %.2f ms (%u)\n",
+           n, what, rate, MIN (k, n), p50, p99, max, replies);
 }
 
 static void
@@ -528,8 +637,9 @@ bench_stratum (int    argc,
     templates[i] = stratum_test_load_template (files[i], 8, G_GUINT64_CONSTANT (1000000000000));
   validator = shoal_validator_new (SHOAL_VALIDATOR_MODE_LIGHT, 0, 0);
   server = shoal_stratum_server_new (validator);
+  /* All rigs come from 127.0.0.1: no per-IP cap, no login budget. */
   g_object_set (server, "bind-address", "127.0.0.1", "port", 0, "max-connections-per-ip", 0,
-                "min-difficulty", (guint64) 1, NULL);
+                "login-burst", G_MAXUINT, "min-difficulty", (guint64) 1, NULL);
   stratum_test_set_template (server, templates[G_N_ELEMENTS (files) - 1]);
   if (!shoal_stratum_server_start (server, &error))
     g_error ("bench: %s", error->message);
@@ -541,15 +651,15 @@ bench_stratum (int    argc,
 
       bench_miners (&child, server, templates, G_N_ELEMENTS (files), n);
       /* keepalived from 100 idle rigs, one at a time: the event loop's cost per event. */
-      bench_submits (&child, 100, 100, 1, "keepalived", "keepalived");
+      bench_submits (&child, n, 100, 100, 1, "keepalived", "keepalived");
+      /* The share path: a claim under the target, answered on the stratum thread. */
+      bench_submits (&child, n, 500, 2000, 3,
+                     "000000000000000000000000000000000000000000000000ffffffffffffffff",
+                     "share path (low-difficulty rejects)");
       if (n == 1000 || (argc > 1))
         {
-          /* Cheap path: a claim under the target, answered on the stratum thread. */
-          bench_submits (&child, 500, 2000, 5,
-                         "000000000000000000000000000000000000000000000000ffffffffffffffff",
-                         "low-difficulty rejects");
           /* Dear path: a claim that meets the target goes through RandomX (light mode). */
-          bench_submits (&child, 40, 4, 10,
+          bench_submits (&child, n, 40, 4, 10,
                          "0000000000000000000000000000000000000000000000000000000000000000",
                          "RandomX-verified shares");
           print_validator (validator);

@@ -122,10 +122,15 @@ static ShoalStratumSession *
 session_from_port (ShoalStratumServer *server,
                    guint16             port)
 {
+  /* Plain sessions keep only their fd. */
   for (ShoalStratumSession *s = server->sessions; s != NULL; s = s->next)
     {
-      g_autoptr(GSocketAddress) remote = g_socket_get_remote_address (s->socket, NULL);
+      struct sockaddr_storage native;
+      socklen_t len = sizeof native;
+      g_autoptr(GSocketAddress) remote = NULL;
 
+      if (getpeername (s->fd, (struct sockaddr *) &native, &len) == 0)
+        remote = g_socket_address_new_from_native (&native, len);
       if (remote != NULL && g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (remote)) == port)
         return s;
     }
@@ -405,9 +410,9 @@ static void
 lookup_in_thread (gpointer data)
 {
   Lookup *lookup = data;
-  g_autofree char *key = g_strconcat ("pool\n", lookup->name, NULL);
+  ShoalStratumWorker probe = { .address = "pool", .name = (char *) lookup->name };
 
-  lookup->found = g_hash_table_contains (lookup->server->workers, key);
+  lookup->found = g_hash_table_contains (lookup->server->workers, &probe);
   lookup->total = g_hash_table_size (lookup->server->workers);
 }
 

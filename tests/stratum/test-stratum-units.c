@@ -7,10 +7,11 @@
 #include "shoal-ip-table.h"
 #include "shoal-nonce-splits.h"
 #include "shoal-stratum-protocol.h"
+#include "shoal-stratum-timers.h"
 #include "shoal-vardiff.h"
 
 /* The stratum server's pure parts: line parser, replies, login
- * conventions, vardiff and hashrate maths, the ban score. */
+ * conventions, vardiff and hashrate maths, the ban score, the timer wheel. */
 
 static ShoalStratumRequest *
 parse (const char *line,
@@ -299,6 +300,22 @@ test_vardiff_quiet (void)
   g_assert_cmpuint (v.difficulty, ==, 100);
 }
 
+static void
+test_vardiff_next_tick (void)
+{
+  ShoalVardiffParams params = { .min_difficulty = 100, .max_difficulty = 0, .interval_s = 10 };
+  ShoalVardiff v;
+  gint64 next;
+
+  shoal_vardiff_init (&v, &params, 6400, 0);
+  next = shoal_vardiff_next_tick (&v, &params);
+  g_assert_false (shoal_vardiff_tick (&v, &params, next - 1));
+  g_assert_true (shoal_vardiff_tick (&v, &params, next));
+  /* With a share in the window, the window may close sooner. */
+  shoal_vardiff_share (&v, &params, 3200, next + 1);
+  g_assert_cmpint (shoal_vardiff_next_tick (&v, &params), <, next + 60 * G_USEC_PER_SEC);
+}
+
 /* Real shares arrive as a Poisson process: difficulty must stay near the
  * target without chasing every lucky streak. */
 static void
@@ -339,6 +356,73 @@ test_vardiff_poisson (void)
 {
   for (guint32 seed = 1; seed <= 8; seed++)
     vardiff_poisson (seed);
+}
+
+typedef struct
+{
+  ShoalStratumTimer timer;
+  int               fired;
+  gint64            fired_at;
+  ShoalStratumTimer *cancel;     /* cancelled when this one fires */
+  gint64            again;       /* > 0: rescheduled for this when it fires */
+  ShoalStratumTimers *wheel;
+} TestTimer;
+
+static void
+on_test_timer (ShoalStratumTimer *timer,
+               gint64             now,
+               gpointer           user_data)
+{
+  TestTimer *t = (TestTimer *) timer;
+
+  t->fired++;
+  t->fired_at = now;
+  if (t->cancel != NULL)
+    shoal_stratum_timer_cancel (t->cancel);
+  if (t->again > 0)
+    shoal_stratum_timers_schedule (t->wheel, timer, t->again);
+}
+
+/* Nothing fires before its deadline, rounded up to a tick; far deadlines
+ * survive laps of the wheel; a callback may cancel or reschedule. */
+static void
+test_timers (void)
+{
+  g_autoptr(ShoalStratumTimers) wheel = shoal_stratum_timers_new (500, 0);
+  TestTimer a = { 0 }, b = { 0 }, far = { 0 }, past = { 0 };
+  const gint64 ms = 1000;
+
+  shoal_stratum_timers_schedule (wheel, &a.timer, 1200 * ms);
+  shoal_stratum_timers_schedule (wheel, &b.timer, 1200 * ms);
+  shoal_stratum_timers_schedule (wheel, &far.timer, 900 * G_USEC_PER_SEC);
+  shoal_stratum_timers_schedule (wheel, &past.timer, -5);
+  a.cancel = &b.timer;
+  a.again = 1600 * ms;
+  a.wheel = wheel;
+  shoal_stratum_timers_advance (wheel, 499 * ms, on_test_timer, NULL);
+  g_assert_cmpint (past.fired, ==, 0);
+  shoal_stratum_timers_advance (wheel, 500 * ms, on_test_timer, NULL);
+  g_assert_cmpint (past.fired, ==, 1);
+  shoal_stratum_timers_advance (wheel, 1499 * ms, on_test_timer, NULL);
+  g_assert_cmpint (a.fired, ==, 0);   /* 1.2 s is the tick of 1.5 s */
+  shoal_stratum_timers_advance (wheel, 1500 * ms, on_test_timer, NULL);
+  g_assert_cmpint (a.fired, ==, 1);   /* first in, first called: b is cancelled before its turn */
+  g_assert_cmpint (b.fired, ==, 0);
+  g_assert_cmpint (a.fired_at, ==, 1500 * ms);
+  a.again = 0;
+  shoal_stratum_timers_advance (wheel, 1999 * ms, on_test_timer, NULL);
+  g_assert_cmpint (a.fired, ==, 1);
+  shoal_stratum_timers_advance (wheel, 2000 * ms, on_test_timer, NULL);
+  g_assert_cmpint (a.fired, ==, 2);
+  for (gint64 t = 2; t < 900; t++)
+    shoal_stratum_timers_advance (wheel, t * G_USEC_PER_SEC, on_test_timer, NULL);
+  g_assert_cmpint (far.fired, ==, 0);
+  /* Late by more than a lap: each timer still fires once. */
+  shoal_stratum_timers_advance (wheel, (gint64) 5000 * G_USEC_PER_SEC, on_test_timer, NULL);
+  g_assert_cmpint (far.fired, ==, 1);
+  g_assert_cmpint (a.fired, ==, 2);
+  g_assert_cmpint (past.fired, ==, 1);
+  shoal_stratum_timers_schedule (wheel, &b.timer, 0);   /* left in the wheel at its free */
 }
 
 static void
@@ -492,7 +576,9 @@ main (int argc, char *argv[])
   g_test_add_func ("/stratum/vardiff/converges", test_vardiff_converges);
   g_test_add_func ("/stratum/vardiff/bounds", test_vardiff_bounds);
   g_test_add_func ("/stratum/vardiff/quiet", test_vardiff_quiet);
+  g_test_add_func ("/stratum/vardiff/next-tick", test_vardiff_next_tick);
   g_test_add_func ("/stratum/vardiff/poisson", test_vardiff_poisson);
+  g_test_add_func ("/stratum/timers", test_timers);
   g_test_add_func ("/stratum/hashrate", test_hashrate);
   g_test_add_func ("/stratum/ip-table", test_ip_table);
   g_test_add_func ("/stratum/nonce-splits", test_nonce_splits);

@@ -138,7 +138,7 @@ start_item (FanItem             *item,
   item->fd = -1;
   if (session->tls == NULL && session->outbuf == NULL && !session->write_shut
       && session->handshake == NULL)
-    item->fd = g_socket_get_fd (session->socket);
+    item->fd = session->fd;
   return TRUE;
 }
 

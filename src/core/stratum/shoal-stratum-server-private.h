@@ -6,6 +6,7 @@
 #include "shoal-stratum-poller.h"
 #include "shoal-stratum-protocol.h"
 #include "shoal-stratum-server.h"
+#include "shoal-stratum-timers.h"
 #include "shoal-vardiff.h"
 
 G_BEGIN_DECLS
@@ -37,7 +38,6 @@ typedef struct
 typedef struct
 {
   int                 refs;          /* sessions pointing at it */
-  char               *key;
   char               *address;        /* GRefStrings, shared with the snapshots */
   char               *name;
   char               *ip;
@@ -80,10 +80,12 @@ typedef struct
 struct _ShoalStratumSession
 {
   int                  ref_count;
+  int                  fd;             /* -1 once closed */
   ShoalStratumServer  *server;
   ShoalStratumSession *prev, *next;
-  GSocketConnection   *connection;
-  GSocket             *socket;
+  ShoalStratumTimer    timer;          /* its next deadline on the server's wheel */
+  GSocketConnection   *connection;     /* TLS port only: plain TCP keeps just the fd */
+  GSocket             *socket;         /* TLS port only */
   GIOStream           *tls;            /* the GTlsServerConnection on the TLS port, else NULL */
   GCancellable        *handshake;      /* until TLS is up: waiting for the ClientHello, then
                                         * while the handshake runs */
@@ -166,6 +168,7 @@ struct _ShoalStratumServer
   GSocketService      *service;
   GThreadPool         *handshakes;     /* TLS handshakes, created at the first one */
   ShoalStratumPoller  *poller;         /* plain TCP sessions' sockets; NULL: GSources */
+  ShoalStratumTimers  *timers;         /* every session's next deadline */
   GThreadPool         *fan_out_pool;   /* helpers of a fan-out, created at the first big one */
   ShoalStratumSession *sessions;
   guint                n_sessions;
@@ -175,7 +178,7 @@ struct _ShoalStratumServer
   ShoalStratumSettings settings;
   ShoalShareRecorder  *thread_recorder;
   ShoalIpTable        *ips;
-  GHashTable          *workers;        /* key -> ShoalStratumWorker */
+  GHashTable          *workers;        /* ShoalStratumWorker, by address and name */
   GQueue               idle_workers;   /* kept records nobody uses, oldest first */
   GHashTable          *kept_per_group; /* ip or address group -> kept records in it */
   ShoalWork           *work;
@@ -227,8 +230,13 @@ void     shoal_stratum_session_close       (ShoalStratumSession *session);
 /* Scores the peer's IP; bans it (and closes its connections) at the threshold. */
 void     shoal_stratum_session_score       (ShoalStratumSession *session,
                                             int                  delta);
-void     shoal_stratum_session_sweep       (ShoalStratumSession *session,
-                                            gint64               now);
+/* Puts SESSION's next deadline on the server's wheel: after anything that
+ * may bring it closer (accept, login, a share, closing, new settings). */
+void     shoal_stratum_session_reschedule  (ShoalStratumSession *session);
+/* The wheel's callback: a session's deadline came. */
+void     shoal_stratum_session_timer_fired (ShoalStratumTimer   *timer,
+                                            gint64               now,
+                                            gpointer             user_data);
 
 /* shoal-stratum-submit.c */
 void     shoal_stratum_session_submit      (ShoalStratumSession *session,

@@ -41,10 +41,28 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (ShoalStratumServer, shoal_stratum_server, G_TYPE_OBJECT)
 
+/* Records are their own keys (a set): no key string of address and name,
+ * some hundred bytes a rig in solo mode, where every rig has the pool's. */
+static guint
+worker_hash (gconstpointer data)
+{
+  const ShoalStratumWorker *worker = data;
+
+  return g_str_hash (worker->address) * 31 + g_str_hash (worker->name);
+}
+
+static gboolean
+worker_equal (gconstpointer a,
+              gconstpointer b)
+{
+  const ShoalStratumWorker *x = a, *y = b;
+
+  return g_str_equal (x->name, y->name) && g_str_equal (x->address, y->address);
+}
+
 static void
 worker_free (ShoalStratumWorker *worker)
 {
-  g_free (worker->key);
   g_clear_pointer (&worker->address, g_ref_string_release);
   g_clear_pointer (&worker->name, g_ref_string_release);
   g_clear_pointer (&worker->ip, g_ref_string_release);
@@ -62,11 +80,20 @@ settings_clear (ShoalStratumSettings *settings)
 }
 
 /* Runs on the stratum thread: takes the properties as they are now. */
+static void
+reschedule_all (ShoalStratumServer *self)
+{
+  for (ShoalStratumSession *session = self->sessions; session != NULL; session = session->next)
+    shoal_stratum_session_reschedule (session);
+}
+
 static gboolean
 refresh_settings (gpointer data)
 {
   ShoalStratumServer *self = data;
   ShoalStratumSettings *s = &self->settings;
+  guint old_interval = s->share_interval;
+  guint old_login_timeout = s->login_timeout_ms;
 
   g_mutex_lock (&self->lock);
   settings_clear (s);
@@ -84,6 +111,9 @@ refresh_settings (gpointer data)
   s->certificate = self->certificate != NULL ? g_object_ref (self->certificate) : NULL;
   g_set_object (&self->thread_recorder, self->recorder);
   g_mutex_unlock (&self->lock);
+  /* The deadlines on the wheel were computed from the old values. */
+  if (s->share_interval != old_interval || s->login_timeout_ms != old_login_timeout)
+    reschedule_all (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -344,7 +374,7 @@ forget_worker (ShoalStratumServer *self,
                ShoalStratumWorker *worker)
 {
   unkeep_worker (self, worker);
-  g_hash_table_remove (self->workers, worker->key);
+  g_hash_table_remove (self->workers, worker);
 }
 
 /* Forgets the least recently used kept record in GROUP (any when NULL). */
@@ -391,19 +421,18 @@ shoal_stratum_server_get_worker (ShoalStratumServer *self,
                                  const char         *address,
                                  const char         *name)
 {
-  g_autofree char *key = g_strconcat (address, "\n", name, NULL);
-  ShoalStratumWorker *worker = g_hash_table_lookup (self->workers, key);
+  ShoalStratumWorker probe = { .address = (char *) address, .name = (char *) name };
+  ShoalStratumWorker *worker = g_hash_table_lookup (self->workers, &probe);
 
   if (worker == NULL)
     {
       worker = g_new0 (ShoalStratumWorker, 1);
-      worker->key = g_steal_pointer (&key);
       /* Interned: many rigs share an address, an IP, an agent. */
       worker->address = g_ref_string_new_intern (address);
       worker->name = g_ref_string_new (name);
       worker->connected_us = g_get_real_time ();
       shoal_hashrate_init (&worker->rate, g_get_monotonic_time ());
-      g_hash_table_insert (self->workers, worker->key, worker);
+      g_hash_table_add (self->workers, worker);
     }
   else if (worker->refs == 0)
     unkeep_worker (self, worker);
@@ -421,7 +450,7 @@ shoal_stratum_server_release_worker (ShoalStratumServer *self,
   if (worker->refs > 0 || self->workers == NULL)
     return;
   if (worker->accepted == 0 && worker->rejected == 0)
-    g_hash_table_remove (self->workers, worker->key);   /* churned logins leave nothing */
+    g_hash_table_remove (self->workers, worker);   /* churned logins leave nothing */
   else
     keep_worker (self, worker);
 }
@@ -463,13 +492,10 @@ static gboolean
 on_sweep (gpointer data)
 {
   ShoalStratumServer *self = data;
-  g_autoptr(GPtrArray) all = NULL;
   gint64 now = g_get_monotonic_time ();
 
   refresh_settings (self);
-  all = shoal_stratum_server_collect_sessions (self);
-  for (guint i = 0; i < all->len; i++)
-    shoal_stratum_session_sweep (g_ptr_array_index (all, i), now);
+  shoal_stratum_timers_advance (self->timers, now, shoal_stratum_session_timer_fired, NULL);
   if (now - self->last_expire > EXPIRE_INTERVAL_US)
     {
       self->last_expire = now;
@@ -732,7 +758,7 @@ start_in_thread (ShoalStratumServer *self)
   g_autoptr(GError) error = NULL;
 
   self->ips = shoal_ip_table_new ();
-  self->workers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+  self->workers = g_hash_table_new_full (worker_hash, worker_equal, NULL,
                                          (GDestroyNotify) worker_free);
   self->kept_per_group = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_queue_init (&self->idle_workers);
@@ -741,6 +767,7 @@ start_in_thread (ShoalStratumServer *self)
                                            &error);
   if (self->poller == NULL)
     g_warning ("Stratum: %s; watching each connection on its own instead", error->message);
+  self->timers = shoal_stratum_timers_new (SWEEP_INTERVAL_MS, g_get_monotonic_time ());
   self->sweep_source = add_timer (self, SWEEP_INTERVAL_MS, on_sweep);
   self->stats_source = add_timer (self, STATS_INTERVAL_MS, on_stats_timer);
   self->last_expire = g_get_monotonic_time ();
@@ -779,6 +806,7 @@ teardown_in_thread (ShoalStratumServer *self)
   g_clear_pointer (&self->work, shoal_work_unref);
   g_clear_pointer (&self->seed_hex, g_free);
   g_clear_pointer (&self->scratch, g_free);
+  g_clear_pointer (&self->timers, shoal_stratum_timers_free);
   g_clear_object (&self->thread_recorder);
   settings_clear (&self->settings);
   g_clear_pointer (&self->cached_target_hex, g_free);

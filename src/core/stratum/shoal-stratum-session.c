@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
 
 #include "shoal-stratum-server-private.h"
 
@@ -32,8 +37,21 @@ static gboolean on_readable (ShoalStratumSession *session);
 static gboolean on_writable (ShoalStratumSession *session);
 
 /* ---- Transport ------------------------------------------------------------
- * Plain TCP uses the raw non-blocking socket (the fast path); a session
+ * Plain TCP uses the raw non-blocking fd (the fast path, and no GSocket
+ * or GSocketConnection kept: together some 480 bytes a rig); a session
  * on the TLS port uses its GTlsServerConnection's pollable streams. */
+
+/* What g_socket_receive() and g_socket_send() make of a failed call. */
+static gssize
+raw_result (gssize   n,
+            GError **error)
+{
+  int saved = errno;
+
+  if (n < 0)
+    g_set_error_literal (error, G_IO_ERROR, g_io_error_from_errno (saved), g_strerror (saved));
+  return n;
+}
 
 static gssize
 transport_receive (ShoalStratumSession  *session,
@@ -44,7 +62,7 @@ transport_receive (ShoalStratumSession  *session,
   GInputStream *input;
 
   if (session->tls == NULL)
-    return g_socket_receive (session->socket, (char *) buffer, size, NULL, error);
+    return raw_result (recv (session->fd, buffer, size, 0), error);
   input = g_io_stream_get_input_stream (session->tls);
   return g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (input), buffer, size,
                                                    NULL, error);
@@ -59,20 +77,20 @@ transport_send (ShoalStratumSession  *session,
   GOutputStream *output;
 
   if (session->tls == NULL)
-    return g_socket_send (session->socket, data, len, NULL, error);
+    return raw_result (send (session->fd, data, len, MSG_NOSIGNAL), error);
   output = g_io_stream_get_output_stream (session->tls);
   return g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (output), data, len,
                                                      NULL, error);
 }
 
 static gboolean
-on_socket_readable (GSocket *socket, GIOCondition condition, gpointer user_data)
+on_fd_readable (int fd, GIOCondition condition, gpointer user_data)
 {
   return on_readable (user_data);
 }
 
 static gboolean
-on_socket_writable (GSocket *socket, GIOCondition condition, gpointer user_data)
+on_fd_writable (int fd, GIOCondition condition, gpointer user_data)
 {
   return on_writable (user_data);
 }
@@ -99,9 +117,9 @@ transport_source (ShoalStratumSession *session,
 
   if (session->tls == NULL)
     {
-      source = g_socket_create_source (session->socket, condition, NULL);
-      g_source_set_callback (source, in ? G_SOURCE_FUNC (on_socket_readable)
-                                        : G_SOURCE_FUNC (on_socket_writable), session, NULL);
+      source = g_unix_fd_source_new (session->fd, condition);
+      g_source_set_callback (source, in ? G_SOURCE_FUNC (on_fd_readable)
+                                        : G_SOURCE_FUNC (on_fd_writable), session, NULL);
     }
   else if (in)
     {
@@ -130,7 +148,7 @@ poll_session (ShoalStratumSession *session,
     return FALSE;
   if (session->polled && session->poll_write == write)
     return TRUE;
-  if (!shoal_stratum_poller_watch (poller, g_socket_get_fd (session->socket), session, write,
+  if (!shoal_stratum_poller_watch (poller, session->fd, session, write,
                                    session->polled))
     return FALSE;
   session->polled = TRUE;
@@ -143,7 +161,7 @@ unpoll_session (ShoalStratumSession *session)
 {
   if (!session->polled)
     return;
-  shoal_stratum_poller_forget (session->server->poller, g_socket_get_fd (session->socket));
+  shoal_stratum_poller_forget (session->server->poller, session->fd);
   session->polled = FALSE;
 }
 
@@ -159,7 +177,9 @@ tls_can_write (ShoalStratumSession *session)
 static gboolean
 transport_shutdown_write (ShoalStratumSession *session)
 {
-  if (session->tls != NULL && tls_can_write (session))
+  if (session->tls == NULL)
+    return shutdown (session->fd, SHUT_WR) == 0;
+  if (tls_can_write (session))
     g_output_stream_close (g_io_stream_get_output_stream (session->tls), NULL, NULL);
   return g_socket_shutdown (session->socket, FALSE, TRUE, NULL);
 }
@@ -180,8 +200,11 @@ transport_close (ShoalStratumSession *session)
         g_socket_shutdown (session->socket, TRUE, TRUE, NULL);
       g_io_stream_close (session->tls, NULL, NULL);
     }
-  else
-    g_io_stream_close (G_IO_STREAM (session->connection), NULL, NULL);
+  else if (session->connection != NULL)
+    g_io_stream_close (G_IO_STREAM (session->connection), NULL, NULL);   /* refused before TLS */
+  else if (session->fd >= 0)
+    close (session->fd);
+  session->fd = -1;
   g_clear_object (&session->tls);
   g_clear_object (&session->handshake);
 }
@@ -242,6 +265,20 @@ configure_socket (GSocket *socket)
   g_socket_set_keepalive (socket, TRUE);
   /* Job notifications are small and urgent: no Nagle delay. */
   g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+}
+
+/* Plain TCP keeps only the fd: a copy of it, the GSocket's own closed. */
+static gboolean
+take_fd (ShoalStratumSession *session,
+         GSocketConnection   *connection)
+{
+  GSocket *socket = g_socket_connection_get_socket (connection);
+
+  session->fd = fcntl (g_socket_get_fd (socket), F_DUPFD_CLOEXEC, 0);
+  g_socket_close (socket, NULL);
+  if (session->fd < 0)
+    g_warning ("Stratum: cannot keep a connection: %s", g_strerror (errno));
+  return session->fd >= 0;
 }
 
 static const char *
@@ -496,14 +533,25 @@ shoal_stratum_session_accept (ShoalStratumServer *server,
   session = g_new0 (ShoalStratumSession, 1);
   session->ref_count = 1;
   session->server = server;
-  session->connection = g_object_ref (connection);
-  session->socket = g_socket_connection_get_socket (connection);
-  configure_socket (session->socket);
+  session->fd = -1;
+  configure_socket (g_socket_connection_get_socket (connection));
+  if (certificate != NULL)
+    {
+      session->connection = g_object_ref (connection);
+      session->socket = g_socket_connection_get_socket (connection);
+      session->fd = g_socket_get_fd (session->socket);
+    }
+  else if (!take_fd (session, connection))
+    {
+      g_free (session);
+      return;
+    }
   session->ip = shoal_ip_table_acquire (server->ips, ip, is_local);
   session->peer = g_ref_string_new_intern (ip);
   session->connected_at = session->last_received = g_get_monotonic_time ();
   session->reject_reason = reject_reason (server, session);
   link_session (server, session);
+  shoal_stratum_session_reschedule (session);
   shoal_stratum_server_mark_dirty (server);
   if (certificate != NULL && session->reject_reason != NULL)
     {
@@ -525,6 +573,7 @@ shoal_stratum_session_close (ShoalStratumSession *session)
   if (session->closed)
     return;
   session->closed = TRUE;
+  shoal_stratum_timer_cancel (&session->timer);
   unpoll_session (session);
   if (session->read_source != NULL)
     g_source_destroy (session->read_source);
@@ -573,6 +622,7 @@ shoal_stratum_session_close_after (ShoalStratumSession *session)
     }
   session->closing = TRUE;
   session->closing_deadline = g_get_monotonic_time () + CLOSE_GRACE_US;
+  shoal_stratum_session_reschedule (session);
   g_clear_pointer (&session->inbuf, g_byte_array_unref);
   if (session->outbuf == NULL)
     half_close (session);
@@ -820,6 +870,7 @@ on_readable (ShoalStratumSession *session)
     return G_SOURCE_CONTINUE;   /* draining until the peer closes */
   shoal_stratum_session_ref (session);
   feed (session, server->scratch, n);
+  shoal_stratum_session_reschedule (session);   /* a login or a share may bring it closer */
   keep = !session->closed;
   shoal_stratum_session_unref (session);
   return keep ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
@@ -849,6 +900,24 @@ shoal_stratum_session_dispatch (gpointer *sessions,
     shoal_stratum_session_unref (sessions[i]);
 }
 
+/* Past this, the newest job's nonces may be running out.  Expected hashes
+ * since the job was sent, from the difficulty vardiff settled on: XMRig
+ * gets a fresh job well before it runs out of 2^32 nonces. */
+static gint64
+nonce_space_deadline (ShoalStratumSession *session)
+{
+  ShoalStratumJob *job = &session->jobs[session->newest_job];
+  double interval_s = MAX (session->server->settings.share_interval, 1);
+  double seconds;
+
+  if (job->id == 0 || job->difficulty == 0)
+    return G_MAXINT64;
+  seconds = 2147483648.0 * interval_s / (double) job->difficulty;
+  if (seconds > 1e9)
+    return G_MAXINT64;
+  return session->newest_job_at + (gint64) (seconds * G_USEC_PER_SEC) + 1;
+}
+
 static gboolean
 nonce_space_low (ShoalStratumSession *session,
                  gint64               now)
@@ -866,9 +935,9 @@ nonce_space_low (ShoalStratumSession *session,
   return age_s * hashrate > 2147483648.0;
 }
 
-void
-shoal_stratum_session_sweep (ShoalStratumSession *session,
-                             gint64               now)
+static void
+sweep (ShoalStratumSession *session,
+       gint64               now)
 {
   ShoalStratumServer *server = session->server;
   ShoalVardiffParams params;
@@ -902,4 +971,51 @@ shoal_stratum_session_sweep (ShoalStratumSession *session,
   if ((session->fixed_difficulty == 0 && shoal_vardiff_tick (&session->vardiff, &params, now))
       || nonce_space_low (session, now))
     shoal_stratum_session_push_job (session);
+}
+
+/* The first moment sweep() may have something to do: each of its checks
+ * as a deadline.  Those that only move later (a line received, a newer
+ * job) are not rescheduled for: the wheel looks early, and sweep() finds
+ * the next one. */
+static gint64
+next_deadline (ShoalStratumSession *session)
+{
+  ShoalStratumServer *server = session->server;
+  ShoalVardiffParams params;
+  gint64 next;
+
+  if (session->closing)
+    return session->closing_deadline + 1;
+  if (!session->logged_in)
+    return session->connected_at + (gint64) server->settings.login_timeout_ms * 1000 + 1;
+  next = MIN (session->last_received + IDLE_TIMEOUT_US + 1, nonce_space_deadline (session));
+  if (session->fixed_difficulty == 0)
+    {
+      params = shoal_stratum_server_vardiff_params (server);
+      next = MIN (next, shoal_vardiff_next_tick (&session->vardiff, &params));
+    }
+  return next;
+}
+
+void
+shoal_stratum_session_reschedule (ShoalStratumSession *session)
+{
+  if (session->closed || session->server->timers == NULL)
+    return;
+  shoal_stratum_timers_schedule (session->server->timers, &session->timer,
+                                 next_deadline (session));
+}
+
+void
+shoal_stratum_session_timer_fired (ShoalStratumTimer *timer,
+                                   gint64             now,
+                                   gpointer           user_data)
+{
+  ShoalStratumSession *session = (ShoalStratumSession *)
+    ((char *) timer - G_STRUCT_OFFSET (ShoalStratumSession, timer));
+
+  shoal_stratum_session_ref (session);
+  sweep (session, now);
+  shoal_stratum_session_reschedule (session);
+  shoal_stratum_session_unref (session);
 }

@@ -185,6 +185,7 @@ finish (Submit       *submit,
       && shoal_vardiff_share (&session->vardiff, &params, submit->difficulty,
                               submit->received_at))
     shoal_stratum_session_push_job (session);
+  shoal_stratum_session_reschedule (session);   /* a new vardiff window or difficulty */
   submit_free (submit);
 }
 

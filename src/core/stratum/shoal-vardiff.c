@@ -126,6 +126,15 @@ shoal_vardiff_tick (ShoalVardiff             *vardiff,
   return vardiff->difficulty != old;
 }
 
+gint64
+shoal_vardiff_next_tick (const ShoalVardiff       *vardiff,
+                         const ShoalVardiffParams *params)
+{
+  double times = vardiff->window_shares > 0 ? WINDOW_TIMES : QUIET_TIMES;
+
+  return vardiff->window_start_us + (gint64) ceil (times * params->interval_s * G_USEC_PER_SEC);
+}
+
 static const double window_seconds[SHOAL_HASHRATE_N_WINDOWS] = { 60, 600, 3600 };
 
 void

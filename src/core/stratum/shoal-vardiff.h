@@ -48,6 +48,10 @@ gboolean shoal_vardiff_share (ShoalVardiff             *vardiff,
 gboolean shoal_vardiff_tick  (ShoalVardiff             *vardiff,
                               const ShoalVardiffParams *params,
                               gint64                    now_us);
+/* The first time at which a tick may change anything: a timer for it
+ * needs no ticks before. */
+gint64   shoal_vardiff_next_tick (const ShoalVardiff       *vardiff,
+                                  const ShoalVardiffParams *params);
 
 /* Hashrate over sliding windows of 1 min, 10 min and 1 h, kept as three
  * exponentially decaying sums (24 bytes a worker, not a share list). */
