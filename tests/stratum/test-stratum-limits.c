@@ -249,6 +249,13 @@ churn (guint16 port,
 #define CHURN_WARMUP      5000
 #define CHURN_BOUND_KB    (4 * 1024)
 
+static gboolean
+seed_ready (gpointer tmpl)
+{
+  return shoal_validator_is_seed_ready (stratum_test_validator (),
+                                        shoal_block_template_get_seed_hash (tmpl));
+}
+
 static void
 test_churned_logins (void)
 {
@@ -265,6 +272,10 @@ test_churned_logins (void)
 #endif
   churn (port, 0, CHURN_WARMUP);
   stats = stratum_test_wait_stats (server, all_gone, NULL, 30000);
+  /* The validator builds its 256 MiB RandomX cache for the template's
+   * seed in the background; on a busy machine that outlasts the warm-up,
+   * and its pages are not the logins'. */
+  g_assert_true (stratum_test_wait (seed_ready, tmpl, 120000));
   before = rss_kb ();
   churn (port, CHURN_WARMUP, total);
   g_clear_pointer (&stats, shoal_stratum_stats_unref);
