@@ -108,7 +108,9 @@ fake_blob (gconstpointer  data,
 
   for (gsize i = 0; i < BLOB_SIZE; i++)
     blob[i] = base_byte (GPOINTER_TO_UINT (data), i);
-  memcpy (blob + UNIQUE_OFFSET, unique, unique_len);
+  /* memcpy's source must not be NULL even for zero bytes (UBSan checks) */
+  if (unique_len > 0)
+    memcpy (blob + UNIQUE_OFFSET, unique, unique_len);
   return g_bytes_new_take (blob, BLOB_SIZE);
 }
 
