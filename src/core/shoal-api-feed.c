@@ -153,6 +153,8 @@ new_cache (ShoalPool *pool)
   cache->network_known = own != NULL && *own != '\0' && shoal_address_parse (own, &parsed, NULL);
   if (cache->network_known)
     cache->network = parsed.network;
+  g_ptr_array_unref (cache->upstreams);
+  cache->upstreams = shoal_pool_list_upstreams (pool);
   return cache;
 }
 

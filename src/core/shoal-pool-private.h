@@ -58,6 +58,10 @@ void             _shoal_pool_set_condition   (ShoalPool      *self,
 void             _shoal_pool_clear_condition (ShoalPool      *self,
                                               const char     *id);
 ShoalJobManager *_shoal_pool_get_jobs        (ShoalPool      *self);
+/* Upstream mode's sources in order, and the chain over them; NULL in
+ * the other modes. */
+GPtrArray        *_shoal_pool_get_upstreams   (ShoalPool      *self);
+ShoalSourceChain *_shoal_pool_get_chain       (ShoalPool      *self);
 ShoalNodeClient *_shoal_pool_get_node        (ShoalPool      *self);
 void             _shoal_pool_set_config_handler (ShoalPool   *self,
                                                  gulong       handler_id);

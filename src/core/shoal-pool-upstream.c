@@ -194,3 +194,37 @@ _shoal_pool_watch_upstreams (ShoalPool        *pool,
   g_signal_connect_data (chain, "notify::active-index", G_CALLBACK (on_active_index), watch,
                          (GClosureNotify) (void (*) (void)) upstream_watch_free, 0);
 }
+
+static ShoalUpstreamInfo *
+upstream_info (ShoalUpstreamSource *source,
+               gboolean             in_use)
+{
+  ShoalUpstreamInfo *info = g_new0 (ShoalUpstreamInfo, 1);
+  const GError *trouble = shoal_upstream_source_get_last_error (source);
+
+  info->name = shoal_upstream_source_dup_name (source);
+  info->in_use = in_use;
+  info->connected = shoal_upstream_source_is_connected (source);
+  info->trouble = trouble != NULL ? g_strdup (trouble->message) : NULL;
+  info->difficulty = shoal_upstream_source_get_difficulty (source);
+  info->accepted = shoal_upstream_source_get_accepted (source);
+  info->rejected = shoal_upstream_source_get_rejected (source);
+  return info;
+}
+
+GPtrArray *
+shoal_pool_list_upstreams (ShoalPool *self)
+{
+  GPtrArray *list = g_ptr_array_new_with_free_func ((GDestroyNotify) shoal_upstream_info_free);
+  GPtrArray *upstreams;
+  int active;
+
+  g_return_val_if_fail (SHOAL_IS_POOL (self), list);
+  upstreams = _shoal_pool_get_upstreams (self);
+  if (upstreams == NULL)
+    return list;
+  active = shoal_source_chain_get_active_index (_shoal_pool_get_chain (self));
+  for (guint i = 0; i < upstreams->len; i++)
+    g_ptr_array_add (list, upstream_info (g_ptr_array_index (upstreams, i), (int) i == active));
+  return list;
+}

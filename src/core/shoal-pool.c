@@ -926,6 +926,18 @@ _shoal_pool_get_jobs (ShoalPool *self)
   return self->jobs;
 }
 
+GPtrArray *
+_shoal_pool_get_upstreams (ShoalPool *self)
+{
+  return self->upstreams;
+}
+
+ShoalSourceChain *
+_shoal_pool_get_chain (ShoalPool *self)
+{
+  return self->chain;
+}
+
 void
 _shoal_pool_set_config_handler (ShoalPool *self,
                                 gulong     handler_id)

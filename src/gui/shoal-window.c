@@ -9,6 +9,7 @@
 #include "shoal-node-page.h"
 #include "shoal-overview-page.h"
 #include "shoal-payouts-page.h"
+#include "shoal-upstream-page.h"
 #include "shoal-window.h"
 
 struct _ShoalWindow
@@ -27,6 +28,8 @@ struct _ShoalWindow
   ShoalPayoutsPage     *payouts_page;
   AdwViewStackPage     *node_stack_page;
   ShoalNodePage        *node_page;
+  AdwViewStackPage     *upstream_stack_page;
+  ShoalUpstreamPage    *upstream_page;
 };
 
 G_DEFINE_FINAL_TYPE (ShoalWindow, shoal_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -34,15 +37,18 @@ G_DEFINE_FINAL_TYPE (ShoalWindow, shoal_window, ADW_TYPE_APPLICATION_WINDOW)
 enum { PROP_0, PROP_POOL, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
-/* Payouts exist only in small-pool mode: solo rewards go straight to the pool address. */
+/* Payouts exist only in small-pool mode: solo rewards go straight to the
+ * pool address.  The Upstream page only in upstream mode. */
 static void
 update_mode (ShoalWindow *self)
 {
-  gboolean pplns = shoal_pool_get_mode (self->pool) == SHOAL_MODE_PPLNS;
+  ShoalMode mode = shoal_pool_get_mode (self->pool);
+  gboolean pplns = mode == SHOAL_MODE_PPLNS;
 
   if (!pplns && g_strcmp0 (adw_view_stack_get_visible_child_name (self->stack), "payouts") == 0)
     adw_view_stack_set_visible_child_name (self->stack, "overview");
   adw_view_stack_page_set_visible (self->payouts_stack_page, pplns);
+  adw_view_stack_page_set_visible (self->upstream_stack_page, mode == SHOAL_MODE_UPSTREAM);
 }
 
 static void
@@ -74,6 +80,7 @@ shoal_window_constructed (GObject *object)
   g_object_bind_property (self->node_page, "has-node", self->node_stack_page, "visible",
                           G_BINDING_SYNC_CREATE);
   shoal_node_page_set_pool (self->node_page, self->pool);
+  shoal_upstream_page_set_pool (self->upstream_page, self->pool);
   /* The mode the pool runs in: a changed setting waits for the restart,
    * which makes the window again. */
   update_mode (self);
@@ -133,6 +140,7 @@ shoal_window_class_init (ShoalWindowClass *klass)
   g_type_ensure (SHOAL_TYPE_BLOCKS_PAGE);
   g_type_ensure (SHOAL_TYPE_PAYOUTS_PAGE);
   g_type_ensure (SHOAL_TYPE_NODE_PAGE);
+  g_type_ensure (SHOAL_TYPE_UPSTREAM_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/shoalpool/Shoal/shoal-window.ui");
   gtk_widget_class_bind_template_child (widget_class, ShoalWindow, banners);
@@ -146,6 +154,8 @@ shoal_window_class_init (ShoalWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ShoalWindow, payouts_page);
   gtk_widget_class_bind_template_child (widget_class, ShoalWindow, node_stack_page);
   gtk_widget_class_bind_template_child (widget_class, ShoalWindow, node_page);
+  gtk_widget_class_bind_template_child (widget_class, ShoalWindow, upstream_stack_page);
+  gtk_widget_class_bind_template_child (widget_class, ShoalWindow, upstream_page);
 }
 
 static void

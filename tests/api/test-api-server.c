@@ -579,6 +579,35 @@ test_render_miner (void)
   free_sample (cache);
 }
 
+/* Upstream mode's pools, in order, as the window's Upstream page has them. */
+static void
+test_render_upstreams (void)
+{
+  ShoalApiCache *cache = sample_cache ();
+  ShoalUpstreamInfo *up = g_new0 (ShoalUpstreamInfo, 1);
+  g_autoptr(JsonObject) doc = NULL;
+  JsonObject *first;
+
+  g_ptr_array_set_free_func (cache->upstreams, (GDestroyNotify) shoal_upstream_info_free);
+  up->name = g_strdup ("stratum+tcp://192.168.1.5:3333");
+  up->in_use = TRUE;
+  up->connected = TRUE;
+  up->difficulty = 500001;
+  up->accepted = 7;
+  up->rejected = 1;
+  g_ptr_array_add (cache->upstreams, up);
+  doc = as_object (shoal_api_json_upstreams (cache));
+  first = json_array_get_object_element (json_object_get_array_member (doc, "upstreams"), 0);
+  g_assert_cmpstr (json_object_get_string_member (first, "url"), ==,
+                   "stratum+tcp://192.168.1.5:3333");
+  g_assert_true (json_object_get_boolean_member (first, "in_use"));
+  g_assert_true (json_object_get_null_member (first, "trouble"));
+  g_assert_cmpint (json_object_get_int_member (first, "difficulty"), ==, 500001);
+  g_assert_cmpint (json_object_get_int_member (first, "accepted"), ==, 7);
+  g_assert_cmpint (json_object_get_int_member (first, "rejected"), ==, 1);
+  free_sample (cache);
+}
+
 static void
 test_render_metrics_escapes (void)
 {
@@ -623,5 +652,6 @@ main (int   argc,
   g_test_add_func ("/api-server/address-checks", test_address_checks);
   g_test_add_func ("/api-render/miner", test_render_miner);
   g_test_add_func ("/api-render/metrics-escapes", test_render_metrics_escapes);
+  g_test_add_func ("/api-render/upstreams", test_render_upstreams);
   return g_test_run ();
 }

@@ -221,7 +221,9 @@ def main_window(app):
 def show_page(app, title):
     """Presses the page's tab in the view switcher, as a person would."""
     tab = find_one(main_window(app), "page tab", title)
-    click(tab)
+    # Reading the tab's actions can outlast AT-SPI's reply timeout on a
+    # loaded machine: asked again, as a person would click again.
+    wait_for(lambda: click(tab) or True, what=f"the {title!r} tab to take a click")
     return tab
 
 

@@ -436,6 +436,28 @@ expect_no_blocks_recorded (Fixture *f)
   sqlite3_close (db);
 }
 
+/* What the window's Upstream page and the API show of the one upstream. */
+static void
+check_listed_upstream (ShoalPool  *relay,
+                       const char *url,
+                       guint       submits)
+{
+  g_autoptr(GPtrArray) upstreams = shoal_pool_list_upstreams (relay);
+  const ShoalUpstreamInfo *info;
+
+  g_assert_cmpuint (upstreams->len, ==, 1);
+  info = g_ptr_array_index (upstreams, 0);
+  g_assert_cmpstr (info->name, ==, url);
+  g_assert_true (info->in_use);
+  g_assert_true (info->connected);
+  g_assert_null (info->trouble);
+  g_assert_cmpuint (info->accepted, ==, submits);
+  g_assert_cmpuint (info->rejected, ==, 0);
+  /* The stand-in's target, read back: within the rounding of 8 hex digits. */
+  g_assert_cmpuint (info->difficulty, >=, STANDIN_DIFFICULTY * 99 / 100);
+  g_assert_cmpuint (info->difficulty, <=, STANDIN_DIFFICULTY * 101 / 100);
+}
+
 /* Shoal (upstream) on the P2Pool stand-in, the node's templates behind. */
 static void
 test_standin (Fixture       *f,
@@ -471,6 +493,7 @@ test_standin (Fixture       *f,
   g_assert_cmpuint (upstream_accepted (relay, "rig-a"), ==, submits);
   g_assert_cmpuint (upstream_accepted (relay, "liar"), ==, 0);
   g_assert_cmpuint (p2pool_standin_count (standin, P2POOL_COUNT_BANS), ==, 0);
+  check_listed_upstream (relay, url, submits);
   shoal_pool_stop (relay);
   expect_no_blocks_recorded (f);
   p2pool_standin_free (standin);

@@ -24,7 +24,8 @@ typedef struct
   GPtrArray         *payments;     /* ShoalPaymentInfo, newest first */
   GArray            *history_1h;   /* ShoalHashratePoint, oldest first */
   GArray            *history_24h;
-  char              *mode;         /* "solo" or "pplns" */
+  GPtrArray         *upstreams;    /* ShoalUpstreamInfo, in order; empty unless upstream mode */
+  char              *mode;         /* "solo", "pplns" or "upstream" */
   gboolean           network_known; /* the pool's own address told us */
   ShoalNetwork       network;       /* members' addresses must be on it */
   /*< private >*/

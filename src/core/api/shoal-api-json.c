@@ -46,6 +46,15 @@ add_time (JsonBuilder *builder,
 }
 
 static void
+add_bool (JsonBuilder *builder,
+          const char  *name,
+          gboolean     value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_boolean_value (builder, value);
+}
+
+static void
 add_string (JsonBuilder *builder,
             const char  *name,
             const char  *value)
@@ -98,10 +107,8 @@ add_node (JsonBuilder       *builder,
 {
   json_builder_set_member_name (builder, "node");
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "reachable");
-  json_builder_add_boolean_value (builder, s->node_reachable);
-  json_builder_set_member_name (builder, "synced");
-  json_builder_add_boolean_value (builder, s->node_synced);
+  add_bool (builder, "reachable", s->node_reachable);
+  add_bool (builder, "synced", s->node_synced);
   add_int (builder, "height", s->node_height);
   add_int (builder, "difficulty", s->network_difficulty);
   add_int (builder, "hashrate", s->network_hashrate);
@@ -194,31 +201,50 @@ add_worker (JsonBuilder           *builder,
   add_int (builder, "upstream_rejected", w->upstream_rejected);
   add_time (builder, "last_share", w->last_share_us);
   add_time (builder, "connected", w->connected_us);
-  json_builder_set_member_name (builder, "online");
-  json_builder_add_boolean_value (builder, w->online);
+  add_bool (builder, "online", w->online);
   json_builder_end_object (builder);
 }
 
-JsonNode *
-shoal_api_json_workers (ShoalApiCache *cache)
+typedef void (*AddItem) (JsonBuilder *builder, gconstpointer item);
+
+/* {"MEMBER": [ITEMS, each written by ADD]} */
+static JsonNode *
+list_document (const char *member,
+               GPtrArray  *items,
+               AddItem     add)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  GPtrArray *workers = cache->snapshot->workers;
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "workers");
+  json_builder_set_member_name (builder, member);
   json_builder_begin_array (builder);
-  for (guint i = 0; i < workers->len; i++)
-    add_worker (builder, g_ptr_array_index (workers, i), FALSE);
+  for (guint i = 0; i < items->len; i++)
+    add (builder, g_ptr_array_index (items, i));
   json_builder_end_array (builder);
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
 }
 
+/* The public lists shorten addresses; a miner's own view does not. */
 static void
-add_block (JsonBuilder          *builder,
-           const ShoalBlockInfo *b)
+add_public_worker (JsonBuilder   *builder,
+                   gconstpointer  item)
 {
+  add_worker (builder, item, FALSE);
+}
+
+JsonNode *
+shoal_api_json_workers (ShoalApiCache *cache)
+{
+  return list_document ("workers", cache->snapshot->workers, add_public_worker);
+}
+
+static void
+add_block (JsonBuilder   *builder,
+           gconstpointer  item)
+{
+  const ShoalBlockInfo *b = item;
+
   json_builder_begin_object (builder);
   add_int (builder, "height", b->height);
   add_string (builder, "id", b->id);
@@ -233,16 +259,7 @@ add_block (JsonBuilder          *builder,
 JsonNode *
 shoal_api_json_blocks (ShoalApiCache *cache)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "blocks");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < cache->blocks->len; i++)
-    add_block (builder, g_ptr_array_index (cache->blocks, i));
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  return json_builder_get_root (builder);
+  return list_document ("blocks", cache->blocks, add_block);
 }
 
 static void
@@ -263,19 +280,41 @@ add_payment (JsonBuilder            *builder,
   json_builder_end_object (builder);
 }
 
+static void
+add_public_payment (JsonBuilder   *builder,
+                    gconstpointer  item)
+{
+  add_payment (builder, item, FALSE);
+}
+
 JsonNode *
 shoal_api_json_payments (ShoalApiCache *cache)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  return list_document ("payments", cache->payments, add_public_payment);
+}
+
+static void
+add_upstream (JsonBuilder   *builder,
+              gconstpointer  item)
+{
+  const ShoalUpstreamInfo *u = item;
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "payments");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < cache->payments->len; i++)
-    add_payment (builder, g_ptr_array_index (cache->payments, i), FALSE);
-  json_builder_end_array (builder);
+  add_string (builder, "url", u->name);
+  add_bool (builder, "in_use", u->in_use);
+  add_bool (builder, "connected", u->connected);
+  add_string (builder, "trouble", u->trouble);
+  add_int (builder, "difficulty", u->difficulty);
+  add_int (builder, "accepted", u->accepted);
+  add_int (builder, "rejected", u->rejected);
   json_builder_end_object (builder);
-  return json_builder_get_root (builder);
+}
+
+/* Upstream mode's pools in order; an empty list in the other modes. */
+JsonNode *
+shoal_api_json_upstreams (ShoalApiCache *cache)
+{
+  return list_document ("upstreams", cache->upstreams, add_upstream);
 }
 
 static void
@@ -373,8 +412,7 @@ shoal_api_json_miner (ShoalApiCache *cache,
 
   json_builder_begin_object (builder);
   add_string (builder, "address", address);
-  json_builder_set_member_name (builder, "known");
-  json_builder_add_boolean_value (builder, miner_known (cache, address));
+  add_bool (builder, "known", miner_known (cache, address));
   add_miner_workers (builder, cache, address);
   add_miner_balance (builder, cache, address);
   add_miner_payments (builder, cache, address);

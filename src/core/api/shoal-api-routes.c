@@ -30,7 +30,8 @@ static const StaticFile static_files[] = {
 };
 
 static const char * const api_endpoints[] = {
-  "summary", "workers", "blocks", "payments", "miner/ADDRESS", "history?range=1h|24h",
+  "summary", "workers", "blocks", "payments", "upstreams", "miner/ADDRESS",
+  "history?range=1h|24h",
 };
 
 static void
@@ -100,6 +101,12 @@ static GBytes *
 render_payments (ShoalApiCache *cache)
 {
   return take_json (shoal_api_json_payments (cache));
+}
+
+static GBytes *
+render_upstreams (ShoalApiCache *cache)
+{
+  return take_json (shoal_api_json_upstreams (cache));
 }
 
 static GBytes *
@@ -333,6 +340,7 @@ static const struct
   { "workers",  render_workers },
   { "blocks",   render_blocks },
   { "payments", render_payments },
+  { "upstreams", render_upstreams },
 };
 
 static gboolean

@@ -86,3 +86,13 @@ shoal_payment_info_free (ShoalPaymentInfo *info)
   g_free (info->tx_hash);
   g_free (info);
 }
+
+void
+shoal_upstream_info_free (ShoalUpstreamInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->name);
+  g_free (info->trouble);
+  g_free (info);
+}

@@ -68,6 +68,18 @@ typedef struct
   guint64 hashrate;
 } ShoalHashratePoint;
 
+/* One upstream pool of upstream mode, in the order rigs fall back through. */
+typedef struct
+{
+  char     *name;        /* "stratum+tcp://HOST:PORT" */
+  gboolean  in_use;      /* the rigs mine its work now */
+  gboolean  connected;
+  char     *trouble;     /* why its last connection ended or failed; NULL if none has */
+  guint64   difficulty;  /* what it asks of a share now; 0 before its first job */
+  guint64   accepted;    /* shares it took from this pool */
+  guint64   rejected;
+} ShoalUpstreamInfo;
+
 #define SHOAL_TYPE_POOL_SNAPSHOT (shoal_pool_snapshot_get_type ())
 typedef struct _ShoalPoolSnapshot ShoalPoolSnapshot;
 
@@ -118,6 +130,7 @@ void               shoal_worker_info_free       (ShoalWorkerInfo       *info);
 void               shoal_block_info_free        (ShoalBlockInfo        *info);
 void               shoal_balance_info_free      (ShoalBalanceInfo      *info);
 void               shoal_payment_info_free      (ShoalPaymentInfo      *info);
+void               shoal_upstream_info_free     (ShoalUpstreamInfo     *info);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalPoolSnapshot, shoal_pool_snapshot_unref)
 

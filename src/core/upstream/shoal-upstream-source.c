@@ -387,6 +387,31 @@ shoal_upstream_source_get_rejected (ShoalUpstreamSource *self)
   return self->rejected;
 }
 
+/* The difficulty the upstream asks of a share of its current job. */
+guint64
+shoal_upstream_source_get_difficulty (ShoalUpstreamSource *self)
+{
+  const WorkData *data;
+
+  g_return_val_if_fail (SHOAL_IS_UPSTREAM_SOURCE (self), 0);
+  if (self->work == NULL)
+    return 0;
+  data = shoal_work_get_data (self->work);
+  return shoal_upstream_job_get_difficulty (data->job);
+}
+
+char *
+shoal_upstream_source_dup_name (ShoalUpstreamSource *self)
+{
+  const ShoalUpstreamEndpoint *endpoint;
+
+  g_return_val_if_fail (SHOAL_IS_UPSTREAM_SOURCE (self), NULL);
+  endpoint = self->endpoint;
+  return g_strdup_printf (strchr (endpoint->host, ':') != NULL ? "%s://[%s]:%u" : "%s://%s:%u",
+                          endpoint->use_tls ? "stratum+ssl" : "stratum+tcp",
+                          endpoint->host, endpoint->port);
+}
+
 ShoalUpstreamSource *
 shoal_upstream_source_new (const ShoalUpstreamEndpoint *endpoint)
 {

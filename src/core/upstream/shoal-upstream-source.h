@@ -36,5 +36,9 @@ gboolean             shoal_upstream_source_is_connected   (ShoalUpstreamSource *
 const GError        *shoal_upstream_source_get_last_error (ShoalUpstreamSource *self);
 guint64              shoal_upstream_source_get_accepted   (ShoalUpstreamSource *self);
 guint64              shoal_upstream_source_get_rejected   (ShoalUpstreamSource *self);
+/* The current job's share difficulty; 0 before the first job. */
+guint64              shoal_upstream_source_get_difficulty (ShoalUpstreamSource *self);
+/* "stratum+tcp://HOST:PORT" (or stratum+ssl), without the login. */
+char                *shoal_upstream_source_dup_name       (ShoalUpstreamSource *self);
 
 G_END_DECLS

@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "shoal-format.h"
+#include "shoal-label.h"
+#include "shoal-upstream-page.h"
+
+/* A household with more rigs than this sees the first ones by name and
+ * a count of the rest: the rows are rebuilt once a second. */
+#define MAX_RIG_ROWS 100
+
+/* P2Pool's own advice: its nano sidechain suits miners below about
+ * 30 kH/s, mini is for the other small miners. */
+#define NANO_LIMIT_HS 30000
+
+/* Lives on the GTK thread; reads the pool once a second. */
+struct _ShoalUpstreamPage
+{
+  AdwBin               parent_instance;
+  ShoalPool           *pool;
+
+  GtkLabel            *state_label;
+  AdwPreferencesGroup *pools_group;
+  GPtrArray           *pool_rows;    /* AdwActionRow, one per upstream, in order */
+  GtkLabel            *difficulty_label;
+  GtkLabel            *hashrate_label;
+  GtkLabel            *share_time_label;
+  AdwActionRow        *sidechain_row;
+  AdwPreferencesGroup *rigs_group;
+  GPtrArray           *rig_rows;     /* AdwActionRow, at most MAX_RIG_ROWS */
+};
+
+G_DEFINE_FINAL_TYPE (ShoalUpstreamPage, shoal_upstream_page, ADW_TYPE_BIN)
+
+static AdwActionRow *
+row_new (void)
+{
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *value = gtk_label_new (NULL);
+
+  gtk_widget_add_css_class (value, "numeric");
+  gtk_label_set_selectable (GTK_LABEL (value), TRUE);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), value);
+  g_object_set_data (G_OBJECT (row), "shoal-value", value);
+  return ADW_ACTION_ROW (row);
+}
+
+/* Grows or shrinks ROWS, shown in GROUP, to N rows. */
+static void
+sync_rows (AdwPreferencesGroup *group,
+           GPtrArray           *rows,
+           guint                n)
+{
+  while (rows->len > n)
+    {
+      adw_preferences_group_remove (group, g_ptr_array_index (rows, rows->len - 1));
+      g_ptr_array_set_size (rows, rows->len - 1);
+    }
+  while (rows->len < n)
+    {
+      AdwActionRow *row = row_new ();
+
+      adw_preferences_group_add (group, GTK_WIDGET (row));
+      g_ptr_array_add (rows, row);
+    }
+}
+
+static void
+set_row (AdwActionRow *row,
+         const char   *title,
+         char         *subtitle,
+         char         *value)
+{
+  g_autofree char *owned_subtitle = subtitle;
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (row, subtitle);
+  shoal_label_take (g_object_get_data (G_OBJECT (row), "shoal-value"), value);
+}
+
+static char *
+format_verdicts (guint64 accepted,
+                 guint64 rejected)
+{
+  /* Translators: shares an upstream pool accepted and rejected */
+  return g_strdup_printf (_("%" G_GUINT64_FORMAT " accepted · %" G_GUINT64_FORMAT " rejected"),
+                          accepted, rejected);
+}
+
+static char *
+format_pool_state (const ShoalUpstreamInfo *info)
+{
+  if (info->in_use && info->connected)
+    return g_strdup (_("In use"));
+  if (info->connected)
+    return g_strdup (_("Connected, standing by"));
+  if (info->trouble != NULL)
+    /* Translators: %s says why, e.g. "Connection refused" */
+    return g_strdup_printf (_("Cannot be reached: %s"), info->trouble);
+  return g_strdup (_("Connecting…"));
+}
+
+static const ShoalUpstreamInfo *
+find_in_use (GPtrArray *upstreams)
+{
+  for (guint i = 0; i < upstreams->len; i++)
+    {
+      const ShoalUpstreamInfo *info = g_ptr_array_index (upstreams, i);
+
+      if (info->in_use)
+        return info;
+    }
+  return NULL;
+}
+
+/* The sentence at the top: where the rigs' work comes from now. */
+static char *
+format_headline (GPtrArray *upstreams)
+{
+  const ShoalUpstreamInfo *first = g_ptr_array_index (upstreams, 0);
+  const ShoalUpstreamInfo *in_use = find_in_use (upstreams);
+
+  if (in_use == first)
+    return g_strdup_printf (_("Mining on %s"), first->name);
+  if (in_use != NULL)
+    /* Translators: the rigs mine on the first %s because the second cannot be reached */
+    return g_strdup_printf (_("Mining on %s: %s cannot be reached"), in_use->name, first->name);
+  if (first->trouble != NULL)
+    return g_strdup (_("No upstream pool answers: rigs mine solo on your node until one is back"));
+  return g_strdup_printf (_("Connecting to %s…"), first->name);
+}
+
+static void
+update_pools (ShoalUpstreamPage *self,
+              GPtrArray         *upstreams)
+{
+  sync_rows (self->pools_group, self->pool_rows, upstreams->len);
+  for (guint i = 0; i < upstreams->len; i++)
+    {
+      const ShoalUpstreamInfo *info = g_ptr_array_index (upstreams, i);
+
+      set_row (g_ptr_array_index (self->pool_rows, i), info->name, format_pool_state (info),
+               format_verdicts (info->accepted, info->rejected));
+    }
+}
+
+static char *
+format_share_time (guint64 difficulty,
+                   guint64 hashrate)
+{
+  if (difficulty == 0 || hashrate == 0)
+    return g_strdup ("—");
+  return shoal_format_duration (MAX (difficulty / hashrate, 1));
+}
+
+static char *
+format_sidechain_advice (guint64 hashrate)
+{
+  if (hashrate == 0)
+    return g_strdup (_("Advice comes once your rigs are hashing"));
+  if (hashrate < NANO_LIMIT_HS)
+    return g_strdup (_("P2Pool nano suits your hashrate: below about 30 kH/s, "
+                       "mini and main would leave long gaps between your shares"));
+  return g_strdup (_("P2Pool mini suits your hashrate: nano is for less than about 30 kH/s"));
+}
+
+static void
+update_household (ShoalUpstreamPage       *self,
+                  GPtrArray               *upstreams,
+                  const ShoalPoolSnapshot *snap)
+{
+  const ShoalUpstreamInfo *in_use = find_in_use (upstreams);
+  guint64 difficulty = in_use != NULL ? in_use->difficulty : 0;
+  guint64 hashrate = snap->pool_hashrate_10m != 0 ? snap->pool_hashrate_10m
+                                                  : snap->pool_hashrate_1m;
+  g_autofree char *advice = format_sidechain_advice (hashrate);
+
+  shoal_label_take (self->difficulty_label,
+                    difficulty != 0 ? shoal_format_difficulty (difficulty) : g_strdup ("—"));
+  shoal_label_take (self->hashrate_label, shoal_format_hashrate (hashrate));
+  shoal_label_take (self->share_time_label, format_share_time (difficulty, hashrate));
+  adw_action_row_set_subtitle (self->sidechain_row, advice);
+}
+
+static void
+update_rigs (ShoalUpstreamPage       *self,
+             const ShoalPoolSnapshot *snap)
+{
+  guint shown = MIN (snap->workers->len, MAX_RIG_ROWS);
+  g_autofree char *more = NULL;
+
+  sync_rows (self->rigs_group, self->rig_rows, shown);
+  for (guint i = 0; i < shown; i++)
+    {
+      const ShoalWorkerInfo *info = g_ptr_array_index (snap->workers, i);
+
+      set_row (g_ptr_array_index (self->rig_rows, i), info->worker,
+               shoal_format_address_short (info->address),
+               format_verdicts (info->upstream_accepted, info->upstream_rejected));
+    }
+  if (snap->workers->len > shown)
+    more = g_strdup_printf (_("%u more rigs are not listed"), snap->workers->len - shown);
+  adw_preferences_group_set_description (self->rigs_group, more);
+}
+
+static void
+on_snapshot_changed (ShoalUpstreamPage *self)
+{
+  g_autoptr(GPtrArray) upstreams = shoal_pool_list_upstreams (self->pool);
+  const ShoalPoolSnapshot *snap = shoal_pool_get_snapshot (self->pool);
+
+  if (upstreams->len == 0)
+    return;
+  shoal_label_take (self->state_label, format_headline (upstreams));
+  update_pools (self, upstreams);
+  update_household (self, upstreams, snap);
+  update_rigs (self, snap);
+}
+
+static void
+shoal_upstream_page_dispose (GObject *object)
+{
+  ShoalUpstreamPage *self = SHOAL_UPSTREAM_PAGE (object);
+
+  g_clear_object (&self->pool);
+  g_clear_pointer (&self->pool_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->rig_rows, g_ptr_array_unref);
+  gtk_widget_dispose_template (GTK_WIDGET (self), SHOAL_TYPE_UPSTREAM_PAGE);
+  G_OBJECT_CLASS (shoal_upstream_page_parent_class)->dispose (object);
+}
+
+static void
+shoal_upstream_page_class_init (ShoalUpstreamPageClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = shoal_upstream_page_dispose;
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/shoalpool/Shoal/shoal-upstream-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, ShoalUpstreamPage, state_label);
+  gtk_widget_class_bind_template_child (widget_class, ShoalUpstreamPage, pools_group);
+  gtk_widget_class_bind_template_child (widget_class, ShoalUpstreamPage, difficulty_label);
+  gtk_widget_class_bind_template_child (widget_class, ShoalUpstreamPage, hashrate_label);
+  gtk_widget_class_bind_template_child (widget_class, ShoalUpstreamPage, share_time_label);
+  gtk_widget_class_bind_template_child (widget_class, ShoalUpstreamPage, sidechain_row);
+  gtk_widget_class_bind_template_child (widget_class, ShoalUpstreamPage, rigs_group);
+}
+
+static void
+shoal_upstream_page_init (ShoalUpstreamPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->pool_rows = g_ptr_array_new ();
+  self->rig_rows = g_ptr_array_new ();
+}
+
+void
+shoal_upstream_page_set_pool (ShoalUpstreamPage *self,
+                              ShoalPool         *pool)
+{
+  g_return_if_fail (SHOAL_IS_UPSTREAM_PAGE (self));
+  g_return_if_fail (SHOAL_IS_POOL (pool) && self->pool == NULL);
+
+  self->pool = g_object_ref (pool);
+  g_signal_connect_object (pool, "snapshot-changed", G_CALLBACK (on_snapshot_changed), self,
+                           G_CONNECT_SWAPPED);
+  on_snapshot_changed (self);
+}

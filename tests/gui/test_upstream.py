@@ -1,0 +1,107 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Upstream mode seen in the window: a test miner mines through the Shoal
+under test onto a second Shoal (solo, on a regtest monerod) as its
+upstream.  The Upstream page says where the rigs mine, the upstream's
+state and difficulty, and each rig's shares accepted upstream; the count
+it shows is the one the upstream itself reports on its /metrics.  The
+upstream stopped: the page says the rigs mine solo on the node, and
+why."""
+import os
+import re
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "app"))
+
+from regtest import ADDRESS, Headless, Monerod, metric  # noqa: E402
+from shoalgui import (Shoal, find_all, find_one, free_port, main_window,  # noqa: E402
+                      show_page, start_miner, stop_process, testminer, wait_for)
+
+VERDICTS = re.compile(r"^(\d+) accepted · (\d+) rejected$")
+
+
+def row_texts(label):
+    """The texts of the preferences row that holds LABEL: title, subtitle, value."""
+    node = label
+    for _ in range(6):
+        node = node.parent
+        texts = [n.name for n in find_all(node, "label")]
+        if len(texts) >= 3:
+            return texts
+    raise AssertionError(f"no row around {label.name!r}")
+
+
+def verdicts(win, title):
+    """(accepted, rejected) in the row titled TITLE, or None while it has none."""
+    for label in find_all(win, "label", title):
+        for text in row_texts(label):
+            m = VERDICTS.match(text)
+            if m:
+                return int(m.group(1)), int(m.group(2))
+    return None
+
+
+def main():
+    testminer()  # exit 77 (skipped) while it is not built
+    tmp = tempfile.TemporaryDirectory(prefix="shoal-upstream-gui-")
+    node = Monerod().start()
+    up_port, up_api = free_port(), free_port()
+    # Difficulty 5 for the test miner's few hashes a second, on both sides;
+    # RandomX in light mode: building the fast mode's 2 GiB dataset would
+    # take both cores of a small machine for minutes.
+    easy = {"start-difficulty": "5", "min-difficulty": "5"}
+    upstream = Headless({"pool-address": ADDRESS, "node-url": node.uri, "validator-mode": "light",
+                         "database": os.path.join(tmp.name, "upstream.db"),
+                         "stratum-bind": "127.0.0.1", "stratum-port": up_port,
+                         "api-enabled": "true", "api-bind": "127.0.0.1", "api-port": up_api,
+                         **easy}, tmp.name)
+    upstream.wait_line("pool started")
+    url = f"stratum+tcp://127.0.0.1:{up_port}"
+    port = free_port()
+    shoal = Shoal(settings={"mode": "'upstream'", "upstream-urls": f"['{url}']",
+                            "pool-address": f"'{ADDRESS}'", "node-url": f"'{node.uri}'",
+                            "validator-mode": "'light'",
+                            "stratum-bind": "'127.0.0.1'", "stratum-port": f"uint64 {port}",
+                            **{k: f"uint64 {v}" for k, v in easy.items()}})
+    miner = None
+    try:
+        app = shoal.app()
+        win = main_window(app)
+        miner = start_miner(port, ADDRESS, "rig1")
+        show_page(app, "Upstream")
+        find_one(win, "label", f"Mining on {url}", timeout=120, what="where the rigs mine")
+        find_one(win, "label", "In use", timeout=60, what="the upstream row in use")
+
+        wait_for(lambda: (verdicts(win, "rig1") or (0, 0))[0] >= 2, timeout=240,
+                 what="rig1's shares accepted upstream")
+        print("rig1 row:", row_texts(find_one(win, "label", "rig1")))
+        print("screenshot:", shoal.screenshot("upstream"))
+
+        # What the upstream itself counts is what the window says it took.
+        stop_process(miner)
+        miner = None
+        wait_for(lambda: (verdicts(win, url) or (-1, 0))[0]
+                 == metric(up_api, "shoal_shares_accepted_total"), timeout=120,
+                 what="the upstream row's count equal to the upstream's own")
+        print("upstream row:", row_texts(find_one(win, "label", url)),
+              "upstream /metrics accepted:", metric(up_api, "shoal_shares_accepted_total"))
+
+        assert upstream.stop() == 0
+        find_one(win, "label",
+                 "No upstream pool answers: rigs mine solo on your node until one is back",
+                 timeout=120, what="the headline once the upstream is gone")
+        find_one(win, "label", pred=lambda n: n.name.startswith("Cannot be reached: "),
+                 what="why the upstream cannot be reached")
+        print("screenshot:", shoal.screenshot("upstream-gone"))
+    finally:
+        if miner is not None:
+            stop_process(miner)
+        shoal.stop()
+        upstream.stop()
+        node.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
