@@ -8,6 +8,7 @@
 #include "shoal-format.h"
 #include "shoal-managed-node.h"
 #include "shoal-node-client.h"
+#include "shoal-upstream-client.h"
 #include "shoal-assistant.h"
 
 /* Typing pauses this long before the node is asked. */
@@ -40,6 +41,8 @@ struct _ShoalAssistant
   AdwEntryRow     *address_row;
   GtkLabel        *address_label;
   AdwComboRow     *mode_row;
+  AdwEntryRow     *p2pool_row;
+  GtkLabel        *p2pool_label;
   AdwActionRow    *fee_row;
   AdwActionRow    *threshold_row;
   GtkSpinButton   *fee_spin;
@@ -281,6 +284,20 @@ on_managed (ShoalAssistant *self)
 
 /* --- address, mode and port --------------------------------------- */
 
+/* The rows of the mode choice, in order. */
+enum { CHOICE_SOLO, CHOICE_GROUP, CHOICE_P2POOL };
+
+static const char * const choice_modes[] = { "solo", "pplns", "upstream" };
+
+/* P2Pool's stratum port on the same computer, as P2Pool starts by default. */
+#define P2POOL_DEFAULT_URL "stratum+tcp://127.0.0.1:3333"
+
+static guint
+mode_choice (ShoalAssistant *self)
+{
+  return MIN (adw_combo_row_get_selected (self->mode_row), CHOICE_P2POOL);
+}
+
 static const char *
 node_network (ShoalAssistant *self)
 {
@@ -354,20 +371,58 @@ update_port (ShoalAssistant *self)
   gtk_widget_set_visible (GTK_WIDGET (self->port_fix_button), self->free_port != 0);
 }
 
+/* NULL when the P2Pool address can be used; P2Pool pays the wallet it
+ * was started with, which the person must know before choosing it. */
+static char *
+p2pool_problem (ShoalAssistant *self)
+{
+  g_autoptr(ShoalUpstreamEndpoint) endpoint = NULL;
+  g_autoptr(GError) error = NULL;
+
+  endpoint = shoal_upstream_endpoint_parse (gtk_editable_get_text (GTK_EDITABLE (self->p2pool_row)),
+                                            "shoal", &error);
+  if (endpoint != NULL)
+    return NULL;
+  /* Translators: %s says what is wrong, e.g. "“p2pool.lan”: no port" */
+  return g_strdup_printf (_("Shoal cannot use this address: %s. Write it as "
+                            "stratum+tcp://HOST:PORT; P2Pool's stratum port is 3333 unless it "
+                            "was started with another."), error->message);
+}
+
+/* Shows P2Pool's address and what it means; FALSE while it is unusable. */
+static gboolean
+update_p2pool (ShoalAssistant *self,
+               gboolean        chosen)
+{
+  g_autofree char *problem = chosen ? p2pool_problem (self) : NULL;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->p2pool_row), chosen);
+  gtk_widget_set_visible (GTK_WIDGET (self->p2pool_label), chosen);
+  gtk_label_set_text (self->p2pool_label,
+                      problem != NULL ? problem
+                      : _("Your rigs mine P2Pool's shares through Shoal, every share checked "
+                          "here first. P2Pool pays the wallet it was started with; the address "
+                          "above gets the blocks your rigs find solo while P2Pool cannot be "
+                          "reached."));
+  return problem == NULL;
+}
+
 static void
 update_pool_page (ShoalAssistant *self)
 {
   g_autofree char *problem = address_problem (self, gtk_editable_get_text (GTK_EDITABLE (self->address_row)));
-  gboolean group = adw_combo_row_get_selected (self->mode_row) == 1;
+  guint choice = mode_choice (self);
   guint16 port = (guint16) gtk_spin_button_get_value_as_int (self->port_spin);
+  gboolean p2pool_ok = update_p2pool (self, choice == CHOICE_P2POOL);
 
   gtk_label_set_text (self->address_label,
                       problem != NULL ? problem : _("This address can receive block rewards."));
-  gtk_widget_set_visible (GTK_WIDGET (self->fee_row), group);
-  gtk_widget_set_visible (GTK_WIDGET (self->threshold_row), group);
+  gtk_widget_set_visible (GTK_WIDGET (self->fee_row), choice == CHOICE_GROUP);
+  gtk_widget_set_visible (GTK_WIDGET (self->threshold_row), choice == CHOICE_GROUP);
   update_port (self);
   gtk_widget_set_sensitive (GTK_WIDGET (self->start_button),
-                            problem == NULL && self->free_port == 0 && port_is_free (port));
+                            problem == NULL && p2pool_ok && self->free_port == 0 &&
+                            port_is_free (port));
 }
 
 static void
@@ -399,9 +454,17 @@ save_node (ShoalAssistant *self)
 }
 
 static void
+save_p2pool (ShoalAssistant *self)
+{
+  const char *urls[] = { gtk_editable_get_text (GTK_EDITABLE (self->p2pool_row)), NULL };
+
+  g_settings_set_strv (self->settings, "upstream-urls", urls);
+}
+
+static void
 on_start (ShoalAssistant *self)
 {
-  gboolean group = adw_combo_row_get_selected (self->mode_row) == 1;
+  guint choice = mode_choice (self);
   double xmr = gtk_spin_button_get_value (self->threshold_spin);
 
   if (self->node_status != NULL)
@@ -410,7 +473,9 @@ on_start (ShoalAssistant *self)
   g_settings_set_boolean (self->settings, "node-managed", self->managed);
   g_settings_set_string (self->settings, "pool-address",
                          gtk_editable_get_text (GTK_EDITABLE (self->address_row)));
-  g_settings_set_string (self->settings, "mode", group ? "pplns" : "solo");
+  g_settings_set_string (self->settings, "mode", choice_modes[choice]);
+  if (choice == CHOICE_P2POOL)
+    save_p2pool (self);
   /* Basis points and atomic units: whole numbers from here on. */
   g_settings_set_uint64 (self->settings, "pool-fee-bps",
                          (guint64) (gtk_spin_button_get_value (self->fee_spin) * 100.0 + 0.5));
@@ -430,6 +495,7 @@ load_settings (ShoalAssistant *self)
   g_autofree char *login = g_settings_get_string (self->settings, "node-login");
   g_autofree char *address = g_settings_get_string (self->settings, "pool-address");
   g_autofree char *mode = g_settings_get_string (self->settings, "mode");
+  g_auto(GStrv) upstreams = g_settings_get_strv (self->settings, "upstream-urls");
   char *colon = strchr (login, ':');
 
   gtk_editable_set_text (GTK_EDITABLE (self->url_row), url);
@@ -440,7 +506,11 @@ load_settings (ShoalAssistant *self)
     }
   gtk_editable_set_text (GTK_EDITABLE (self->user_row), login);
   gtk_editable_set_text (GTK_EDITABLE (self->address_row), address);
-  adw_combo_row_set_selected (self->mode_row, g_strcmp0 (mode, "pplns") == 0 ? 1 : 0);
+  for (guint i = 0; i < G_N_ELEMENTS (choice_modes); i++)
+    if (g_strcmp0 (mode, choice_modes[i]) == 0)
+      adw_combo_row_set_selected (self->mode_row, i);
+  gtk_editable_set_text (GTK_EDITABLE (self->p2pool_row),
+                         upstreams[0] != NULL ? upstreams[0] : P2POOL_DEFAULT_URL);
   gtk_spin_button_set_value (self->fee_spin,
                              g_settings_get_uint64 (self->settings, "pool-fee-bps") / 100.0);
   gtk_spin_button_set_value (self->threshold_spin,
@@ -464,6 +534,7 @@ connect_signals (ShoalAssistant *self)
   g_signal_connect_swapped (self->address_row, "changed", G_CALLBACK (update_pool_page), self);
   g_signal_connect_swapped (self->mode_row, "notify::selected", G_CALLBACK (update_pool_page),
                             self);
+  g_signal_connect_swapped (self->p2pool_row, "changed", G_CALLBACK (update_pool_page), self);
   g_signal_connect_swapped (self->port_spin, "value-changed", G_CALLBACK (update_pool_page),
                             self);
   g_signal_connect_swapped (self->port_fix_button, "clicked", G_CALLBACK (on_port_fix), self);
@@ -497,6 +568,7 @@ shoal_assistant_class_init (ShoalAssistantClass *klass)
   BIND (back_button); BIND (stack); BIND (try_row); BIND (own_node_row); BIND (managed_row);
   BIND (managed_bin); BIND (managed_status); BIND (managed_next_button); BIND (url_row); BIND (user_row); BIND (password_row); BIND (check_label);
   BIND (node_next_button); BIND (address_row); BIND (address_label); BIND (mode_row);
+  BIND (p2pool_row); BIND (p2pool_label);
   BIND (fee_row); BIND (threshold_row); BIND (fee_spin); BIND (threshold_spin);
   BIND (port_spin); BIND (port_label); BIND (port_fix_button); BIND (start_button);
 }

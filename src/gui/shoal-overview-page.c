@@ -25,7 +25,9 @@ struct _ShoalOverviewPage
   GtkToggleButton *hour_button;
   GtkToggleButton *day_button;
   GtkLabel        *miners_label;
+  GtkWidget       *effort_row;
   GtkLabel        *effort_label;
+  GtkWidget       *expected_row;
   GtkLabel        *expected_label;
   GtkLabel        *last_block_label;
   GtkLabel        *height_label;
@@ -234,7 +236,9 @@ shoal_overview_page_class_init (ShoalOverviewPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ShoalOverviewPage, hour_button);
   gtk_widget_class_bind_template_child (widget_class, ShoalOverviewPage, day_button);
   gtk_widget_class_bind_template_child (widget_class, ShoalOverviewPage, miners_label);
+  gtk_widget_class_bind_template_child (widget_class, ShoalOverviewPage, effort_row);
   gtk_widget_class_bind_template_child (widget_class, ShoalOverviewPage, effort_label);
+  gtk_widget_class_bind_template_child (widget_class, ShoalOverviewPage, expected_row);
   gtk_widget_class_bind_template_child (widget_class, ShoalOverviewPage, expected_label);
   gtk_widget_class_bind_template_child (widget_class, ShoalOverviewPage, last_block_label);
   gtk_widget_class_bind_template_child (widget_class, ShoalOverviewPage, height_label);
@@ -258,6 +262,14 @@ shoal_overview_page_set_pool (ShoalOverviewPage *self,
   g_return_if_fail (SHOAL_IS_POOL (pool) && self->pool == NULL);
 
   self->pool = g_object_ref (pool);
+  /* Upstream mode's shares go to another pool's blocks: a round against
+   * Monero's difficulty would only grow.  The Upstream page has what
+   * counts there. */
+  if (shoal_pool_get_mode (pool) == SHOAL_MODE_UPSTREAM)
+    {
+      gtk_widget_set_visible (self->effort_row, FALSE);
+      gtk_widget_set_visible (self->expected_row, FALSE);
+    }
   g_signal_connect_object (pool, "snapshot-changed", G_CALLBACK (on_snapshot_changed), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (pool, "notify::node-height", G_CALLBACK (on_node_height), self,

@@ -68,6 +68,11 @@ def main():
     try:
         app = shoal.app()
         win = main_window(app)
+        # The Overview has no Monero round in upstream mode: its effort
+        # would grow forever on shares that go to another pool's blocks.
+        find_one(win, "label", "Last block found", what="the Overview's round group")
+        assert not find_all(win, "label", "Round effort")
+        assert not find_all(win, "label", "Expected time to a block")
         miner = start_miner(port, ADDRESS, "rig1")
         show_page(app, "Upstream")
         find_one(win, "label", f"Mining on {url}", timeout=120, what="where the rigs mine")

@@ -544,6 +544,31 @@ test_nonce_split_full (void)
   g_assert_true (late_in);
 }
 
+/* A rig that came in while every byte was held, on work that needed
+ * none: when split work comes it is closed rather than left hashing work
+ * that is gone, and the others get the new work. */
+static void
+test_nonce_split_full_later (void)
+{
+  g_autoptr(TestFakeSource) source = fake_source_new (fake_work ("rx/0", 1, HIGH_DIFFICULTY, 1));
+  g_autoptr(ShoalStratumServer) server = fake_server (source);
+  g_autoptr(GPtrArray) rigs = g_ptr_array_new_with_free_func ((GDestroyNotify) rig_free);
+  g_autoptr(Rig) extra = NULL;
+  g_autofree char *line = NULL;
+
+  stratum_raise_file_limit ();
+  g_object_set (server, "max-connections-per-ip", 1000, NULL);
+  for (guint i = 0; i < SPLIT_RIGS; i++)
+    g_ptr_array_add (rigs, rig_login (server, "rig"));
+  extra = rig_login (server, "one-too-many");
+  fake_source_push (source, split_work (HIGH_DIFFICULTY));
+  rig_read_job (g_ptr_array_index (rigs, 0));
+  g_assert_cmpuint (rig_split_byte (g_ptr_array_index (rigs, 0)), !=, 0);
+  line = stratum_client_expect_line (extra->client);
+  g_assert_null (line);
+  g_assert_true (extra->client->eof);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -555,5 +580,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/stratum/job-source/nonce-split", test_nonce_split);
   g_test_add_func ("/stratum/job-source/nonce-split-miners", test_nonce_split_miners);
   g_test_add_func ("/stratum/job-source/nonce-split-full", test_nonce_split_full);
+  g_test_add_func ("/stratum/job-source/nonce-split-full-later", test_nonce_split_full_later);
   return g_test_run ();
 }

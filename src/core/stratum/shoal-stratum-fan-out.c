@@ -133,7 +133,14 @@ start_item (FanItem             *item,
     return FALSE;
   item->job = shoal_stratum_session_start_job (session, item->target_hex);
   if (item->job == NULL)
-    return FALSE;
+    {
+      /* It came in on work that needed no byte while all were held: left
+       * as it is, it would hash work that is gone.  Closed, XMRig
+       * reconnects (a byte may be free by then) or moves to its next pool. */
+      if (session->split == 0 && shoal_stratum_work_is_split (session->server->work))
+        shoal_stratum_session_close_after (session);
+      return FALSE;
+    }
   item->session = session;
   item->fd = -1;
   if (session->tls == NULL && session->outbuf == NULL && !session->write_shut
