@@ -22,8 +22,9 @@ shoal_stratum_stats_new (const ShoalStratumTotals *totals,
 
   g_atomic_ref_count_init (&self->ref_count);
   self->totals = *totals;
+  /* Moved: a copy would double the server's peak memory per rig. */
   self->n_workers = workers->len;
-  self->workers = g_memdup2 (workers->data, sizeof (ShoalStratumWorkerStats) * workers->len);
+  self->workers = g_array_steal (workers, NULL);
   return self;
 }
 
