@@ -99,6 +99,7 @@ static const char round_start_sql[] =
   "   (SELECT max (found_us) FROM blocks)), (SELECT coalesce (max (id), 0) + 1 FROM shares))"
   " END";
 
+/* On the caller's stack; filled on a reader connection, in the caller's thread. */
 typedef struct
 {
   const ShoalSharePrune *prune;
@@ -142,6 +143,7 @@ static const char fold_sql[] =
 
 static const char delete_sql[] = "DELETE FROM shares WHERE id IN (" BATCH_IDS ")";
 
+/* On the caller's stack; used on the writer thread while the caller waits. */
 typedef struct
 {
   gint64  keep;

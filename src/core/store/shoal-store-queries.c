@@ -556,6 +556,7 @@ collect_window (sqlite3   *db,
   return g_steal_pointer (&credits);
 }
 
+/* On the caller's stack; filled on a reader connection, in the caller's thread. */
 typedef struct
 {
   const char *block_hash;

@@ -49,7 +49,8 @@ guint64     shoal_store_count_shares_sync   (ShoalStore       *self,
                                              GError          **error);
 
 /* What may go when old shares are folded into share_hours (see
- * shoal-store-prune.c for what always stays). */
+ * shoal-store-prune.c for what always stays).  The caller's (in the pool,
+ * the bookkeeper thread's), one for all the calls of a run. */
 typedef struct
 {
   gint64   before_us;       /* the statistics horizon: only shares older than this */
