@@ -5,9 +5,13 @@
 #include "shoal-stratum-server.h"
 #include "shoal-validator.h"
 #include "shoal-pool-private.h"
+#include "shoal-share-pruning.h"
 #include "shoal-stats-collector.h"
 
 #define STATS_HISTORY_INTERVAL_S 60
+/* Old shares are folded every this many history ticks: a pass that falls
+ * behind queues its own next pass, so this only sets how soon it starts. */
+#define PRUNE_EVERY_TICKS 10
 
 /* A rig that is connected but sent no share for this many of its share
  * intervals has stopped mining (hung, or its hashing died). */
@@ -28,6 +32,8 @@ struct _ShoalStatsCollector
   guint64            last_block_height;
   gint64             last_block_us;
   GHashTable        *upstream;           /* "address\nworker" -> UpstreamVerdicts */
+  guint              history_ticks;
+  gboolean           pruning;            /* a share-folding pass is queued */
 
   GMutex             round_lock;
   guint64            round_work;         /* share difficulty since round_start_us */
@@ -427,6 +433,31 @@ write_history (ShoalStore      *store,
                               point->workers, error);
 }
 
+static void
+pruning_done (gpointer  owner,
+              guint64   removed,
+              GError   *error)
+{
+  ShoalStatsCollector *self = owner;
+
+  self->pruning = FALSE;
+  if (removed > 0)
+    g_debug ("Folded %" G_GUINT64_FORMAT " old shares into hourly totals", removed);
+}
+
+/* Not before the network's difficulty is known: the next block's window
+ * is counted in it. */
+static void
+maybe_prune (ShoalStatsCollector *self)
+{
+  if (self->pruning || self->network_difficulty == 0 ||
+      ++self->history_ticks % PRUNE_EVERY_TICKS != 0)
+    return;
+  self->pruning = TRUE;
+  shoal_share_pruning_queue (self->books, self, self->network_difficulty,
+                             SHOAL_SHARES_HORIZON_US, pruning_done);
+}
+
 static gboolean
 on_history_tick (gpointer user_data)
 {
@@ -437,6 +468,7 @@ on_history_tick (gpointer user_data)
   point->miners = self->snapshot->miners_online;
   point->workers = self->snapshot->workers->len;
   shoal_bookkeeper_queue (self->books, self, write_history, NULL, point, g_free);
+  maybe_prune (self);
   return G_SOURCE_CONTINUE;
 }
 

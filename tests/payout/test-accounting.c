@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <glib/gstdio.h>
-#include <sqlite3.h>
 
 #include "shoal-accounting.h"
 #include "shoal-error.h"
 #include "shoal-pplns.h"
 #include "shoal-store.h"
+#include "store-test-util.h"
 
 /* PPLNS and the ledger on a real SQLite file.  Expected amounts are
  * worked out by hand in the comments, not by calling the code under test. */
@@ -29,10 +28,8 @@ fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("shoal-acct-XXXXXX", &error);
 
-  g_assert_no_error (error);
-  f->path = g_build_filename (dir, "pool.db", NULL);
+  f->path = store_test_temp_path ("shoal-acct-XXXXXX");
   f->store = shoal_store_open (f->path, &error);
   g_assert_no_error (error);
 }
@@ -41,34 +38,9 @@ static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  g_autofree char *dir = g_path_get_dirname (f->path);
-  const char *suffixes[] = { "", "-wal", "-shm", ".lock" };
-
   g_clear_object (&f->store);
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
-    {
-      g_autofree char *file = g_strconcat (f->path, suffixes[i], NULL);
-      g_unlink (file);
-    }
-  g_rmdir (dir);
+  store_test_remove (f->path);
   g_free (f->path);
-}
-
-static gint64
-raw_int (const char *path,
-         const char *sql)
-{
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  gint64 value;
-
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  value = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  return value;
 }
 
 static gint64
@@ -77,7 +49,7 @@ balance_of (Fixture    *f,
 {
   g_autofree char *sql = g_strdup_printf ("SELECT coalesce ((SELECT amount FROM balances"
                                           " WHERE address = '%s'), -1)", address);
-  return raw_int (f->path, sql);
+  return store_test_int (f->path, sql);
 }
 
 static void
@@ -221,12 +193,12 @@ test_window_and_credit (Fixture       *f,
   g_assert_cmpint (balance_of (f, ALICE), ==, 326700000001);
   g_assert_cmpint (balance_of (f, BOB), ==, 267300000000);
   g_assert_cmpint (balance_of (f, CAROL), ==, -1);
-  g_assert_cmpint (raw_int (f->path, "SELECT sum (amount) FROM pool_fees"), ==, 6000000000);
+  g_assert_cmpint (store_test_int (f->path, "SELECT sum (amount) FROM pool_fees"), ==, 6000000000);
   g_assert_true (shoal_store_get_fee_account_sync (f->store, &fee_account, &error));
   g_assert_cmpuint (fee_account, ==, 6000000000);
-  g_assert_cmpint (raw_int (f->path, "SELECT (SELECT sum (amount) FROM credits) +"
+  g_assert_cmpint (store_test_int (f->path, "SELECT (SELECT sum (amount) FROM credits) +"
                                      " (SELECT sum (amount) FROM pool_fees)"), ==, 600000000001);
-  g_assert_cmpint (raw_int (f->path, "SELECT state = 'credited' FROM blocks"), ==, 1);
+  g_assert_cmpint (store_test_int (f->path, "SELECT state = 'credited' FROM blocks"), ==, 1);
 }
 
 static void
@@ -257,10 +229,10 @@ test_credit_once (Fixture       *f,
 
   /* A credited block stays credited, whatever the tracker says later. */
   g_assert_true (shoal_store_update_block_sync (f->store, BLOCK_1, 70, TRUE, 5, &error));
-  g_assert_cmpint (raw_int (f->path, "SELECT state = 'credited' FROM blocks"), ==, 1);
-  g_assert_cmpint (raw_int (f->path, "SELECT reward FROM blocks"), ==, 600000000001);
-  g_assert_cmpint (raw_int (f->path, "SELECT count (*) FROM credits"), ==, 2);
-  g_assert_cmpint (raw_int (f->path, "SELECT count (*) FROM pool_fees"), ==, 1);
+  g_assert_cmpint (store_test_int (f->path, "SELECT state = 'credited' FROM blocks"), ==, 1);
+  g_assert_cmpint (store_test_int (f->path, "SELECT reward FROM blocks"), ==, 600000000001);
+  g_assert_cmpint (store_test_int (f->path, "SELECT count (*) FROM credits"), ==, 2);
+  g_assert_cmpint (store_test_int (f->path, "SELECT count (*) FROM pool_fees"), ==, 1);
   g_assert_cmpint (balance_of (f, ALICE), ==, 326700000001);
 }
 
@@ -303,7 +275,7 @@ test_tracker_reports (Fixture       *f,
   seed_two_blocks (f);
   g_assert_cmpuint (report (accounting, BLOCK_1, SHOAL_BLOCK_STATE_SUBMITTED, 0), ==, 0);
   g_assert_cmpuint (report (accounting, BLOCK_1, SHOAL_BLOCK_STATE_PENDING, 59), ==, 0);
-  g_assert_cmpint (raw_int (f->path, "SELECT confirmations FROM blocks WHERE hash = '" BLOCK_1 "'"),
+  g_assert_cmpint (store_test_int (f->path, "SELECT confirmations FROM blocks WHERE hash = '" BLOCK_1 "'"),
                    ==, 59);
   g_assert_cmpint (balance_of (f, ALICE), ==, -1);
 
@@ -313,12 +285,12 @@ test_tracker_reports (Fixture       *f,
   g_assert_cmpint (balance_of (f, BOB), ==, 267300000000);
 
   g_assert_cmpuint (report (accounting, BLOCK_1, SHOAL_BLOCK_STATE_ORPHANED, 0), ==, 0);
-  g_assert_cmpint (raw_int (f->path, "SELECT state = 'credited' FROM blocks WHERE hash = '"
+  g_assert_cmpint (store_test_int (f->path, "SELECT state = 'credited' FROM blocks WHERE hash = '"
                                      BLOCK_1 "'"), ==, 1);
   g_assert_cmpint (balance_of (f, ALICE), ==, 326700000001);
 
   g_assert_cmpuint (report (accounting, BLOCK_2, SHOAL_BLOCK_STATE_REJECTED, 0), ==, 0);
-  g_assert_cmpint (raw_int (f->path, "SELECT state = 'orphaned' FROM blocks WHERE hash = '"
+  g_assert_cmpint (store_test_int (f->path, "SELECT state = 'orphaned' FROM blocks WHERE hash = '"
                                      BLOCK_2 "'"), ==, 1);
 
   /* A block the store never heard of is no error: nothing to credit. */
@@ -340,8 +312,8 @@ test_credit_rejects_wrong_sum (Fixture       *f,
   g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID);
   g_assert_nonnull (strstr (error->message, "do not add up"));
   /* Rolled back as a whole: the block is still pending, nothing credited. */
-  g_assert_cmpint (raw_int (f->path, "SELECT state = 'pending' FROM blocks"), ==, 1);
-  g_assert_cmpint (raw_int (f->path, "SELECT count (*) FROM balances"), ==, 0);
+  g_assert_cmpint (store_test_int (f->path, "SELECT state = 'pending' FROM blocks"), ==, 1);
+  g_assert_cmpint (store_test_int (f->path, "SELECT count (*) FROM balances"), ==, 0);
 }
 
 static void
@@ -354,15 +326,15 @@ test_orphan_and_solo (Fixture       *f,
   seed_two_blocks (f);
   g_assert_true (shoal_store_update_block_sync (f->store, BLOCK_1, 80, TRUE, 0, &error));
   g_assert_true (shoal_store_update_block_sync (f->store, BLOCK_2, 60, FALSE, 600000000123, &error));
-  g_assert_cmpint (raw_int (f->path, "SELECT reward FROM blocks WHERE height = 501"), ==, 600000000123);
+  g_assert_cmpint (store_test_int (f->path, "SELECT reward FROM blocks WHERE height = 501"), ==, 600000000123);
   g_assert_cmpuint (shoal_accounting_process_sync (solo, &error), ==, 1);
   g_assert_no_error (error);
-  g_assert_cmpint (raw_int (f->path, "SELECT state = 'orphaned' FROM blocks WHERE height = 500"), ==, 1);
-  g_assert_cmpint (raw_int (f->path, "SELECT state = 'unlocked' FROM blocks WHERE height = 501"), ==, 1);
-  g_assert_cmpint (raw_int (f->path, "SELECT count (*) FROM balances"), ==, 0);
-  g_assert_cmpint (raw_int (f->path, "SELECT count (*) FROM pool_fees"), ==, 0);
+  g_assert_cmpint (store_test_int (f->path, "SELECT state = 'orphaned' FROM blocks WHERE height = 500"), ==, 1);
+  g_assert_cmpint (store_test_int (f->path, "SELECT state = 'unlocked' FROM blocks WHERE height = 501"), ==, 1);
+  g_assert_cmpint (store_test_int (f->path, "SELECT count (*) FROM balances"), ==, 0);
+  g_assert_cmpint (store_test_int (f->path, "SELECT count (*) FROM pool_fees"), ==, 0);
   /* Effort: work since the previous block (alice's 1000 after block 1). */
-  g_assert_cmpint (raw_int (f->path, "SELECT work FROM blocks WHERE height = 501"), ==, 1000);
+  g_assert_cmpint (store_test_int (f->path, "SELECT work FROM blocks WHERE height = 501"), ==, 1000);
 }
 
 static void
@@ -381,7 +353,7 @@ static void
 assert_ledger_balances (Fixture *f)
 {
   /* For every address: amount + reserved + paid == credited. */
-  g_assert_cmpint (raw_int (f->path, "SELECT count (*) FROM balances AS b WHERE"
+  g_assert_cmpint (store_test_int (f->path, "SELECT count (*) FROM balances AS b WHERE"
                                      " b.amount + b.reserved + b.paid <>"
                                      " (SELECT sum (amount) FROM credits WHERE address = b.address)"),
                    ==, 0);
@@ -403,7 +375,7 @@ test_batch_lifecycle (Fixture       *f,
   id = shoal_store_plan_batch_sync (f->store, 300000000000, 15, &error);
   g_assert_no_error (error);
   g_assert_cmpint (id, >, 0);
-  g_assert_cmpint (raw_int (f->path, "SELECT reserved FROM balances WHERE address = '" ALICE "'"),
+  g_assert_cmpint (store_test_int (f->path, "SELECT reserved FROM balances WHERE address = '" ALICE "'"),
                    ==, 326700000001);
   g_assert_cmpint (balance_of (f, ALICE), ==, 0);
   assert_ledger_balances (f);
@@ -434,7 +406,7 @@ test_batch_lifecycle (Fixture       *f,
   payments = shoal_store_list_payments_sync (f->store, id, 100, &error);
   g_assert_cmpuint (payments->len, ==, 1);
   g_assert_cmpstr (((ShoalStorePayment *) payments->pdata[0])->tx_hash, ==, hashes[0]);
-  g_assert_cmpint (raw_int (f->path, "SELECT paid FROM balances WHERE address = '" ALICE "'"),
+  g_assert_cmpint (store_test_int (f->path, "SELECT paid FROM balances WHERE address = '" ALICE "'"),
                    ==, 326700000001);
   assert_ledger_balances (f);
 
@@ -444,7 +416,7 @@ test_batch_lifecycle (Fixture       *f,
   g_assert_cmpint (balance_of (f, BOB), ==, 0);
   g_assert_true (shoal_store_batch_failed_sync (f->store, id, "wallet said no", &error));
   g_assert_cmpint (balance_of (f, BOB), ==, 267300000000);
-  g_assert_cmpint (raw_int (f->path, "SELECT reserved FROM balances WHERE address = '" BOB "'"), ==, 0);
+  g_assert_cmpint (store_test_int (f->path, "SELECT reserved FROM balances WHERE address = '" BOB "'"), ==, 0);
   assert_ledger_balances (f);
   g_assert_cmpint (shoal_store_plan_batch_sync (f->store, 300000000000, 15, &error), ==, 0);
   g_assert_no_error (error);
@@ -512,7 +484,7 @@ add_hashed_share (Fixture    *f,
   memset (share.hash, hash_byte, sizeof share.hash);
   g_assert_true (shoal_store_record_sync (f->store, &share, &error));
   g_assert_no_error (error);
-  return raw_int (f->path, "SELECT max (id) FROM shares");
+  return store_test_int (f->path, "SELECT max (id) FROM shares");
 }
 
 /* A block is credited with the mode, fee and window it was found under,
@@ -537,7 +509,7 @@ test_found_terms (Fixture       *f,
   g_assert_true (shoal_store_add_found_block_sync (f->store, BLOCK_1, 500, 1000000000000, 200,
                                                    g_get_real_time (), &terms, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (raw_int (f->path, "SELECT share_id FROM blocks"), ==, finder);
+  g_assert_cmpint (store_test_int (f->path, "SELECT share_id FROM blocks"), ==, finder);
   g_assert_true (shoal_store_count_unfinished_sync (f->store, &batches, &blocks, &error));
   g_assert_cmpuint (blocks, ==, 1);
 
@@ -546,10 +518,10 @@ test_found_terms (Fixture       *f,
   g_assert_true (shoal_store_update_block_sync (f->store, BLOCK_1, 60, FALSE, 0, &error));
   g_assert_cmpuint (shoal_accounting_process_sync (accounting, &error), ==, 1);
   g_assert_no_error (error);
-  g_assert_cmpint (raw_int (f->path, "SELECT state = 'credited' FROM blocks"), ==, 1);
+  g_assert_cmpint (store_test_int (f->path, "SELECT state = 'credited' FROM blocks"), ==, 1);
   g_assert_cmpint (balance_of (f, ALICE), ==, 990000000000);
   g_assert_cmpint (balance_of (f, BOB), ==, -1);
-  g_assert_cmpint (raw_int (f->path, "SELECT sum (amount) FROM pool_fees"), ==, 10000000000);
+  g_assert_cmpint (store_test_int (f->path, "SELECT sum (amount) FROM pool_fees"), ==, 10000000000);
   g_assert_true (shoal_store_count_unfinished_sync (f->store, &batches, &blocks, &error));
   g_assert_cmpuint (blocks, ==, 0);
 }

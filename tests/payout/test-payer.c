@@ -15,6 +15,7 @@
 #include "shoal-store.h"
 #include "shoal-test-harness.h"
 #include "fault-proxy.h"
+#include "store-test-util.h"
 
 /* The payer against real daemons: a regtest monerod, the pool's
  * monero-wallet-rpc, and one wallet-rpc per member.  What counts is what
@@ -276,17 +277,7 @@ reconcile (void)
 static gint64
 raw_int (const char *sql)
 {
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  gint64 value;
-
-  g_assert_cmpint (sqlite3_open_v2 (world.db, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  value = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  return value;
+  return store_test_int (world.db, sql);
 }
 
 /* shoal --check's own code: the books against the wallet and the node. */

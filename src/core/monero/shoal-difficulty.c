@@ -224,30 +224,27 @@ le_hex (guint64 value,
   return g_string_free (hex, FALSE);
 }
 
+guint64
+shoal_effective_target64 (guint64 difficulty)
+{
+  g_return_val_if_fail (difficulty > 0, 0);
+
+  if (difficulty <= TARGET32_MAX_DIFFICULTY)
+    return shoal_target32_to_target64 (shoal_target32_from_difficulty (difficulty));
+  return shoal_target64_from_difficulty (difficulty);
+}
+
 char *
 shoal_target_hex_for_difficulty (guint64  difficulty,
                                  guint64 *effective_target64)
 {
-  guint64 effective;
-  char *hex;
-
   g_return_val_if_fail (difficulty > 0, NULL);
 
-  if (difficulty <= TARGET32_MAX_DIFFICULTY)
-    {
-      guint32 t32 = shoal_target32_from_difficulty (difficulty);
-
-      effective = shoal_target32_to_target64 (t32);
-      hex = le_hex (t32, 4);
-    }
-  else
-    {
-      effective = shoal_target64_from_difficulty (difficulty);
-      hex = le_hex (effective, 8);
-    }
   if (effective_target64 != NULL)
-    *effective_target64 = effective;
-  return hex;
+    *effective_target64 = shoal_effective_target64 (difficulty);
+  if (difficulty <= TARGET32_MAX_DIFFICULTY)
+    return le_hex (shoal_target32_from_difficulty (difficulty), 4);
+  return le_hex (shoal_target64_from_difficulty (difficulty), 8);
 }
 
 gboolean

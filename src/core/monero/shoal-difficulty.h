@@ -31,6 +31,8 @@ guint64         shoal_target64_from_difficulty  (guint64                difficul
 guint32         shoal_target32_from_difficulty  (guint64                difficulty);
 guint64         shoal_target32_to_target64      (guint32                target32);
 guint64         shoal_difficulty_from_target64  (guint64                target64);
+/* The target a miner reads from the job's "target" below. */
+guint64         shoal_effective_target64        (guint64                difficulty);
 /* The job's "target": 4-byte hex up to the 4-byte form's reach, 8-byte above. */
 char           *shoal_target_hex_for_difficulty (guint64                difficulty,
                                                  guint64               *effective_target64);

@@ -194,3 +194,31 @@ shoal_accounting_block_changed_sync (ShoalAccounting  *self,
     }
   return shoal_accounting_process_sync (self, error);
 }
+
+/* The network difficulty may rise before the next block; its window is
+ * kept this many times over (Monero's difficulty moves a few percent a day). */
+#define NEXT_WINDOW_MARGIN 2
+#define PRUNE_BATCH        2000   /* shares per transaction: a few ms of the writer */
+#define PRUNE_BATCHES      4      /* transactions per pass */
+
+/* What a run of shoal_store_prune_shares_sync may fold: shares older than
+ * BEFORE_US that no PPLNS window can need any more (see
+ * shoal-store-prune.c), a bounded pass a call; an unknown network
+ * difficulty (0) keeps everything. */
+void
+shoal_accounting_prune_terms (ShoalAccounting *self,
+                              guint64          network_difficulty,
+                              gint64           before_us,
+                              ShoalSharePrune *prune)
+{
+  guint64 window;
+
+  g_return_if_fail (SHOAL_IS_ACCOUNTING (self));
+  g_return_if_fail (prune != NULL);
+
+  window = shoal_pplns_window (network_difficulty, self->window_factor);
+  *prune = (ShoalSharePrune) { .before_us = before_us, .default_factor = self->window_factor,
+                               .batch = PRUNE_BATCH, .max_batches = PRUNE_BATCHES };
+  if (!g_uint64_checked_mul (&prune->next_window, window, NEXT_WINDOW_MARGIN))
+    prune->next_window = 0;
+}

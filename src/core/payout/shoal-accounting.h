@@ -41,5 +41,9 @@ guint            shoal_accounting_block_changed_sync (ShoalAccounting  *self,
                                                       ShoalBlockState   state,
                                                       guint64           confirmations,
                                                       GError          **error);
+void             shoal_accounting_prune_terms        (ShoalAccounting  *self,
+                                                      guint64           network_difficulty,
+                                                      gint64            before_us,
+                                                      ShoalSharePrune  *prune);
 
 G_END_DECLS

@@ -19,10 +19,26 @@ gboolean      shoal_store_write_sync     (ShoalStore          *self,
                                           ShoalStoreWriteFunc  func,
                                           gpointer             data,
                                           GError             **error);
+/* Runs on a reader connection, inside one read transaction: all it reads
+ * is one state of the file. */
+typedef gboolean (*ShoalStoreReadFunc)  (sqlite3   *db,
+                                         gpointer   data,
+                                         GError   **error);
+
+gboolean      shoal_store_read_sync      (ShoalStore          *self,
+                                          ShoalStoreReadFunc   func,
+                                          gpointer             data,
+                                          GError             **error);
 sqlite3      *shoal_store_acquire_reader (ShoalStore          *self,
                                           GError             **error);
 void          shoal_store_release_reader (ShoalStore          *self,
                                           sqlite3             *db);
+
+/* shoal-store-queries.c: the share that ends a block's PPLNS window. */
+gboolean      shoal_store_window_anchor  (sqlite3             *db,
+                                          const char          *block_hash,
+                                          gint64              *anchor,
+                                          GError             **error);
 
 /* shoal-store-schema.c */
 gboolean      shoal_store_migrate        (sqlite3             *db,

@@ -177,6 +177,26 @@ shoal_store_get_balance_sync (ShoalStore  *self,
   return ptr_array_steal_first (rows);
 }
 
+gboolean
+shoal_store_read_sync (ShoalStore          *self,
+                       ShoalStoreReadFunc   func,
+                       gpointer             data,
+                       GError             **error)
+{
+  sqlite3 *db = shoal_store_acquire_reader (self, error);
+  gboolean ok = FALSE;
+
+  if (db == NULL)
+    return FALSE;
+  if (shoal_sql_exec (db, "BEGIN", error))
+    {
+      ok = func (db, data, error);
+      sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
+    }
+  shoal_store_release_reader (self, db);
+  return ok;
+}
+
 static gboolean
 read_u64 (ShoalStore  *self,
           const char  *sql,
@@ -455,11 +475,11 @@ shoal_store_query_finish (ShoalStore    *self,
 /* The share that found the block: recorded by hash when it was found;
  * for blocks stored before that, the newest block share at its height;
  * when the block came from elsewhere, the last share before it. */
-static gboolean
-window_anchor (sqlite3      *db,
-               const char   *block_hash,
-               gint64       *anchor,
-               GError      **error)
+gboolean
+shoal_store_window_anchor (sqlite3     *db,
+                           const char  *block_hash,
+                           gint64      *anchor,
+                           GError     **error)
 {
   g_autoptr(sqlite3_stmt) stmt = shoal_sql_prepare (db,
     "SELECT coalesce (b.share_id,"
@@ -536,6 +556,28 @@ collect_window (sqlite3   *db,
   return g_steal_pointer (&credits);
 }
 
+/* On the caller's stack; filled on a reader connection, in the caller's thread. */
+typedef struct
+{
+  const char *block_hash;
+  guint64     window;
+  GPtrArray  *credits;
+} WindowRead;
+
+static gboolean
+read_window (sqlite3   *db,
+             gpointer   data,
+             GError   **error)
+{
+  WindowRead *read = data;
+  gint64 anchor = 0;
+
+  if (!shoal_store_window_anchor (db, read->block_hash, &anchor, error))
+    return FALSE;
+  read->credits = collect_window (db, anchor, read->window, error);
+  return read->credits != NULL;
+}
+
 /* The PPLNS weights of a block: ShoalCredit rows (amount 0), by address. */
 GPtrArray *
 shoal_store_pplns_window_sync (ShoalStore  *self,
@@ -543,23 +585,13 @@ shoal_store_pplns_window_sync (ShoalStore  *self,
                                guint64      window,
                                GError     **error)
 {
-  sqlite3 *db;
-  GPtrArray *credits = NULL;
-  gint64 anchor = 0;
+  WindowRead read = { block_hash, window, NULL };
 
   g_return_val_if_fail (SHOAL_IS_STORE (self), NULL);
   g_return_val_if_fail (block_hash != NULL, NULL);
 
-  db = shoal_store_acquire_reader (self, error);
-  if (db == NULL)
-    return NULL;
-  /* One read transaction: the anchor and the walk see the same state. */
-  if (shoal_sql_exec (db, "BEGIN", error))
-    {
-      if (window_anchor (db, block_hash, &anchor, error))
-        credits = collect_window (db, anchor, window, error);
-      sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
-    }
-  shoal_store_release_reader (self, db);
-  return credits;
+  /* The anchor and the walk see the same state. */
+  if (!shoal_store_read_sync (self, read_window, &read, error))
+    g_clear_pointer (&read.credits, g_ptr_array_unref);
+  return read.credits;
 }

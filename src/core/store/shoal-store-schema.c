@@ -120,6 +120,16 @@ static const char *migrations[] = {
   "ALTER TABLE blocks ADD COLUMN fee_bps INTEGER;"
   "ALTER TABLE blocks ADD COLUMN window_factor INTEGER;"
   "ALTER TABLE blocks ADD COLUMN share_hash BLOB;",
+  /* 4: shares past every window and the statistics horizon, folded per
+   * worker and hour (hour_us: the hour's first microsecond) before they
+   * are deleted; and the unsettled blocks the prune walks back from. */
+  "CREATE TABLE share_hours ("
+  "  worker_id INTEGER NOT NULL REFERENCES workers (id),"
+  "  hour_us INTEGER NOT NULL,"
+  "  shares INTEGER NOT NULL CHECK (shares > 0),"
+  "  difficulty INTEGER NOT NULL CHECK (difficulty > 0),"
+  "  PRIMARY KEY (worker_id, hour_us)) WITHOUT ROWID;"
+  "CREATE INDEX blocks_open ON blocks (state) WHERE state IN ('pending', 'orphaned');",
 };
 
 int

@@ -48,6 +48,27 @@ gboolean    shoal_store_record_sync         (ShoalStore       *self,
 guint64     shoal_store_count_shares_sync   (ShoalStore       *self,
                                              GError          **error);
 
+/* What may go when old shares are folded into share_hours (see
+ * shoal-store-prune.c for what always stays).  The caller's (in the pool,
+ * the bookkeeper thread's), one for all the calls of a run. */
+typedef struct
+{
+  gint64   before_us;       /* the statistics horizon: only shares older than this */
+  guint64  next_window;     /* work the next block's window may reach back; 0: keep all */
+  guint    default_factor;  /* PPLNS's N for blocks stored without their terms */
+  guint    batch;           /* shares per transaction */
+  guint    max_batches;     /* transactions per call */
+  /* Ids below it may go.  0: the call reads it (the windows' walk is the
+   * costly part) and sets it, for later calls of the same run to reuse:
+   * it only ever moves forward, so an old one is safe. */
+  gint64   keep;
+} ShoalSharePrune;
+
+gboolean    shoal_store_prune_shares_sync   (ShoalStore             *self,
+                                             ShoalSharePrune        *prune,
+                                             guint64                *removed,
+                                             GError                **error);
+
 /* Blocks, as the block tracker sees them. */
 gboolean    shoal_store_add_block_sync      (ShoalStore       *self,
                                              const char       *hash,

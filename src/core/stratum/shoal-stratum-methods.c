@@ -95,17 +95,14 @@ session_difficulty (ShoalStratumSession *session)
 static void
 target_for (ShoalStratumServer *server,
             guint64             difficulty,
-            guint64            *target64,
             char                target_hex[SHOAL_STRATUM_TARGET_HEX_SIZE])
 {
   if (server->cached_target_hex == NULL || server->cached_difficulty != difficulty)
     {
       g_free (server->cached_target_hex);
-      server->cached_target_hex = shoal_target_hex_for_difficulty (difficulty,
-                                                                   &server->cached_target64);
+      server->cached_target_hex = shoal_target_hex_for_difficulty (difficulty, NULL);
       server->cached_difficulty = difficulty;
     }
-  *target64 = server->cached_target64;
   g_strlcpy (target_hex, server->cached_target_hex, SHOAL_STRATUM_TARGET_HEX_SIZE);
 }
 
@@ -130,7 +127,7 @@ shoal_stratum_session_start_job (ShoalStratumSession *session,
   job->id = ++server->job_counter;
   job->work = shoal_work_ref (server->work);
   job->difficulty = session_difficulty (session);
-  target_for (server, job->difficulty, &job->target64, target_hex);
+  target_for (server, job->difficulty, target_hex);
   session->newest_job = slot;
   session->newest_job_at = g_get_monotonic_time ();
   if (session->first_job_id == 0)

@@ -30,8 +30,8 @@ typedef struct
 {
   guint64             id;            /* 0: empty slot; also makes the extra nonce */
   ShoalWork          *work;
-  guint64             difficulty;
-  guint64             target64;      /* what the miner was told, after target rounding */
+  guint64             difficulty;    /* its target, as the miner reads it, is derived again
+                                      * at submit: 8 bytes less in each of a rig's slots */
   GArray             *nonces;        /* guint32, sorted; NULL until a share comes */
 } ShoalStratumJob;
 
@@ -186,7 +186,6 @@ struct _ShoalStratumServer
   guint64              closed_epoch;   /* our own block is there: its shares are stale */
   char                *seed_hex;
   guint64              cached_difficulty;
-  guint64              cached_target64;
   char                *cached_target_hex;
   guint64              job_counter;
   guint32              instance_id;

@@ -511,7 +511,8 @@ share_string (char *ref_string)
   return ref_string != NULL ? g_ref_string_acquire (ref_string) : NULL;
 }
 
-/* The snapshot shares the worker's (immutable, ref-counted) strings. */
+/* The snapshot shares the worker's (immutable, ref-counted) strings; its
+ * narrower counters saturate rather than wrap. */
 static void
 worker_snapshot (ShoalStratumWorker      *w,
                  ShoalStratumWorkerStats *out,
@@ -521,18 +522,42 @@ worker_snapshot (ShoalStratumWorker      *w,
   out->worker = share_string (w->name);
   out->ip = share_string (w->ip);
   out->agent = share_string (w->agent);
-  out->connections = w->connections;
+  out->connections = MIN (w->connections, G_MAXUINT16);
   out->difficulty = w->difficulty;
-  out->accepted = w->accepted;
-  out->rejected = w->rejected;
-  out->stale = w->stale;
-  out->invalid = w->invalid;
-  out->blocks = w->blocks;
+  out->accepted = MIN (w->accepted, G_MAXUINT32);
+  out->rejected = MIN (w->rejected, G_MAXUINT32);
+  out->stale = MIN (w->stale, G_MAXUINT32);
+  out->invalid = MIN (w->invalid, G_MAXUINT32);
+  out->blocks = MIN (w->blocks, G_MAXUINT16);
   out->hashrate_1m = shoal_hashrate_get (&w->rate, SHOAL_HASHRATE_1M, now);
   out->hashrate_10m = shoal_hashrate_get (&w->rate, SHOAL_HASHRATE_10M, now);
   out->hashrate_1h = shoal_hashrate_get (&w->rate, SHOAL_HASHRATE_1H, now);
   out->last_share_us = w->last_share_us;
   out->connected_us = w->connected_us;
+}
+
+/* The pool's figures, at full width: they outgrow one rig's. */
+static void
+totals_snapshot (ShoalStratumServer *self,
+                 ShoalStratumTotals *totals,
+                 gint64              now)
+{
+  ShoalStratumWorker *all = &self->totals;
+
+  totals->taken_us = g_get_real_time ();
+  totals->connections = self->n_sessions;
+  totals->miners = self->n_miners;
+  totals->banned_ips = shoal_ip_table_count_banned (self->ips, now);
+  totals->accepted = all->accepted;
+  totals->rejected = all->rejected;
+  totals->stale = all->stale;
+  totals->invalid = all->invalid;
+  totals->blocks = all->blocks;
+  totals->hashrate_1m = shoal_hashrate_get (&all->rate, SHOAL_HASHRATE_1M, now);
+  totals->hashrate_10m = shoal_hashrate_get (&all->rate, SHOAL_HASHRATE_10M, now);
+  totals->hashrate_1h = shoal_hashrate_get (&all->rate, SHOAL_HASHRATE_1H, now);
+  totals->height = self->work != NULL ? shoal_work_get_height (self->work) : 0;
+  totals->jobs_sent = self->jobs_sent;
 }
 
 static int
@@ -552,7 +577,6 @@ build_stats (ShoalStratumServer *self)
                                                  g_hash_table_size (self->workers));
   gint64 now = g_get_monotonic_time ();
   ShoalStratumTotals totals = { 0 };
-  ShoalStratumWorkerStats all;
   GHashTableIter iter;
   ShoalStratumWorker *worker;
 
@@ -565,25 +589,7 @@ build_stats (ShoalStratumServer *self)
       g_array_append_val (workers, entry);
     }
   g_array_sort (workers, compare_workers);
-  worker_snapshot (&self->totals, &all, now);
-  totals.taken_us = g_get_real_time ();
-  totals.connections = self->n_sessions;
-  totals.miners = self->n_miners;
-  totals.banned_ips = shoal_ip_table_count_banned (self->ips, now);
-  totals.accepted = all.accepted;
-  totals.rejected = all.rejected;
-  totals.stale = all.stale;
-  totals.invalid = all.invalid;
-  totals.blocks = all.blocks;
-  totals.hashrate_1m = all.hashrate_1m;
-  totals.hashrate_10m = all.hashrate_10m;
-  totals.hashrate_1h = all.hashrate_1h;
-  totals.height = self->work != NULL ? shoal_work_get_height (self->work) : 0;
-  totals.jobs_sent = self->jobs_sent;
-  g_clear_pointer (&all.address, g_ref_string_release);
-  g_clear_pointer (&all.worker, g_ref_string_release);
-  g_clear_pointer (&all.ip, g_ref_string_release);
-  g_clear_pointer (&all.agent, g_ref_string_release);
+  totals_snapshot (self, &totals, now);
   return shoal_stratum_stats_new (&totals, workers);
 }
 

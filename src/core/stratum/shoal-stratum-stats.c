@@ -22,8 +22,11 @@ shoal_stratum_stats_new (const ShoalStratumTotals *totals,
 
   g_atomic_ref_count_init (&self->ref_count);
   self->totals = *totals;
+  /* Moved: a copy would double the server's peak memory per rig.  The
+   * array grew in powers of two: its unused tail goes back. */
   self->n_workers = workers->len;
-  self->workers = g_memdup2 (workers->data, sizeof (ShoalStratumWorkerStats) * workers->len);
+  self->workers = g_realloc (g_array_steal (workers, NULL),
+                             sizeof (ShoalStratumWorkerStats) * self->n_workers);
   return self;
 }
 

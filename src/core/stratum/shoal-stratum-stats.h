@@ -16,18 +16,22 @@ typedef struct
   char    *worker;           /* rigid, ADDRESS.WORKER, pass or the solo login */
   char    *ip;               /* of its latest connection */
   char    *agent;            /* e.g. "XMRig/6.26.0 (Linux x86_64) ..." */
-  guint    connections;      /* open connections now; 0: gone, still listed for a while */
   guint64  difficulty;       /* current share difficulty of its latest connection */
-  guint64  accepted;
-  guint64  rejected;
-  guint64  stale;
-  guint64  invalid;
-  guint64  blocks;
-  double   hashrate_1m;      /* hashes per second, from accepted share difficulty */
-  double   hashrate_10m;
-  double   hashrate_1h;
   gint64   last_share_us;    /* wall clock (g_get_real_time), 0: none yet */
   gint64   connected_us;     /* wall clock of its first connection */
+  /* Every logged-in rig has an entry in each live snapshot (two at most),
+   * so it is kept to 88 bytes: hashrates are display figures (a float's
+   * 24 bits are plenty), and counters saturate (2^32 shares is centuries
+   * of one rig's work; the pool's totals stay 64-bit). */
+  float    hashrate_1m;      /* hashes per second, from accepted share difficulty */
+  float    hashrate_10m;
+  float    hashrate_1h;
+  guint32  accepted;
+  guint32  rejected;
+  guint32  stale;
+  guint32  invalid;
+  guint16  blocks;
+  guint16  connections;      /* open connections now; 0: gone, still listed for a while */
 } ShoalStratumWorkerStats;
 
 typedef struct
@@ -63,7 +67,8 @@ const ShoalStratumWorkerStats *shoal_stratum_stats_find_worker     (ShoalStratum
                                                                     const char        *worker);
 
 /* For the server: builds a snapshot (takes TOTALS, and WORKERS's elements,
- * whose strings are GRefStrings: g_ref_string_new() or _acquire()). */
+ * whose strings are GRefStrings: g_ref_string_new() or _acquire(); the
+ * elements are moved, not copied, and WORKERS is left empty). */
 ShoalStratumStats             *shoal_stratum_stats_new             (const ShoalStratumTotals *totals,
                                                                     GArray            *workers);
 

@@ -447,7 +447,7 @@ shoal_stratum_session_submit (ShoalStratumSession *session,
     reject (session, id_json, VERDICT_STALE, 0, "Stale share: the block it was for is already found");
   else if (!remember_nonce (job, nonce))
     reject (session, id_json, VERDICT_REJECTED, SHOAL_IP_SCORE_BAD, "Duplicate share");
-  else if (!shoal_hash_meets_target (claimed, job->target64))
+  else if (!shoal_hash_meets_target (claimed, shoal_effective_target64 (job->difficulty)))
     reject (session, id_json, VERDICT_REJECTED, SHOAL_IP_SCORE_BAD, "Low difficulty share");
   else if (session->pending >= MAX_PENDING_PER_SESSION)
     reject (session, id_json, VERDICT_REJECTED, 0, "Too many shares waiting to be checked");
