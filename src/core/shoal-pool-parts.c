@@ -366,7 +366,7 @@ _shoal_pool_start_parts (ShoalPool *self,
 {
   ShoalPoolParts *p = _shoal_pool_get_parts (self);
   ShoalConfig *config = shoal_pool_get_config (self);
-  g_autoptr(GTask) owned = task;
+  g_autoptr(GTask) owned = task;   /* the playground's start takes it on; the rest answer now */
   GError *error = NULL;
 
   p->pool_address = g_strdup (shoal_config_get_string (config, "pool-address"));

@@ -22,8 +22,8 @@
 G_BEGIN_DECLS
 
 /* What one start of the pool made (shoal-pool-parts.c), stopped by the
- * pool's stop and dropped in its dispose.  Owned by the pool's thread, like the
- * pool; the parts keep their own threads behind their own APIs. */
+ * pool's stop and dropped in its dispose.  Owned by the pool's thread,
+ * like the pool; the parts keep their own threads behind their own APIs. */
 typedef struct
 {
   ShoalPlayground     *playground;
