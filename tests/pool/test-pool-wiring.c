@@ -13,8 +13,8 @@
  * over loopback and submits real RandomX shares (light mode); the test
  * reads what the pool did from outside it: the share rows in the file,
  * the snapshot's worker and round, the solutions handed to the source,
- * and that the pool and its parts are gone after the stop.  Every wait is for an
- * outcome, with the harness's patience; nothing is timed. */
+ * and that the pool and its parts are gone after the stop.  Every wait
+ * is for an outcome, with the harness's patience; nothing is timed. */
 
 #define ADDRESS "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3Xjrp" \
                 "DtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A"
