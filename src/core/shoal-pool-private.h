@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "shoal-accounting.h"
+#include "shoal-api-feed.h"
+#include "shoal-api-server.h"
+#include "shoal-block-keeper.h"
+#include "shoal-bookkeeper.h"
 #include "shoal-job-manager.h"
 #include "shoal-managed-node.h"
 #include "shoal-payer.h"
@@ -10,10 +15,65 @@
 #include "shoal-stats-collector.h"
 #include "shoal-store.h"
 #include "shoal-stratum-server.h"
+#include "shoal-template-source.h"
 #include "shoal-validator.h"
 #include "shoal-wallet-client.h"
 
 G_BEGIN_DECLS
+
+/* What one start of the pool made (shoal-pool-parts.c), stopped by the
+ * pool's stop and dropped in its dispose.  Owned by the pool's thread,
+ * like the pool; the parts keep their own threads behind their own APIs. */
+typedef struct
+{
+  ShoalPlayground     *playground;
+  ShoalManagedNode    *managed;         /* the node Shoal runs, or NULL */
+  char                *pool_address;
+  ShoalMode            mode;            /* as started; "mode" applies on restart */
+  char                *wallet_uri;
+
+  ShoalStore          *store;
+  ShoalValidator      *validator;
+  ShoalStratumServer  *stratum;
+  ShoalNodeClient     *node;            /* NULL with an injected job source */
+  ShoalJobManager     *jobs;            /* NULL with an injected job source */
+  ShoalTemplateSource *source;
+  ShoalSourceChain    *chain;           /* upstream mode: upstreams, then source */
+  GPtrArray           *upstreams;       /* upstream mode: ShoalUpstreamSource, in order */
+  ShoalAccounting     *accounting;
+  ShoalPayer          *payer;
+  ShoalWalletClient   *wallet;
+  ShoalApiServer      *api;
+  ShoalApiFeed        *api_feed;        /* publishes to API, holds the pool weakly */
+  ShoalBookkeeper     *books;
+  ShoalBlockKeeper    *blocks;
+  guint                wallet_probe_id;
+  guint                failover_id;
+} ShoalPoolParts;
+
+/* In shoal-pool-parts.c: makes the parts from the configuration and
+ * returns TASK (taken) once the pool runs, or with why it could not. */
+void                 _shoal_pool_start_parts      (ShoalPool      *self,
+                                                   GTask          *task);
+/* The node's job manager on NODE_URI, feeding the template source. */
+void                 _shoal_pool_start_jobs       (ShoalPool      *self,
+                                                   const char     *node_uri);
+void                 _shoal_pool_parts_stop       (ShoalPoolParts *parts,
+                                                   ShoalConfig    *config);
+void                 _shoal_pool_parts_dispose    (ShoalPoolParts *parts);
+
+/* In shoal-pool.c, for the start: the pool's own state and its wiring of
+ * each part as the start makes it. */
+ShoalPoolParts      *_shoal_pool_get_parts        (ShoalPool      *self);
+ShoalStatsCollector *_shoal_pool_get_stats        (ShoalPool      *self);
+GCancellable        *_shoal_pool_get_cancellable  (ShoalPool      *self);
+ShoalJobSource      *_shoal_pool_get_job_source   (ShoalPool      *self);
+void                 _shoal_pool_set_status       (ShoalPool      *self,
+                                                   const char     *message);
+void                 _shoal_pool_reconcile        (ShoalPool      *self);
+void                 _shoal_pool_wire_block_keeper    (ShoalPool  *self);
+void                 _shoal_pool_wire_template_source (ShoalPool  *self);
+void                 _shoal_pool_wire_jobs            (ShoalPool  *self);
 
 /* For shoal-pool-queries.c: the store of a running pool, or NULL. */
 ShoalStore        *_shoal_pool_get_store  (ShoalPool *self);
@@ -58,10 +118,6 @@ void             _shoal_pool_set_condition   (ShoalPool      *self,
 void             _shoal_pool_clear_condition (ShoalPool      *self,
                                               const char     *id);
 ShoalJobManager *_shoal_pool_get_jobs        (ShoalPool      *self);
-/* Upstream mode's sources in order, and the chain over them; NULL in
- * the other modes. */
-GPtrArray        *_shoal_pool_get_upstreams   (ShoalPool      *self);
-ShoalSourceChain *_shoal_pool_get_chain       (ShoalPool      *self);
 ShoalNodeClient *_shoal_pool_get_node        (ShoalPool      *self);
 void             _shoal_pool_set_config_handler (ShoalPool   *self,
                                                  gulong       handler_id);

@@ -216,14 +216,16 @@ GPtrArray *
 shoal_pool_list_upstreams (ShoalPool *self)
 {
   GPtrArray *list = g_ptr_array_new_with_free_func ((GDestroyNotify) shoal_upstream_info_free);
+  ShoalPoolParts *parts;
   GPtrArray *upstreams;
   int active;
 
   g_return_val_if_fail (SHOAL_IS_POOL (self), list);
-  upstreams = _shoal_pool_get_upstreams (self);
+  parts = _shoal_pool_get_parts (self);
+  upstreams = parts->upstreams;
   if (upstreams == NULL)
     return list;
-  active = shoal_source_chain_get_active_index (_shoal_pool_get_chain (self));
+  active = shoal_source_chain_get_active_index (parts->chain);
   for (guint i = 0; i < upstreams->len; i++)
     g_ptr_array_add (list, upstream_info (g_ptr_array_index (upstreams, i), (int) i == active));
   return list;

@@ -5,6 +5,7 @@
 
 #include "shoal-condition.h"
 #include "shoal-config.h"
+#include "shoal-job-source.h"
 #include "shoal-node-client.h"
 #include "shoal-playground.h"
 #include "shoal-pool-info.h"
@@ -28,6 +29,12 @@ gboolean     shoal_pool_start_finish       (ShoalPool        *self,
                                             GAsyncResult     *result,
                                             GError          **error);
 void         shoal_pool_stop               (ShoalPool        *self);
+/* Before the start: rigs get their work from SOURCE in place of the
+ * node's templates (SOURCE gets their block candidates), and the pool
+ * runs no job manager, tip watcher or node failover.  For a pool on
+ * another origin of work, and for tests without monerod. */
+void         shoal_pool_set_job_source     (ShoalPool        *self,
+                                            ShoalJobSource   *source);
 ShoalPlayground *shoal_pool_get_playground (ShoalPool        *self);
 guint64      shoal_pool_get_node_height    (ShoalPool        *self);
 gboolean     shoal_pool_get_node_reachable (ShoalPool        *self);

@@ -287,6 +287,13 @@ stratum_test_wait (gboolean (*check) (gpointer data),
   return TRUE;
 }
 
+void
+stratum_test_drain (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
 ShoalStratumStats *
 stratum_test_wait_stats (ShoalStratumServer *server,
                          gboolean          (*check) (ShoalStratumStats *stats,

@@ -75,6 +75,8 @@ JsonObject    *stratum_client_login_result (StratumClient *client,
 gboolean       stratum_test_wait           (gboolean     (*check) (gpointer data),
                                             gpointer       data,
                                             guint          timeout_ms);
+/* Runs what is ready on the default context, without waiting. */
+void           stratum_test_drain          (void);
 /* Waits until the server's stats satisfy CHECK. */
 ShoalStratumStats *stratum_test_wait_stats (ShoalStratumServer *server,
                                             gboolean     (*check) (ShoalStratumStats *stats,

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "shoal-hex.h"
-#include "stratum-test-util.h"
+#include "fake-job-source.h"
 
 /* The stratum server on a job source that is no node: synthetic work on
  * a 76-byte blob, no monerod, no template.  What the server owes any
@@ -13,129 +13,14 @@
  * algorithm the work's own.  Hashes are RandomX (light mode), computed
  * here independently of the server. */
 
-#define BLOB_SIZE       76
-#define NONCE_OFFSET    39
-#define UNIQUE_OFFSET   50
-#define UNIQUE_SIZE     8
+#define BLOB_SIZE       FAKE_BLOB_SIZE
+#define NONCE_OFFSET    FAKE_NONCE_OFFSET
+#define UNIQUE_OFFSET   FAKE_UNIQUE_OFFSET
+#define UNIQUE_SIZE     FAKE_UNIQUE_SIZE
 #define SPLIT_BYTE      (NONCE_OFFSET + 3)
 #define SPLIT_RIGS      255
-#define HIGH_DIFFICULTY G_GUINT64_CONSTANT (1000000000000)
-#define SEED_HEX        "5ed0000000000000000000000000000000000000000000000000000000000001"
-
-/* A job source with the work the test gives it, keeping the solutions
- * the server hands back. */
-#define TEST_TYPE_FAKE_SOURCE (test_fake_source_get_type ())
-G_DECLARE_FINAL_TYPE (TestFakeSource, test_fake_source, TEST, FAKE_SOURCE, GObject)
-
-struct _TestFakeSource
-{
-  GObject    parent_instance;
-  ShoalWork *work;
-  GPtrArray *solutions;
-};
-
-static void test_fake_source_iface_init (ShoalJobSourceInterface *iface);
-
-G_DEFINE_FINAL_TYPE_WITH_CODE (TestFakeSource, test_fake_source, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (SHOAL_TYPE_JOB_SOURCE,
-                                                      test_fake_source_iface_init))
-
-static ShoalWork *
-fake_source_dup_work (ShoalJobSource *source)
-{
-  TestFakeSource *self = TEST_FAKE_SOURCE (source);
-
-  return self->work != NULL ? shoal_work_ref (self->work) : NULL;
-}
-
-static void
-fake_source_submit_solution (ShoalJobSource      *source,
-                             const ShoalSolution *solution)
-{
-  TestFakeSource *self = TEST_FAKE_SOURCE (source);
-
-  g_ptr_array_add (self->solutions,
-                   shoal_solution_new (solution->work, g_bytes_get_data (solution->unique, NULL),
-                                       g_bytes_get_size (solution->unique), solution->nonce,
-                                       solution->hash, solution->share));
-}
-
-static void
-test_fake_source_iface_init (ShoalJobSourceInterface *iface)
-{
-  iface->dup_work = fake_source_dup_work;
-  iface->submit_solution = fake_source_submit_solution;
-}
-
-static void
-test_fake_source_finalize (GObject *object)
-{
-  TestFakeSource *self = TEST_FAKE_SOURCE (object);
-
-  g_clear_pointer (&self->work, shoal_work_unref);
-  g_ptr_array_unref (self->solutions);
-  G_OBJECT_CLASS (test_fake_source_parent_class)->finalize (object);
-}
-
-static void
-test_fake_source_class_init (TestFakeSourceClass *klass)
-{
-  G_OBJECT_CLASS (klass)->finalize = test_fake_source_finalize;
-}
-
-static void
-test_fake_source_init (TestFakeSource *self)
-{
-  self->solutions = g_ptr_array_new_with_free_func ((GDestroyNotify) shoal_solution_free);
-}
-
-/* Byte i of variant V's blob is i + V, the nonce zero, the unique bytes
- * at UNIQUE_OFFSET. */
-static guint8
-base_byte (guint variant,
-           gsize i)
-{
-  return i >= NONCE_OFFSET && i < NONCE_OFFSET + 4 ? 0 : (guint8) (i + variant);
-}
-
-static GBytes *
-fake_blob (gconstpointer  data,
-           const guint8  *unique,
-           gsize          unique_len,
-           GError       **error)
-{
-  guint8 *blob = g_malloc (BLOB_SIZE);
-
-  for (gsize i = 0; i < BLOB_SIZE; i++)
-    blob[i] = base_byte (GPOINTER_TO_UINT (data), i);
-  /* memcpy's source must not be NULL even for zero bytes (UBSan checks) */
-  if (unique_len > 0)
-    memcpy (blob + UNIQUE_OFFSET, unique, unique_len);
-  return g_bytes_new_take (blob, BLOB_SIZE);
-}
-
-static ShoalWork *
-fake_work (const char *algorithm,
-           guint64     epoch,
-           guint64     ceiling,
-           guint       variant)
-{
-  guint8 seed[32];
-  ShoalWorkParams params = {
-    .algorithm = algorithm,
-    .height = 100 + epoch,
-    .epoch = epoch,
-    .seed_hash = seed,
-    .ceiling = shoal_difficulty_from_uint64 (ceiling),
-    .nonce_offset = NONCE_OFFSET,
-    .unique_size = UNIQUE_SIZE,
-    .make_blob = fake_blob,
-    .data = GUINT_TO_POINTER (variant),
-  };
-
-  g_assert_true (shoal_hex_decode_into (SEED_HEX, seed, sizeof seed, NULL));
-  return shoal_work_new (&params);
-}
+#define HIGH_DIFFICULTY FAKE_HIGH_DIFFICULTY
+#define SEED_HEX        FAKE_SEED_HEX
 
 /* An upstream pool's job as ShoalUpstreamSource makes it: one unique
  * byte, the top nonce byte (blob byte 42). */
@@ -173,25 +58,6 @@ split_work (guint64 ceiling)
   return shoal_work_new (&params);
 }
 
-/* Takes WORK. */
-static void
-fake_source_push (TestFakeSource *self,
-                  ShoalWork      *work)
-{
-  g_clear_pointer (&self->work, shoal_work_unref);
-  self->work = work;
-  shoal_job_source_emit_work_changed (SHOAL_JOB_SOURCE (self), work);
-}
-
-static TestFakeSource *
-fake_source_new (ShoalWork *work)
-{
-  TestFakeSource *self = g_object_new (TEST_TYPE_FAKE_SOURCE, NULL);
-
-  self->work = work;
-  return self;
-}
-
 static ShoalStratumServer *
 fake_server (TestFakeSource *source)
 {
@@ -206,81 +72,11 @@ fake_server (TestFakeSource *source)
   return server;
 }
 
-typedef struct
-{
-  StratumClient *client;
-  char          *session;
-  JsonObject    *job;
-  gint64         next_id;
-} Rig;
-
-static void
-rig_free (Rig *rig)
-{
-  stratum_client_free (rig->client);
-  g_free (rig->session);
-  g_clear_pointer (&rig->job, json_object_unref);
-  g_free (rig);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Rig, rig_free)
-
-static const char *
-rig_job (Rig        *rig,
-         const char *member)
-{
-  return json_object_get_string_member (rig->job, member);
-}
-
 static Rig *
-rig_login (ShoalStratumServer *server,
-           const char         *name)
+server_rig (ShoalStratumServer *server,
+            const char         *name)
 {
-  Rig *rig = g_new0 (Rig, 1);
-  g_autoptr(JsonObject) result = NULL;
-
-  rig->client = stratum_client_connect (shoal_stratum_server_get_port (server), NULL);
-  result = stratum_client_login_result (rig->client, name, NULL);
-  rig->session = g_strdup (json_object_get_string_member (result, "id"));
-  rig->job = json_object_ref (json_object_get_object_member (result, "job"));
-  rig->next_id = 2;
-  return rig;
-}
-
-/* The job notification new work brings. */
-static void
-rig_read_job (Rig *rig)
-{
-  g_autofree char *line = stratum_client_expect_line (rig->client);
-  g_autoptr(JsonObject) object = stratum_parse_object (line);
-
-  g_assert_nonnull (object);
-  g_assert_cmpstr (json_object_get_string_member (object, "method"), ==, "job");
-  g_clear_pointer (&rig->job, json_object_unref);
-  rig->job = json_object_ref (json_object_get_object_member (object, "params"));
-}
-
-/* Submits NONCE's real hash for the job JOB (the rig's latest when NULL);
- * returns the error message, NULL for "OK". */
-static char *
-rig_submit (Rig        *rig,
-            JsonObject *job,
-            guint32     nonce)
-{
-  JsonObject *on = job != NULL ? job : rig->job;
-  g_autofree char *hash = stratum_test_hash (json_object_get_string_member (on, "blob"),
-                                             json_object_get_string_member (on, "seed_hash"),
-                                             nonce);
-  g_autofree char *line = g_strdup_printf (
-    "{\"id\":%" G_GINT64_FORMAT ",\"jsonrpc\":\"2.0\",\"method\":\"submit\",\"params\":"
-    "{\"id\":\"%s\",\"job_id\":\"%s\",\"nonce\":\"%02x%02x%02x%02x\",\"result\":\"%s\"}}",
-    rig->next_id++, rig->session, json_object_get_string_member (on, "job_id"),
-    nonce & 0xff, nonce >> 8 & 0xff, nonce >> 16 & 0xff, nonce >> 24, hash);
-  g_autofree char *reply = NULL;
-
-  stratum_client_send (rig->client, line);
-  reply = stratum_client_expect_line (rig->client);
-  g_assert_nonnull (reply);
-  return stratum_error_message (reply);
+  return rig_login (shoal_stratum_server_get_port (server), name);
 }
 
 static GBytes *
@@ -298,8 +94,8 @@ test_unique_bytes (void)
 {
   g_autoptr(TestFakeSource) source = fake_source_new (fake_work ("rx/0", 1, HIGH_DIFFICULTY, 1));
   g_autoptr(ShoalStratumServer) server = fake_server (source);
-  g_autoptr(Rig) a = rig_login (server, "rig-a");
-  g_autoptr(Rig) b = rig_login (server, "rig-b");
+  g_autoptr(Rig) a = server_rig (server, "rig-a");
+  g_autoptr(Rig) b = server_rig (server, "rig-b");
   g_autoptr(GBytes) blob_a = job_blob (a);
   g_autoptr(GBytes) blob_b = job_blob (b);
   const guint8 *bytes_a = g_bytes_get_data (blob_a, NULL);
@@ -310,19 +106,13 @@ test_unique_bytes (void)
     {
       if (i >= UNIQUE_OFFSET && i < UNIQUE_OFFSET + UNIQUE_SIZE)
         continue;
-      g_assert_cmpuint (bytes_a[i], ==, base_byte (1, i));
-      g_assert_cmpuint (bytes_b[i], ==, base_byte (1, i));
+      g_assert_cmpuint (bytes_a[i], ==, fake_base_byte (1, i));
+      g_assert_cmpuint (bytes_b[i], ==, fake_base_byte (1, i));
     }
   g_assert_true (memcmp (bytes_a + UNIQUE_OFFSET, bytes_b + UNIQUE_OFFSET, UNIQUE_SIZE) != 0);
   g_assert_cmpstr (rig_job (a, "algo"), ==, "rx/0");
   g_assert_cmpstr (rig_job (a, "seed_hash"), ==, SEED_HEX);
   g_assert_cmpint (json_object_get_int_member (a->job, "height"), ==, 101);
-}
-
-static gboolean
-has_solution (gpointer data)
-{
-  return ((TestFakeSource *) data)->solutions->len > 0;
 }
 
 static void
@@ -331,7 +121,7 @@ test_solution (void)
   /* Ceiling 1: every good share is a solution. */
   g_autoptr(TestFakeSource) source = fake_source_new (fake_work ("rx/0", 1, 1, 1));
   g_autoptr(ShoalStratumServer) server = fake_server (source);
-  g_autoptr(Rig) rig = rig_login (server, "rig");
+  g_autoptr(Rig) rig = server_rig (server, "rig");
   g_autoptr(GBytes) blob = job_blob (rig);
   g_autofree char *message = rig_submit (rig, NULL, 7);
   g_autofree char *hash = NULL;
@@ -339,7 +129,7 @@ test_solution (void)
   ShoalSolution *solution;
 
   g_assert_null (message);
-  g_assert_true (stratum_test_wait (has_solution, source, 5000));
+  g_assert_true (stratum_test_wait (fake_source_has_solution, source, 5000));
   g_assert_cmpuint (source->solutions->len, ==, 1);
   solution = g_ptr_array_index (source->solutions, 0);
   g_assert_true (solution->work == source->work);
@@ -356,18 +146,11 @@ test_solution (void)
 }
 
 static void
-drain_main_context (void)
-{
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
-static void
 test_epochs (void)
 {
   g_autoptr(TestFakeSource) source = fake_source_new (fake_work ("rx/0", 1, HIGH_DIFFICULTY, 1));
   g_autoptr(ShoalStratumServer) server = fake_server (source);
-  g_autoptr(Rig) rig = rig_login (server, "rig+1");   /* difficulty 1: every good share counts */
+  g_autoptr(Rig) rig = server_rig (server, "rig+1");   /* difficulty 1: every good share counts */
   g_autoptr(JsonObject) first = json_object_ref (rig->job);
   g_autoptr(JsonObject) second = NULL;
   g_autofree char *m1 = rig_submit (rig, NULL, 1);
@@ -393,7 +176,7 @@ test_epochs (void)
   shoal_job_source_emit_epoch_closed (SHOAL_JOB_SOURCE (source), 2);
   m4 = rig_submit (rig, NULL, 4);
   g_assert_true (g_str_has_prefix (m4, "Stale share"));
-  drain_main_context ();
+  stratum_test_drain ();
   g_assert_cmpuint (source->solutions->len, ==, 0);
 }
 
@@ -447,8 +230,8 @@ test_nonce_split (void)
 {
   g_autoptr(TestFakeSource) source = fake_source_new (split_work (1));
   g_autoptr(ShoalStratumServer) server = fake_server (source);
-  g_autoptr(Rig) a = rig_login (server, "rig-a+1");
-  g_autoptr(Rig) b = rig_login (server, "rig-b+1");
+  g_autoptr(Rig) a = server_rig (server, "rig-a+1");
+  g_autoptr(Rig) b = server_rig (server, "rig-b+1");
   guint8 byte_a = rig_split_byte (a);
   guint8 byte_b = rig_split_byte (b);
   g_autofree char *ok_a = rig_submit (a, NULL, rig_nonce (a, 5));
@@ -463,7 +246,7 @@ test_nonce_split (void)
   g_assert_null (ok_a);
   g_assert_null (ok_b);
   g_assert_cmpstr (stolen, ==, "Invalid nonce; is miner not compatible with NiceHash?");
-  g_assert_true (stratum_test_wait (has_solution, source, 5000));
+  g_assert_true (stratum_test_wait (fake_source_has_solution, source, 5000));
   while (source->solutions->len < 2)
     g_main_context_iteration (NULL, TRUE);
   solution = g_ptr_array_index (source->solutions, 0);
@@ -516,7 +299,7 @@ test_nonce_split_full (void)
   g_object_set (server, "max-connections-per-ip", 1000, NULL);
   for (guint i = 0; i < SPLIT_RIGS; i++)
     {
-      Rig *rig = rig_login (server, "rig");
+      Rig *rig = server_rig (server, "rig");
       guint8 byte = rig_split_byte (rig);
 
       g_assert_cmpuint (byte, !=, 0);
@@ -559,8 +342,8 @@ test_nonce_split_full_later (void)
   stratum_raise_file_limit ();
   g_object_set (server, "max-connections-per-ip", 1000, NULL);
   for (guint i = 0; i < SPLIT_RIGS; i++)
-    g_ptr_array_add (rigs, rig_login (server, "rig"));
-  extra = rig_login (server, "one-too-many");
+    g_ptr_array_add (rigs, server_rig (server, "rig"));
+  extra = server_rig (server, "one-too-many");
   fake_source_push (source, split_work (HIGH_DIFFICULTY));
   rig_read_job (g_ptr_array_index (rigs, 0));
   g_assert_cmpuint (rig_split_byte (g_ptr_array_index (rigs, 0)), !=, 0);
