@@ -51,16 +51,31 @@ now_us (void)
   return g_get_monotonic_time ();
 }
 
-static void
+/* Raises the soft file limit to the hard one; returns the limit. */
+static rlim_t
 raise_files (void)
 {
   struct rlimit limit;
 
-  if (getrlimit (RLIMIT_NOFILE, &limit) == 0)
-    {
-      limit.rlim_cur = limit.rlim_max;
-      setrlimit (RLIMIT_NOFILE, &limit);
-    }
+  if (getrlimit (RLIMIT_NOFILE, &limit) != 0)
+    return 1024;
+  limit.rlim_cur = limit.rlim_max;
+  setrlimit (RLIMIT_NOFILE, &limit);
+  return limit.rlim_cur;
+}
+
+/* As many rigs as the file limit lets the server hold: one descriptor
+ * each, and a hundred for its own files and threads.  At most 25,000:
+ * all the bench's rigs come from 127.0.0.1 to one port, and Linux's
+ * ephemeral ports (32768-60999) run out a little past 28,000. */
+#define MAX_CEILING_RIGS 25000
+
+static int
+ceiling_rigs (rlim_t limit)
+{
+  if (limit == RLIM_INFINITY || limit > MAX_CEILING_RIGS + 100)
+    return MAX_CEILING_RIGS;
+  return (int) limit - 100;
 }
 
 static void
@@ -627,12 +642,12 @@ bench_stratum (int    argc,
   g_autoptr(ShoalValidator) validator = NULL;
   g_autoptr(ShoalStratumServer) server = NULL;
   g_autoptr(GError) error = NULL;
-  int sizes[] = { 100, 1000, 10000 };
+  int sizes[] = { 100, 1000, 10000, 0 };
   Child child;
 
   /* Fork first: the miners' process must not inherit threads. */
   child = spawn_child ();
-  raise_files ();
+  sizes[G_N_ELEMENTS (sizes) - 1] = ceiling_rigs (raise_files ());
   for (guint i = 0; i < G_N_ELEMENTS (files); i++)
     templates[i] = stratum_test_load_template (files[i], 8, G_GUINT64_CONSTANT (1000000000000));
   validator = shoal_validator_new (SHOAL_VALIDATOR_MODE_LIGHT, 0, 0);
