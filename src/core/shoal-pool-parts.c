@@ -100,7 +100,7 @@ set_job_source (ShoalPool  *self,
                                          &p->upstreams, error);
   if (p->chain == NULL)
     return FALSE;
-  _shoal_pool_watch_upstreams (self, shoal_pool_get_config (self), p->chain, p->upstreams);
+  _shoal_pool_watch_upstreams (self, p->chain, p->upstreams);
   shoal_stratum_server_set_job_source (p->stratum, SHOAL_JOB_SOURCE (p->chain));
   return TRUE;
 }

@@ -154,7 +154,6 @@ void     _shoal_pool_stop_upstreams  (GPtrArray    *upstreams);
 /* Keeps the "upstream" condition: set while rigs are not on the first
  * upstream (on a later one, or solo on the node's templates). */
 void     _shoal_pool_watch_upstreams (ShoalPool        *pool,
-                                      ShoalConfig      *config,
                                       ShoalSourceChain *chain,
                                       GPtrArray        *upstreams);
 

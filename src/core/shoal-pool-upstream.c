@@ -91,7 +91,6 @@ typedef struct
   ShoalPool *pool;        /* owns the chain, so outlives the handler */
   ShoalSourceChain *chain;  /* unowned: the watch lives as long as its handler */
   GPtrArray *upstreams;   /* ShoalUpstreamSource, in order */
-  char     **urls;
   GSource   *tick;        /* the first upstream's trouble is known only after a try */
 } UpstreamWatch;
 
@@ -103,19 +102,15 @@ upstream_watch_free (gpointer data)
   g_source_destroy (watch->tick);
   g_source_unref (watch->tick);
   g_ptr_array_unref (watch->upstreams);
-  g_strfreev (watch->urls);
   g_free (watch);
 }
 
-/* An upstream as the person typed it, less the pinned fingerprint. */
+/* An upstream as the window's Upstream page names it too. */
 static char *
 upstream_name (UpstreamWatch *watch,
                guint          index)
 {
-  const char *url = watch->urls[index];
-  const char *pin = strchr (url, '#');
-
-  return pin != NULL ? g_strndup (url, pin - url) : g_strdup (url);
+  return shoal_upstream_source_dup_name (g_ptr_array_index (watch->upstreams, index));
 }
 
 static const char *
@@ -177,7 +172,6 @@ on_tick (gpointer data)
 
 void
 _shoal_pool_watch_upstreams (ShoalPool        *pool,
-                             ShoalConfig      *config,
                              ShoalSourceChain *chain,
                              GPtrArray        *upstreams)
 {
@@ -186,7 +180,6 @@ _shoal_pool_watch_upstreams (ShoalPool        *pool,
   watch->pool = pool;
   watch->chain = chain;
   watch->upstreams = g_ptr_array_ref (upstreams);
-  watch->urls = g_strdupv ((char **) shoal_config_get_strv (config, "upstream-urls"));
   watch->tick = g_timeout_source_new_seconds (1);
   g_source_set_callback (watch->tick, on_tick, watch, NULL);
   g_source_set_static_name (watch->tick, "Upstream condition");

@@ -117,10 +117,10 @@ find_in_use (GPtrArray *upstreams)
 
 /* The sentence at the top: where the rigs' work comes from now. */
 static char *
-format_headline (GPtrArray *upstreams)
+format_headline (GPtrArray               *upstreams,
+                 const ShoalUpstreamInfo *in_use)
 {
   const ShoalUpstreamInfo *first = g_ptr_array_index (upstreams, 0);
-  const ShoalUpstreamInfo *in_use = find_in_use (upstreams);
 
   if (in_use == first)
     return g_strdup_printf (_("Mining on %s"), first->name);
@@ -168,10 +168,9 @@ format_sidechain_advice (guint64 hashrate)
 
 static void
 update_household (ShoalUpstreamPage       *self,
-                  GPtrArray               *upstreams,
+                  const ShoalUpstreamInfo *in_use,
                   const ShoalPoolSnapshot *snap)
 {
-  const ShoalUpstreamInfo *in_use = find_in_use (upstreams);
   guint64 difficulty = in_use != NULL ? in_use->difficulty : 0;
   guint64 hashrate = snap->pool_hashrate_10m != 0 ? snap->pool_hashrate_10m
                                                   : snap->pool_hashrate_1m;
@@ -210,12 +209,14 @@ on_snapshot_changed (ShoalUpstreamPage *self)
 {
   g_autoptr(GPtrArray) upstreams = shoal_pool_list_upstreams (self->pool);
   const ShoalPoolSnapshot *snap = shoal_pool_get_snapshot (self->pool);
+  const ShoalUpstreamInfo *in_use;
 
   if (upstreams->len == 0)
     return;
-  shoal_label_take (self->state_label, format_headline (upstreams));
+  in_use = find_in_use (upstreams);
+  shoal_label_take (self->state_label, format_headline (upstreams, in_use));
   update_pools (self, upstreams);
-  update_household (self, upstreams, snap);
+  update_household (self, in_use, snap);
   update_rigs (self, snap);
 }
 
