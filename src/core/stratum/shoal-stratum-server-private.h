@@ -194,6 +194,8 @@ struct _ShoalStratumServer
   GSource             *sweep_source;
   GSource             *stats_source;
   gboolean             stats_dirty;
+  GThreadPool         *stats_pool;     /* finishes snapshots, created at the first tick */
+  gint                 stats_building; /* atomic: a draft is with the stats pool */
   gint64               stats_built;
   gint64               last_expire;
   ShoalStratumWorker   totals;         /* counters and hashrate of everybody */

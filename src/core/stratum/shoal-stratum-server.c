@@ -512,11 +512,12 @@ share_string (char *ref_string)
 }
 
 /* The snapshot shares the worker's (immutable, ref-counted) strings; its
- * narrower counters saturate rather than wrap. */
+ * narrower counters saturate rather than wrap.  Its hashrates are left
+ * for the stats thread: RATE is the worker's sums, copied. */
 static void
 worker_snapshot (ShoalStratumWorker      *w,
                  ShoalStratumWorkerStats *out,
-                 gint64                   now)
+                 ShoalHashrate           *rate)
 {
   out->address = share_string (w->address);
   out->worker = share_string (w->name);
@@ -529,9 +530,7 @@ worker_snapshot (ShoalStratumWorker      *w,
   out->stale = MIN (w->stale, G_MAXUINT32);
   out->invalid = MIN (w->invalid, G_MAXUINT32);
   out->blocks = MIN (w->blocks, G_MAXUINT16);
-  out->hashrate_1m = shoal_hashrate_get (&w->rate, SHOAL_HASHRATE_1M, now);
-  out->hashrate_10m = shoal_hashrate_get (&w->rate, SHOAL_HASHRATE_10M, now);
-  out->hashrate_1h = shoal_hashrate_get (&w->rate, SHOAL_HASHRATE_1H, now);
+  *rate = w->rate;
   out->last_share_us = w->last_share_us;
   out->connected_us = w->connected_us;
 }
@@ -570,51 +569,124 @@ compare_workers (gconstpointer a,
   return g_strcmp0 (wa->worker, wb->worker) ?: g_strcmp0 (wa->address, wb->address);
 }
 
-static ShoalStratumStats *
-build_stats (ShoalStratumServer *self)
+/* A snapshot half made.  The stratum thread only copies what it owns
+ * (a few hundred bytes a rig, a millisecond or two at 10,000 rigs); the
+ * rest, three hashrates a rig and a sort by name, is several times
+ * that and is done on the stats thread, so that logins and shares
+ * arriving meanwhile are not kept waiting.  Owned by whichever thread
+ * holds it: made on the stratum thread, then handed over whole. */
+typedef struct
 {
-  g_autoptr(GArray) workers = g_array_sized_new (FALSE, FALSE, sizeof (ShoalStratumWorkerStats),
-                                                 g_hash_table_size (self->workers));
-  gint64 now = g_get_monotonic_time ();
-  ShoalStratumTotals totals = { 0 };
+  ShoalStratumTotals totals;
+  GArray            *workers;   /* ShoalStratumWorkerStats, hashrates unset */
+  ShoalHashrate     *rates;     /* the workers' sums, in the same order */
+  gint64             now;
+} StatsDraft;
+
+static StatsDraft *
+draft_stats (ShoalStratumServer *self)
+{
+  StatsDraft *draft = g_new0 (StatsDraft, 1);
+  guint n = g_hash_table_size (self->workers);
   GHashTableIter iter;
   ShoalStratumWorker *worker;
 
+  draft->now = g_get_monotonic_time ();
+  draft->workers = g_array_sized_new (FALSE, FALSE, sizeof (ShoalStratumWorkerStats), n);
+  draft->rates = g_new (ShoalHashrate, MAX (n, 1));
   g_hash_table_iter_init (&iter, self->workers);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &worker))
     {
-      ShoalStratumWorkerStats entry;
+      ShoalStratumWorkerStats entry = { 0 };
 
-      worker_snapshot (worker, &entry, now);
-      g_array_append_val (workers, entry);
+      worker_snapshot (worker, &entry, &draft->rates[draft->workers->len]);
+      g_array_append_val (draft->workers, entry);
     }
-  g_array_sort (workers, compare_workers);
-  totals_snapshot (self, &totals, now);
-  return shoal_stratum_stats_new (&totals, workers);
+  totals_snapshot (self, &draft->totals, draft->now);
+  return draft;
 }
 
-static void
-publish_stats (ShoalStratumServer *self)
+/* Any thread; consumes DRAFT. */
+static ShoalStratumStats *
+finish_stats (StatsDraft *draft)
 {
-  ShoalStratumStats *stats = build_stats (self);
+  ShoalStratumStats *stats;
 
+  for (guint i = 0; i < draft->workers->len; i++)
+    {
+      ShoalStratumWorkerStats *entry = &g_array_index (draft->workers,
+                                                       ShoalStratumWorkerStats, i);
+      const ShoalHashrate *rate = &draft->rates[i];
+
+      entry->hashrate_1m = shoal_hashrate_get (rate, SHOAL_HASHRATE_1M, draft->now);
+      entry->hashrate_10m = shoal_hashrate_get (rate, SHOAL_HASHRATE_10M, draft->now);
+      entry->hashrate_1h = shoal_hashrate_get (rate, SHOAL_HASHRATE_1H, draft->now);
+    }
+  g_array_sort (draft->workers, compare_workers);
+  stats = shoal_stratum_stats_new (&draft->totals, draft->workers);
+  g_array_unref (draft->workers);
+  g_free (draft->rates);
+  g_free (draft);
+  return stats;
+}
+
+/* Any thread. */
+static void
+replace_stats (ShoalStratumServer *self,
+               ShoalStratumStats  *stats)
+{
   g_mutex_lock (&self->lock);
   g_clear_pointer (&self->stats, shoal_stratum_stats_unref);
   self->stats = stats;
   g_mutex_unlock (&self->lock);
+}
+
+/* The stats thread: one draft at a time, so snapshots are published in
+ * the order they were taken. */
+static void
+stats_thread (gpointer data,
+              gpointer user_data)
+{
+  ShoalStratumServer *self = user_data;
+
+  replace_stats (self, finish_stats (data));
+  g_atomic_int_set (&self->stats_building, FALSE);
+}
+
+static void
+mark_built (ShoalStratumServer *self)
+{
   self->stats_dirty = FALSE;
   self->stats_built = g_get_monotonic_time ();
 }
 
+/* At start and at stop: at once, on the stratum thread. */
+static void
+publish_stats (ShoalStratumServer *self)
+{
+  if (self->stats_pool != NULL)
+    g_thread_pool_free (g_steal_pointer (&self->stats_pool), FALSE, TRUE);
+  replace_stats (self, finish_stats (draft_stats (self)));
+  mark_built (self);
+}
+
 /* Rebuilt when something changed, and once a second anyway as hashrates
- * decay with time. */
+ * decay with time; a tick that finds the last one still being finished
+ * leaves it dirty for the next. */
 static gboolean
 on_stats_timer (gpointer data)
 {
   ShoalStratumServer *self = data;
 
-  if (self->stats_dirty || g_get_monotonic_time () - self->stats_built > G_USEC_PER_SEC)
-    publish_stats (self);
+  if (!self->stats_dirty && g_get_monotonic_time () - self->stats_built <= G_USEC_PER_SEC)
+    return G_SOURCE_CONTINUE;
+  if (g_atomic_int_get (&self->stats_building))
+    return G_SOURCE_CONTINUE;
+  if (self->stats_pool == NULL)
+    self->stats_pool = g_thread_pool_new (stats_thread, self, 1, FALSE, NULL);
+  g_atomic_int_set (&self->stats_building, TRUE);
+  g_thread_pool_push (self->stats_pool, draft_stats (self), NULL);
+  mark_built (self);
   return G_SOURCE_CONTINUE;
 }
 
