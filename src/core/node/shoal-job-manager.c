@@ -48,6 +48,7 @@ struct _ShoalJobManager
   guint               refresh_interval;
   gboolean            fetching;
   gboolean            fetch_again;
+  char               *newest_tip;      /* hex; the latest tip ZMQ or the watcher told of */
   gboolean            was_away;        /* the node went away since the last tip */
   /* Block candidates, one at a time to the node, oldest first. */
   GQueue              candidates;
@@ -119,6 +120,7 @@ shoal_job_manager_finalize (GObject *object)
   g_free (self->wallet_address);
   g_free (self->zmq_url);
   g_free (self->status);
+  g_free (self->newest_tip);
   G_OBJECT_CLASS (shoal_job_manager_parent_class)->finalize (object);
 }
 
@@ -332,6 +334,30 @@ template_failed (ShoalJobManager *self,
 }
 
 static void
+learn_tip (ShoalJobManager *self,
+           const char      *top_hash)
+{
+  if (top_hash != NULL && g_strcmp0 (self->newest_tip, top_hash) != 0)
+    {
+      g_free (self->newest_tip);
+      self->newest_tip = g_strdup (top_hash);
+    }
+}
+
+/* TRUE when TEMPLATE is for the block after TOP_HASH (hex). */
+static gboolean
+builds_on (ShoalBlockTemplate *template,
+           const char         *top_hash)
+{
+  g_autofree char *prev = NULL;
+
+  if (top_hash == NULL)
+    return FALSE;
+  prev = shoal_hex_encode (shoal_block_template_get_prev_hash (template), 32);
+  return g_ascii_strcasecmp (prev, top_hash) == 0;
+}
+
+static void
 on_template (GObject      *source,
              GAsyncResult *result,
              gpointer      user_data)
@@ -346,15 +372,22 @@ on_template (GObject      *source,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   self->fetching = FALSE;
-  /* The tip moved while we were asking: this one is already stale. */
+  if (answer != NULL)
+    template = shoal_block_template_new_from_rpc (answer, self->reserve_size, &error);
+  /* The tip moved while we were asking: this one is stale, unless it
+   * already builds on the new tip.  It mostly does: ZMQ announces a block
+   * and we ask at once; the watcher's get_info, asked at the same moment,
+   * says tip-changed while the template is on its way. */
   if (self->fetch_again)
     {
       self->fetch_again = FALSE;
-      fetch_template (self);
-      return;
+      if (template == NULL
+          || !builds_on (template, self->newest_tip))
+        {
+          fetch_template (self);
+          return;
+        }
     }
-  if (answer != NULL)
-    template = shoal_block_template_new_from_rpc (answer, self->reserve_size, &error);
   if (template == NULL)
     template_failed (self, error);
   else
@@ -398,12 +431,7 @@ static gboolean
 template_is_on (ShoalJobManager *self,
                 const char      *top_hash)
 {
-  g_autofree char *prev = NULL;
-
-  if (self->template == NULL || top_hash == NULL)
-    return FALSE;
-  prev = shoal_hex_encode (shoal_block_template_get_prev_hash (self->template), 32);
-  return g_ascii_strcasecmp (prev, top_hash) == 0;
+  return self->template != NULL && builds_on (self->template, top_hash);
 }
 
 static void
@@ -414,6 +442,7 @@ on_tip_changed (ShoalTipWatcher *watcher,
 {
   /* ZMQ or our own accepted block may have brought this tip's work; a
    * node that comes back gets asked anyway (its pool may differ). */
+  learn_tip (self, top_hash);
   if (self->was_away || !template_is_on (self, top_hash))
     fetch_template (self);
   self->was_away = FALSE;
@@ -454,6 +483,7 @@ on_feed_miner_data (ShoalZmqFeed    *feed,
                     const char      *prev_id,
                     ShoalJobManager *self)
 {
+  learn_tip (self, prev_id);
   if (!template_is_on (self, prev_id))
     fetch_template (self);
   shoal_tip_watcher_poll_now (self->watcher);
@@ -465,6 +495,7 @@ on_feed_chain_main (ShoalZmqFeed    *feed,
                     const char      *top_id,
                     ShoalJobManager *self)
 {
+  learn_tip (self, top_id);
   if (!template_is_on (self, top_id))
     shoal_tip_watcher_poll_now (self->watcher);
 }
