@@ -305,6 +305,23 @@ child_connect (int     n,
   return (now_us () - start) / 1e6;
 }
 
+/* N bare connections for the floor: no login, nothing sent. */
+static void
+child_plain (int n,
+             int port)
+{
+  rigs = calloc (n, sizeof (Rig));
+  n_rigs = n;
+  epfd = epoll_create1 (0);
+  for (int i = 0; i < n; i++)
+    {
+      struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &rigs[i] };
+
+      rigs[i].fd = connect_rig (port);
+      epoll_ctl (epfd, EPOLL_CTL_ADD, rigs[i].fd, &ev);
+    }
+}
+
 /* RATE submits a second for SECONDS from the first K rigs; RESULT decides
  * the path: a low-difficulty claim (answered on the stratum thread) or a
  * claim that meets the target (hashed by the validator, found wrong).
@@ -431,6 +448,11 @@ child_main (int in,
 
           child_reply (out, "%.3f %.3f %.3f\n", percentile (latencies, 0.5),
                        percentile (latencies, 0.99), span);
+        }
+      else if (sscanf (line, "plain %d %d", &n, &port) == 2)
+        {
+          child_plain (n, port);
+          child_reply (out, "connected\n");
         }
       else if (g_str_has_prefix (line, "round"))
         {
@@ -586,6 +608,130 @@ bench_miners (Child              *child,
            percentile (latencies, 0.99), ROUNDS, (cpu_s () - cpu_before) * 1000 / ROUNDS);
 }
 
+/* The floor under the fan-out: the kernel's own cost of one send() to
+ * each of N loopback sockets, with the same number of threads as the
+ * server's fan-out and a line of the same shape, and nothing else: no
+ * blob, no job, no session.  No server can give N rigs new work sooner
+ * on this machine. */
+#define FLOOR_LINE \
+  "{\"jsonrpc\":\"2.0\",\"method\":\"job\",\"params\":{\"blob\":\"%0152d\",\"job_id\":" \
+  "\"1f3a\",\"target\":\"b88d0600\",\"algo\":\"rx/0\",\"height\":2113,\"seed_hash\":" \
+  "\"%064d\"}}\n"
+
+typedef struct
+{
+  int        *fds;
+  int         n;
+  int         listener;
+  const char *line;
+  gint        next;          /* atomic: the next fd to write */
+} Floor;
+
+static gpointer
+floor_accept (gpointer data)
+{
+  Floor *floor = data;
+
+  for (int i = 0; i < floor->n; i++)
+    if ((floor->fds[i] = accept (floor->listener, NULL, NULL)) < 0)
+      g_error ("bench: floor accept: %s", g_strerror (errno));
+  return NULL;
+}
+
+static gpointer
+floor_send (gpointer data)
+{
+  Floor *floor = data;
+  size_t len = strlen (floor->line);
+
+  for (;;)
+    {
+      int first = g_atomic_int_add (&floor->next, 64);
+
+      for (int i = first; i < MIN (first + 64, floor->n); i++)
+        if (send (floor->fds[i], floor->line, len, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t) len)
+          g_error ("bench: floor send: %s", g_strerror (errno));
+      if (first + 64 >= floor->n)
+        return NULL;
+    }
+}
+
+static int
+floor_listen (int *port)
+{
+  struct sockaddr_in addr = { .sin_family = AF_INET };
+  socklen_t len = sizeof addr;
+  int fd = socket (AF_INET, SOCK_STREAM, 0);
+
+  inet_pton (AF_INET, "127.0.0.1", &addr.sin_addr);
+  if (fd < 0 || bind (fd, (struct sockaddr *) &addr, sizeof addr) != 0 || listen (fd, 4096) != 0
+      || getsockname (fd, (struct sockaddr *) &addr, &len) != 0)
+    g_error ("bench: floor listen: %s", g_strerror (errno));
+  *port = ntohs (addr.sin_port);
+  return fd;
+}
+
+/* The server's rigs are gone before the floor takes their descriptors. */
+static void
+wait_server_empty (ShoalStratumServer *server)
+{
+  for (int i = 0; i < 200; i++)
+    {
+      g_autoptr(ShoalStratumStats) stats = shoal_stratum_server_get_stats (server);
+
+      if (shoal_stratum_stats_get_totals (stats)->connections == 0)
+        return;
+      g_usleep (50 * 1000);
+    }
+}
+
+static void
+bench_floor (Child              *child,
+             ShoalStratumServer *server,
+             int                 n)
+{
+  g_autoptr(GArray) latencies = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autofree char *line = g_strdup_printf (FLOOR_LINE, 0, 0);
+  g_autofree char *command = NULL;
+  guint threads = MIN (MAX (g_get_num_processors (), 1), 8);
+  Floor floor = { .n = n, .line = line };
+  GThread *acceptor;
+  int port;
+
+  wait_server_empty (server);
+  floor.fds = g_new (int, n);
+  floor.listener = floor_listen (&port);
+  acceptor = g_thread_new ("floor-accept", floor_accept, &floor);
+  command = g_strdup_printf ("plain %d %d\n", n, port);
+  g_free (ask (child, command));
+  g_thread_join (acceptor);
+  for (guint r = 0; r < ROUNDS; r++)
+    {
+      g_autofree char *last = NULL;
+      GThread *senders[8];
+      gint64 start = g_get_monotonic_time ();
+      double ms;
+
+      g_atomic_int_set (&floor.next, 0);
+      for (guint t = 1; t < threads; t++)
+        senders[t] = g_thread_new ("floor-send", floor_send, &floor);
+      floor_send (&floor);
+      for (guint t = 1; t < threads; t++)
+        g_thread_join (senders[t]);
+      last = ask (child, "round\n");
+      ms = (g_ascii_strtoll (last, NULL, 10) - start) / 1000.0;
+      g_array_append_val (latencies, ms);
+    }
+  g_print ("%6d rigs: the floor, a %zu-byte line sent to every rig from %u threads and nothing "
+           "else: p50 %.1f ms, p99 %.1f ms\n", n, strlen (line), threads,
+           percentile (latencies, 0.5), percentile (latencies, 0.99));
+  g_free (ask (child, "close\n"));
+  for (int i = 0; i < n; i++)
+    close (floor.fds[i]);
+  close (floor.listener);
+  g_free (floor.fds);
+}
+
 static void
 bench_submits (Child      *child,
                int         n,
@@ -680,6 +826,7 @@ bench_stratum (int    argc,
           print_validator (validator);
         }
       g_free (ask (&child, "close\n"));
+      bench_floor (&child, server, n);
       if (argc > 1)
         break;
     }
