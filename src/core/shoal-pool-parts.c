@@ -273,6 +273,7 @@ begin_running (ShoalPool   *self,
   _shoal_pool_watch_config (self);
   start_payer (self);
   start_api (self);
+  shoal_stats_collector_set_rounds (_shoal_pool_get_stats (self), p->mode != SHOAL_MODE_UPSTREAM);
   shoal_stats_collector_start (_shoal_pool_get_stats (self), p->books);
   return TRUE;
 }

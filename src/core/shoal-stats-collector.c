@@ -29,6 +29,7 @@ struct _ShoalStatsCollector
   guint              snapshot_id;
   guint              history_id;
   guint64            network_difficulty;
+  gboolean           rounds;             /* FALSE in upstream mode: no round of ours */
   guint64            last_block_height;
   gint64             last_block_us;
   GHashTable        *upstream;           /* "address\nworker" -> UpstreamVerdicts */
@@ -455,7 +456,7 @@ maybe_prune (ShoalStatsCollector *self)
     return;
   self->pruning = TRUE;
   shoal_share_pruning_queue (self->books, self, self->network_difficulty,
-                             SHOAL_SHARES_HORIZON_US, pruning_done);
+                             SHOAL_SHARES_HORIZON_US, self->rounds, pruning_done);
 }
 
 static gboolean
@@ -485,6 +486,17 @@ shoal_stats_collector_start (ShoalStatsCollector *self,
   shoal_stats_collector_refresh (self);
   self->snapshot_id = g_timeout_add_seconds (1, on_snapshot_tick, self);
   self->history_id = g_timeout_add_seconds (STATS_HISTORY_INTERVAL_S, on_history_tick, self);
+}
+
+/* Upstream mode: the pool's shares make no round of its own, and old ones
+ * are folded whatever the open round would want. */
+void
+shoal_stats_collector_set_rounds (ShoalStatsCollector *self,
+                                  gboolean             rounds)
+{
+  g_return_if_fail (SHOAL_IS_STATS_COLLECTOR (self));
+
+  self->rounds = rounds;
 }
 
 void
@@ -575,6 +587,7 @@ shoal_stats_collector_new (ShoalPool *pool)
   g_return_val_if_fail (SHOAL_IS_POOL (pool), NULL);
 
   self = g_object_new (SHOAL_TYPE_STATS_COLLECTOR, NULL);
+  self->rounds = TRUE;
   g_weak_ref_init (&self->pool, pool);
   return self;
 }

@@ -28,6 +28,8 @@ gboolean             shoal_stats_collector_load_round    (ShoalStatsCollector *s
                                                           GError             **error);
 void                 shoal_stats_collector_start         (ShoalStatsCollector *self,
                                                           ShoalBookkeeper     *books);
+void                 shoal_stats_collector_set_rounds    (ShoalStatsCollector *self,
+                                                          gboolean             rounds);
 void                 shoal_stats_collector_stop          (ShoalStatsCollector *self);
 void                 shoal_stats_collector_refresh       (ShoalStatsCollector *self);
 ShoalPoolSnapshot   *shoal_stats_collector_get_snapshot  (ShoalStatsCollector *self);

@@ -207,19 +207,27 @@ chore_done (gpointer  owner,
 
 /* The chore as the pool runs it, on the bookkeeper's thread. */
 static guint64
-run_chore (Fixture *f,
-           guint64  network_difficulty)
+run_chore_rounds (Fixture  *f,
+                  guint64   network_difficulty,
+                  gboolean  rounds)
 {
   g_autoptr(ShoalBookkeeper) books = shoal_bookkeeper_new (f->store, f->accounting);
   g_autoptr(GObject) owner = g_object_new (G_TYPE_OBJECT, NULL);
   ChoreResult result = { 0 };
 
   g_object_set_data (owner, "result", &result);
-  shoal_share_pruning_queue (books, owner, network_difficulty, SHOAL_SHARES_HORIZON_US,
+  shoal_share_pruning_queue (books, owner, network_difficulty, SHOAL_SHARES_HORIZON_US, rounds,
                              chore_done);
   while (!result.done)
     g_main_context_iteration (NULL, TRUE);
   return result.removed;
+}
+
+static guint64
+run_chore (Fixture *f,
+           guint64  network_difficulty)
+{
+  return run_chore_rounds (f, network_difficulty, TRUE);
 }
 
 static void
@@ -285,6 +293,46 @@ test_orphan_keeps_its_window (Fixture       *f,
   g_assert_cmpint (raw_int (f, "SELECT min (id) FROM shares WHERE NOT is_block"), ==, 2803);
 }
 
+/* A file with no block of ours: 1..3000 a month ago, 3001..3200 this
+ * last hour.  In solo or pool mode all of it is the open round; in
+ * upstream mode the upstream pays for it and only the window a fallback
+ * block of ours may reach back (400 shares back from 3200) stays. */
+static void
+no_blocks_set_up (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->path = store_test_temp_path ("shoal-prune-XXXXXX");
+  f->store = shoal_store_open (f->path, &error);
+  g_assert_no_error (error);
+  f->accounting = shoal_accounting_new (f->store, SHOAL_MODE_PPLNS, 100, 2);
+  f->now_us = g_get_real_time ();
+  add_shares (f, 1, 3000, f->now_us - 30 * DAY_US);
+  add_shares (f, 3001, 3200, f->now_us - 3600 * SECOND_US);
+  g_assert_true (shoal_store_flush_sync (f->store, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_open_round_stays (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_assert_cmpuint (run_chore_rounds (f, DIFFICULTY, TRUE), ==, 0);
+  g_assert_cmpint (raw_int (f, "SELECT count (*) FROM shares"), ==, 3200);
+}
+
+static void
+test_upstream_folds_without_a_round (Fixture       *f,
+                                     gconstpointer  data)
+{
+  g_assert_cmpuint (run_chore_rounds (f, DIFFICULTY, FALSE), ==, 2800);
+  g_assert_cmpint (raw_int (f, "SELECT min (id) FROM shares"), ==, 2801);
+  g_assert_cmpint (raw_int (f, "SELECT count (*) FROM shares"), ==, 400);
+  g_assert_cmpint (raw_int (f, "SELECT sum (shares) FROM share_hours"), ==, 2800);
+  g_assert_cmpint (raw_int (f, "SELECT sum (difficulty) FROM share_hours"), ==, 28000);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -296,6 +344,10 @@ main (int   argc,
               test_batches_are_bounded, fixture_tear_down);
   g_test_add ("/prune/unknown-difficulty-keeps-all", Fixture, NULL, fixture_set_up,
               test_unknown_difficulty_keeps_all, fixture_tear_down);
+  g_test_add ("/prune/no-block-keeps-the-open-round", Fixture, NULL, no_blocks_set_up,
+              test_open_round_stays, fixture_tear_down);
+  g_test_add ("/prune/upstream-folds-without-a-round", Fixture, NULL, no_blocks_set_up,
+              test_upstream_folds_without_a_round, fixture_tear_down);
   g_test_add ("/prune/orphan-keeps-its-window", Fixture, NULL, fixture_set_up,
               test_orphan_keeps_its_window, fixture_tear_down);
   return g_test_run ();

@@ -10,6 +10,7 @@ typedef struct
   ShoalBookkeeper       *books;
   guint64                network_difficulty;
   gint64                 horizon_us;
+  gboolean               rounds;
   ShoalSharePruningDone  done;
   ShoalSharePrune        prune;        /* set up by the first pass, its limit reused */
   guint64                removed;      /* in all passes so far */
@@ -37,6 +38,7 @@ prune_work (ShoalStore      *store,
   if (pass->prune.batch == 0)
     shoal_accounting_prune_terms (accounting, pass->network_difficulty,
                                   g_get_real_time () - pass->horizon_us, &pass->prune);
+  pass->prune.no_round = !pass->rounds;
   pass->more = FALSE;
   if (!shoal_store_prune_shares_sync (store, &pass->prune, &removed, error))
     return;
@@ -79,6 +81,7 @@ shoal_share_pruning_queue (ShoalBookkeeper       *books,
                            gpointer               owner,
                            guint64                network_difficulty,
                            gint64                 horizon_us,
+                           gboolean               rounds,
                            ShoalSharePruningDone  done)
 {
   PrunePass *pass;
@@ -90,6 +93,7 @@ shoal_share_pruning_queue (ShoalBookkeeper       *books,
   pass->books = g_object_ref (books);
   pass->network_difficulty = network_difficulty;
   pass->horizon_us = horizon_us;
+  pass->rounds = rounds;
   pass->done = done;
   queue_pass (owner, pass);
 }

@@ -8,7 +8,8 @@
  * and hour) and deleted, but never a share that anything may still read
  * one by one:
  *  - the open round, after the newest block: the round's work and the
- *    next block's "work" figure sum it;
+ *    next block's "work" figure sum it (not in upstream mode, where the
+ *    shares make no round: the upstream pays for them);
  *  - the PPLNS window of every block not settled yet (pending, or
  *    orphaned: an orphan can come back), walked from its anchor;
  *  - the window the next block may reach back, from the newest share;
@@ -121,8 +122,11 @@ compute_keep (sqlite3   *db,
   *keep = 0;
   if (prune->next_window == 0)
     return TRUE;
-  if (!shoal_sql_query_u64 (db, round_start_sql, NULL, &round, error) ||
-      !shoal_sql_query_u64 (db, "SELECT coalesce (max (id), 0) FROM shares", NULL, &tip, error) ||
+  if (prune->no_round)
+    round = G_MAXINT64;
+  else if (!shoal_sql_query_u64 (db, round_start_sql, NULL, &round, error))
+    return FALSE;
+  if (!shoal_sql_query_u64 (db, "SELECT coalesce (max (id), 0) FROM shares", NULL, &tip, error) ||
       !window_start (db, (gint64) tip, prune->next_window, &next, error))
     return FALSE;
   *keep = MIN ((gint64) round, next);

@@ -58,6 +58,9 @@ typedef struct
   guint    default_factor;  /* PPLNS's N for blocks stored without their terms */
   guint    batch;           /* shares per transaction */
   guint    max_batches;     /* transactions per call */
+  /* Upstream mode: the pool's shares make no round of its own (the
+   * upstream pays for them), so the open round does not keep them. */
+  gboolean no_round;
   /* Ids below it may go.  0: the call reads it (the windows' walk is the
    * costly part) and sets it, for later calls of the same run to reuse:
    * it only ever moves forward, so an old one is safe. */
