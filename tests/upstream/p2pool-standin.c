@@ -25,6 +25,7 @@ typedef struct
   guint32            next_job;
   Job                jobs[JOBS_KEPT];   /* ring of the last 4 */
   gboolean           logged_in;
+  char              *worker;            /* as P2Pool reads it from the login */
 } Conn;
 
 struct _P2poolStandin
@@ -51,6 +52,7 @@ submit_free (P2poolSubmit *submit)
   g_free (submit->result);
   g_bytes_unref (submit->blob);
   g_free (submit->verdict);
+  g_free (submit->worker);
   g_free (submit);
 }
 
@@ -103,6 +105,7 @@ conn_drop (Conn *conn)
   g_object_unref (conn->connection);
   for (int i = 0; i < JOBS_KEPT; i++)
     g_clear_pointer (&conn->jobs[i].blob, g_bytes_unref);
+  g_free (conn->worker);
   g_free (conn);
 }
 
@@ -153,14 +156,26 @@ reply_error (Conn       *conn,
   conn_send (conn, line);
 }
 
+/* What comes before the first '+' or '.', at most 31 characters. */
+static char *
+worker_of (JsonObject *params)
+{
+  const char *login = json_object_get_string_member_with_default (params, "login", "");
+
+  return g_strndup (login, MIN (strcspn (login, "+."), 31));
+}
+
 static void
-on_login (Conn   *conn,
-          gint64  id)
+on_login (Conn       *conn,
+          gint64      id,
+          JsonObject *params)
 {
   g_autofree char *job = NULL;
   g_autofree char *line = NULL;
 
   conn->standin->counts[P2POOL_COUNT_LOGINS]++;
+  g_free (conn->worker);
+  conn->worker = worker_of (params);
   if (conn->standin->offline)
     {
       reply_error (conn, id, "Disconnected from P2Pool network");
@@ -247,6 +262,8 @@ on_submit (Conn       *conn,
   submit->result = g_strdup (json_object_get_string_member_with_default (params, "result", NULL));
   submit->verdict = g_strdup (judge (conn, submit->job_id, submit->nonce, submit->result, &job));
   submit->blob = job != NULL ? g_bytes_ref (job->blob) : NULL;
+  submit->connection = conn->extra_nonce;
+  submit->worker = g_strdup (conn->worker);
   g_ptr_array_add (conn->standin->submits, submit);
   if (conn->standin->silent)
     return;
@@ -281,7 +298,7 @@ on_line (Conn       *conn,
            ? json_object_get_object_member (request, "params") : NULL;
   id = json_object_get_int_member_with_default (request, "id", 0);
   if (g_str_equal (method, "login") && params != NULL)
-    on_login (conn, id);
+    on_login (conn, id, params);
   else if (g_str_equal (method, "submit") && params != NULL && conn->logged_in)
     on_submit (conn, id, params);
   else if (g_str_equal (method, "keepalived"))
@@ -476,4 +493,19 @@ GPtrArray *
 p2pool_standin_get_submits (P2poolStandin *self)
 {
   return self->submits;
+}
+
+GPtrArray *
+p2pool_standin_dup_workers (P2poolStandin *self)
+{
+  GPtrArray *workers = g_ptr_array_new_with_free_func (g_free);
+
+  for (GList *l = self->conns; l != NULL; l = l->next)
+    {
+      Conn *conn = l->data;
+
+      if (conn->logged_in)
+        g_ptr_array_add (workers, g_strdup (conn->worker));
+    }
+  return workers;
 }

@@ -21,6 +21,8 @@ typedef struct
   char    *result;      /* as sent: 64 hex */
   GBytes  *blob;        /* the connection's blob for that job */
   char    *verdict;     /* "OK" or the error string it answered */
+  guint32  connection;  /* which connection it came over (its extra nonce) */
+  char    *worker;      /* that connection's worker name, from its login */
 } P2poolSubmit;
 
 typedef enum
@@ -60,5 +62,7 @@ guint          p2pool_standin_count        (P2poolStandin *self,
                                             P2poolCount    what);
 /* Every submit received, P2poolSubmit, in order. */
 GPtrArray     *p2pool_standin_get_submits  (P2poolStandin *self);
+/* The worker names of the logged-in connections open now, one a connection. */
+GPtrArray     *p2pool_standin_dup_workers  (P2poolStandin *self);
 
 G_END_DECLS

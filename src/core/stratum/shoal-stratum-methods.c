@@ -114,18 +114,20 @@ shoal_stratum_session_start_job (ShoalStratumSession *session,
   guint slot = (session->newest_job + 1) % SHOAL_STRATUM_MAX_JOBS;
   ShoalStratumJob *job = &session->jobs[slot];
 
-  if (server->work == NULL)
+  ShoalWork *work = shoal_stratum_session_work (session);
+
+  if (work == NULL)
     return NULL;
   /* Split work for a rig that holds no byte (it came while the work was
    * not split, and every byte was held): no job rather than another
    * rig's nonces. */
   if (session->split == 0)
-    session->split = shoal_nonce_splits_take (&server->splits);
-  if (session->split == 0 && shoal_stratum_work_is_split (server->work))
+    session->split = shoal_nonce_splits_take (shoal_stratum_session_splits (session));
+  if (session->split == 0 && shoal_stratum_work_is_split (work))
     return NULL;
   shoal_stratum_job_clear (job);
   job->id = ++server->job_counter;
-  job->work = shoal_work_ref (server->work);
+  job->work = shoal_work_ref (work);
   job->difficulty = session_difficulty (session);
   target_for (server, job->difficulty, target_hex);
   session->newest_job = slot;
@@ -226,22 +228,6 @@ credit_address (ShoalStratumSession *session,
   return TRUE;
 }
 
-/* Held from the login to the session's end (see shoal_nonce_splits_take()). */
-static gboolean
-take_split (ShoalStratumSession *session,
-            ShoalWork           *work,
-            GError             **error)
-{
-  if (session->split == 0)
-    session->split = shoal_nonce_splits_take (&session->server->splits);
-  if (session->split != 0 || !shoal_stratum_work_is_split (work))
-    return TRUE;
-  g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_BUSY,
-               "This relay is full: %u rigs already share its upstream work, each with a nonce "
-               "byte of its own; try again when one leaves", SHOAL_NONCE_SPLITS_MAX);
-  return FALSE;
-}
-
 static gboolean
 check_login (ShoalStratumSession *session,
              ShoalStratumRequest *request,
@@ -274,7 +260,8 @@ check_login (ShoalStratumSession *session,
                            "No job yet: the pool is waiting for its node, try again shortly");
       return FALSE;
     }
-  return take_split (session, work, error);
+  /* The byte is held to the session's end (see shoal_nonce_splits_take()). */
+  return shoal_stratum_server_join_lane (session->server, session, login->worker, error);
 }
 
 static void

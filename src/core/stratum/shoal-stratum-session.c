@@ -593,7 +593,7 @@ shoal_stratum_session_close (ShoalStratumSession *session)
       server->n_miners--;
       session->worker->connections--;
     }
-  shoal_nonce_splits_release (&server->splits, session->split);
+  shoal_stratum_server_leave_lane (server, session);
   shoal_ip_table_release (server->ips, session->ip);
   session->ip = NULL;
   shoal_stratum_server_mark_dirty (server);
