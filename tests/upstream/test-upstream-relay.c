@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <string.h>
 
+#include "fake-job-source.h"
 #include "p2pool-standin.h"
 #include "shoal-hex.h"
+#include "shoal-source-chain.h"
 #include "shoal-upstream-source.h"
 #include "stratum-test-util.h"
 #include "upstream-test-util.h"
@@ -21,6 +23,8 @@ typedef struct
   ShoalUpstreamSource *source;
   ShoalStratumServer  *server;
   GHashTable          *accepted;   /* rig name -> upstream verdicts "accepted" */
+  ShoalSourceChain    *chain;      /* with a node stand-in behind the upstream, or NULL */
+  TestFakeSource      *node;
 } Relay;
 
 typedef struct
@@ -30,7 +34,7 @@ typedef struct
   char          *session;
   char          *job_id;
   char          *blob_hex;
-} Rig;
+} RelayRig;
 
 static void
 on_verdict (ShoalUpstreamSource *source,
@@ -45,9 +49,12 @@ on_verdict (ShoalUpstreamSource *source,
   g_hash_table_insert (relay->accepted, g_strdup (share->worker), GUINT_TO_POINTER (n + 1));
 }
 
+/* With BEHIND, the upstream is first in a source chain that ends in a
+ * stand-in for the node's templates, as in upstream mode. */
 static void
 relay_set_up (Relay              *relay,
-              ShoalUpstreamRelay  mode)
+              ShoalUpstreamRelay  mode,
+              gboolean            behind)
 {
   guint8 blob[76] = { 16, 16 };
   g_autoptr(GBytes) bytes = g_bytes_new (blob, sizeof blob);
@@ -67,22 +74,35 @@ relay_set_up (Relay              *relay,
   relay->server = stratum_test_server (NULL, "max-connections-per-ip", 0,
                                        "min-difficulty", (guint64) 1,
                                        "start-difficulty", (guint64) 1, NULL);
-  shoal_stratum_server_set_job_source (relay->server, SHOAL_JOB_SOURCE (relay->source));
+  if (!behind)
+    {
+      shoal_stratum_server_set_job_source (relay->server, SHOAL_JOB_SOURCE (relay->source));
+      return;
+    }
+  relay->node = fake_source_new (fake_work ("rx/0", 1, FAKE_HIGH_DIFFICULTY, 0));
+  relay->chain = shoal_source_chain_new ();
+  shoal_source_chain_append (relay->chain, SHOAL_JOB_SOURCE (relay->source));
+  shoal_source_chain_append (relay->chain, SHOAL_JOB_SOURCE (relay->node));
+  g_assert_cmpint (shoal_source_chain_get_active_index (relay->chain), ==, 0);
+  shoal_stratum_server_set_job_source (relay->server, SHOAL_JOB_SOURCE (relay->chain));
 }
 
 static void
 relay_tear_down (Relay *relay)
 {
+  g_signal_handlers_disconnect_by_data (relay->source, relay);
   shoal_stratum_server_stop (relay->server);
   g_object_unref (relay->server);
   shoal_upstream_source_stop (relay->source);
+  g_clear_object (&relay->chain);
+  g_clear_object (&relay->node);
   g_object_unref (relay->source);
   p2pool_standin_free (relay->standin);
   g_hash_table_unref (relay->accepted);
 }
 
 static void
-rig_clear (Rig *rig)
+relay_rig_clear (RelayRig *rig)
 {
   g_clear_pointer (&rig->client, stratum_client_free);
   g_clear_pointer (&rig->name, g_free);
@@ -92,7 +112,7 @@ rig_clear (Rig *rig)
 }
 
 static void
-rig_take_job (Rig        *rig,
+relay_rig_take_job (RelayRig        *rig,
               JsonObject *job)
 {
   g_free (rig->job_id);
@@ -104,7 +124,7 @@ rig_take_job (Rig        *rig,
 /* NULL when the relay said to try again shortly (a connection upward
  * for more rigs is on its way). */
 static char *
-rig_try_log_in (Rig     *rig,
+relay_rig_try_log_in (RelayRig     *rig,
                 guint16  port)
 {
   g_autofree char *reply = NULL;
@@ -124,19 +144,19 @@ rig_try_log_in (Rig     *rig,
   object = stratum_parse_object (reply);
   result = json_object_get_object_member (object, "result");
   rig->session = g_strdup (json_object_get_string_member (result, "id"));
-  rig_take_job (rig, json_object_get_object_member (result, "job"));
+  relay_rig_take_job (rig, json_object_get_object_member (result, "job"));
   return NULL;
 }
 
 static void
-rig_log_in (Rig        *rig,
+relay_rig_log_in (RelayRig        *rig,
             guint16     port,
             const char *name)
 {
   g_autofree char *error = NULL;
 
   rig->name = g_strdup (name);
-  while ((error = rig_try_log_in (rig, port)) != NULL)
+  while ((error = relay_rig_try_log_in (rig, port)) != NULL)
     {
       gint64 until = g_get_monotonic_time () + 50 * 1000;
 
@@ -149,7 +169,7 @@ rig_log_in (Rig        *rig,
 
 /* The job notification the rig's own upstream connection brought. */
 static void
-rig_expect_job (Rig *rig)
+relay_rig_expect_job (RelayRig *rig)
 {
   g_autofree char *line = stratum_client_expect_line (rig->client);
   g_autoptr(JsonObject) object = NULL;
@@ -157,7 +177,7 @@ rig_expect_job (Rig *rig)
   g_assert_nonnull (line);
   object = stratum_parse_object (line);
   g_assert_cmpstr (json_object_get_string_member (object, "method"), ==, "job");
-  rig_take_job (rig, json_object_get_object_member (object, "params"));
+  relay_rig_take_job (rig, json_object_get_object_member (object, "params"));
 }
 
 static guint8
@@ -173,7 +193,7 @@ blob_byte (const char *blob_hex,
 
 /* A share at NONCE, hashed here, answered OK by the relay. */
 static void
-rig_submit (Rig     *rig,
+relay_rig_submit (RelayRig     *rig,
             guint32  nonce,
             gint64   id)
 {
@@ -226,27 +246,27 @@ test_per_rig (void)
 {
   static const char *names[] = { "rig-a", "rig-b", "rig-c" };
   Relay relay = { 0 };
-  Rig rigs[G_N_ELEMENTS (names)] = { { 0 } };
+  RelayRig rigs[G_N_ELEMENTS (names)] = { { 0 } };
   guint16 port;
 
-  relay_set_up (&relay, SHOAL_UPSTREAM_RELAY_PER_RIG);
+  relay_set_up (&relay, SHOAL_UPSTREAM_RELAY_PER_RIG, FALSE);
   port = shoal_stratum_server_get_port (relay.server);
   for (guint i = 0; i < G_N_ELEMENTS (rigs); i++)
-    rig_log_in (&rigs[i], port, names[i]);
+    relay_rig_log_in (&rigs[i], port, names[i]);
   WAIT_FOR (shoal_upstream_source_get_n_connected (relay.source) == 1 + G_N_ELEMENTS (rigs));
   g_assert_cmpuint (p2pool_standin_count (relay.standin, P2POOL_COUNT_CONNECTIONS), ==, 4);
   g_assert_true (workers_hold (relay.standin, "household"));
   for (guint i = 0; i < G_N_ELEMENTS (rigs); i++)
     {
       g_assert_true (workers_hold (relay.standin, names[i]));
-      rig_expect_job (&rigs[i]);
+      relay_rig_expect_job (&rigs[i]);
       g_assert_cmpuint (blob_byte (rigs[i].blob_hex, 42), ==, 0);   /* the whole nonce */
       for (guint j = 0; j < i; j++)
         g_assert_cmpstr (rigs[i].blob_hex, !=, rigs[j].blob_hex);  /* its own upstream work */
     }
 
   for (guint i = 0; i < G_N_ELEMENTS (rigs); i++)
-    rig_submit (&rigs[i], 0x7f000000 + i, 10);
+    relay_rig_submit (&rigs[i], 0x7f000000 + i, 10);
   WAIT_FOR (p2pool_standin_get_submits (relay.standin)->len == G_N_ELEMENTS (rigs)
             && g_hash_table_size (relay.accepted) == G_N_ELEMENTS (rigs));
   for (guint i = 0; i < G_N_ELEMENTS (rigs); i++)
@@ -260,11 +280,11 @@ test_per_rig (void)
         g_assert_cmpuint (submit->connection, !=, submit_of (relay.standin, names[j])->connection);
     }
 
-  rig_clear (&rigs[0]);
+  relay_rig_clear (&rigs[0]);
   WAIT_FOR (p2pool_standin_count (relay.standin, P2POOL_COUNT_CONNECTIONS) == 3);
   g_assert_false (workers_hold (relay.standin, "rig-a"));
   for (guint i = 0; i < G_N_ELEMENTS (rigs); i++)
-    rig_clear (&rigs[i]);
+    relay_rig_clear (&rigs[i]);
   relay_tear_down (&relay);
 }
 
@@ -275,19 +295,19 @@ static void
 test_split_past_255 (void)
 {
   Relay relay = { 0 };
-  g_autofree Rig *rigs = g_new0 (Rig, SPLIT_RIGS);
+  g_autofree RelayRig *rigs = g_new0 (RelayRig, SPLIT_RIGS);
   g_autoptr(GHashTable) pairs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   GPtrArray *submits;
   guint16 port;
 
   stratum_raise_file_limit ();
-  relay_set_up (&relay, SHOAL_UPSTREAM_RELAY_SPLIT);
+  relay_set_up (&relay, SHOAL_UPSTREAM_RELAY_SPLIT, FALSE);
   port = shoal_stratum_server_get_port (relay.server);
   for (guint i = 0; i < SPLIT_RIGS; i++)
     {
       g_autofree char *name = g_strdup_printf ("rig-%u", i);
 
-      rig_log_in (&rigs[i], port, name);
+      relay_rig_log_in (&rigs[i], port, name);
       g_assert_cmpuint (blob_byte (rigs[i].blob_hex, 42), !=, 0);
       /* Byte 42 is the rig's; the stand-in writes its connection's extra
        * nonce at 43: the two together must be the rig's alone. */
@@ -297,18 +317,90 @@ test_split_past_255 (void)
   g_assert_cmpuint (p2pool_standin_count (relay.standin, P2POOL_COUNT_CONNECTIONS), ==, 2);
   g_assert_cmpuint (p2pool_standin_count (relay.standin, P2POOL_COUNT_LOGINS), ==, 2);
 
-  rig_submit (&rigs[0], (guint32) blob_byte (rigs[0].blob_hex, 42) << 24 | 1, 10);
-  rig_submit (&rigs[SPLIT_RIGS - 1],
+  relay_rig_submit (&rigs[0], (guint32) blob_byte (rigs[0].blob_hex, 42) << 24 | 1, 10);
+  relay_rig_submit (&rigs[SPLIT_RIGS - 1],
               (guint32) blob_byte (rigs[SPLIT_RIGS - 1].blob_hex, 42) << 24 | 1, 10);
   submits = p2pool_standin_get_submits (relay.standin);
-  WAIT_FOR (submits->len == 2);
+  WAIT_FOR (submits->len == 2 && g_hash_table_size (relay.accepted) == 2);
   for (guint i = 0; i < 2; i++)
     g_assert_cmpstr (((P2poolSubmit *) submits->pdata[i])->verdict, ==, "OK");
   g_assert_cmpuint (((P2poolSubmit *) submits->pdata[0])->connection, !=,
                     ((P2poolSubmit *) submits->pdata[1])->connection);
 
   for (guint i = 0; i < SPLIT_RIGS; i++)
-    rig_clear (&rigs[i]);
+    relay_rig_clear (&rigs[i]);
+  relay_tear_down (&relay);
+}
+
+/* The stand-in's work (its blob starts 0x10 0x10) with the whole nonce:
+ * what a rig's own connection brings. */
+static gboolean
+relay_rig_on_own_lane (RelayRig *rig)
+{
+  return g_str_has_prefix (rig->blob_hex, "1010") && blob_byte (rig->blob_hex, 42) == 0;
+}
+
+/* Back on the upstream, a rig mines lane 0's split work until its own
+ * connection has a job: reads jobs until that one. */
+static void
+relay_rig_expect_own_job (RelayRig *rig)
+{
+  for (guint i = 0; i < 4; i++)
+    {
+      relay_rig_expect_job (rig);
+      if (relay_rig_on_own_lane (rig))
+        return;
+    }
+  g_assert_not_reached ();
+}
+
+/* The upstream gone: the rigs, still connected, mine the node's work
+ * within 5 s, their connections upward closed; back on the upstream, each
+ * gets its own connection again and its shares go up on it. */
+static void
+test_per_rig_failover (void)
+{
+  static const char *names[] = { "rig-a", "rig-b" };
+  Relay relay = { 0 };
+  RelayRig rigs[G_N_ELEMENTS (names)] = { { 0 } };
+  guint16 port;
+  gint64 gone;
+
+  relay_set_up (&relay, SHOAL_UPSTREAM_RELAY_PER_RIG, TRUE);
+  port = shoal_stratum_server_get_port (relay.server);
+  for (guint i = 0; i < G_N_ELEMENTS (rigs); i++)
+    relay_rig_log_in (&rigs[i], port, names[i]);
+  WAIT_FOR (shoal_upstream_source_get_n_connected (relay.source) == 3);
+  for (guint i = 0; i < G_N_ELEMENTS (rigs); i++)
+    relay_rig_expect_job (&rigs[i]);
+
+  p2pool_standin_set_offline (relay.standin, TRUE);
+  p2pool_standin_drop_all (relay.standin);
+  gone = g_get_monotonic_time ();
+  WAIT_FOR (shoal_source_chain_get_active_index (relay.chain) == 1);
+  for (guint i = 0; i < G_N_ELEMENTS (rigs); i++)
+    {
+      relay_rig_expect_job (&rigs[i]);
+      g_assert_cmpuint (blob_byte (rigs[i].blob_hex, 1), ==, fake_base_byte (0, 1));
+    }
+  g_assert_cmpint (g_get_monotonic_time () - gone, <, 5 * G_USEC_PER_SEC);
+  g_assert_cmpuint (shoal_upstream_source_get_n_connected (relay.source), ==, 0);
+
+  p2pool_standin_set_offline (relay.standin, FALSE);
+  WAIT_FOR (shoal_source_chain_get_active_index (relay.chain) == 0
+            && shoal_upstream_source_get_n_connected (relay.source) == 3);
+  for (guint i = 0; i < G_N_ELEMENTS (rigs); i++)
+    {
+      g_assert_true (workers_hold (relay.standin, names[i]));
+      relay_rig_expect_own_job (&rigs[i]);
+      g_assert_false (rigs[i].client->eof);
+    }
+  relay_rig_submit (&rigs[1], 0x01000000, 20);
+  WAIT_FOR (g_hash_table_contains (relay.accepted, "rig-b"));
+  g_assert_cmpstr (submit_of (relay.standin, "rig-b")->verdict, ==, "OK");
+
+  for (guint i = 0; i < G_N_ELEMENTS (rigs); i++)
+    relay_rig_clear (&rigs[i]);
   relay_tear_down (&relay);
 }
 
@@ -319,5 +411,6 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/upstream-relay/per-rig", test_per_rig);
   g_test_add_func ("/upstream-relay/split-past-255", test_split_past_255);
+  g_test_add_func ("/upstream-relay/per-rig-failover", test_per_rig_failover);
   return g_test_run ();
 }

@@ -249,6 +249,8 @@ drop_lanes (ShoalStratumServer *server)
   GHashTableIter iter;
   ShoalStratumLane *lane;
 
+  if (server->lanes == NULL || g_hash_table_size (server->lanes) == 0)
+    return;     /* the node's templates, as always without an upstream */
   for (ShoalStratumSession *s = server->sessions; s != NULL; s = s->next)
     if (s->lane != NULL)
       {
