@@ -40,6 +40,7 @@ struct _P2poolStandin
   guint64         difficulty;
   gboolean        offline;
   gboolean        silent;
+  GPtrArray      *held;           /* answers held back, Held, in order; NULL: none held */
   guint           counts[P2POOL_COUNT_CONNECTIONS];
   guint32         next_extra_nonce;
 };
@@ -81,12 +82,35 @@ target_hex (guint64 difficulty)
   return hex_of (bytes, 8);
 }
 
+/* An answer held back, for the connection it was for. */
+typedef struct
+{
+  Conn *conn;
+  char *line;
+} Held;
+
+static void
+held_free (Held *held)
+{
+  g_free (held->line);
+  g_free (held);
+}
+
 static void
 conn_send (Conn       *conn,
            const char *line)
 {
   GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (conn->connection));
 
+  if (conn->standin->held != NULL)
+    {
+      Held *held = g_new0 (Held, 1);
+
+      held->conn = conn;
+      held->line = g_strdup (line);
+      g_ptr_array_add (conn->standin->held, held);
+      return;
+    }
   /* Loopback and small lines: a blocking write is fine in a test. */
   g_output_stream_write_all (out, line, strlen (line), NULL, NULL, NULL);
   g_output_stream_write_all (out, "\n", 1, NULL, NULL, NULL);
@@ -400,6 +424,7 @@ p2pool_standin_free (P2poolStandin *self)
   g_socket_listener_close (G_SOCKET_LISTENER (self->service));
   g_object_unref (self->service);
   g_ptr_array_unref (self->submits);
+  g_clear_pointer (&self->held, g_ptr_array_unref);
   g_bytes_unref (self->blob);
   g_free (self->seed_hex);
   g_free (self);
@@ -471,6 +496,26 @@ p2pool_standin_send_raw (P2poolStandin *self,
 {
   for (GList *l = self->conns; l != NULL; l = l->next)
     conn_send (l->data, line);
+}
+
+void
+p2pool_standin_hold_answers (P2poolStandin *self,
+                             gboolean       hold)
+{
+  g_autoptr(GPtrArray) held = g_steal_pointer (&self->held);
+
+  if (hold)
+    {
+      self->held = g_ptr_array_new_with_free_func ((GDestroyNotify) held_free);
+      return;
+    }
+  for (guint i = 0; held != NULL && i < held->len; i++)
+    {
+      Held *h = held->pdata[i];
+
+      if (g_list_find (self->conns, h->conn) != NULL)
+        conn_send (h->conn, h->line);
+    }
 }
 
 void

@@ -50,6 +50,10 @@ void           p2pool_standin_set_offline  (P2poolStandin *self,
 /* Shares are read and never answered. */
 void           p2pool_standin_set_silent   (P2poolStandin *self,
                                             gboolean       silent);
+/* While HOLD, every line it would send is kept back; sent, to the
+ * connections still open, when HOLD is set FALSE. */
+void           p2pool_standin_hold_answers (P2poolStandin *self,
+                                            gboolean       hold);
 /* A new job to every connection; STALE_OLD: a new sidechain tip, so
  * shares for older jobs are "Stale share" (else they stay good). */
 void           p2pool_standin_push_job     (P2poolStandin *self,

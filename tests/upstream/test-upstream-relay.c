@@ -280,8 +280,18 @@ test_per_rig (void)
         g_assert_cmpuint (submit->connection, !=, submit_of (relay.standin, names[j])->connection);
     }
 
+  /* A rig that leaves while its share is on its way up: its connection
+   * stays until the upstream has answered. */
+  p2pool_standin_hold_answers (relay.standin, TRUE);
+  relay_rig_submit (&rigs[0], 0x7e000000, 11);
+  WAIT_FOR (p2pool_standin_get_submits (relay.standin)->len == G_N_ELEMENTS (rigs) + 1);
   relay_rig_clear (&rigs[0]);
+  WAIT_FOR (shoal_upstream_source_get_n_connected (relay.source) == G_N_ELEMENTS (rigs));
+  g_assert_cmpuint (p2pool_standin_count (relay.standin, P2POOL_COUNT_CONNECTIONS), ==, 4);
+  p2pool_standin_hold_answers (relay.standin, FALSE);
   WAIT_FOR (p2pool_standin_count (relay.standin, P2POOL_COUNT_CONNECTIONS) == 3);
+  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (relay.accepted, "rig-a")), ==, 2);
+  g_assert_cmpstr (submit_of (relay.standin, "rig-a")->verdict, ==, "OK");
   g_assert_false (workers_hold (relay.standin, "rig-a"));
   for (guint i = 0; i < G_N_ELEMENTS (rigs); i++)
     relay_rig_clear (&rigs[i]);

@@ -85,7 +85,8 @@ open_lane (ShoalStratumServer *server,
    * new one.  0 is lane 0. */
   do
     server->next_lane++;
-  while (server->next_lane == 0 || g_hash_table_contains (lanes, GUINT_TO_POINTER (server->next_lane)));
+  while (server->next_lane == 0
+         || g_hash_table_contains (lanes, GUINT_TO_POINTER (server->next_lane)));
   lane = g_new0 (ShoalStratumLane, 1);
   lane->id = server->next_lane;
   g_hash_table_insert (lanes, GUINT_TO_POINTER (lane->id), lane);

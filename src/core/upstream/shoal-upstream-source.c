@@ -39,6 +39,7 @@ typedef struct
   guint                  backoff_s;
   guint64                epoch;
   ShoalWork             *work;
+  guint                  in_flight;   /* shares sent up and not answered yet */
 } Lane;
 
 /* A connection being made: its lane may be closed before it is done. */
@@ -52,6 +53,7 @@ typedef struct
 typedef struct
 {
   ShoalUpstreamSource *self;
+  guint                lane;
   ShoalShare          *share;
 } Sending;
 
@@ -65,6 +67,10 @@ struct _ShoalUpstreamSource
   GMainContext        *context;
   Lane                 main;          /* lane 0 */
   GHashTable          *lanes;         /* id -> Lane, past 0; bounded by the server's lanes */
+  /* Lanes the server closed (its rig left) while shares of theirs were
+   * still on their way up: kept until those are answered, which the
+   * client's reply timeout bounds. */
+  GHashTable          *draining;
   guint64              connections;   /* counts connections made, on every lane */
   guint64              epochs;        /* counts epochs, on every lane */
   GError              *last_error;
@@ -225,6 +231,11 @@ on_closed (ShoalUpstreamClient *client,
            const GError        *why,
            Lane                *lane)
 {
+  if (g_hash_table_lookup (lane->self->draining, GUINT_TO_POINTER (lane->id)) == lane)
+    {
+      g_hash_table_remove (lane->self->draining, GUINT_TO_POINTER (lane->id));
+      return;
+    }
   if (lane->id == 0)
     {
       g_clear_error (&lane->self->last_error);
@@ -337,6 +348,7 @@ shoal_upstream_source_stop (ShoalUpstreamSource *self)
   drop_client (&self->main);
   set_connected (&self->main, FALSE);
   g_hash_table_remove_all (self->lanes);
+  g_hash_table_remove_all (self->draining);
 }
 
 /* What the upstream shows for a rig: P2Pool reads what comes before a
@@ -361,7 +373,8 @@ upstream_open_lane (ShoalJobSource *source,
   g_autofree char *name = worker != NULL ? upstream_name (worker) : NULL;
   Lane *lane;
 
-  if (id == 0 || self->context == NULL || g_hash_table_contains (self->lanes, GUINT_TO_POINTER (id)))
+  if (id == 0 || self->context == NULL
+      || g_hash_table_contains (self->lanes, GUINT_TO_POINTER (id)))
     return;
   lane = g_new0 (Lane, 1);
   lane_init (lane, self, id, self->endpoint);
@@ -379,8 +392,37 @@ upstream_close_lane (ShoalJobSource *source,
                      guint           id)
 {
   ShoalUpstreamSource *self = SHOAL_UPSTREAM_SOURCE (source);
+  Lane *lane = NULL;
 
-  g_hash_table_remove (self->lanes, GUINT_TO_POINTER (id));
+  if (!g_hash_table_steal_extended (self->lanes, GUINT_TO_POINTER (id), NULL, (gpointer *) &lane))
+    return;
+  if (lane->in_flight == 0)
+    {
+      lane_free (lane);
+      return;
+    }
+  g_clear_handle_id (&lane->retry_id, g_source_remove);
+  g_hash_table_replace (self->draining, GUINT_TO_POINTER (id), lane);
+}
+
+/* A lane closed while draining goes once its last share is answered. */
+static void
+lane_answered (ShoalUpstreamSource *self,
+               guint                id)
+{
+  Lane *lane = find_lane (self, id);
+  gboolean draining = FALSE;
+
+  if (lane == NULL)
+    {
+      lane = g_hash_table_lookup (self->draining, GUINT_TO_POINTER (id));
+      draining = lane != NULL;
+    }
+  if (lane == NULL || lane->in_flight == 0)
+    return;
+  lane->in_flight--;
+  if (draining && lane->in_flight == 0)
+    g_hash_table_remove (self->draining, GUINT_TO_POINTER (id));
 }
 
 /* Solutions */
@@ -410,6 +452,7 @@ on_submitted (GObject      *source,
     g_message ("upstream %s:%u refused a share of %s: %s", sending->self->endpoint->host,
                sending->self->endpoint->port, sending->share->worker, error->message);
   emit_verdict (sending->self, sending->share, error);
+  lane_answered (sending->self, sending->lane);
   g_object_unref (sending->self);
   shoal_share_free (sending->share);
   g_free (sending);
@@ -478,7 +521,9 @@ upstream_submit_solution (ShoalJobSource      *source,
     }
   sending = g_new0 (Sending, 1);
   sending->self = g_object_ref (self);
+  sending->lane = lane->id;
   sending->share = shoal_share_copy (solution->share);
+  lane->in_flight++;
   shoal_upstream_client_submit_async (lane->client, data->job->job_id, solution->nonce,
                                       solution->hash, NULL, on_submitted, sending);
 }
@@ -604,6 +649,7 @@ shoal_upstream_source_dispose (GObject *object)
   ShoalUpstreamSource *self = SHOAL_UPSTREAM_SOURCE (object);
 
   g_hash_table_remove_all (self->lanes);
+  g_hash_table_remove_all (self->draining);
   g_clear_handle_id (&self->main.retry_id, g_source_remove);
   drop_client (&self->main);
   G_OBJECT_CLASS (shoal_upstream_source_parent_class)->dispose (object);
@@ -618,6 +664,7 @@ shoal_upstream_source_finalize (GObject *object)
   g_clear_error (&self->last_error);
   lane_clear (&self->main);
   g_hash_table_unref (self->lanes);
+  g_hash_table_unref (self->draining);
   g_queue_clear (&self->sent_order);
   g_hash_table_unref (self->sent);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -647,6 +694,7 @@ static void
 shoal_upstream_source_init (ShoalUpstreamSource *self)
 {
   self->lanes = g_hash_table_new_full (NULL, NULL, NULL, lane_free);
+  self->draining = g_hash_table_new_full (NULL, NULL, NULL, lane_free);
   /* Keys are owned by the table; the queue only points at them. */
   self->sent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_queue_init (&self->sent_order);
