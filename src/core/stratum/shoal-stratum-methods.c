@@ -18,12 +18,28 @@ shoal_stratum_job_clear (ShoalStratumJob *job)
   job->id = 0;
 }
 
-ShoalVardiffParams
-shoal_stratum_server_vardiff_params (ShoalStratumServer *self)
+/* A difficulty past the ceiling would hide shares the ceiling's owner
+ * wants.  On a rig's own upstream connection that is its own target,
+ * which the upstream sets per connection. */
+static guint64
+ceiling_of (ShoalStratumSession *session)
 {
+  ShoalWork *work = shoal_stratum_session_work (session);
+  const ShoalDifficulty *ceiling;
+
+  if (work == NULL || work == session->server->work)
+    return session->server->network_difficulty;
+  ceiling = shoal_work_get_ceiling (work);
+  return ceiling->hi != 0 ? G_MAXUINT64 : MAX (ceiling->lo, 1);
+}
+
+ShoalVardiffParams
+shoal_stratum_session_vardiff_params (ShoalStratumSession *session)
+{
+  ShoalStratumServer *self = session->server;
   ShoalVardiffParams params = {
     .min_difficulty = self->settings.min_difficulty,
-    .max_difficulty = self->network_difficulty,
+    .max_difficulty = ceiling_of (session),
     .interval_s = MAX (self->settings.share_interval, 1),
   };
 
@@ -82,7 +98,7 @@ job_hashing_blob (ShoalStratumServer *server,
 static guint64
 session_difficulty (ShoalStratumSession *session)
 {
-  ShoalVardiffParams params = shoal_stratum_server_vardiff_params (session->server);
+  ShoalVardiffParams params = shoal_stratum_session_vardiff_params (session);
 
   if (session->fixed_difficulty != 0)
     return shoal_vardiff_clamp (&params, session->fixed_difficulty);
@@ -271,7 +287,7 @@ start_session (ShoalStratumSession *session,
                const char          *address)
 {
   ShoalStratumServer *server = session->server;
-  ShoalVardiffParams params = shoal_stratum_server_vardiff_params (server);
+  ShoalVardiffParams params = shoal_stratum_session_vardiff_params (session);
   ShoalStratumWorker *worker = shoal_stratum_server_get_worker (server, address, login->worker);
   const char *agent = shoal_stratum_request_get_string (request, "agent");
 

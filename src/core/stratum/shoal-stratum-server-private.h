@@ -303,7 +303,8 @@ char    *shoal_stratum_job_to_json         (ShoalStratumServer  *server,
                                             GError             **error);
 /* A fresh job for SESSION on the current work, as a notification. */
 void     shoal_stratum_session_push_job    (ShoalStratumSession *session);
-ShoalVardiffParams shoal_stratum_server_vardiff_params (ShoalStratumServer *self);
+/* Capped at the ceiling of the work SESSION mines (see shoal_stratum_session_work()). */
+ShoalVardiffParams shoal_stratum_session_vardiff_params (ShoalStratumSession *session);
 /* The job's extra nonce: instance id then job counter, as much as fits;
  * on split work (fewer than 8 unique bytes) SPLIT, then the counter. */
 gsize    shoal_stratum_server_extra_nonce  (ShoalStratumServer  *self,

@@ -186,7 +186,7 @@ finish (Submit       *submit,
     }
   count (session, VERDICT_ACCEPTED, submit->difficulty);
   send_ok (submit);
-  params = shoal_stratum_server_vardiff_params (session->server);
+  params = shoal_stratum_session_vardiff_params (session);
   if (!session->closed && session->fixed_difficulty == 0
       && shoal_vardiff_share (&session->vardiff, &params, submit->difficulty,
                               submit->received_at))
