@@ -24,6 +24,7 @@ on_verdict (ShoalUpstreamSource *source,
 static ShoalUpstreamSource *
 start_source (const char           *url,
               const char           *login,
+              ShoalUpstreamRelay    relay,
               ShoalStatsCollector  *stats,
               GError              **error)
 {
@@ -33,6 +34,7 @@ start_source (const char           *url,
   if (endpoint == NULL)
     return NULL;
   source = shoal_upstream_source_new (endpoint);
+  shoal_upstream_source_set_relay (source, relay);
   g_signal_connect_object (source, "share-verdict", G_CALLBACK (on_verdict), stats, 0);
   shoal_upstream_source_start (source);
   return source;
@@ -49,6 +51,8 @@ _shoal_pool_upstream_chain (ShoalConfig          *config,
   const char * const *urls = shoal_config_get_strv (config, "upstream-urls");
   const char *user = shoal_config_get_string (config, "upstream-user");
   const char *login = user != NULL && *user != '\0' ? user : pool_address;
+  ShoalUpstreamRelay relay = g_strcmp0 (shoal_config_get_string (config, "upstream-relay"), "split")
+                             == 0 ? SHOAL_UPSTREAM_RELAY_SPLIT : SHOAL_UPSTREAM_RELAY_PER_RIG;
   g_autoptr(GPtrArray) sources = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(ShoalSourceChain) chain = shoal_source_chain_new ();
 
@@ -63,7 +67,7 @@ _shoal_pool_upstream_chain (ShoalConfig          *config,
     }
   for (guint i = 0; urls[i] != NULL; i++)
     {
-      ShoalUpstreamSource *source = start_source (urls[i], login, stats, error);
+      ShoalUpstreamSource *source = start_source (urls[i], login, relay, stats, error);
 
       if (source == NULL)
         {

@@ -18,6 +18,9 @@ struct _ShoalSourceChain
   int        active;     /* -1: none yet */
   ShoalWork *work;       /* what the chain last handed out, NULL before */
   guint64    epoch;
+  /* The stratum server's open lanes past 0 (id -> the rig's name, or
+   * NULL), open on the active member: they move with it. */
+  GHashTable *lanes;
 };
 
 static void shoal_source_chain_iface_init (ShoalJobSourceInterface *iface);
@@ -71,16 +74,18 @@ epoch_for (ShoalSourceChain *self,
   return self->epoch;
 }
 
+/* A lane past 0 counts its own epochs (see ShoalWork): the member's. */
 static ShoalWork *
 wrap (ShoalSourceChain *self,
       guint             member,
       ShoalWork        *inner)
 {
   Wrapped *wrapped = g_new0 (Wrapped, 1);
+  guint lane = shoal_work_get_lane (inner);
   ShoalWorkParams params = {
     .algorithm = shoal_work_get_algorithm (inner),
     .height = shoal_work_get_height (inner),
-    .epoch = epoch_for (self, member, inner),
+    .epoch = lane != 0 ? shoal_work_get_epoch (inner) : epoch_for (self, member, inner),
     .seed_hash = shoal_work_get_seed_hash (inner),
     .next_seed_hash = shoal_work_get_next_seed_hash (inner),
     .ceiling = *shoal_work_get_ceiling (inner),
@@ -91,6 +96,8 @@ wrap (ShoalSourceChain *self,
     .data = wrapped,
     .data_free = (GDestroyNotify) wrapped_free,
     .source_tag = self,
+    .lane = lane,
+    .lanes = shoal_work_get_lanes (inner),
   };
 
   wrapped->member = member;
@@ -110,12 +117,40 @@ member_connected (ShoalJobSource *member)
   return connected;
 }
 
+/* NULL before the first work, and once disposed. */
+static ShoalJobSource *
+active_member (ShoalSourceChain *self)
+{
+  if (self->active < 0 || (guint) self->active >= self->members->len)
+    return NULL;
+  return self->members->pdata[self->active];
+}
+
+/* The lanes leave the member that had them for the one taking over. */
+static void
+move_lanes (ShoalSourceChain *self,
+            int               from,
+            int               to)
+{
+  GHashTableIter iter;
+  gpointer lane, worker;
+
+  g_hash_table_iter_init (&iter, self->lanes);
+  while (g_hash_table_iter_next (&iter, &lane, &worker))
+    {
+      if (from >= 0)
+        shoal_job_source_close_lane (self->members->pdata[from], GPOINTER_TO_UINT (lane));
+      shoal_job_source_open_lane (self->members->pdata[to], GPOINTER_TO_UINT (lane), worker);
+    }
+}
+
 static void
 set_active (ShoalSourceChain *self,
             int               index)
 {
   if (self->active == index)
     return;
+  move_lanes (self, self->active, index);
   g_message ("work source: %s (%d of %u)", G_OBJECT_TYPE_NAME (self->members->pdata[index]),
              index + 1, self->members->len);
   self->active = index;
@@ -157,12 +192,23 @@ choose (ShoalSourceChain *self)
     }
 }
 
+/* A lane's work goes out as it comes, from the active member only. */
 static void
 on_member_work (ShoalJobSource   *member,
                 ShoalWork        *work,
                 ShoalSourceChain *self)
 {
-  choose (self);
+  g_autoptr(ShoalWork) wrapped = NULL;
+
+  if (shoal_work_get_lane (work) == 0)
+    {
+      choose (self);
+      return;
+    }
+  if (active_member (self) != member)
+    return;
+  wrapped = wrap (self, (guint) self->active, work);
+  shoal_job_source_emit_work_changed (SHOAL_JOB_SOURCE (self), wrapped);
 }
 
 static void
@@ -240,10 +286,38 @@ chain_submit_solution (ShoalJobSource      *source,
 }
 
 static void
+chain_open_lane (ShoalJobSource *source,
+                 guint           lane,
+                 const char     *worker)
+{
+  ShoalSourceChain *self = SHOAL_SOURCE_CHAIN (source);
+
+  ShoalJobSource *member = active_member (self);
+
+  g_hash_table_insert (self->lanes, GUINT_TO_POINTER (lane), g_strdup (worker));
+  if (member != NULL)
+    shoal_job_source_open_lane (member, lane, worker);
+}
+
+static void
+chain_close_lane (ShoalJobSource *source,
+                  guint           lane)
+{
+  ShoalSourceChain *self = SHOAL_SOURCE_CHAIN (source);
+
+  ShoalJobSource *member = active_member (self);
+
+  if (g_hash_table_remove (self->lanes, GUINT_TO_POINTER (lane)) && member != NULL)
+    shoal_job_source_close_lane (member, lane);
+}
+
+static void
 shoal_source_chain_iface_init (ShoalJobSourceInterface *iface)
 {
   iface->dup_work = chain_dup_work;
   iface->submit_solution = chain_submit_solution;
+  iface->open_lane = chain_open_lane;
+  iface->close_lane = chain_close_lane;
 }
 
 /* Object */
@@ -289,6 +363,7 @@ shoal_source_chain_finalize (GObject *object)
   ShoalSourceChain *self = SHOAL_SOURCE_CHAIN (object);
 
   g_ptr_array_unref (self->members);
+  g_hash_table_unref (self->lanes);
   g_clear_pointer (&self->work, shoal_work_unref);
   G_OBJECT_CLASS (shoal_source_chain_parent_class)->finalize (object);
 }
@@ -313,4 +388,5 @@ shoal_source_chain_init (ShoalSourceChain *self)
 {
   self->members = g_ptr_array_new_with_free_func (g_object_unref);
   self->active = -1;
+  self->lanes = g_hash_table_new_full (NULL, NULL, NULL, g_free);
 }

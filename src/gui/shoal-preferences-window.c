@@ -16,6 +16,7 @@ struct _ShoalPreferencesWindow
   GtkToggleButton *pplns_button;
   GtkToggleButton *upstream_button;
   AdwEntryRow    *upstream_urls_row;
+  AdwComboRow    *upstream_relay_row;
   AdwEntryRow    *pool_address_row;
   GtkSpinButton  *fee_spin;
   AdwEntryRow    *threshold_row;
@@ -36,7 +37,9 @@ struct _ShoalPreferencesWindow
 
 G_DEFINE_FINAL_TYPE (ShoalPreferencesWindow, shoal_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
 
-static const char *validator_modes[] = { "auto", "light", "full" };
+/* A combo row's items, in the order of its model. */
+static const char *validator_modes[] = { "auto", "light", "full", NULL };
+static const char *upstream_relays[] = { "per-rig", "split", NULL };
 
 /* The mode's buttons are one group: the button made active writes its
  * mode, the one it replaced writes nothing. */
@@ -127,13 +130,15 @@ fee_set (const GValue *value, const GVariantType *type, gpointer user_data)
   return g_variant_new_uint64 ((guint64) (g_value_get_double (value) * 100.0 + 0.5));
 }
 
+/* USER_DATA: the row's choices (see validator_modes). */
 static gboolean
-validator_get (GValue *value, GVariant *variant, gpointer user_data)
+choice_get (GValue *value, GVariant *variant, gpointer user_data)
 {
-  const char *mode = g_variant_get_string (variant, NULL);
+  const char * const *choices = user_data;
+  const char *choice = g_variant_get_string (variant, NULL);
 
-  for (guint i = 0; i < G_N_ELEMENTS (validator_modes); i++)
-    if (g_str_equal (mode, validator_modes[i]))
+  for (guint i = 0; choices[i] != NULL; i++)
+    if (g_str_equal (choice, choices[i]))
       {
         g_value_set_uint (value, i);
         return TRUE;
@@ -143,11 +148,12 @@ validator_get (GValue *value, GVariant *variant, gpointer user_data)
 }
 
 static GVariant *
-validator_set (const GValue *value, const GVariantType *type, gpointer user_data)
+choice_set (const GValue *value, const GVariantType *type, gpointer user_data)
 {
+  const char * const *choices = user_data;
   guint i = g_value_get_uint (value);
 
-  return g_variant_new_string (validator_modes[i < G_N_ELEMENTS (validator_modes) ? i : 0]);
+  return g_variant_new_string (choices[i < g_strv_length ((char **) choices) ? i : 0]);
 }
 
 static gboolean
@@ -247,7 +253,11 @@ bind_all (ShoalPreferencesWindow *self)
                                 G_SETTINGS_BIND_GET, threshold_get, NULL, NULL, NULL);
   g_signal_connect_swapped (self->threshold_row, "apply", G_CALLBACK (on_threshold_apply), self);
   g_settings_bind_with_mapping (s, "validator-mode", self->validator_mode_row, "selected",
-                                G_SETTINGS_BIND_DEFAULT, validator_get, validator_set, NULL, NULL);
+                                G_SETTINGS_BIND_DEFAULT, choice_get, choice_set,
+                                validator_modes, NULL);
+  g_settings_bind_with_mapping (s, "upstream-relay", self->upstream_relay_row, "selected",
+                                G_SETTINGS_BIND_DEFAULT, choice_get, choice_set,
+                                upstream_relays, NULL);
   g_settings_bind (s, "playground", self->playground_switch, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (s, "run-in-background", self->background_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
@@ -294,6 +304,7 @@ shoal_preferences_window_class_init (ShoalPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, port_spin);
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, max_per_ip_spin);
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, validator_mode_row);
+  gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, upstream_relay_row);
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, threads_spin);
 }
 

@@ -41,7 +41,8 @@ test_key_file_sets_properties (void)
   g_unlink (path);
 }
 
-/* Upstream mode's ordered list, through the key file and back. */
+/* Upstream mode's ordered list and relay mode (per-rig unless set),
+ * through the key file and back. */
 static void
 test_upstream_list (void)
 {
@@ -49,6 +50,7 @@ test_upstream_list (void)
   g_autoptr(ShoalConfig) again = shoal_config_new ();
   g_autoptr(GError) error = NULL;
   g_autofree char *path = write_conf ("[shoal]\nmode=upstream\nupstream-user=house\n"
+                                      "upstream-relay=split\n"
                                       "upstream-urls=stratum+tcp://a:3333;stratum+ssl://b:3334;\n");
   g_autofree char *data = NULL;
   g_autofree char *path2 = NULL;
@@ -56,9 +58,11 @@ test_upstream_list (void)
 
   g_assert_cmpuint (g_strv_length ((char **) shoal_config_get_strv (config, "upstream-urls")),
                     ==, 0);
+  g_assert_cmpstr (shoal_config_get_string (config, "upstream-relay"), ==, "per-rig");
   g_assert_true (shoal_config_load_key_file (config, path, &error));
   g_assert_no_error (error);
   g_assert_cmpint (shoal_config_get_mode (config), ==, SHOAL_MODE_UPSTREAM);
+  g_assert_cmpstr (shoal_config_get_string (config, "upstream-relay"), ==, "split");
   urls = shoal_config_get_strv (config, "upstream-urls");
   g_assert_cmpuint (g_strv_length ((char **) urls), ==, 2);
   g_assert_cmpstr (urls[0], ==, "stratum+tcp://a:3333");
@@ -68,6 +72,7 @@ test_upstream_list (void)
   g_assert_true (shoal_config_load_key_file (again, path2, &error));
   g_assert_true (g_strv_equal (shoal_config_get_strv (again, "upstream-urls"), urls));
   g_assert_cmpstr (shoal_config_get_string (again, "upstream-user"), ==, "house");
+  g_assert_cmpstr (shoal_config_get_string (again, "upstream-relay"), ==, "split");
   g_unlink (path);
   g_unlink (path2);
 }
@@ -78,6 +83,7 @@ test_bad_files_are_refused (void)
   const char *bad[][2] = {
     { "[shoal]\nstratum-prot=3333\n", "unknown key" },
     { "[shoal]\nmode=greedy\n", "not a valid value for mode" },
+    { "[shoal]\nupstream-relay=fast\n", "not a valid value for upstream-relay" },
     { "[shoal]\nstratum-port=70000\n", "above the maximum" },
     { "[shoal]\npool-fee-bps=ten\n", "pool-fee-bps" },
     { "shoal]\n", "" },

@@ -43,6 +43,10 @@ def main():
         wait_for(lambda: shoal.setting("upstream-urls")
                  == "['stratum+tcp://127.0.0.1:3333', 'stratum+ssl://backup.lan:3334']",
                  what="two upstream pools stored in order")
+        # Each rig its own upstream connection unless the user picks shared ones.
+        find_one(prefs, name="Rigs upstream", what="the relay mode row")
+        find_one(prefs, "label", "Each rig its own connection, under its name",
+                 what="per-rig relay shown as the default")
         click(find_one(prefs, "push button", "Small pool"))
         wait_for(lambda: shoal.setting("mode") == "'pplns'", what="mode='pplns' stored")
         set_spin(prefs, "Pool fee", 2.5)

@@ -25,6 +25,7 @@ typedef struct
   guint32            next_job;
   Job                jobs[JOBS_KEPT];   /* ring of the last 4 */
   gboolean           logged_in;
+  char              *worker;            /* as P2Pool reads it from the login */
 } Conn;
 
 struct _P2poolStandin
@@ -39,6 +40,7 @@ struct _P2poolStandin
   guint64         difficulty;
   gboolean        offline;
   gboolean        silent;
+  GPtrArray      *held;           /* answers held back, Held, in order; NULL: none held */
   guint           counts[P2POOL_COUNT_CONNECTIONS];
   guint32         next_extra_nonce;
 };
@@ -51,6 +53,7 @@ submit_free (P2poolSubmit *submit)
   g_free (submit->result);
   g_bytes_unref (submit->blob);
   g_free (submit->verdict);
+  g_free (submit->worker);
   g_free (submit);
 }
 
@@ -79,12 +82,35 @@ target_hex (guint64 difficulty)
   return hex_of (bytes, 8);
 }
 
+/* An answer held back, for the connection it was for. */
+typedef struct
+{
+  Conn *conn;
+  char *line;
+} Held;
+
+static void
+held_free (Held *held)
+{
+  g_free (held->line);
+  g_free (held);
+}
+
 static void
 conn_send (Conn       *conn,
            const char *line)
 {
   GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (conn->connection));
 
+  if (conn->standin->held != NULL)
+    {
+      Held *held = g_new0 (Held, 1);
+
+      held->conn = conn;
+      held->line = g_strdup (line);
+      g_ptr_array_add (conn->standin->held, held);
+      return;
+    }
   /* Loopback and small lines: a blocking write is fine in a test. */
   g_output_stream_write_all (out, line, strlen (line), NULL, NULL, NULL);
   g_output_stream_write_all (out, "\n", 1, NULL, NULL, NULL);
@@ -103,6 +129,7 @@ conn_drop (Conn *conn)
   g_object_unref (conn->connection);
   for (int i = 0; i < JOBS_KEPT; i++)
     g_clear_pointer (&conn->jobs[i].blob, g_bytes_unref);
+  g_free (conn->worker);
   g_free (conn);
 }
 
@@ -153,14 +180,26 @@ reply_error (Conn       *conn,
   conn_send (conn, line);
 }
 
+/* What comes before the first '+' or '.', at most 31 characters. */
+static char *
+worker_of (JsonObject *params)
+{
+  const char *login = json_object_get_string_member_with_default (params, "login", "");
+
+  return g_strndup (login, MIN (strcspn (login, "+."), 31));
+}
+
 static void
-on_login (Conn   *conn,
-          gint64  id)
+on_login (Conn       *conn,
+          gint64      id,
+          JsonObject *params)
 {
   g_autofree char *job = NULL;
   g_autofree char *line = NULL;
 
   conn->standin->counts[P2POOL_COUNT_LOGINS]++;
+  g_free (conn->worker);
+  conn->worker = worker_of (params);
   if (conn->standin->offline)
     {
       reply_error (conn, id, "Disconnected from P2Pool network");
@@ -247,6 +286,8 @@ on_submit (Conn       *conn,
   submit->result = g_strdup (json_object_get_string_member_with_default (params, "result", NULL));
   submit->verdict = g_strdup (judge (conn, submit->job_id, submit->nonce, submit->result, &job));
   submit->blob = job != NULL ? g_bytes_ref (job->blob) : NULL;
+  submit->connection = conn->extra_nonce;
+  submit->worker = g_strdup (conn->worker);
   g_ptr_array_add (conn->standin->submits, submit);
   if (conn->standin->silent)
     return;
@@ -281,7 +322,7 @@ on_line (Conn       *conn,
            ? json_object_get_object_member (request, "params") : NULL;
   id = json_object_get_int_member_with_default (request, "id", 0);
   if (g_str_equal (method, "login") && params != NULL)
-    on_login (conn, id);
+    on_login (conn, id, params);
   else if (g_str_equal (method, "submit") && params != NULL && conn->logged_in)
     on_submit (conn, id, params);
   else if (g_str_equal (method, "keepalived"))
@@ -383,6 +424,7 @@ p2pool_standin_free (P2poolStandin *self)
   g_socket_listener_close (G_SOCKET_LISTENER (self->service));
   g_object_unref (self->service);
   g_ptr_array_unref (self->submits);
+  g_clear_pointer (&self->held, g_ptr_array_unref);
   g_bytes_unref (self->blob);
   g_free (self->seed_hex);
   g_free (self);
@@ -457,6 +499,26 @@ p2pool_standin_send_raw (P2poolStandin *self,
 }
 
 void
+p2pool_standin_hold_answers (P2poolStandin *self,
+                             gboolean       hold)
+{
+  g_autoptr(GPtrArray) held = g_steal_pointer (&self->held);
+
+  if (hold)
+    {
+      self->held = g_ptr_array_new_with_free_func ((GDestroyNotify) held_free);
+      return;
+    }
+  for (guint i = 0; held != NULL && i < held->len; i++)
+    {
+      Held *h = held->pdata[i];
+
+      if (g_list_find (self->conns, h->conn) != NULL)
+        conn_send (h->conn, h->line);
+    }
+}
+
+void
 p2pool_standin_drop_all (P2poolStandin *self)
 {
   while (self->conns != NULL)
@@ -476,4 +538,19 @@ GPtrArray *
 p2pool_standin_get_submits (P2poolStandin *self)
 {
   return self->submits;
+}
+
+GPtrArray *
+p2pool_standin_dup_workers (P2poolStandin *self)
+{
+  GPtrArray *workers = g_ptr_array_new_with_free_func (g_free);
+
+  for (GList *l = self->conns; l != NULL; l = l->next)
+    {
+      Conn *conn = l->data;
+
+      if (conn->logged_in)
+        g_ptr_array_add (workers, g_strdup (conn->worker));
+    }
+  return workers;
 }

@@ -21,6 +21,8 @@ typedef struct
   char    *result;      /* as sent: 64 hex */
   GBytes  *blob;        /* the connection's blob for that job */
   char    *verdict;     /* "OK" or the error string it answered */
+  guint32  connection;  /* which connection it came over (its extra nonce) */
+  char    *worker;      /* that connection's worker name, from its login */
 } P2poolSubmit;
 
 typedef enum
@@ -48,6 +50,10 @@ void           p2pool_standin_set_offline  (P2poolStandin *self,
 /* Shares are read and never answered. */
 void           p2pool_standin_set_silent   (P2poolStandin *self,
                                             gboolean       silent);
+/* While HOLD, every line it would send is kept back; sent, to the
+ * connections still open, when HOLD is set FALSE. */
+void           p2pool_standin_hold_answers (P2poolStandin *self,
+                                            gboolean       hold);
 /* A new job to every connection; STALE_OLD: a new sidechain tip, so
  * shares for older jobs are "Stale share" (else they stay good). */
 void           p2pool_standin_push_job     (P2poolStandin *self,
@@ -60,5 +66,7 @@ guint          p2pool_standin_count        (P2poolStandin *self,
                                             P2poolCount    what);
 /* Every submit received, P2poolSubmit, in order. */
 GPtrArray     *p2pool_standin_get_submits  (P2poolStandin *self);
+/* The worker names of the logged-in connections open now, one a connection. */
+GPtrArray     *p2pool_standin_dup_workers  (P2poolStandin *self);
 
 G_END_DECLS

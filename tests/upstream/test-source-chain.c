@@ -207,6 +207,74 @@ test_late_solution (Fixture       *fixture,
   g_assert_cmpuint (fixture->fallback->solutions, ==, 0);
 }
 
+static void
+count_lane_work (ShoalJobSource *chain,
+                 ShoalWork      *work,
+                 guint          *lane_works)
+{
+  if (shoal_work_get_lane (work) == 7)
+    lane_works[0]++;
+}
+
+static gboolean
+holds_worker (P2poolStandin *standin,
+              const char    *name)
+{
+  g_autoptr(GPtrArray) workers = p2pool_standin_dup_workers (standin);
+
+  return g_ptr_array_find_with_equal_func (workers, name, g_str_equal, NULL);
+}
+
+/* A lane the stratum server opened moves with the upstream in use: from
+ * the first, gone, to the second (logged in there under the rig's name),
+ * and its work comes out as the lane's; closed, it is gone from both. */
+static void
+test_lanes_move (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  guint8 blob[76] = { 16, 16 };
+  g_autoptr(GBytes) bytes = g_bytes_new (blob, sizeof blob);
+  P2poolStandin *second = p2pool_standin_new (1000);
+  g_autoptr(ShoalUpstreamEndpoint) endpoint = NULL;
+  g_autoptr(ShoalUpstreamSource) backup = NULL;
+  g_autoptr(ShoalSourceChain) chain = shoal_source_chain_new ();
+  guint lane_works = 0;
+
+  p2pool_standin_set_work (second, bytes, SEED_HEX, 100);
+  endpoint = shoal_upstream_endpoint_new ("127.0.0.1", p2pool_standin_get_port (second), FALSE,
+                                          "household", "x");
+  backup = shoal_upstream_source_new (endpoint);
+  shoal_upstream_source_set_relay (fixture->upstream, SHOAL_UPSTREAM_RELAY_PER_RIG);
+  shoal_upstream_source_set_relay (backup, SHOAL_UPSTREAM_RELAY_PER_RIG);
+  shoal_source_chain_append (chain, SHOAL_JOB_SOURCE (fixture->upstream));
+  shoal_source_chain_append (chain, SHOAL_JOB_SOURCE (backup));
+  shoal_source_chain_append (chain, SHOAL_JOB_SOURCE (fixture->fallback));
+  g_signal_connect (chain, "work-changed", G_CALLBACK (count_lane_work), &lane_works);
+  shoal_upstream_source_start (fixture->upstream);
+  shoal_upstream_source_start (backup);
+  WAIT_FOR (shoal_source_chain_get_active_index (chain) == 0);
+
+  shoal_job_source_open_lane (SHOAL_JOB_SOURCE (chain), 7, "rig.x+1");
+  WAIT_FOR (holds_worker (fixture->standin, "rig_x_1") && lane_works == 1);
+  g_assert_false (holds_worker (second, "rig_x_1"));
+
+  p2pool_standin_set_offline (fixture->standin, TRUE);
+  p2pool_standin_drop_all (fixture->standin);
+  WAIT_FOR (shoal_source_chain_get_active_index (chain) == 1
+            && holds_worker (second, "rig_x_1") && lane_works == 2);
+  g_assert_cmpuint (p2pool_standin_count (fixture->standin, P2POOL_COUNT_CONNECTIONS), ==, 0);
+
+  shoal_job_source_close_lane (SHOAL_JOB_SOURCE (chain), 7);
+  WAIT_FOR (p2pool_standin_count (second, P2POOL_COUNT_CONNECTIONS) == 1);
+  g_assert_false (holds_worker (second, "rig_x_1"));
+
+  shoal_upstream_source_stop (backup);
+  g_signal_handlers_disconnect_by_data (chain, &lane_works);
+  g_clear_object (&chain);
+  g_clear_object (&backup);
+  p2pool_standin_free (second);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -215,6 +283,8 @@ main (int   argc,
   g_test_add ("/source-chain/switches", Fixture, NULL, fixture_set_up, test_switches,
               fixture_tear_down);
   g_test_add ("/source-chain/late-solution", Fixture, NULL, fixture_set_up, test_late_solution,
+              fixture_tear_down);
+  g_test_add ("/source-chain/lanes-move", Fixture, NULL, fixture_set_up, test_lanes_move,
               fixture_tear_down);
   return g_test_run ();
 }

@@ -22,6 +22,8 @@ struct _ShoalWork
   gpointer           data;
   GDestroyNotify     data_free;
   gconstpointer      source_tag;
+  guint              lane;
+  ShoalLanes         lanes;
 };
 
 G_DEFINE_BOXED_TYPE (ShoalWork, shoal_work, shoal_work_ref, shoal_work_unref)
@@ -53,6 +55,8 @@ shoal_work_new (const ShoalWorkParams *params)
   self->data = params->data;
   self->data_free = params->data_free;
   self->source_tag = params->source_tag;
+  self->lane = params->lane;
+  self->lanes = params->lanes;
   return self;
 }
 
@@ -148,6 +152,20 @@ shoal_work_get_source_tag (ShoalWork *self)
   return self->source_tag;
 }
 
+guint
+shoal_work_get_lane (ShoalWork *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->lane;
+}
+
+ShoalLanes
+shoal_work_get_lanes (ShoalWork *self)
+{
+  g_return_val_if_fail (self != NULL, SHOAL_LANES_ONE);
+  return self->lanes;
+}
+
 gpointer
 shoal_work_get_data (ShoalWork *self)
 {
@@ -236,6 +254,32 @@ shoal_job_source_submit_solution (ShoalJobSource      *self,
   g_return_if_fail (SHOAL_IS_JOB_SOURCE (self));
   g_return_if_fail (solution != NULL);
   SHOAL_JOB_SOURCE_GET_IFACE (self)->submit_solution (self, solution);
+}
+
+void
+shoal_job_source_open_lane (ShoalJobSource *self,
+                            guint           lane,
+                            const char     *worker)
+{
+  ShoalJobSourceInterface *iface;
+
+  g_return_if_fail (SHOAL_IS_JOB_SOURCE (self));
+  g_return_if_fail (lane > 0);
+  iface = SHOAL_JOB_SOURCE_GET_IFACE (self);
+  if (iface->open_lane != NULL)
+    iface->open_lane (self, lane, worker);
+}
+
+void
+shoal_job_source_close_lane (ShoalJobSource *self,
+                             guint           lane)
+{
+  ShoalJobSourceInterface *iface;
+
+  g_return_if_fail (SHOAL_IS_JOB_SOURCE (self));
+  iface = SHOAL_JOB_SOURCE_GET_IFACE (self);
+  if (iface->close_lane != NULL)
+    iface->close_lane (self, lane);
 }
 
 void

@@ -25,6 +25,18 @@ typedef GBytes *(*ShoalWorkBlobFunc) (gconstpointer  data,
                                       gsize          unique_len,
                                       GError       **error);
 
+/* How the rigs share a source's upstream connections ("lanes").  The
+ * source says it on its lane-0 work; the stratum server hands each rig
+ * a lane at login accordingly and asks the source to open and close the
+ * lanes past 0.  Sources with one connection or none (the node's
+ * templates) stay on lane 0. */
+typedef enum
+{
+  SHOAL_LANES_ONE,      /* every rig on lane 0 */
+  SHOAL_LANES_PER_RIG,  /* each rig its own lane: its own upstream work, difficulty and name */
+  SHOAL_LANES_SPLIT,    /* up to 255 rigs a lane by the top nonce byte, a new lane past that */
+} ShoalLanes;
+
 typedef struct
 {
   const char        *algorithm;       /* what rigs hash, "rx/0" */
@@ -47,6 +59,8 @@ typedef struct
   gpointer           data;            /* immutable; for make_blob and the source */
   GDestroyNotify     data_free;
   gconstpointer      source_tag;      /* says which source made it */
+  guint              lane;            /* the connection it came over; 0: the source's own */
+  ShoalLanes         lanes;           /* read on lane-0 work only */
 } ShoalWorkParams;
 
 #define SHOAL_TYPE_WORK (shoal_work_get_type ())
@@ -66,6 +80,8 @@ gboolean            shoal_work_get_ceiling_is_upstream (ShoalWork         *self)
 gsize               shoal_work_get_nonce_offset   (ShoalWork             *self);
 gsize               shoal_work_get_unique_size    (ShoalWork             *self);
 gconstpointer       shoal_work_get_source_tag     (ShoalWork             *self);
+guint               shoal_work_get_lane           (ShoalWork             *self);
+ShoalLanes          shoal_work_get_lanes          (ShoalWork             *self);
 gpointer            shoal_work_get_data           (ShoalWork             *self);
 /* The hashing blob for UNIQUE (see ShoalWorkBlobFunc); any thread. */
 GBytes             *shoal_work_make_blob          (ShoalWork             *self,
@@ -97,8 +113,9 @@ void           shoal_solution_free (ShoalSolution    *solution);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalSolution, shoal_solution_free)
 
 /* Signals, emitted on the thread the source lives on:
- *   "work-changed" (ShoalWork *work): new work; every rig gets a job from
- *       it at once.  Work of a new epoch makes older jobs stale.
+ *   "work-changed" (ShoalWork *work): new work; every rig on its lane gets
+ *       a job from it at once.  Work of a new epoch makes older jobs of
+ *       the lane stale.
  *   "epoch-closed" (guint64 epoch): a block of ours filled the height of
  *       the work of EPOCH: its shares, and those of every earlier epoch,
  *       are stale from now on, even before new work comes.
@@ -115,11 +132,23 @@ struct _ShoalJobSourceInterface
   /* Builds the block (or whatever the work's origin wants) and sends it on. */
   void       (*submit_solution) (ShoalJobSource      *self,
                                  const ShoalSolution *solution);
+  /* Optional.  Opens lane LANE (> 0) for a rig called WORKER (NULL: the
+   * source's own login), or closes it; its work comes by "work-changed". */
+  void       (*open_lane)       (ShoalJobSource      *self,
+                                 guint                lane,
+                                 const char          *worker);
+  void       (*close_lane)      (ShoalJobSource      *self,
+                                 guint                lane);
 };
 
 ShoalWork *shoal_job_source_dup_work          (ShoalJobSource      *self);
 void       shoal_job_source_submit_solution   (ShoalJobSource      *self,
                                                const ShoalSolution *solution);
+void       shoal_job_source_open_lane         (ShoalJobSource      *self,
+                                               guint                lane,
+                                               const char          *worker);
+void       shoal_job_source_close_lane        (ShoalJobSource      *self,
+                                               guint                lane);
 /* For implementations. */
 void       shoal_job_source_emit_work_changed (ShoalJobSource      *self,
                                                ShoalWork           *work);

@@ -136,8 +136,10 @@ start_item (FanItem             *item,
     {
       /* It came in on work that needed no byte while all were held: left
        * as it is, it would hash work that is gone.  Closed, XMRig
-       * reconnects (a byte may be free by then) or moves to its next pool. */
-      if (session->split == 0 && shoal_stratum_work_is_split (session->server->work))
+       * reconnects (a byte may be free by then) or moves to its next pool.
+       * A rig waiting for its own lane's first job waits for that instead. */
+      if (session->split == 0 && session->lane == NULL
+          && shoal_stratum_work_is_split (shoal_stratum_session_work (session)))
         shoal_stratum_session_close_after (session);
       return FALSE;
     }

@@ -18,12 +18,28 @@ shoal_stratum_job_clear (ShoalStratumJob *job)
   job->id = 0;
 }
 
-ShoalVardiffParams
-shoal_stratum_server_vardiff_params (ShoalStratumServer *self)
+/* A difficulty past the ceiling would hide shares the ceiling's owner
+ * wants.  On a rig's own upstream connection that is its own target,
+ * which the upstream sets per connection. */
+static guint64
+ceiling_of (ShoalStratumSession *session)
 {
+  ShoalWork *work = shoal_stratum_session_work (session);
+  const ShoalDifficulty *ceiling;
+
+  if (work == NULL || work == session->server->work)
+    return session->server->network_difficulty;
+  ceiling = shoal_work_get_ceiling (work);
+  return ceiling->hi != 0 ? G_MAXUINT64 : MAX (ceiling->lo, 1);
+}
+
+ShoalVardiffParams
+shoal_stratum_session_vardiff_params (ShoalStratumSession *session)
+{
+  ShoalStratumServer *self = session->server;
   ShoalVardiffParams params = {
     .min_difficulty = self->settings.min_difficulty,
-    .max_difficulty = self->network_difficulty,
+    .max_difficulty = ceiling_of (session),
     .interval_s = MAX (self->settings.share_interval, 1),
   };
 
@@ -82,7 +98,7 @@ job_hashing_blob (ShoalStratumServer *server,
 static guint64
 session_difficulty (ShoalStratumSession *session)
 {
-  ShoalVardiffParams params = shoal_stratum_server_vardiff_params (session->server);
+  ShoalVardiffParams params = shoal_stratum_session_vardiff_params (session);
 
   if (session->fixed_difficulty != 0)
     return shoal_vardiff_clamp (&params, session->fixed_difficulty);
@@ -114,18 +130,20 @@ shoal_stratum_session_start_job (ShoalStratumSession *session,
   guint slot = (session->newest_job + 1) % SHOAL_STRATUM_MAX_JOBS;
   ShoalStratumJob *job = &session->jobs[slot];
 
-  if (server->work == NULL)
+  ShoalWork *work = shoal_stratum_session_work (session);
+
+  if (work == NULL)
     return NULL;
   /* Split work for a rig that holds no byte (it came while the work was
    * not split, and every byte was held): no job rather than another
    * rig's nonces. */
   if (session->split == 0)
-    session->split = shoal_nonce_splits_take (&server->splits);
-  if (session->split == 0 && shoal_stratum_work_is_split (server->work))
+    session->split = shoal_nonce_splits_take (shoal_stratum_session_splits (session));
+  if (session->split == 0 && shoal_stratum_work_is_split (work))
     return NULL;
   shoal_stratum_job_clear (job);
   job->id = ++server->job_counter;
-  job->work = shoal_work_ref (server->work);
+  job->work = shoal_work_ref (work);
   job->difficulty = session_difficulty (session);
   target_for (server, job->difficulty, target_hex);
   session->newest_job = slot;
@@ -226,22 +244,6 @@ credit_address (ShoalStratumSession *session,
   return TRUE;
 }
 
-/* Held from the login to the session's end (see shoal_nonce_splits_take()). */
-static gboolean
-take_split (ShoalStratumSession *session,
-            ShoalWork           *work,
-            GError             **error)
-{
-  if (session->split == 0)
-    session->split = shoal_nonce_splits_take (&session->server->splits);
-  if (session->split != 0 || !shoal_stratum_work_is_split (work))
-    return TRUE;
-  g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_BUSY,
-               "This relay is full: %u rigs already share its upstream work, each with a nonce "
-               "byte of its own; try again when one leaves", SHOAL_NONCE_SPLITS_MAX);
-  return FALSE;
-}
-
 static gboolean
 check_login (ShoalStratumSession *session,
              ShoalStratumRequest *request,
@@ -274,7 +276,8 @@ check_login (ShoalStratumSession *session,
                            "No job yet: the pool is waiting for its node, try again shortly");
       return FALSE;
     }
-  return take_split (session, work, error);
+  /* The byte is held to the session's end (see shoal_nonce_splits_take()). */
+  return shoal_stratum_server_join_lane (session->server, session, login->worker, error);
 }
 
 static void
@@ -284,7 +287,7 @@ start_session (ShoalStratumSession *session,
                const char          *address)
 {
   ShoalStratumServer *server = session->server;
-  ShoalVardiffParams params = shoal_stratum_server_vardiff_params (server);
+  ShoalVardiffParams params = shoal_stratum_session_vardiff_params (session);
   ShoalStratumWorker *worker = shoal_stratum_server_get_worker (server, address, login->worker);
   const char *agent = shoal_stratum_request_get_string (request, "agent");
 

@@ -59,6 +59,19 @@ typedef struct
 
 typedef struct _ShoalStratumSession ShoalStratumSession;
 
+/* A lane past 0: one upstream connection of the source (see ShoalLanes),
+ * and the rigs on it.  Owned by the stratum thread. */
+typedef struct
+{
+  guint               id;
+  ShoalWork          *work;          /* NULL until its connection has a job */
+  ShoalNonceSplits    splits;        /* the top nonce bytes its rigs hold on split work */
+  guint               n_sessions;
+} ShoalStratumLane;
+
+/* Lanes past 0 are bounded as rigs are: each is a connection upward. */
+#define SHOAL_STRATUM_MAX_LANES 4096
+
 /* The stratum thread's copy of the settings, refreshed from the
  * properties at start and on every sweep. */
 typedef struct
@@ -112,6 +125,9 @@ struct _ShoalStratumSession
    * thread before its first job on split work and kept to its end, so
    * its jobs need no copy of it. */
   guint8               split;
+  /* Its lane past 0, NULL: lane 0.  While the lane has no work yet the
+   * rig mines lane 0's, and SPLIT is a byte of lane 0's. */
+  ShoalStratumLane    *lane;
   guint                logged_in : 1;
   guint                closing : 1;    /* flushing the last reply, then close */
   guint                write_shut : 1;
@@ -152,6 +168,7 @@ struct _ShoalStratumServer
   ShoalShareRecorder *recorder;
   ShoalStratumStats  *stats;
   ShoalWork          *latest_work;
+  GHashTable         *lane_inbox;      /* lane -> its latest work, for the stratum thread */
   guint64             latest_closed;   /* the source's latest closed epoch */
   gboolean            closed_reset;    /* a new source: its epochs start afresh */
   ShoalJobSource     *source;          /* its signals come on owner_context */
@@ -189,7 +206,9 @@ struct _ShoalStratumServer
   char                *cached_target_hex;
   guint64              job_counter;
   guint32              instance_id;
-  ShoalNonceSplits     splits;         /* the sessions' top nonce bytes */
+  ShoalNonceSplits     splits;         /* the sessions' top nonce bytes on lane 0 */
+  GHashTable          *lanes;          /* lane id -> ShoalStratumLane, past 0 */
+  guint                next_lane;
   guint8              *scratch;        /* one read buffer for all sessions */
   GSource             *sweep_source;
   GSource             *stats_source;
@@ -201,6 +220,32 @@ struct _ShoalStratumServer
   ShoalStratumWorker   totals;         /* counters and hashrate of everybody */
   guint64              jobs_sent;
 };
+
+/* shoal-stratum-server.c: runs FUNC with the job source on the owner's
+ * thread, where the source lives; DATA_FREE frees DATA after. */
+typedef void (*ShoalStratumSourceFunc) (ShoalJobSource *source,
+                                        gpointer        data);
+void     shoal_stratum_server_to_source   (ShoalStratumServer     *self,
+                                           ShoalStratumSourceFunc  func,
+                                           gpointer                data,
+                                           GDestroyNotify          data_free);
+
+/* shoal-stratum-lanes.c */
+/* The work SESSION mines now, and where its split byte comes from. */
+ShoalWork        *shoal_stratum_session_work      (ShoalStratumSession *session);
+ShoalNonceSplits *shoal_stratum_session_splits    (ShoalStratumSession *session);
+/* At login: a lane and a split byte for SESSION, as the work's ShoalLanes says. */
+gboolean shoal_stratum_server_join_lane   (ShoalStratumServer  *server,
+                                           ShoalStratumSession *session,
+                                           const char          *worker,
+                                           GError             **error);
+void     shoal_stratum_server_leave_lane  (ShoalStratumServer  *server,
+                                           ShoalStratumSession *session);
+/* New lane-0 work came: lanes follow its ShoalLanes. */
+void     shoal_stratum_server_lanes_follow (ShoalStratumServer *server);
+/* Hands out the lanes' work waiting in lane_inbox. */
+gboolean shoal_stratum_server_apply_lane_work_cb (gpointer      data);
+void     shoal_stratum_server_lanes_free  (ShoalStratumServer  *server);
 
 /* shoal-stratum-session.c */
 /* CERTIFICATE: the connection came in on the TLS port; NULL for plain TCP. */
@@ -260,7 +305,8 @@ char    *shoal_stratum_job_to_json         (ShoalStratumServer  *server,
                                             GError             **error);
 /* A fresh job for SESSION on the current work, as a notification. */
 void     shoal_stratum_session_push_job    (ShoalStratumSession *session);
-ShoalVardiffParams shoal_stratum_server_vardiff_params (ShoalStratumServer *self);
+/* Capped at the ceiling of the work SESSION mines (see shoal_stratum_session_work()). */
+ShoalVardiffParams shoal_stratum_session_vardiff_params (ShoalStratumSession *session);
 /* The job's extra nonce: instance id then job counter, as much as fits;
  * on split work (fewer than 8 unique bytes) SPLIT, then the counter. */
 gsize    shoal_stratum_server_extra_nonce  (ShoalStratumServer  *self,

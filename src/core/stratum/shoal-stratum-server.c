@@ -226,6 +226,7 @@ shoal_stratum_server_finalize (GObject *object)
   g_free (self->pool_address);
   g_clear_pointer (&self->stats, shoal_stratum_stats_unref);
   g_clear_pointer (&self->latest_work, shoal_work_unref);
+  g_clear_pointer (&self->lane_inbox, g_hash_table_unref);
   g_clear_pointer (&self->owner_context, g_main_context_unref);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
@@ -715,7 +716,12 @@ apply_work (ShoalStratumServer *self,
   self->network_difficulty = ceiling->hi != 0 ? G_MAXUINT64 : MAX (ceiling->lo, 1);
   g_free (self->seed_hex);
   self->seed_hex = shoal_hex_encode (shoal_work_get_seed_hash (work), 32);
+  shoal_stratum_server_lanes_follow (self);
+  /* Rigs on a lane of their own that has work get theirs from it. */
   all = shoal_stratum_server_collect_sessions (self);
+  for (guint i = all->len; i > 0; i--)
+    if (shoal_stratum_session_work (all->pdata[i - 1]) != work)
+      g_ptr_array_remove_index_fast (all, i - 1);
   shoal_stratum_server_fan_out (self, all);
   shoal_stratum_server_mark_dirty (self);
 }
@@ -882,6 +888,7 @@ teardown_in_thread (ShoalStratumServer *self)
   g_clear_pointer (&self->kept_per_group, g_hash_table_unref);
   g_clear_pointer (&self->ips, shoal_ip_table_free);
   g_clear_pointer (&self->work, shoal_work_unref);
+  shoal_stratum_server_lanes_free (self);
   g_clear_pointer (&self->seed_hex, g_free);
   g_clear_pointer (&self->scratch, g_free);
   g_clear_pointer (&self->timers, shoal_stratum_timers_free);
@@ -1085,11 +1092,34 @@ shoal_stratum_server_get_tls_port (ShoalStratumServer *self)
   return port;
 }
 
+/* Work of a lane past 0 waits in the inbox, only the latest of each. */
+static void
+set_lane_work (ShoalStratumServer *self,
+               ShoalWork          *work)
+{
+  g_mutex_lock (&self->lock);
+  if (self->lane_inbox == NULL)
+    self->lane_inbox = g_hash_table_new_full (NULL, NULL, NULL,
+                                              (GDestroyNotify) shoal_work_unref);
+  g_hash_table_insert (self->lane_inbox, GUINT_TO_POINTER (shoal_work_get_lane (work)),
+                       shoal_work_ref (work));
+  if (self->context != NULL)
+    g_main_context_invoke_full (self->context, G_PRIORITY_HIGH,
+                                shoal_stratum_server_apply_lane_work_cb, self, NULL);
+  g_mutex_unlock (&self->lock);
+}
+
 static void
 set_work (ShoalStratumServer *self,
           ShoalWork          *work)
 {
   const guint8 *next_seed = shoal_work_get_next_seed_hash (work);
+
+  if (shoal_work_get_lane (work) != 0)
+    {
+      set_lane_work (self, work);
+      return;
+    }
 
   shoal_validator_set_seed (self->validator, shoal_work_get_seed_hash (work));
   if (next_seed != NULL)
@@ -1192,25 +1222,27 @@ shoal_stratum_server_get_stats (ShoalStratumServer *self)
 
 typedef struct
 {
-  GWeakRef       server;
-  ShoalSolution *solution;
-} Handed;
+  GWeakRef               server;
+  ShoalStratumSourceFunc func;
+  gpointer               data;
+  GDestroyNotify         data_free;
+} ToSource;
 
 static void
-handed_free (gpointer data)
+to_source_free (gpointer data)
 {
-  Handed *handed = data;
+  ToSource *to = data;
 
-  g_weak_ref_clear (&handed->server);
-  shoal_solution_free (handed->solution);
-  g_free (handed);
+  g_weak_ref_clear (&to->server);
+  to->data_free (to->data);
+  g_free (to);
 }
 
 static gboolean
-hand_to_source (gpointer data)
+to_source_cb (gpointer data)
 {
-  Handed *handed = data;
-  g_autoptr(ShoalStratumServer) self = g_weak_ref_get (&handed->server);
+  ToSource *to = data;
+  g_autoptr(ShoalStratumServer) self = g_weak_ref_get (&to->server);
   g_autoptr(ShoalJobSource) source = NULL;
 
   if (self == NULL)
@@ -1219,21 +1251,41 @@ hand_to_source (gpointer data)
   source = self->source != NULL ? g_object_ref (self->source) : NULL;
   g_mutex_unlock (&self->lock);
   if (source != NULL)
-    shoal_job_source_submit_solution (source, handed->solution);
+    to->func (source, to->data);
   return G_SOURCE_REMOVE;
+}
+
+/* The source lives on the owner's thread: FUNC runs there, with it. */
+void
+shoal_stratum_server_to_source (ShoalStratumServer     *self,
+                                ShoalStratumSourceFunc  func,
+                                gpointer                data,
+                                GDestroyNotify          data_free)
+{
+  ToSource *to = g_new0 (ToSource, 1);
+
+  g_weak_ref_init (&to->server, self);
+  to->func = func;
+  to->data = data;
+  to->data_free = data_free;
+  g_main_context_invoke_full (self->owner_context, G_PRIORITY_HIGH, to_source_cb, to,
+                              to_source_free);
+}
+
+static void
+submit_to (ShoalJobSource *source,
+           gpointer        solution)
+{
+  shoal_job_source_submit_solution (source, solution);
 }
 
 void
 shoal_stratum_server_hand_solution (ShoalStratumServer *self,
                                     ShoalSolution      *solution)
 {
-  Handed *handed = g_new0 (Handed, 1);
-
   if (!shoal_work_get_ceiling_is_upstream (solution->work))
     g_message ("Stratum: block candidate at height %" G_GUINT64_FORMAT " from %s",
                shoal_work_get_height (solution->work), solution->share->worker);
-  g_weak_ref_init (&handed->server, self);
-  handed->solution = solution;
-  g_main_context_invoke_full (self->owner_context, G_PRIORITY_HIGH, hand_to_source, handed,
-                              handed_free);
+  shoal_stratum_server_to_source (self, submit_to, solution,
+                                  (GDestroyNotify) shoal_solution_free);
 }

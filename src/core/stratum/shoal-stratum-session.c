@@ -593,7 +593,7 @@ shoal_stratum_session_close (ShoalStratumSession *session)
       server->n_miners--;
       session->worker->connections--;
     }
-  shoal_nonce_splits_release (&server->splits, session->split);
+  shoal_stratum_server_leave_lane (server, session);
   shoal_ip_table_release (server->ips, session->ip);
   session->ip = NULL;
   shoal_stratum_server_mark_dirty (server);
@@ -967,7 +967,7 @@ sweep (ShoalStratumSession *session,
       shoal_stratum_session_close (session);
       return;
     }
-  params = shoal_stratum_server_vardiff_params (server);
+  params = shoal_stratum_session_vardiff_params (session);
   if ((session->fixed_difficulty == 0 && shoal_vardiff_tick (&session->vardiff, &params, now))
       || nonce_space_low (session, now))
     shoal_stratum_session_push_job (session);
@@ -991,7 +991,7 @@ next_deadline (ShoalStratumSession *session)
   next = MIN (session->last_received + IDLE_TIMEOUT_US + 1, nonce_space_deadline (session));
   if (session->fixed_difficulty == 0)
     {
-      params = shoal_stratum_server_vardiff_params (server);
+      params = shoal_stratum_session_vardiff_params (session);
       next = MIN (next, shoal_vardiff_next_tick (&session->vardiff, &params));
     }
   return next;

@@ -118,20 +118,26 @@ find_job (ShoalStratumSession *session,
 }
 
 /* Work of a closed epoch: our own block is there already, the next work
- * is on its way.  Epochs only grow. */
+ * is on its way.  Epochs only grow.  Only lane 0 has blocks of ours:
+ * other lanes count epochs of their own. */
 static gboolean
 epoch_is_closed (ShoalStratumServer *server,
                  ShoalWork          *work)
 {
-  return shoal_work_get_epoch (work) <= server->closed_epoch;
+  return shoal_work_get_lane (work) == 0 && shoal_work_get_epoch (work) <= server->closed_epoch;
 }
 
+/* Epochs count per lane: a job of another lane than the rig's is old too. */
 static gboolean
-job_is_stale (ShoalStratumServer *server,
-              ShoalStratumJob    *job)
+job_is_stale (ShoalStratumSession *session,
+              ShoalStratumJob     *job)
 {
-  return epoch_is_closed (server, job->work)
-         || shoal_work_get_epoch (job->work) != shoal_work_get_epoch (server->work);
+  ShoalWork *current = shoal_stratum_session_work (session);
+
+  if (shoal_work_get_lane (job->work) != shoal_work_get_lane (current))
+    return TRUE;
+  return epoch_is_closed (session->server, job->work)
+         || shoal_work_get_epoch (job->work) != shoal_work_get_epoch (current);
 }
 
 /* TRUE when NONCE was new for JOB (and is now remembered). */
@@ -180,7 +186,7 @@ finish (Submit       *submit,
     }
   count (session, VERDICT_ACCEPTED, submit->difficulty);
   send_ok (submit);
-  params = shoal_stratum_server_vardiff_params (session->server);
+  params = shoal_stratum_session_vardiff_params (session);
   if (!session->closed && session->fixed_difficulty == 0
       && shoal_vardiff_share (&session->vardiff, &params, submit->difficulty,
                               submit->received_at))
@@ -443,7 +449,7 @@ shoal_stratum_session_submit (ShoalStratumSession *session,
     return;
   else if (!check_fields (session, request, &nonce, claimed))
     return;
-  else if (job_is_stale (session->server, job))
+  else if (job_is_stale (session, job))
     reject (session, id_json, VERDICT_STALE, 0, "Stale share: the block it was for is already found");
   else if (!remember_nonce (job, nonce))
     reject (session, id_json, VERDICT_REJECTED, SHOAL_IP_SCORE_BAD, "Duplicate share");

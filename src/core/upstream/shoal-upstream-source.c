@@ -14,18 +14,46 @@
 #define MAX_BACKOFF_S     30
 #define SENT_KEPT         1024    /* shares remembered against sending one twice */
 
-/* What a piece of work carries: the upstream's job, and which connection
- * it came over.  Immutable. */
+#define NAME_MAX_LEN      31      /* P2Pool keeps at most this much of a worker name */
+
+/* What a piece of work carries: the upstream's job, and which lane and
+ * connection it came over.  Immutable. */
 typedef struct
 {
   ShoalUpstreamJob *job;
+  guint             lane;
   guint64           connection;
 } WorkData;
+
+/* One connection upward: lane 0 is the source's own, the others the
+ * stratum server asked for (see ShoalLanes).  Touched only on CONTEXT. */
+typedef struct
+{
+  ShoalUpstreamSource   *self;        /* not a reference: the source owns the lane */
+  guint                  id;
+  ShoalUpstreamEndpoint *endpoint;
+  ShoalUpstreamClient   *client;      /* the connection being made or in use */
+  guint64                connection;  /* which of the source's connections */
+  gboolean               connected;
+  guint                  retry_id;
+  guint                  backoff_s;
+  guint64                epoch;
+  ShoalWork             *work;
+  guint                  in_flight;   /* shares sent up and not answered yet */
+} Lane;
+
+/* A connection being made: its lane may be closed before it is done. */
+typedef struct
+{
+  ShoalUpstreamSource *self;
+  guint                lane;
+} Connecting;
 
 /* A share on its way up. */
 typedef struct
 {
   ShoalUpstreamSource *self;
+  guint                lane;
   ShoalShare          *share;
 } Sending;
 
@@ -34,17 +62,19 @@ struct _ShoalUpstreamSource
 {
   GObject              parent_instance;
   ShoalUpstreamEndpoint *endpoint;
+  ShoalUpstreamRelay   relay;
 
   GMainContext        *context;
-  ShoalUpstreamClient *client;        /* the connection being made or in use */
-  guint64              connection;    /* counts connections made */
-  gboolean             connected;
+  Lane                 main;          /* lane 0 */
+  GHashTable          *lanes;         /* id -> Lane, past 0; bounded by the server's lanes */
+  /* Lanes the server closed (its rig left) while shares of theirs were
+   * still on their way up: kept until those are answered, which the
+   * client's reply timeout bounds. */
+  GHashTable          *draining;
+  guint64              connections;   /* counts connections made, on every lane */
+  guint64              epochs;        /* counts epochs, on every lane */
   GError              *last_error;
-  guint                retry_id;
-  guint                backoff_s;
-  ShoalWork           *work;
-  guint64              epoch;
-  GHashTable          *sent;          /* "job_id:nonce" already forwarded */
+  GHashTable          *sent;          /* "connection:job_id:nonce" already forwarded */
   GQueue               sent_order;    /* the same keys, oldest first */
   guint64              accepted;
   guint64              rejected;
@@ -62,7 +92,7 @@ static GParamSpec *properties[N_PROPS];
 enum { SIGNAL_SHARE_VERDICT, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
-static void connect_now (ShoalUpstreamSource *self);
+static void connect_now (Lane *lane);
 
 /* Work */
 
@@ -101,28 +131,36 @@ upstream_blob (gconstpointer  data,
   return g_bytes_new_take (blob, len);
 }
 
+/* A rig's own lane is its alone: the whole nonce is the rig's.  Lane 0
+ * stays split in per-rig relay too, for rigs waiting for theirs. */
 static ShoalWork *
-work_new (ShoalUpstreamSource *self,
-          ShoalUpstreamJob    *job)
+work_new (Lane             *lane,
+          ShoalUpstreamJob *job)
 {
+  ShoalUpstreamSource *self = lane->self;
+  gboolean per_rig = self->relay == SHOAL_UPSTREAM_RELAY_PER_RIG;
+  gboolean split = nonce_is_free (job) && !(per_rig && lane->id != 0);
   WorkData *data = g_new0 (WorkData, 1);
   ShoalWorkParams params = {
     .algorithm = job->algorithm,
     .height = job->height,
-    .epoch = self->epoch,
+    .epoch = lane->epoch,
     .seed_hash = job->seed_hash,
     .ceiling = shoal_difficulty_from_uint64 (shoal_upstream_job_get_difficulty (job)),
     .ceiling_is_upstream = TRUE,
     .nonce_offset = NONCE_OFFSET,
-    .unique_size = nonce_is_free (job) ? 1 : 0,
+    .unique_size = split ? 1 : 0,
     .make_blob = upstream_blob,
     .data = data,
     .data_free = (GDestroyNotify) work_data_free,
     .source_tag = shoal_upstream_source_new,
+    .lane = lane->id,
+    .lanes = per_rig ? SHOAL_LANES_PER_RIG : split ? SHOAL_LANES_SPLIT : SHOAL_LANES_ONE,
   };
 
   data->job = shoal_upstream_job_ref (job);
-  data->connection = self->connection;
+  data->lane = lane->id;
+  data->connection = lane->connection;
   return shoal_work_new (&params);
 }
 
@@ -132,70 +170,87 @@ work_new (ShoalUpstreamSource *self,
 static void
 on_job (ShoalUpstreamClient *client,
         ShoalUpstreamJob    *job,
-        ShoalUpstreamSource *self)
+        Lane                *lane)
 {
-  if (self->work != NULL && shoal_work_get_height (self->work) != job->height)
-    self->epoch++;
-  g_clear_pointer (&self->work, shoal_work_unref);
-  self->work = work_new (self, job);
-  shoal_job_source_emit_work_changed (SHOAL_JOB_SOURCE (self), self->work);
+  if (lane->work != NULL && shoal_work_get_height (lane->work) != job->height)
+    lane->epoch = ++lane->self->epochs;
+  g_clear_pointer (&lane->work, shoal_work_unref);
+  lane->work = work_new (lane, job);
+  shoal_job_source_emit_work_changed (SHOAL_JOB_SOURCE (lane->self), lane->work);
 }
 
 /* Connection */
 
 static void
-set_connected (ShoalUpstreamSource *self,
-               gboolean             connected)
+set_connected (Lane     *lane,
+               gboolean  connected)
 {
-  if (self->connected == connected)
+  if (lane->connected == connected)
     return;
-  self->connected = connected;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
+  lane->connected = connected;
+  if (lane->id == 0)
+    g_object_notify_by_pspec (G_OBJECT (lane->self), properties[PROP_CONNECTED]);
 }
 
 static void
-drop_client (ShoalUpstreamSource *self)
+drop_client (Lane *lane)
 {
-  if (self->client == NULL)
+  if (lane->client == NULL)
     return;
-  g_signal_handlers_disconnect_by_data (self->client, self);
-  shoal_upstream_client_close (self->client);
-  g_clear_object (&self->client);
+  g_signal_handlers_disconnect_by_data (lane->client, lane);
+  shoal_upstream_client_close (lane->client);
+  g_clear_object (&lane->client);
 }
 
 static gboolean
 on_retry_due (gpointer user_data)
 {
-  ShoalUpstreamSource *self = user_data;
+  Lane *lane = user_data;
 
-  self->retry_id = 0;
-  connect_now (self);
+  lane->retry_id = 0;
+  connect_now (lane);
   return G_SOURCE_REMOVE;
 }
 
 static void
-schedule_retry (ShoalUpstreamSource *self)
+schedule_retry (Lane         *lane,
+                const GError *why)
 {
-  GSource *source = g_timeout_source_new_seconds (self->backoff_s);
+  GSource *source = g_timeout_source_new_seconds (lane->backoff_s);
 
-  g_message ("upstream %s:%u: %s; trying again in %u s", self->endpoint->host,
-             self->endpoint->port, self->last_error->message, self->backoff_s);
-  self->backoff_s = MIN (self->backoff_s * 2, MAX_BACKOFF_S);
-  g_source_set_callback (source, on_retry_due, self, NULL);
-  self->retry_id = g_source_attach (source, self->context);
+  g_message ("upstream %s:%u (lane %u): %s; trying again in %u s", lane->endpoint->host,
+             lane->endpoint->port, lane->id, why->message, lane->backoff_s);
+  lane->backoff_s = MIN (lane->backoff_s * 2, MAX_BACKOFF_S);
+  g_source_set_callback (source, on_retry_due, lane, NULL);
+  lane->retry_id = g_source_attach (source, lane->self->context);
   g_source_unref (source);
 }
 
 static void
 on_closed (ShoalUpstreamClient *client,
            const GError        *why,
-           ShoalUpstreamSource *self)
+           Lane                *lane)
 {
-  g_clear_error (&self->last_error);
-  self->last_error = g_error_copy (why);
-  drop_client (self);
-  set_connected (self, FALSE);
-  schedule_retry (self);
+  if (g_hash_table_lookup (lane->self->draining, GUINT_TO_POINTER (lane->id)) == lane)
+    {
+      g_hash_table_remove (lane->self->draining, GUINT_TO_POINTER (lane->id));
+      return;
+    }
+  if (lane->id == 0)
+    {
+      g_clear_error (&lane->self->last_error);
+      lane->self->last_error = g_error_copy (why);
+    }
+  drop_client (lane);
+  set_connected (lane, FALSE);
+  schedule_retry (lane, why);
+}
+
+static Lane *
+find_lane (ShoalUpstreamSource *self,
+           guint                id)
+{
+  return id == 0 ? &self->main : g_hash_table_lookup (self->lanes, GUINT_TO_POINTER (id));
 }
 
 static void
@@ -203,29 +258,75 @@ on_connected (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr(ShoalUpstreamSource) self = user_data;
+  g_autofree Connecting *connecting = user_data;
+  g_autoptr(ShoalUpstreamSource) self = connecting->self;
   ShoalUpstreamClient *client = SHOAL_UPSTREAM_CLIENT (source);
+  Lane *lane = find_lane (self, connecting->lane);
 
   /* A failure was reported by "closed" already. */
-  if (client != self->client || !shoal_upstream_client_connect_finish (client, result, NULL))
+  if (lane == NULL || client != lane->client
+      || !shoal_upstream_client_connect_finish (client, result, NULL))
     return;
-  self->backoff_s = FIRST_BACKOFF_S;
-  g_message ("upstream %s:%u: connected", self->endpoint->host, self->endpoint->port);
-  set_connected (self, TRUE);
+  lane->backoff_s = FIRST_BACKOFF_S;
+  g_message ("upstream %s:%u (lane %u): connected", lane->endpoint->host, lane->endpoint->port,
+             lane->id);
+  set_connected (lane, TRUE);
 }
 
 static void
-connect_now (ShoalUpstreamSource *self)
+connect_now (Lane *lane)
 {
+  Connecting *connecting = g_new0 (Connecting, 1);
+
   /* A new connection's job ids are not the old one's: a new epoch, and
    * its first job ("job" comes before the login finishes) starts it. */
-  self->connection++;
-  self->epoch++;
-  g_clear_pointer (&self->work, shoal_work_unref);
-  self->client = shoal_upstream_client_new (self->endpoint);
-  g_signal_connect (self->client, "job", G_CALLBACK (on_job), self);
-  g_signal_connect (self->client, "closed", G_CALLBACK (on_closed), self);
-  shoal_upstream_client_connect_async (self->client, NULL, on_connected, g_object_ref (self));
+  lane->connection = ++lane->self->connections;
+  lane->epoch = ++lane->self->epochs;
+  g_clear_pointer (&lane->work, shoal_work_unref);
+  lane->client = shoal_upstream_client_new (lane->endpoint);
+  g_signal_connect (lane->client, "job", G_CALLBACK (on_job), lane);
+  g_signal_connect (lane->client, "closed", G_CALLBACK (on_closed), lane);
+  connecting->self = g_object_ref (lane->self);
+  connecting->lane = lane->id;
+  shoal_upstream_client_connect_async (lane->client, NULL, on_connected, connecting);
+}
+
+static void
+lane_init (Lane                        *lane,
+           ShoalUpstreamSource         *self,
+           guint                        id,
+           const ShoalUpstreamEndpoint *endpoint)
+{
+  lane->self = self;
+  lane->id = id;
+  lane->endpoint = shoal_upstream_endpoint_copy (endpoint);
+  lane->backoff_s = FIRST_BACKOFF_S;
+}
+
+static void
+lane_clear (Lane *lane)
+{
+  g_clear_handle_id (&lane->retry_id, g_source_remove);
+  drop_client (lane);
+  g_clear_pointer (&lane->work, shoal_work_unref);
+  g_clear_pointer (&lane->endpoint, shoal_upstream_endpoint_free);
+}
+
+static void
+lane_free (gpointer data)
+{
+  lane_clear (data);
+  g_free (data);
+}
+
+void
+shoal_upstream_source_set_relay (ShoalUpstreamSource *self,
+                                 ShoalUpstreamRelay   relay)
+{
+  g_return_if_fail (SHOAL_IS_UPSTREAM_SOURCE (self));
+  g_return_if_fail (self->context == NULL);
+
+  self->relay = relay;
 }
 
 void
@@ -235,7 +336,7 @@ shoal_upstream_source_start (ShoalUpstreamSource *self)
   g_return_if_fail (self->context == NULL);
 
   self->context = g_main_context_ref_thread_default ();
-  connect_now (self);
+  connect_now (&self->main);
 }
 
 void
@@ -243,9 +344,85 @@ shoal_upstream_source_stop (ShoalUpstreamSource *self)
 {
   g_return_if_fail (SHOAL_IS_UPSTREAM_SOURCE (self));
 
-  g_clear_handle_id (&self->retry_id, g_source_remove);
-  drop_client (self);
-  set_connected (self, FALSE);
+  g_clear_handle_id (&self->main.retry_id, g_source_remove);
+  drop_client (&self->main);
+  set_connected (&self->main, FALSE);
+  g_hash_table_remove_all (self->lanes);
+  g_hash_table_remove_all (self->draining);
+}
+
+/* What the upstream shows for a rig: P2Pool reads what comes before a
+ * '.' or '+' as the name and a number after it as a difficulty, and keeps
+ * 31 characters. */
+static char *
+upstream_name (const char *worker)
+{
+  GString *name = g_string_new (NULL);
+
+  for (const char *p = worker; *p != '\0' && name->len < NAME_MAX_LEN; p++)
+    g_string_append_c (name, g_ascii_isgraph (*p) && *p != '.' && *p != '+' ? *p : '_');
+  return g_string_free (name, name->len == 0);
+}
+
+static void
+upstream_open_lane (ShoalJobSource *source,
+                    guint           id,
+                    const char     *worker)
+{
+  ShoalUpstreamSource *self = SHOAL_UPSTREAM_SOURCE (source);
+  g_autofree char *name = worker != NULL ? upstream_name (worker) : NULL;
+  Lane *lane;
+
+  if (id == 0 || self->context == NULL
+      || g_hash_table_contains (self->lanes, GUINT_TO_POINTER (id)))
+    return;
+  lane = g_new0 (Lane, 1);
+  lane_init (lane, self, id, self->endpoint);
+  if (name != NULL && self->relay == SHOAL_UPSTREAM_RELAY_PER_RIG)
+    {
+      g_free (lane->endpoint->login);
+      lane->endpoint->login = g_steal_pointer (&name);
+    }
+  g_hash_table_insert (self->lanes, GUINT_TO_POINTER (id), lane);
+  connect_now (lane);
+}
+
+static void
+upstream_close_lane (ShoalJobSource *source,
+                     guint           id)
+{
+  ShoalUpstreamSource *self = SHOAL_UPSTREAM_SOURCE (source);
+  Lane *lane = NULL;
+
+  if (!g_hash_table_steal_extended (self->lanes, GUINT_TO_POINTER (id), NULL, (gpointer *) &lane))
+    return;
+  if (lane->in_flight == 0)
+    {
+      lane_free (lane);
+      return;
+    }
+  g_clear_handle_id (&lane->retry_id, g_source_remove);
+  g_hash_table_replace (self->draining, GUINT_TO_POINTER (id), lane);
+}
+
+/* A lane closed while draining goes once its last share is answered. */
+static void
+lane_answered (ShoalUpstreamSource *self,
+               guint                id)
+{
+  Lane *lane = find_lane (self, id);
+  gboolean draining = FALSE;
+
+  if (lane == NULL)
+    {
+      lane = g_hash_table_lookup (self->draining, GUINT_TO_POINTER (id));
+      draining = lane != NULL;
+    }
+  if (lane == NULL || lane->in_flight == 0)
+    return;
+  lane->in_flight--;
+  if (draining && lane->in_flight == 0)
+    g_hash_table_remove (self->draining, GUINT_TO_POINTER (id));
 }
 
 /* Solutions */
@@ -275,19 +452,22 @@ on_submitted (GObject      *source,
     g_message ("upstream %s:%u refused a share of %s: %s", sending->self->endpoint->host,
                sending->self->endpoint->port, sending->share->worker, error->message);
   emit_verdict (sending->self, sending->share, error);
+  lane_answered (sending->self, sending->lane);
   g_object_unref (sending->self);
   shoal_share_free (sending->share);
   g_free (sending);
 }
 
 /* FALSE when this job and nonce went up already (two rigs that ignored
- * their nonce byte, or a rig sending one share twice). */
+ * their nonce byte, or a rig sending one share twice).  Job ids count
+ * per connection, hence the connection in the key. */
 static gboolean
 remember_sent (ShoalUpstreamSource *self,
-               const char          *job_id,
+               const WorkData      *data,
                guint32              nonce)
 {
-  char *key = g_strdup_printf ("%s:%08x", job_id, nonce);
+  char *key = g_strdup_printf ("%" G_GUINT64_FORMAT ":%s:%08x", data->connection,
+                               data->job->job_id, nonce);
 
   if (g_hash_table_contains (self->sent, key))
     {
@@ -304,32 +484,36 @@ remember_sent (ShoalUpstreamSource *self,
 /* Why SOLUTION must not go up, or NULL when it may. */
 static GError *
 check_solution (ShoalUpstreamSource *self,
+                Lane                *lane,
                 const WorkData      *data,
                 const ShoalSolution *solution)
 {
-  if (data->connection != self->connection || !self->connected)
+  if (lane == NULL || data->connection != lane->connection || !lane->connected)
     return g_error_new (SHOAL_UPSTREAM_ERROR, SHOAL_UPSTREAM_ERROR_STALE,
                         "the upstream connection its job came from is gone");
   if (!shoal_hash_meets_target (solution->hash, data->job->target64))
     return g_error_new (SHOAL_UPSTREAM_ERROR, SHOAL_UPSTREAM_ERROR_LOW_DIFFICULTY,
                         "below the upstream's target: not sent");
-  if (!remember_sent (self, data->job->job_id, solution->nonce))
+  if (!remember_sent (self, data, solution->nonce))
     return g_error_new (SHOAL_UPSTREAM_ERROR, SHOAL_UPSTREAM_ERROR_REJECTED,
                         "sent to the upstream already");
   return NULL;
 }
 
+/* On the connection its job came over: a rig's own, in per-rig relay. */
 static void
 upstream_submit_solution (ShoalJobSource      *source,
                           const ShoalSolution *solution)
 {
   ShoalUpstreamSource *self = SHOAL_UPSTREAM_SOURCE (source);
   const WorkData *data = shoal_work_get_data (solution->work);
+  Lane *lane;
   g_autoptr(GError) refusal = NULL;
   Sending *sending;
 
   g_return_if_fail (shoal_work_get_source_tag (solution->work) == shoal_upstream_source_new);
-  refusal = check_solution (self, data, solution);
+  lane = find_lane (self, data->lane);
+  refusal = check_solution (self, lane, data, solution);
   if (refusal != NULL)
     {
       emit_verdict (self, solution->share, refusal);
@@ -337,8 +521,10 @@ upstream_submit_solution (ShoalJobSource      *source,
     }
   sending = g_new0 (Sending, 1);
   sending->self = g_object_ref (self);
+  sending->lane = lane->id;
   sending->share = shoal_share_copy (solution->share);
-  shoal_upstream_client_submit_async (self->client, data->job->job_id, solution->nonce,
+  lane->in_flight++;
+  shoal_upstream_client_submit_async (lane->client, data->job->job_id, solution->nonce,
                                       solution->hash, NULL, on_submitted, sending);
 }
 
@@ -347,7 +533,7 @@ upstream_dup_work (ShoalJobSource *source)
 {
   ShoalUpstreamSource *self = SHOAL_UPSTREAM_SOURCE (source);
 
-  return self->work != NULL ? shoal_work_ref (self->work) : NULL;
+  return self->main.work != NULL ? shoal_work_ref (self->main.work) : NULL;
 }
 
 static void
@@ -355,6 +541,8 @@ shoal_upstream_source_iface_init (ShoalJobSourceInterface *iface)
 {
   iface->dup_work = upstream_dup_work;
   iface->submit_solution = upstream_submit_solution;
+  iface->open_lane = upstream_open_lane;
+  iface->close_lane = upstream_close_lane;
 }
 
 /* Object */
@@ -363,7 +551,22 @@ gboolean
 shoal_upstream_source_is_connected (ShoalUpstreamSource *self)
 {
   g_return_val_if_fail (SHOAL_IS_UPSTREAM_SOURCE (self), FALSE);
-  return self->connected;
+  return self->main.connected;
+}
+
+guint
+shoal_upstream_source_get_n_connected (ShoalUpstreamSource *self)
+{
+  GHashTableIter iter;
+  Lane *lane;
+  guint n;
+
+  g_return_val_if_fail (SHOAL_IS_UPSTREAM_SOURCE (self), 0);
+  n = self->main.connected ? 1 : 0;
+  g_hash_table_iter_init (&iter, self->lanes);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &lane))
+    n += lane->connected ? 1 : 0;
+  return n;
 }
 
 const GError *
@@ -394,9 +597,9 @@ shoal_upstream_source_get_difficulty (ShoalUpstreamSource *self)
   const WorkData *data;
 
   g_return_val_if_fail (SHOAL_IS_UPSTREAM_SOURCE (self), 0);
-  if (self->work == NULL)
+  if (self->main.work == NULL)
     return 0;
-  data = shoal_work_get_data (self->work);
+  data = shoal_work_get_data (self->main.work);
   return shoal_upstream_job_get_difficulty (data->job);
 }
 
@@ -418,6 +621,7 @@ shoal_upstream_source_new (const ShoalUpstreamEndpoint *endpoint)
   ShoalUpstreamSource *self = g_object_new (SHOAL_TYPE_UPSTREAM_SOURCE, NULL);
 
   self->endpoint = shoal_upstream_endpoint_copy (endpoint);
+  lane_init (&self->main, self, 0, endpoint);
   return self;
 }
 
@@ -432,7 +636,7 @@ shoal_upstream_source_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_CONNECTED:
-      g_value_set_boolean (value, self->connected);
+      g_value_set_boolean (value, self->main.connected);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -444,8 +648,10 @@ shoal_upstream_source_dispose (GObject *object)
 {
   ShoalUpstreamSource *self = SHOAL_UPSTREAM_SOURCE (object);
 
-  g_clear_handle_id (&self->retry_id, g_source_remove);
-  drop_client (self);
+  g_hash_table_remove_all (self->lanes);
+  g_hash_table_remove_all (self->draining);
+  g_clear_handle_id (&self->main.retry_id, g_source_remove);
+  drop_client (&self->main);
   G_OBJECT_CLASS (shoal_upstream_source_parent_class)->dispose (object);
 }
 
@@ -456,7 +662,9 @@ shoal_upstream_source_finalize (GObject *object)
 
   shoal_upstream_endpoint_free (self->endpoint);
   g_clear_error (&self->last_error);
-  g_clear_pointer (&self->work, shoal_work_unref);
+  lane_clear (&self->main);
+  g_hash_table_unref (self->lanes);
+  g_hash_table_unref (self->draining);
   g_queue_clear (&self->sent_order);
   g_hash_table_unref (self->sent);
   g_clear_pointer (&self->context, g_main_context_unref);
@@ -485,7 +693,8 @@ shoal_upstream_source_class_init (ShoalUpstreamSourceClass *klass)
 static void
 shoal_upstream_source_init (ShoalUpstreamSource *self)
 {
-  self->backoff_s = FIRST_BACKOFF_S;
+  self->lanes = g_hash_table_new_full (NULL, NULL, NULL, lane_free);
+  self->draining = g_hash_table_new_full (NULL, NULL, NULL, lane_free);
   /* Keys are owned by the table; the queue only points at them. */
   self->sent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_queue_init (&self->sent_order);

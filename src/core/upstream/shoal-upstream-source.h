@@ -15,6 +15,14 @@ G_BEGIN_DECLS
  * upstream connection without mining the same nonces.  A job whose nonce
  * is already partly fixed upstream is never split again (no unique bytes).
  *
+ * Lanes (see ShoalLanes): the source's own connection is lane 0; the
+ * stratum server opens more.  In per-rig relay (the default on a LAN)
+ * each rig gets a connection of its own, logged in under the rig's name,
+ * with its own upstream work and difficulty and the whole nonce; it
+ * mines lane 0's split work only until its connection has a job.  In
+ * split relay, 255 rigs share a connection by the top nonce byte, and
+ * each further 255 get another.
+ *
  * It reconnects by itself with backoff; each connection is a new epoch,
  * since the old connection's job ids mean nothing to the new one.  A
  * solution is forwarded only when its hash meets the upstream job's
@@ -24,11 +32,22 @@ G_BEGIN_DECLS
  *   "share-verdict" (gpointer share, gboolean accepted, GError *error):
  *       what the upstream said of a share of ours (ShoalShare, plain data),
  *       or why it never went up */
+typedef enum
+{
+  SHOAL_UPSTREAM_RELAY_SPLIT,
+  SHOAL_UPSTREAM_RELAY_PER_RIG,
+} ShoalUpstreamRelay;
+
 #define SHOAL_TYPE_UPSTREAM_SOURCE (shoal_upstream_source_get_type ())
 G_DECLARE_FINAL_TYPE (ShoalUpstreamSource, shoal_upstream_source, SHOAL, UPSTREAM_SOURCE, GObject)
 
 ShoalUpstreamSource *shoal_upstream_source_new            (const ShoalUpstreamEndpoint *endpoint);
+/* Before start(); SHOAL_UPSTREAM_RELAY_SPLIT unless set. */
+void                 shoal_upstream_source_set_relay      (ShoalUpstreamSource *self,
+                                                           ShoalUpstreamRelay   relay);
 void                 shoal_upstream_source_start          (ShoalUpstreamSource *self);
+/* Connections upward open now, lane 0's included. */
+guint                shoal_upstream_source_get_n_connected (ShoalUpstreamSource *self);
 void                 shoal_upstream_source_stop           (ShoalUpstreamSource *self);
 /* Property "connected". */
 gboolean             shoal_upstream_source_is_connected   (ShoalUpstreamSource *self);
