@@ -84,17 +84,25 @@ credit_block_1 (Fixture *f)
 }
 
 static void
-fixture_set_up (Fixture       *f,
-                gconstpointer  data)
+open_store (Fixture *f)
 {
   g_autoptr(GError) error = NULL;
-  gint64 month_ago;
 
   f->path = store_test_temp_path ("shoal-prune-XXXXXX");
   f->store = shoal_store_open (f->path, &error);
   g_assert_no_error (error);
   f->accounting = shoal_accounting_new (f->store, SHOAL_MODE_PPLNS, 100, 2);
   f->now_us = g_get_real_time ();
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 month_ago;
+
+  open_store (f);
   month_ago = f->now_us - 30 * DAY_US;
 
   add_shares (f, 1, 2000, month_ago);
@@ -303,11 +311,7 @@ no_blocks_set_up (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
 
-  f->path = store_test_temp_path ("shoal-prune-XXXXXX");
-  f->store = shoal_store_open (f->path, &error);
-  g_assert_no_error (error);
-  f->accounting = shoal_accounting_new (f->store, SHOAL_MODE_PPLNS, 100, 2);
-  f->now_us = g_get_real_time ();
+  open_store (f);
   add_shares (f, 1, 3000, f->now_us - 30 * DAY_US);
   add_shares (f, 3001, 3200, f->now_us - 3600 * SECOND_US);
   g_assert_true (shoal_store_flush_sync (f->store, &error));
