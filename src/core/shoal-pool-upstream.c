@@ -202,6 +202,7 @@ upstream_info (ShoalUpstreamSource *source,
   info->name = shoal_upstream_source_dup_name (source);
   info->in_use = in_use;
   info->connected = shoal_upstream_source_is_connected (source);
+  info->connections = shoal_upstream_source_get_n_connected (source);
   info->trouble = trouble != NULL ? g_strdup (trouble->message) : NULL;
   info->difficulty = shoal_upstream_source_get_difficulty (source);
   info->accepted = shoal_upstream_source_get_accepted (source);

@@ -92,6 +92,10 @@ format_verdicts (guint64 accepted,
 static char *
 format_pool_state (const ShoalUpstreamInfo *info)
 {
+  if (info->in_use && info->connected && info->connections > 1)
+    /* Translators: the relay's own connection and one per rig */
+    return g_strdup_printf (ngettext ("In use: %u connection", "In use: %u connections",
+                                      info->connections), info->connections);
   if (info->in_use && info->connected)
     return g_strdup (_("In use"));
   if (info->connected)

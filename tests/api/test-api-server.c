@@ -592,6 +592,7 @@ test_render_upstreams (void)
   up->name = g_strdup ("stratum+tcp://192.168.1.5:3333");
   up->in_use = TRUE;
   up->connected = TRUE;
+  up->connections = 4;
   up->difficulty = 500001;
   up->accepted = 7;
   up->rejected = 1;
@@ -602,6 +603,7 @@ test_render_upstreams (void)
                    "stratum+tcp://192.168.1.5:3333");
   g_assert_true (json_object_get_boolean_member (first, "in_use"));
   g_assert_true (json_object_get_null_member (first, "trouble"));
+  g_assert_cmpint (json_object_get_int_member (first, "connections"), ==, 4);
   g_assert_cmpint (json_object_get_int_member (first, "difficulty"), ==, 500001);
   g_assert_cmpint (json_object_get_int_member (first, "accepted"), ==, 7);
   g_assert_cmpint (json_object_get_int_member (first, "rejected"), ==, 1);

@@ -76,7 +76,9 @@ def main():
         miner = start_miner(port, ADDRESS, "rig1")
         show_page(app, "Upstream")
         find_one(win, "label", f"Mining on {url}", timeout=120, what="where the rigs mine")
-        find_one(win, "label", "In use", timeout=60, what="the upstream row in use")
+        # Relayed one connection per rig (the default): the relay's own and rig1's.
+        find_one(win, "label", "In use: 2 connections", timeout=60,
+                 what="the upstream row in use, with its connections")
 
         wait_for(lambda: (verdicts(win, "rig1") or (0, 0))[0] >= 2, timeout=240,
                  what="rig1's shares accepted upstream")

@@ -303,6 +303,7 @@ add_upstream (JsonBuilder   *builder,
   add_string (builder, "url", u->name);
   add_bool (builder, "in_use", u->in_use);
   add_bool (builder, "connected", u->connected);
+  add_int (builder, "connections", u->connections);
   add_string (builder, "trouble", u->trouble);
   add_int (builder, "difficulty", u->difficulty);
   add_int (builder, "accepted", u->accepted);

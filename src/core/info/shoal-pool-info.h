@@ -74,6 +74,7 @@ typedef struct
   char     *name;        /* "stratum+tcp://HOST:PORT" */
   gboolean  in_use;      /* the rigs mine its work now */
   gboolean  connected;
+  guint     connections; /* open now: the relay's own, and one per rig in the per-rig relay */
   char     *trouble;     /* why its last connection ended or failed; NULL if none has */
   guint64   difficulty;  /* what it asks of a share now; 0 before its first job */
   guint64   accepted;    /* shares it took from this pool */
