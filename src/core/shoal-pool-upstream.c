@@ -34,6 +34,7 @@ start_source (const char           *url,
   if (endpoint == NULL)
     return NULL;
   source = shoal_upstream_source_new (endpoint);
+  shoal_upstream_source_set_probe_sidechain (source, TRUE);
   shoal_upstream_source_set_relay (source, relay);
   g_signal_connect_object (source, "share-verdict", G_CALLBACK (on_verdict), stats, 0);
   shoal_upstream_source_start (source);
@@ -205,6 +206,7 @@ upstream_info (ShoalUpstreamSource *source,
   info->connections = shoal_upstream_source_get_n_connected (source);
   info->trouble = trouble != NULL ? g_strdup (trouble->message) : NULL;
   info->difficulty = shoal_upstream_source_get_difficulty (source);
+  info->sidechain_difficulty = shoal_upstream_source_get_sidechain_difficulty (source);
   info->accepted = shoal_upstream_source_get_accepted (source);
   info->rejected = shoal_upstream_source_get_rejected (source);
   return info;

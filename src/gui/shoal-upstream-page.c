@@ -26,6 +26,8 @@ struct _ShoalUpstreamPage
   GPtrArray           *pool_rows;    /* AdwActionRow, one per upstream, in order */
   GtkLabel            *difficulty_label;
   GtkLabel            *hashrate_label;
+  AdwActionRow        *sidechain_time_row;
+  GtkLabel            *sidechain_time_label;
   GtkLabel            *share_time_label;
   AdwActionRow        *sidechain_row;
   AdwPreferencesGroup *rigs_group;
@@ -170,6 +172,21 @@ format_sidechain_advice (guint64 hashrate)
   return g_strdup (_("P2Pool mini suits your hashrate: nano is for less than about 30 kH/s"));
 }
 
+/* Only a P2Pool upstream has a sidechain, and its stratum port does not
+ * say its difficulty: Shoal learns it from a login of its own. */
+static char *
+format_sidechain_difficulty (guint64 difficulty)
+{
+  g_autofree char *value = NULL;
+
+  if (difficulty == 0)
+    return g_strdup (_("The sidechain's difficulty is not known: the upstream in use is "
+                       "not P2Pool, or has not answered yet"));
+  value = shoal_format_difficulty (difficulty);
+  /* Translators: %s is a difficulty, e.g. "123.5 M" */
+  return g_strdup_printf (_("At the sidechain's difficulty, %s, and your hashrate"), value);
+}
+
 static void
 update_household (ShoalUpstreamPage       *self,
                   const ShoalUpstreamInfo *in_use,
@@ -178,12 +195,17 @@ update_household (ShoalUpstreamPage       *self,
   guint64 difficulty = in_use != NULL ? in_use->difficulty : 0;
   guint64 hashrate = snap->pool_hashrate_10m != 0 ? snap->pool_hashrate_10m
                                                   : snap->pool_hashrate_1m;
+  guint64 sidechain = in_use != NULL ? in_use->sidechain_difficulty : 0;
   g_autofree char *advice = format_sidechain_advice (hashrate);
+  g_autofree char *subtitle = NULL;
 
   shoal_label_take (self->difficulty_label,
                     difficulty != 0 ? shoal_format_difficulty (difficulty) : g_strdup ("—"));
   shoal_label_take (self->hashrate_label, shoal_format_hashrate (hashrate));
   shoal_label_take (self->share_time_label, format_share_time (difficulty, hashrate));
+  shoal_label_take (self->sidechain_time_label, format_share_time (sidechain, hashrate));
+  subtitle = format_sidechain_difficulty (sidechain);
+  adw_action_row_set_subtitle (self->sidechain_time_row, subtitle);
   adw_action_row_set_subtitle (self->sidechain_row, advice);
 }
 
@@ -249,6 +271,8 @@ shoal_upstream_page_class_init (ShoalUpstreamPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ShoalUpstreamPage, pools_group);
   gtk_widget_class_bind_template_child (widget_class, ShoalUpstreamPage, difficulty_label);
   gtk_widget_class_bind_template_child (widget_class, ShoalUpstreamPage, hashrate_label);
+  gtk_widget_class_bind_template_child (widget_class, ShoalUpstreamPage, sidechain_time_row);
+  gtk_widget_class_bind_template_child (widget_class, ShoalUpstreamPage, sidechain_time_label);
   gtk_widget_class_bind_template_child (widget_class, ShoalUpstreamPage, share_time_label);
   gtk_widget_class_bind_template_child (widget_class, ShoalUpstreamPage, sidechain_row);
   gtk_widget_class_bind_template_child (widget_class, ShoalUpstreamPage, rigs_group);

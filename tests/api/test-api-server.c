@@ -594,6 +594,7 @@ test_render_upstreams (void)
   up->connected = TRUE;
   up->connections = 4;
   up->difficulty = 500001;
+  up->sidechain_difficulty = 123456789;
   up->accepted = 7;
   up->rejected = 1;
   g_ptr_array_add (cache->upstreams, up);
@@ -605,6 +606,7 @@ test_render_upstreams (void)
   g_assert_true (json_object_get_null_member (first, "trouble"));
   g_assert_cmpint (json_object_get_int_member (first, "connections"), ==, 4);
   g_assert_cmpint (json_object_get_int_member (first, "difficulty"), ==, 500001);
+  g_assert_cmpint (json_object_get_int_member (first, "sidechain_difficulty"), ==, 123456789);
   g_assert_cmpint (json_object_get_int_member (first, "accepted"), ==, 7);
   g_assert_cmpint (json_object_get_int_member (first, "rejected"), ==, 1);
   free_sample (cache);

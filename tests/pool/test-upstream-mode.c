@@ -18,6 +18,7 @@
 
 #define NETWORK_DIFFICULTY 100
 #define STANDIN_DIFFICULTY 20
+#define SIDECHAIN_DIFFICULTY 123457   /* the stand-in's ceiling, far above the rigs' */
 #define SWITCH_SECONDS     5      /* new work after a switch: the promise */
 #define SEED_HEX_STANDIN   "0707070707070707070707070707070707070707070707070707070707070707"
 
@@ -476,6 +477,9 @@ check_listed_upstream (ShoalPool  *relay,
   /* The stand-in's target, read back: within the rounding of 8 hex digits. */
   g_assert_cmpuint (info->difficulty, >=, STANDIN_DIFFICULTY * 99 / 100);
   g_assert_cmpuint (info->difficulty, <=, STANDIN_DIFFICULTY * 101 / 100);
+  /* The sidechain's, learnt by the probe's login as P2Pool caps it. */
+  g_assert_cmpuint (info->sidechain_difficulty, >=, SIDECHAIN_DIFFICULTY * 99 / 100);
+  g_assert_cmpuint (info->sidechain_difficulty, <=, SIDECHAIN_DIFFICULTY * 101 / 100);
 }
 
 /* Shoal (upstream) on the P2Pool stand-in, the node's templates behind. */
@@ -495,6 +499,7 @@ test_standin (Fixture       *f,
   guint submits;
 
   p2pool_standin_set_work (standin, bytes, SEED_HEX_STANDIN, 5);
+  p2pool_standin_set_sidechain_difficulty (standin, SIDECHAIN_DIFFICULTY);
   url = g_strdup_printf ("stratum+tcp://127.0.0.1:%u", p2pool_standin_get_port (standin));
   urls[0] = url;
   relay = pool_new (f, "relay", 0, urls);

@@ -26,6 +26,7 @@ typedef struct
   Job                jobs[JOBS_KEPT];   /* ring of the last 4 */
   gboolean           logged_in;
   char              *worker;            /* as P2Pool reads it from the login */
+  guint64            custom;            /* the fixed difficulty its login asked; 0: none */
 } Conn;
 
 struct _P2poolStandin
@@ -38,6 +39,7 @@ struct _P2poolStandin
   char           *seed_hex;
   guint64         height;
   guint64         difficulty;
+  guint64         sidechain;      /* the ceiling no connection's difficulty passes; 0: none */
   gboolean        offline;
   gboolean        silent;
   GPtrArray      *held;           /* answers held back, Held, in order; NULL: none held */
@@ -157,13 +159,25 @@ conn_new_job (Conn *conn)
   return job;
 }
 
+/* P2Pool's rule: what the login asked for, else its own choice, and
+ * never above the ceiling. */
+static guint64
+conn_difficulty (Conn *conn)
+{
+  guint64 difficulty = conn->custom != 0 ? conn->custom : conn->standin->difficulty;
+
+  if (conn->standin->sidechain != 0)
+    difficulty = MIN (difficulty, conn->standin->sidechain);
+  return difficulty;
+}
+
 static char *
 job_json (Conn *conn,
           Job  *job)
 {
   P2poolStandin *self = conn->standin;
   g_autofree char *blob = hex_of (g_bytes_get_data (job->blob, NULL), g_bytes_get_size (job->blob));
-  g_autofree char *target = target_hex (self->difficulty);
+  g_autofree char *target = target_hex (conn_difficulty (conn));
 
   return g_strdup_printf ("{\"blob\":\"%s\",\"job_id\":\"%x\",\"target\":\"%s\",\"algo\":\"rx/0\","
                           "\"height\":%" G_GUINT64_FORMAT ",\"seed_hash\":\"%s\"}",
@@ -189,6 +203,22 @@ worker_of (JsonObject *params)
   return g_strndup (login, MIN (strcspn (login, "+."), 31));
 }
 
+/* The number after the login's last '+' or '.': max(N + 1, 1000). */
+static guint64
+custom_of (JsonObject *params)
+{
+  const char *login = json_object_get_string_member_with_default (params, "login", "");
+  const char *mark = NULL;
+  guint64 asked;
+
+  for (const char *p = login; *p != '\0'; p++)
+    if (*p == '+' || *p == '.')
+      mark = p;
+  if (mark == NULL || (asked = g_ascii_strtoull (mark + 1, NULL, 10)) == 0)
+    return 0;
+  return MAX (asked + 1, 1000);
+}
+
 static void
 on_login (Conn       *conn,
           gint64      id,
@@ -200,6 +230,7 @@ on_login (Conn       *conn,
   conn->standin->counts[P2POOL_COUNT_LOGINS]++;
   g_free (conn->worker);
   conn->worker = worker_of (params);
+  conn->custom = custom_of (params);
   if (conn->standin->offline)
     {
       reply_error (conn, id, "Disconnected from P2Pool network");
@@ -267,7 +298,7 @@ judge (Conn       *conn,
     return "Invalid job id";
   if ((*job)->stale)
     return "Stale share";
-  if (!result_meets (result, conn->standin->difficulty))
+  if (!result_meets (result, conn_difficulty (conn)))
     return "Low diff share";
   return "OK";
 }
@@ -447,6 +478,13 @@ p2pool_standin_set_work (P2poolStandin *self,
   g_free (self->seed_hex);
   self->seed_hex = g_strdup (seed_hex);
   self->height = height;
+}
+
+void
+p2pool_standin_set_sidechain_difficulty (P2poolStandin *self,
+                                         guint64        difficulty)
+{
+  self->sidechain = difficulty;
 }
 
 void

@@ -44,6 +44,11 @@ void           p2pool_standin_set_work     (P2poolStandin *self,
                                             guint64        height);
 void           p2pool_standin_set_difficulty (P2poolStandin *self,
                                               guint64        difficulty);
+/* The ceiling, min(Monero's difficulty, the sidechain's) in P2Pool: no
+ * connection's difficulty passes it, not even one a login asked for
+ * ("NAME+DIFF"); 0 (the default): none, and a login gets what it asks. */
+void           p2pool_standin_set_sidechain_difficulty (P2poolStandin *self,
+                                                        guint64        difficulty);
 /* Logins refused with "Disconnected from P2Pool network". */
 void           p2pool_standin_set_offline  (P2poolStandin *self,
                                             gboolean       offline);

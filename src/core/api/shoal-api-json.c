@@ -306,6 +306,7 @@ add_upstream (JsonBuilder   *builder,
   add_int (builder, "connections", u->connections);
   add_string (builder, "trouble", u->trouble);
   add_int (builder, "difficulty", u->difficulty);
+  add_int (builder, "sidechain_difficulty", u->sidechain_difficulty);
   add_int (builder, "accepted", u->accepted);
   add_int (builder, "rejected", u->rejected);
   json_builder_end_object (builder);

@@ -77,6 +77,7 @@ typedef struct
   guint     connections; /* open now: the relay's own, and one per rig in the per-rig relay */
   char     *trouble;     /* why its last connection ended or failed; NULL if none has */
   guint64   difficulty;  /* what it asks of a share now; 0 before its first job */
+  guint64   sidechain_difficulty;  /* P2Pool's sidechain's; 0: not known, or not P2Pool */
   guint64   accepted;    /* shares it took from this pool */
   guint64   rejected;
 } ShoalUpstreamInfo;

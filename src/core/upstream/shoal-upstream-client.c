@@ -373,6 +373,9 @@ on_login_reply (ShoalUpstreamClient *self,
       client_fail (self, error);
       return;
     }
+  /* The first job's handler may have closed us: the connect has failed. */
+  if (self->connect_task == NULL)
+    return;
   task = g_steal_pointer (&self->connect_task);
   g_task_return_boolean (task, TRUE);
 }

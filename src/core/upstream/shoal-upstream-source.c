@@ -5,6 +5,7 @@
 
 #include "shoal-difficulty.h"
 #include "shoal-error.h"
+#include "shoal-sidechain-probe.h"
 #include "shoal-upstream-source.h"
 
 #define NONCE_OFFSET      39
@@ -78,6 +79,7 @@ struct _ShoalUpstreamSource
   GQueue               sent_order;    /* the same keys, oldest first */
   guint64              accepted;
   guint64              rejected;
+  ShoalSidechainProbe *probe;         /* NULL unless asked for */
 };
 
 static void shoal_upstream_source_iface_init (ShoalJobSourceInterface *iface);
@@ -337,6 +339,8 @@ shoal_upstream_source_start (ShoalUpstreamSource *self)
 
   self->context = g_main_context_ref_thread_default ();
   connect_now (&self->main);
+  if (self->probe != NULL)
+    shoal_sidechain_probe_start (self->probe);
 }
 
 void
@@ -347,6 +351,8 @@ shoal_upstream_source_stop (ShoalUpstreamSource *self)
   g_clear_handle_id (&self->main.retry_id, g_source_remove);
   drop_client (&self->main);
   set_connected (&self->main, FALSE);
+  if (self->probe != NULL)
+    shoal_sidechain_probe_stop (self->probe);
   g_hash_table_remove_all (self->lanes);
   g_hash_table_remove_all (self->draining);
 }
@@ -603,6 +609,28 @@ shoal_upstream_source_get_difficulty (ShoalUpstreamSource *self)
   return shoal_upstream_job_get_difficulty (data->job);
 }
 
+/* One more connection, for the P2Pool sidechain's difficulty: see
+ * ShoalSidechainProbe.  Off unless asked for, before start(). */
+void
+shoal_upstream_source_set_probe_sidechain (ShoalUpstreamSource *self,
+                                           gboolean             probe)
+{
+  g_return_if_fail (SHOAL_IS_UPSTREAM_SOURCE (self));
+  g_return_if_fail (self->context == NULL);
+
+  g_clear_object (&self->probe);
+  if (probe)
+    self->probe = shoal_sidechain_probe_new (self->endpoint);
+}
+
+guint64
+shoal_upstream_source_get_sidechain_difficulty (ShoalUpstreamSource *self)
+{
+  g_return_val_if_fail (SHOAL_IS_UPSTREAM_SOURCE (self), 0);
+
+  return self->probe != NULL ? shoal_sidechain_probe_get_difficulty (self->probe) : 0;
+}
+
 char *
 shoal_upstream_source_dup_name (ShoalUpstreamSource *self)
 {
@@ -652,6 +680,7 @@ shoal_upstream_source_dispose (GObject *object)
   g_hash_table_remove_all (self->draining);
   g_clear_handle_id (&self->main.retry_id, g_source_remove);
   drop_client (&self->main);
+  g_clear_object (&self->probe);
   G_OBJECT_CLASS (shoal_upstream_source_parent_class)->dispose (object);
 }
 

@@ -57,6 +57,12 @@ guint64              shoal_upstream_source_get_accepted   (ShoalUpstreamSource *
 guint64              shoal_upstream_source_get_rejected   (ShoalUpstreamSource *self);
 /* The current job's share difficulty; 0 before the first job. */
 guint64              shoal_upstream_source_get_difficulty (ShoalUpstreamSource *self);
+/* Before start(): one more connection, that learns the P2Pool sidechain's
+ * difficulty (ShoalSidechainProbe); off unless set. */
+void                 shoal_upstream_source_set_probe_sidechain (ShoalUpstreamSource *self,
+                                                                gboolean             probe);
+/* The P2Pool sidechain's difficulty; 0 while not known, or not P2Pool. */
+guint64              shoal_upstream_source_get_sidechain_difficulty (ShoalUpstreamSource *self);
 /* "stratum+tcp://HOST:PORT" (or stratum+ssl), without the login. */
 char                *shoal_upstream_source_dup_name       (ShoalUpstreamSource *self);
 
