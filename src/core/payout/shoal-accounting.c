@@ -3,6 +3,7 @@
 
 #include "shoal-error.h"
 #include "shoal-pplns.h"
+#include "shoal-sidechain.h"
 #include "shoal-accounting.h"
 
 struct _ShoalAccounting
@@ -193,6 +194,73 @@ shoal_accounting_block_changed_sync (ShoalAccounting  *self,
       return 0;
     }
   return shoal_accounting_process_sync (self, error);
+}
+
+/* What crediting an income would do now, as shoal_accounting_preview_sync
+ * does for a block: the members' verified work over P2Pool's window for
+ * SIDECHAIN before the block that paid it, split by the PPLNS rule. */
+static GPtrArray *
+income_credits (ShoalAccounting   *self,
+                ShoalStoreIncome  *income,
+                ShoalSidechain     sidechain,
+                gint64             paid_us,
+                GError           **error)
+{
+  g_autoptr(GPtrArray) credits = NULL;
+
+  /* A block's timestamp has whole seconds: its whole second counts. */
+  income->window_end_us = paid_us + G_USEC_PER_SEC;
+  income->window_start_us = income->window_end_us - shoal_sidechain_window_us (sidechain);
+  income->fee_bps = self->fee_bps;
+  credits = shoal_store_income_window_sync (self->store, income->window_start_us,
+                                            income->window_end_us, error);
+  if (credits == NULL ||
+      !shoal_pplns_split (income->amount, income->fee_bps, credits, &income->fee, error))
+    return NULL;
+  return g_steal_pointer (&credits);
+}
+
+/* Credits a payout an upstream pool made to the pool wallet: AMOUNT from
+ * the coinbase TXID of the block at HEIGHT, whose timestamp is PAID_US.
+ * Call it only once the coinbase is unlocked.  An income is credited at
+ * most once (the store keys it by TXID); one already credited is no
+ * failure: *CREDITED (optional) says whether this call credited it. */
+gboolean
+shoal_accounting_credit_income_sync (ShoalAccounting  *self,
+                                     const char       *txid,
+                                     guint64           height,
+                                     guint64           amount,
+                                     gint64            paid_us,
+                                     ShoalSidechain    sidechain,
+                                     gboolean         *credited,
+                                     GError          **error)
+{
+  g_autoptr(ShoalStoreIncome) known = NULL;
+  g_autoptr(GPtrArray) credits = NULL;
+  g_autoptr(GError) local_error = NULL;
+  ShoalStoreIncome income = { (char *) txid, height, amount,
+                              (char *) shoal_sidechain_to_string (sidechain) };
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (SHOAL_IS_ACCOUNTING (self), FALSE);
+  g_return_val_if_fail (txid != NULL, FALSE);
+
+  if (credited != NULL)
+    *credited = FALSE;
+  g_mutex_lock (&self->lock);
+  known = shoal_store_get_income_sync (self->store, txid, &local_error);
+  if (known == NULL && local_error == NULL)
+    credits = income_credits (self, &income, sidechain, paid_us, &local_error);
+  if (credits != NULL)
+    ok = shoal_store_credit_income_sync (self->store, &income, credits, &local_error);
+  else
+    ok = known != NULL;
+  g_mutex_unlock (&self->lock);
+  if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  else if (credited != NULL)
+    *credited = known == NULL;
+  return ok;
 }
 
 /* The network difficulty may rise before the next block; its window is

@@ -96,6 +96,7 @@ check_members (Check   *check,
   g_autoptr(sqlite3_stmt) stmt = prepare (check,
     "SELECT b.address, b.amount, b.reserved, b.paid,"
     " (SELECT coalesce (sum (amount), 0) FROM credits WHERE address = b.address)"
+    " + (SELECT coalesce (sum (amount), 0) FROM income_credits WHERE address = b.address)"
     " FROM balances AS b ORDER BY b.address", error);
   int rc;
 
