@@ -30,8 +30,34 @@ _shoal_pool_block_terms (ShoalPool        *self,
     memcpy (terms->share_hash, share->hash, sizeof terms->share_hash);
 }
 
-/* A switch to solo (or upstream) mode is refused while pool-mode work is
- * unfinished: neither runs a payer, so open batches would freeze. */
+/* Pool mode, and upstream mode splitting P2Pool's payouts, keep balances
+ * and pay them; solo and plain upstream mode run no payer. */
+gboolean
+_shoal_pool_pays_members (ShoalPool *self)
+{
+  ShoalConfig *config = shoal_pool_get_config (self);
+  ShoalMode mode = shoal_config_get_mode (config);
+
+  return mode == SHOAL_MODE_PPLNS ||
+         (mode == SHOAL_MODE_UPSTREAM && shoal_config_get_boolean (config, "upstream-split"));
+}
+
+/* Looks at the pool wallet for P2Pool's payouts now, rather than at the
+ * next regular look; does nothing unless the pool splits them. */
+void
+shoal_pool_check_incomes (ShoalPool *self)
+{
+  ShoalPoolParts *p;
+
+  g_return_if_fail (SHOAL_IS_POOL (self));
+
+  p = _shoal_pool_get_parts (self);
+  if (p->incomes != NULL)
+    shoal_income_watcher_poll (p->incomes);
+}
+
+/* A switch to a mode without a payer is refused while pool-mode work is
+ * unfinished: open batches would freeze. */
 gboolean
 _shoal_pool_check_mode (ShoalPool  *self,
                         GError    **error)
@@ -39,7 +65,7 @@ _shoal_pool_check_mode (ShoalPool  *self,
   ShoalMode mode = shoal_config_get_mode (shoal_pool_get_config (self));
   guint64 batches = 0, blocks = 0;
 
-  if (mode == SHOAL_MODE_PPLNS)
+  if (_shoal_pool_pays_members (self))
     return TRUE;
   if (!shoal_store_count_unfinished_sync (_shoal_pool_get_store (self), &batches, &blocks, error))
     return FALSE;

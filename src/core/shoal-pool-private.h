@@ -17,6 +17,7 @@
 #include "shoal-stratum-server.h"
 #include "shoal-template-source.h"
 #include "shoal-validator.h"
+#include "shoal-income-watcher.h"
 #include "shoal-wallet-client.h"
 
 G_BEGIN_DECLS
@@ -47,6 +48,7 @@ typedef struct
   ShoalApiFeed        *api_feed;        /* publishes to API, holds the pool weakly */
   ShoalBookkeeper     *books;
   ShoalBlockKeeper    *blocks;
+  ShoalIncomeWatcher  *incomes;         /* upstream mode with upstream-split, or NULL */
   guint                wallet_probe_id;
   guint                failover_id;
 } ShoalPoolParts;
@@ -88,6 +90,7 @@ ShoalManagedNode   *_shoal_pool_get_managed   (ShoalPool *self);
 void            _shoal_pool_block_terms (ShoalPool        *self,
                                          const ShoalShare *share,
                                          ShoalBlockTerms  *terms);
+gboolean        _shoal_pool_pays_members (ShoalPool       *self);
 gboolean        _shoal_pool_check_mode  (ShoalPool        *self,
                                          GError          **error);
 /* In shoal-pool-settings.c: the parts as the configuration says them. */

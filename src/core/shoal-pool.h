@@ -111,6 +111,8 @@ GPtrArray *shoal_pool_preview_payout_finish (ShoalPool          *self,
                                              GAsyncResult       *result,
                                              guint64            *fee_estimate,
                                              GError            **error);
+/* Upstream mode splitting P2Pool's payouts: look at the wallet now. */
+void       shoal_pool_check_incomes         (ShoalPool          *self);
 /* Runs one payout batch to its end (confirmed or failed); returns its id. */
 void       shoal_pool_pay_out_async         (ShoalPool          *self,
                                              GCancellable       *cancellable,

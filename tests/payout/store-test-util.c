@@ -77,11 +77,12 @@ store_test_balance (StoreFixture *f,
 }
 
 void
-store_test_add_share (StoreFixture *f,
-                      const char   *address,
-                      guint64       difficulty,
-                      gboolean      is_block,
-                      gint64        time_us)
+store_test_record (ShoalStore *store,
+                   const char *address,
+                   guint64     difficulty,
+                   guint64     height,
+                   gboolean    is_block,
+                   gint64      time_us)
 {
   g_autoptr(GError) error = NULL;
   ShoalShare share = { 0 };
@@ -90,8 +91,18 @@ store_test_add_share (StoreFixture *f,
   share.address = (char *) address;
   share.worker = "rig";
   share.difficulty = difficulty;
-  share.height = 500;
+  share.height = height;
   share.is_block = is_block;
-  g_assert_true (shoal_store_record_sync (f->store, &share, &error));
+  g_assert_true (shoal_store_record_sync (store, &share, &error));
   g_assert_no_error (error);
+}
+
+void
+store_test_add_share (StoreFixture *f,
+                      const char   *address,
+                      guint64       difficulty,
+                      gboolean      is_block,
+                      gint64        time_us)
+{
+  store_test_record (f->store, address, difficulty, 500, is_block, time_us);
 }

@@ -29,7 +29,14 @@ void    store_fixture_tear_down (StoreFixture  *f,
 /* ADDRESS's available balance read from the file; -1: no row. */
 gint64  store_test_balance      (StoreFixture  *f,
                                  const char    *address);
-/* Records one share of worker "rig" at height 500. */
+/* Records one share of worker "rig". */
+void    store_test_record       (ShoalStore    *store,
+                                 const char    *address,
+                                 guint64        difficulty,
+                                 guint64        height,
+                                 gboolean       is_block,
+                                 gint64         time_us);
+/* The same on the fixture's store, at height 500. */
 void    store_test_add_share    (StoreFixture  *f,
                                  const char    *address,
                                  guint64        difficulty,

@@ -57,6 +57,8 @@ static const Key keys[] = {
   { "backup-node-urls",  KIND_STRING,  "", 0, 0 },
   { "upstream-urls",     KIND_STRV,    NULL, 0, 0 },
   { "upstream-user",     KIND_STRING,  "", 0, 0 },
+  { "upstream-split",    KIND_BOOLEAN, NULL, FALSE, 0 },
+  { "upstream-sidechain", KIND_STRING, "mini", 0, 0 },
 };
 
 struct _ShoalConfig
@@ -181,6 +183,7 @@ check_choice (const char  *key,
 {
   static const char *modes[] = { "solo", "pplns", "upstream", NULL };
   static const char *validator_modes[] = { "auto", "light", "full", NULL };
+  static const char *sidechains[] = { "main", "mini", "nano", NULL };
   const char * const *choices = NULL;
   g_autofree char *expected = NULL;
 
@@ -188,6 +191,8 @@ check_choice (const char  *key,
     choices = modes;
   else if (g_str_equal (key, "validator-mode"))
     choices = validator_modes;
+  else if (g_str_equal (key, "upstream-sidechain"))
+    choices = sidechains;
   if (choices == NULL || g_strv_contains (choices, value))
     return TRUE;
 

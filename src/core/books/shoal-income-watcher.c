@@ -24,6 +24,7 @@ G_DEFINE_FINAL_TYPE (ShoalIncomeWatcher, shoal_income_watcher, G_TYPE_OBJECT)
 
 enum {
   INCOME_CREDITED,
+  POLLED,
   N_SIGNALS
 };
 
@@ -112,14 +113,17 @@ incomes_credited (gpointer  owner,
   poll_done (self);
 }
 
-/* A coinbase (type "block") that the wallet can spend: P2Pool's payouts
- * are coinbase outputs, and a coinbase unlocks 60 blocks on, when it is
- * also safe from all but an extraordinary reorganisation. */
+/* A coinbase (type "block") with 60 blocks on top, as one of our own
+ * blocks must have to be credited: P2Pool's payouts are coinbase outputs,
+ * spendable then and safe from all but an extraordinary reorganisation.
+ * The wallet's "confirmations" counts the block itself (its height is the
+ * chain's length), one more than monerod's depth; and its "locked" turns
+ * false one block earlier. */
 static gboolean
 is_unlocked_coinbase (const ShoalWalletTransfer *transfer)
 {
   return g_strcmp0 (transfer->type, "block") == 0 && !transfer->locked &&
-         transfer->confirmations >= SHOAL_BLOCK_UNLOCK_CONFIRMATIONS && transfer->amount > 0;
+         transfer->confirmations > SHOAL_BLOCK_UNLOCK_CONFIRMATIONS && transfer->amount > 0;
 }
 
 /* The wallet's calls hold a reference on the watcher (taken by the poll)
@@ -196,6 +200,7 @@ static void
 poll_done (ShoalIncomeWatcher *self)
 {
   self->busy = FALSE;
+  g_signal_emit (self, signals[POLLED], 0);
   if (self->again && !g_cancellable_is_cancelled (self->cancellable))
     {
       self->again = FALSE;
@@ -300,6 +305,10 @@ shoal_income_watcher_class_init (ShoalIncomeWatcherClass *klass)
   signals[INCOME_CREDITED] =
     g_signal_new ("income-credited", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_UINT64);
+  /* After each look at the wallet, and the credits it led to. */
+  signals[POLLED] =
+    g_signal_new ("polled", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void

@@ -12,7 +12,8 @@ G_BEGIN_DECLS
 /* The household split over P2Pool: watches the pool wallet for the
  * coinbase outputs P2Pool pays it and, once each is unlocked, has it
  * credited to the members (ShoalAccounting, on the bookkeeper's thread),
- * once.  Emits "income-credited" (txid, amount) for each it credited. */
+ * once.  Emits "income-credited" (txid, amount) for each it credited,
+ * and "polled" after each look at the wallet. */
 
 #define SHOAL_TYPE_INCOME_WATCHER (shoal_income_watcher_get_type ())
 G_DECLARE_FINAL_TYPE (ShoalIncomeWatcher, shoal_income_watcher, SHOAL, INCOME_WATCHER, GObject)
