@@ -119,7 +119,7 @@ configure_stratum (ShoalPool *self)
                 "share-interval", (guint) shoal_config_get_uint64 (c, "share-interval"),
                 /* Members log in with their own addresses wherever they are
                  * credited: pool mode, and a household split over P2Pool. */
-                "mode", _shoal_pool_pays_members (self) ? "pplns" : "solo",
+                "mode", shoal_pool_pays_members (self) ? "pplns" : "solo",
                 "pool-address", p->pool_address,
                 NULL);
   g_object_set (p->stratum, "max-connections-per-ip",
@@ -216,7 +216,7 @@ start_payer (ShoalPool *self)
   g_autofree char *user = NULL;
   g_autofree char *password = NULL;
 
-  if (!_shoal_pool_pays_members (self))
+  if (!shoal_pool_pays_members (self))
     return;
   _shoal_split_login (shoal_config_get_string (config, "wallet-login"), &user, &password);
   if (p->playground != NULL)

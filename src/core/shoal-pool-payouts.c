@@ -32,14 +32,21 @@ _shoal_pool_block_terms (ShoalPool        *self,
 
 /* Pool mode, and upstream mode splitting P2Pool's payouts, keep balances
  * and pay them; solo and plain upstream mode run no payer. */
-gboolean
-_shoal_pool_pays_members (ShoalPool *self)
+static gboolean
+pays_members (ShoalConfig *config,
+              ShoalMode    mode)
 {
-  ShoalConfig *config = shoal_pool_get_config (self);
-  ShoalMode mode = shoal_config_get_mode (config);
-
   return mode == SHOAL_MODE_PPLNS ||
          (mode == SHOAL_MODE_UPSTREAM && shoal_config_get_boolean (config, "upstream-split"));
+}
+
+/* Whether members log in with their own addresses and have balances, in
+ * the mode the pool was started in. */
+gboolean
+shoal_pool_pays_members (ShoalPool *self)
+{
+  g_return_val_if_fail (SHOAL_IS_POOL (self), FALSE);
+  return pays_members (shoal_pool_get_config (self), shoal_pool_get_mode (self));
 }
 
 /* Looks at the pool wallet for P2Pool's payouts now, rather than at the
@@ -65,7 +72,7 @@ _shoal_pool_check_mode (ShoalPool  *self,
   ShoalMode mode = shoal_config_get_mode (shoal_pool_get_config (self));
   guint64 batches = 0, blocks = 0;
 
-  if (_shoal_pool_pays_members (self))
+  if (pays_members (shoal_pool_get_config (self), mode))
     return TRUE;
   if (!shoal_store_count_unfinished_sync (_shoal_pool_get_store (self), &batches, &blocks, error))
     return FALSE;

@@ -90,7 +90,6 @@ ShoalManagedNode   *_shoal_pool_get_managed   (ShoalPool *self);
 void            _shoal_pool_block_terms (ShoalPool        *self,
                                          const ShoalShare *share,
                                          ShoalBlockTerms  *terms);
-gboolean        _shoal_pool_pays_members (ShoalPool       *self);
 gboolean        _shoal_pool_check_mode  (ShoalPool        *self,
                                          GError          **error);
 /* In shoal-pool-settings.c: the parts as the configuration says them. */

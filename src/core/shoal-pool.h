@@ -60,6 +60,7 @@ const char  *shoal_pool_get_pool_address   (ShoalPool        *self);
  * change to "mode" takes effect on a restart, so the window follows this
  * and not the setting. */
 ShoalMode     shoal_pool_get_mode           (ShoalPool        *self);
+gboolean      shoal_pool_pays_members       (ShoalPool        *self);
 /* Upstream mode: each upstream pool (ShoalUpstreamInfo), in order, as
  * it is now; empty in the other modes.  On the pool's thread. */
 GPtrArray    *shoal_pool_list_upstreams     (ShoalPool        *self);

@@ -478,20 +478,21 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/pplns/split-exact", test_split_exact);
   g_test_add_func ("/pplns/split-ties-and-extremes", test_split_ties_and_extremes);
-  g_test_add ("/accounting/window-and-credit", StoreFixture, NULL, store_fixture_set_up, test_window_and_credit,
-              store_fixture_tear_down);
-  g_test_add ("/accounting/credit-once", StoreFixture, NULL, store_fixture_set_up, test_credit_once,
-              store_fixture_tear_down);
-  g_test_add ("/accounting/tracker-reports", StoreFixture, NULL, store_fixture_set_up, test_tracker_reports,
-              store_fixture_tear_down);
+  g_test_add ("/accounting/window-and-credit", StoreFixture, NULL, store_fixture_set_up,
+              test_window_and_credit, store_fixture_tear_down);
+  g_test_add ("/accounting/credit-once", StoreFixture, NULL, store_fixture_set_up,
+              test_credit_once, store_fixture_tear_down);
+  g_test_add ("/accounting/tracker-reports", StoreFixture, NULL, store_fixture_set_up,
+              test_tracker_reports, store_fixture_tear_down);
   g_test_add ("/accounting/credit-rejects-wrong-sum", StoreFixture, NULL, store_fixture_set_up,
               test_credit_rejects_wrong_sum, store_fixture_tear_down);
-  g_test_add ("/accounting/orphan-and-solo", StoreFixture, NULL, store_fixture_set_up, test_orphan_and_solo,
-              store_fixture_tear_down);
-  g_test_add ("/accounting/found-terms", StoreFixture, NULL, store_fixture_set_up, test_found_terms,
-              store_fixture_tear_down);
-  g_test_add ("/store/batch-lifecycle", StoreFixture, NULL, store_fixture_set_up, test_batch_lifecycle,
-              store_fixture_tear_down);
-  g_test_add ("/store/queries", StoreFixture, NULL, store_fixture_set_up, test_queries, store_fixture_tear_down);
+  g_test_add ("/accounting/orphan-and-solo", StoreFixture, NULL, store_fixture_set_up,
+              test_orphan_and_solo, store_fixture_tear_down);
+  g_test_add ("/accounting/found-terms", StoreFixture, NULL, store_fixture_set_up,
+              test_found_terms, store_fixture_tear_down);
+  g_test_add ("/store/batch-lifecycle", StoreFixture, NULL, store_fixture_set_up,
+              test_batch_lifecycle, store_fixture_tear_down);
+  g_test_add ("/store/queries", StoreFixture, NULL, store_fixture_set_up,
+              test_queries, store_fixture_tear_down);
   return g_test_run ();
 }

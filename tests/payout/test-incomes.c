@@ -46,17 +46,18 @@ sql_int (StoreFixture    *f,
   return store_test_int (f->path, sql);
 }
 
-/* Alice 3000 and bob 1000 inside mini's six hours (the share at the very
- * second of the paying block counts); carol 7 h before (inside nano's 18
- * h only) and 2 s after the block (in no window). */
+/* Alice 3000 and bob 1000 inside mini's six hours (a share up to 120 s
+ * after the paying block's timestamp counts: the block was found after
+ * its template was made); carol 7 h before (inside nano's 18 h only) and
+ * 200 s after the block (in no window). */
 static void
 add_household (StoreFixture *f)
 {
   add_share (f, ALICE, 2000, paid_at () - 5 * HOUR_US);
   add_share (f, BOB, 1000, paid_at () - HOUR_US);
-  add_share (f, ALICE, 1000, paid_at () + 999999);
+  add_share (f, ALICE, 1000, paid_at () + 119 * G_USEC_PER_SEC);
   add_share (f, CAROL, 5000, paid_at () - 7 * HOUR_US);
-  add_share (f, CAROL, 5000, paid_at () + 2 * G_USEC_PER_SEC);
+  add_share (f, CAROL, 5000, paid_at () + 200 * G_USEC_PER_SEC);
 }
 
 static void

@@ -158,6 +158,14 @@ on_transfers (GObject      *source,
 
       if (!is_unlocked_coinbase (transfer) || g_hash_table_contains (self->settled, transfer->txid))
         continue;
+      /* The window ends at the paying block's time: without it there is
+       * no window, and a guess could give the members' work to the fee. */
+      if (transfer->timestamp == 0)
+        {
+          g_warning ("income %s: the wallet gives no block time; not credited yet",
+                     transfer->txid);
+          continue;
+        }
       income = g_new0 (Income, 1);
       income->txid = g_strdup (transfer->txid);
       income->height = transfer->height;

@@ -196,6 +196,15 @@ shoal_accounting_block_changed_sync (ShoalAccounting  *self,
   return shoal_accounting_process_sync (self, error);
 }
 
+/* A block's timestamp is when its template was made, not when it was
+ * found: P2Pool makes a new template for every sidechain block (10 or
+ * 30 s) and every Monero block, so the block was found up to about one
+ * Monero block time (120 s) later.  The window ends that much after the
+ * timestamp, so the work that found the block is in it.  Windows overlap
+ * anyway (each payout is split over its own window, as P2Pool does):
+ * this shifts one, it credits nothing twice. */
+#define INCOME_FOUND_SLACK_US (120 * G_USEC_PER_SEC)
+
 /* What crediting an income would do now, as shoal_accounting_preview_sync
  * does for a block: the members' verified work over P2Pool's window for
  * SIDECHAIN before the block that paid it, split by the PPLNS rule. */
@@ -208,8 +217,7 @@ income_credits (ShoalAccounting   *self,
 {
   g_autoptr(GPtrArray) credits = NULL;
 
-  /* A block's timestamp has whole seconds: its whole second counts. */
-  income->window_end_us = paid_us + G_USEC_PER_SEC;
+  income->window_end_us = paid_us + INCOME_FOUND_SLACK_US;
   income->window_start_us = income->window_end_us - shoal_sidechain_window_us (sidechain);
   income->fee_bps = self->fee_bps;
   credits = shoal_store_income_window_sync (self->store, income->window_start_us,
