@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include <sqlite3.h>
 
 #include "shoal-accounting.h"
 #include "shoal-error.h"
+#include "shoal-ledger-check.h"
 #include "shoal-store.h"
 #include "store-test-util.h"
 
@@ -191,6 +194,38 @@ test_migrate_v4 (StoreFixture       *f,
   g_assert_cmpint (store_test_balance (f, ALICE), ==, 77);
 }
 
+/* shoal --check: an income's credits and fee add up to it; a file of
+ * schema 4 (no incomes yet) is checked as it is.  No wallet, no node
+ * asked (no block is credited). */
+static void
+test_ledger_check (StoreFixture  *f,
+                   gconstpointer  data)
+{
+  g_autoptr(ShoalAccounting) accounting = shoal_accounting_new (f->store, SHOAL_MODE_UPSTREAM,
+                                                                100, 0);
+  g_autoptr(ShoalNodeClient) node = shoal_node_client_new ("http://127.0.0.1:1", NULL, NULL);
+  g_autoptr(GString) report = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db = NULL;
+
+  add_household (f);
+  g_assert_true (shoal_accounting_credit_income_sync (accounting, TX_1, 700, 1000000007, paid_at (),
+                                                      SHOAL_SIDECHAIN_MINI, NULL, &error));
+  g_assert_true (shoal_ledger_check_sync (f->path, NULL, node, report, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (report->str, "income " TX_1 ": 1000000007 received and credited"));
+
+  g_clear_object (&f->store);
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "DELETE FROM balances; DROP TABLE income_credits;"
+                                     " DROP TABLE incomes; PRAGMA user_version = 4",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  g_string_truncate (report, 0);
+  g_assert_true (shoal_ledger_check_sync (f->path, NULL, node, report, NULL, &error));
+  g_assert_no_error (error);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -204,5 +239,7 @@ main (int   argc,
               test_empty_window_and_bad_txid, store_fixture_tear_down);
   g_test_add ("/incomes/migrate-v4", StoreFixture, NULL, store_fixture_set_up, test_migrate_v4,
               store_fixture_tear_down);
+  g_test_add ("/incomes/ledger-check", StoreFixture, NULL, store_fixture_set_up,
+              test_ledger_check, store_fixture_tear_down);
   return g_test_run ();
 }

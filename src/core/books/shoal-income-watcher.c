@@ -141,7 +141,10 @@ on_transfers (GObject      *source,
   Chore *chore;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
+    {
+      self->busy = FALSE;
+      return;
+    }
   if (transfers == NULL)
     {
       g_debug ("pool wallet's transfers: %s", error->message);
@@ -196,6 +199,7 @@ on_refreshed (GObject      *source,
   if (!shoal_wallet_client_refresh_finish (SHOAL_WALLET_CLIENT (source), result, &error) &&
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
+      self->busy = FALSE;
       g_object_unref (self);
       return;
     }
@@ -271,6 +275,11 @@ shoal_income_watcher_stop (ShoalIncomeWatcher *self)
         g_source_destroy (source);
       self->timer_id = 0;
     }
+  /* A look in flight ends now: the pool stops its books next. */
+  g_cancellable_cancel (self->cancellable);
+  g_object_unref (self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  self->again = FALSE;
 }
 
 guint
@@ -286,7 +295,6 @@ shoal_income_watcher_dispose (GObject *object)
   ShoalIncomeWatcher *self = SHOAL_INCOME_WATCHER (object);
 
   shoal_income_watcher_stop (self);
-  g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->books);
   g_clear_object (&self->wallet);
   G_OBJECT_CLASS (shoal_income_watcher_parent_class)->dispose (object);
