@@ -21,7 +21,9 @@ _shoal_pool_block_terms (ShoalPool        *self,
   ShoalConfig *config = shoal_pool_get_config (self);
 
   /* The mode the pool runs in; fee and window apply live, and each block
-   * keeps the ones it was found under. */
+   * keeps the ones it was found under.  Not pool terms in upstream mode,
+   * even when splitting: a block of the solo fallback pays the pool
+   * wallet, and the income watcher credits its coinbase, once. */
   terms->pplns = shoal_pool_get_mode (self) == SHOAL_MODE_PPLNS;
   terms->fee_bps = (guint) shoal_config_get_uint64 (config, "pool-fee-bps");
   terms->window_factor = (guint) shoal_config_get_uint64 (config, "pplns-window");

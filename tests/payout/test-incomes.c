@@ -20,6 +20,7 @@
 #define CAROL "4Carol3333333333333333333333333333333333333333333333333333333333333333333333333333333333333333"
 #define TX_1  "c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1"
 #define TX_2  "c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2"
+#define BLOCK "b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1"
 #define HOUR_US (G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC)
 
 /* The paying block's timestamp: whole seconds, as a block has. */
@@ -146,27 +147,48 @@ test_nano_window (StoreFixture       *f,
   g_assert_cmpint (shoal_sidechain_window_us (SHOAL_SIDECHAIN_NANO), ==, 18 * HOUR_US);
 }
 
-/* No verified work in the window: the existing rule, all to the fee
- * account.  A malformed txid from the wallet is an error, not a row. */
+/* Not the household's: a coinbase with no work of ours in its window
+ * (money from before the split), or the coinbase of our own pool-mode
+ * block (credited with the block), stays uncredited.  A malformed txid
+ * from the wallet is an error, not a row. */
 static void
-test_empty_window_and_bad_txid (StoreFixture       *f,
-                                gconstpointer  data)
+test_not_ours_and_bad_txid (StoreFixture  *f,
+                            gconstpointer  data)
 {
   g_autoptr(ShoalAccounting) accounting = shoal_accounting_new (f->store, SHOAL_MODE_UPSTREAM,
                                                                 100, 0);
+  g_autoptr(GPtrArray) credits = g_ptr_array_new_with_free_func ((GDestroyNotify) shoal_credit_free);
   g_autoptr(GError) error = NULL;
+  ShoalBlockTerms terms = { .pplns = TRUE, .fee_bps = 100, .window_factor = 2 };
+  ShoalStoreIncome income = { TX_2, 800, 5000, "mini", 0, 1, 100, 5000 };
+  gboolean credited = TRUE;
   guint64 fee_account = 0;
 
-  g_assert_true (shoal_accounting_credit_income_sync (accounting, TX_1, 700, 5000, paid_at (),
-                                                      SHOAL_SIDECHAIN_MINI, NULL, &error));
+  add_household (f);
+  g_assert_true (shoal_accounting_credit_income_sync (accounting, TX_1, 700, 5000,
+                                                      paid_at () - 30 * HOUR_US,
+                                                      SHOAL_SIDECHAIN_MINI, &credited, &error));
   g_assert_no_error (error);
-  g_assert_true (shoal_store_get_fee_account_sync (f->store, &fee_account, &error));
-  g_assert_cmpuint (fee_account, ==, 5000);
+  g_assert_false (credited);
+
+  g_assert_true (shoal_store_add_found_block_sync (f->store, BLOCK, 800, 5000, 1, paid_at (),
+                                                   &terms, &error));
+  g_assert_true (shoal_accounting_credit_income_sync (accounting, TX_2, 800, 5000, paid_at (),
+                                                      SHOAL_SIDECHAIN_MINI, &credited, &error));
+  g_assert_no_error (error);
+  g_assert_false (credited);
+  /* The store itself refuses it, whatever the caller did. */
+  g_assert_false (shoal_store_credit_income_sync (f->store, &income, credits, &error));
+  g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID);
+  g_clear_error (&error);
+
   g_assert_false (shoal_accounting_credit_income_sync (accounting, "not-a-txid", 700, 5000,
                                                        paid_at (), SHOAL_SIDECHAIN_MINI, NULL,
                                                        &error));
   g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID);
-  g_assert_cmpint (sql_int (f, "SELECT count (*) FROM incomes"), ==, 1);
+  g_assert_cmpint (sql_int (f, "SELECT count (*) FROM incomes"), ==, 0);
+  g_assert_true (shoal_store_get_fee_account_sync (f->store, &fee_account, NULL));
+  g_assert_cmpuint (fee_account, ==, 0);
 }
 
 /* A file of schema 4 (before incomes) opens as 5 and keeps its ledger. */
@@ -235,8 +257,8 @@ main (int   argc,
               store_fixture_tear_down);
   g_test_add ("/incomes/nano-window", StoreFixture, NULL, store_fixture_set_up, test_nano_window,
               store_fixture_tear_down);
-  g_test_add ("/incomes/empty-window-and-bad-txid", StoreFixture, NULL, store_fixture_set_up,
-              test_empty_window_and_bad_txid, store_fixture_tear_down);
+  g_test_add ("/incomes/not-ours-and-bad-txid", StoreFixture, NULL, store_fixture_set_up,
+              test_not_ours_and_bad_txid, store_fixture_tear_down);
   g_test_add ("/incomes/migrate-v4", StoreFixture, NULL, store_fixture_set_up, test_migrate_v4,
               store_fixture_tear_down);
   g_test_add ("/incomes/ledger-check", StoreFixture, NULL, store_fixture_set_up,

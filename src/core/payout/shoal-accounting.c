@@ -222,17 +222,36 @@ income_credits (ShoalAccounting   *self,
   income->fee_bps = self->fee_bps;
   credits = shoal_store_income_window_sync (self->store, income->window_start_us,
                                             income->window_end_us, error);
-  if (credits == NULL ||
+  /* No work at all: no payout for this household (money from before the
+   * split, or from other miners on the same wallet).  It stays in the
+   * wallet, uncredited, rather than go to the fee account as an empty
+   * window of our own block does. */
+  if (credits == NULL || credits->len == 0 ||
       !shoal_pplns_split (income->amount, income->fee_bps, credits, &income->fee, error))
     return NULL;
   return g_steal_pointer (&credits);
 }
 
+/* Why INCOME is left uncredited, or NULL when it is the household's. */
+static const char *
+not_ours (ShoalAccounting   *self,
+          ShoalStoreIncome  *income,
+          GError           **error)
+{
+  gboolean pool_block = FALSE;
+
+  if (!shoal_store_has_pool_block_at_sync (self->store, income->height, &pool_block, error))
+    return NULL;
+  return pool_block ? "the coinbase of one of our pool-mode blocks, credited with it" : NULL;
+}
+
 /* Credits a payout an upstream pool made to the pool wallet: AMOUNT from
  * the coinbase TXID of the block at HEIGHT, whose timestamp is PAID_US.
  * Call it only once the coinbase is unlocked.  An income is credited at
- * most once (the store keys it by TXID); one already credited is no
- * failure: *CREDITED (optional) says whether this call credited it. */
+ * most once (the store keys it by TXID).  One already credited, or not
+ * the household's (no work of ours in its window, or the coinbase of our
+ * own pool-mode block), is no failure: *CREDITED (optional) says whether
+ * this call credited it. */
 gboolean
 shoal_accounting_credit_income_sync (ShoalAccounting  *self,
                                      const char       *txid,
@@ -248,6 +267,7 @@ shoal_accounting_credit_income_sync (ShoalAccounting  *self,
   g_autoptr(GError) local_error = NULL;
   ShoalStoreIncome income = { (char *) txid, height, amount,
                               (char *) shoal_sidechain_to_string (sidechain) };
+  const char *skip = NULL;
   gboolean ok = FALSE;
 
   g_return_val_if_fail (SHOAL_IS_ACCOUNTING (self), FALSE);
@@ -258,17 +278,26 @@ shoal_accounting_credit_income_sync (ShoalAccounting  *self,
   g_mutex_lock (&self->lock);
   known = shoal_store_get_income_sync (self->store, txid, &local_error);
   if (known == NULL && local_error == NULL)
-    credits = income_credits (self, &income, sidechain, paid_us, &local_error);
+    skip = not_ours (self, &income, &local_error);
+  if (known == NULL && skip == NULL && local_error == NULL)
+    {
+      credits = income_credits (self, &income, sidechain, paid_us, &local_error);
+      if (credits == NULL && local_error == NULL)
+        skip = "no verified work of ours in its window";
+    }
   if (credits != NULL)
     ok = shoal_store_credit_income_sync (self->store, &income, credits, &local_error);
-  else
-    ok = known != NULL;
   g_mutex_unlock (&self->lock);
+  if (skip != NULL)
+    g_message ("income %s left uncredited: %s", txid, skip);
   if (local_error != NULL)
-    g_propagate_error (error, g_steal_pointer (&local_error));
-  else if (credited != NULL)
-    *credited = known == NULL;
-  return ok;
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (credited != NULL)
+    *credited = ok;
+  return TRUE;
 }
 
 /* The network difficulty may rise before the next block; its window is

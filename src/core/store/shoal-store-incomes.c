@@ -141,13 +141,54 @@ insert_income_credit (sqlite3      *db,
   return shoal_store_add_to_balance (db, c->address, c->amount, error);
 }
 
+/* A coinbase of one of our own pool-mode blocks is credited through its
+ * block (the credits table), never again as an income: a pool that moved
+ * from pool mode to a split over P2Pool on the same wallet finds those
+ * coinbases there too.  The main chain has one block per height. */
+static gboolean
+pool_block_at (sqlite3   *db,
+               guint64    height,
+               gboolean  *found,
+               GError   **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = shoal_sql_prepare (db,
+    "SELECT count (*) FROM blocks WHERE height = ?1 AND pplns AND state <> 'orphaned'", error);
+
+  if (stmt == NULL || !shoal_sql_bind_amount (stmt, 1, height, error))
+    return FALSE;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      shoal_sql_set_error (error, db, "looking for a pool block");
+      return FALSE;
+    }
+  *found = sqlite3_column_int64 (stmt, 0) > 0;
+  return TRUE;
+}
+
+typedef struct
+{
+  guint64  height;
+  gboolean found;
+} PoolBlockRead;
+
 static gboolean
 credit_income (sqlite3   *db,
                gpointer   data,
                GError   **error)
 {
   CreditIncome *credit = data;
+  gboolean pool_block = FALSE;
 
+  if (!pool_block_at (db, credit->income->height, &pool_block, error))
+    return FALSE;
+  if (pool_block)
+    {
+      g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID,
+                   "Pool database: income %s is the coinbase of a pool-mode block at height %"
+                   G_GUINT64_FORMAT ", credited with that block", credit->income->txid,
+                   credit->income->height);
+      return FALSE;
+    }
   if (!insert_income (db, credit->income, error))
     return FALSE;
   for (guint i = 0; i < credit->credits->len; i++)
@@ -198,6 +239,35 @@ shoal_store_credit_income_sync (ShoalStore              *self,
     }
   return credits_add_up (income, credits, error) &&
          shoal_store_write_sync (self, credit_income, &credit, error);
+}
+
+static gboolean
+read_pool_block (sqlite3   *db,
+                 gpointer   data,
+                 GError   **error)
+{
+  PoolBlockRead *read = data;
+
+  return pool_block_at (db, read->height, &read->found, error);
+}
+
+/* Whether HEIGHT holds one of our own pool-mode blocks (not orphaned),
+ * whose coinbase is credited with the block and is no income. */
+gboolean
+shoal_store_has_pool_block_at_sync (ShoalStore  *self,
+                                    guint64      height,
+                                    gboolean    *found,
+                                    GError     **error)
+{
+  PoolBlockRead read = { height, FALSE };
+
+  g_return_val_if_fail (SHOAL_IS_STORE (self), FALSE);
+  g_return_val_if_fail (found != NULL, FALSE);
+
+  if (!shoal_store_read_sync (self, read_pool_block, &read, error))
+    return FALSE;
+  *found = read.found;
+  return TRUE;
 }
 
 /* --- reading back ------------------------------------------------------ */

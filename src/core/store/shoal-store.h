@@ -127,6 +127,10 @@ gboolean    shoal_store_credit_income_sync  (ShoalStore       *self,
                                              const ShoalStoreIncome *income,
                                              GPtrArray        *credits,
                                              GError          **error);
+gboolean    shoal_store_has_pool_block_at_sync (ShoalStore  *self,
+                                             guint64           height,
+                                             gboolean         *found,
+                                             GError          **error);
 ShoalStoreIncome *shoal_store_get_income_sync (ShoalStore     *self,
                                              const char       *txid,
                                              GError          **error);
