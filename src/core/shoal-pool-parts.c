@@ -117,7 +117,9 @@ configure_stratum (ShoalPool *self)
                 "start-difficulty", shoal_config_get_uint64 (c, "start-difficulty"),
                 "min-difficulty", shoal_config_get_uint64 (c, "min-difficulty"),
                 "share-interval", (guint) shoal_config_get_uint64 (c, "share-interval"),
-                "mode", p->mode == SHOAL_MODE_PPLNS ? "pplns" : "solo",
+                /* Members log in with their own addresses wherever they are
+                 * credited: pool mode, and a household split over P2Pool. */
+                "mode", shoal_pool_pays_members (self) ? "pplns" : "solo",
                 "pool-address", p->pool_address,
                 NULL);
   g_object_set (p->stratum, "max-connections-per-ip",
@@ -185,6 +187,27 @@ start_payer_node (ShoalPool *self)
   shoal_payer_set_node (p->payer, node);
 }
 
+/* How often the pool wallet is asked for P2Pool's payouts: one every
+ * few Monero blocks at most, credited an hour and more later anyway. */
+#define INCOME_POLL_MS (60 * 1000)
+
+/* The household split over P2Pool: the payouts P2Pool makes to the pool
+ * wallet are credited to the members, who are paid as in pool mode. */
+static void
+start_incomes (ShoalPool *self)
+{
+  ShoalPoolParts *p = _shoal_pool_get_parts (self);
+  ShoalSidechain sidechain = SHOAL_SIDECHAIN_MINI;
+  const char *name = shoal_config_get_string (shoal_pool_get_config (self), "upstream-sidechain");
+
+  if (!shoal_sidechain_parse (name, &sidechain))
+    g_warning ("unknown P2Pool sidechain “%s”: splitting over mini's window", name);
+  p->incomes = shoal_income_watcher_new (p->books, p->wallet, sidechain);
+  shoal_income_watcher_start (p->incomes, INCOME_POLL_MS);
+  g_message ("splitting P2Pool's payouts to %s over the %s sidechain's window", p->pool_address,
+             shoal_sidechain_to_string (sidechain));
+}
+
 static void
 start_payer (ShoalPool *self)
 {
@@ -193,7 +216,7 @@ start_payer (ShoalPool *self)
   g_autofree char *user = NULL;
   g_autofree char *password = NULL;
 
-  if (p->mode != SHOAL_MODE_PPLNS)
+  if (!shoal_pool_pays_members (self))
     return;
   _shoal_split_login (shoal_config_get_string (config, "wallet-login"), &user, &password);
   if (p->playground != NULL)
@@ -207,6 +230,8 @@ start_payer (ShoalPool *self)
   shoal_payer_set_interval (p->payer, shoal_config_get_uint64 (config, "payout-interval"));
   /* Every unfinished batch is settled before anything new is paid. */
   _shoal_pool_reconcile (self);
+  if (p->mode == SHOAL_MODE_UPSTREAM)
+    start_incomes (self);
 }
 
 static void
@@ -400,6 +425,8 @@ _shoal_pool_parts_stop (ShoalPoolParts *p,
 {
   g_clear_handle_id (&p->wallet_probe_id, g_source_remove);
   g_clear_handle_id (&p->failover_id, g_source_remove);
+  if (p->incomes != NULL)
+    shoal_income_watcher_stop (p->incomes);
   g_clear_object (&p->api_feed);
   if (p->api != NULL)
     shoal_api_server_stop (p->api);
@@ -439,6 +466,7 @@ _shoal_pool_parts_dispose (ShoalPoolParts *p)
   g_clear_object (&p->managed);
   g_clear_object (&p->api);
   g_clear_object (&p->api_feed);
+  g_clear_object (&p->incomes);
   g_clear_object (&p->payer);
   g_clear_object (&p->wallet);
   g_clear_object (&p->blocks);

@@ -21,7 +21,9 @@ _shoal_pool_block_terms (ShoalPool        *self,
   ShoalConfig *config = shoal_pool_get_config (self);
 
   /* The mode the pool runs in; fee and window apply live, and each block
-   * keeps the ones it was found under. */
+   * keeps the ones it was found under.  Not pool terms in upstream mode,
+   * even when splitting: a block of the solo fallback pays the pool
+   * wallet, and the income watcher credits its coinbase, once. */
   terms->pplns = shoal_pool_get_mode (self) == SHOAL_MODE_PPLNS;
   terms->fee_bps = (guint) shoal_config_get_uint64 (config, "pool-fee-bps");
   terms->window_factor = (guint) shoal_config_get_uint64 (config, "pplns-window");
@@ -30,8 +32,41 @@ _shoal_pool_block_terms (ShoalPool        *self,
     memcpy (terms->share_hash, share->hash, sizeof terms->share_hash);
 }
 
-/* A switch to solo (or upstream) mode is refused while pool-mode work is
- * unfinished: neither runs a payer, so open batches would freeze. */
+/* Pool mode, and upstream mode splitting P2Pool's payouts, keep balances
+ * and pay them; solo and plain upstream mode run no payer. */
+static gboolean
+pays_members (ShoalConfig *config,
+              ShoalMode    mode)
+{
+  return mode == SHOAL_MODE_PPLNS ||
+         (mode == SHOAL_MODE_UPSTREAM && shoal_config_get_boolean (config, "upstream-split"));
+}
+
+/* Whether members log in with their own addresses and have balances, in
+ * the mode the pool was started in. */
+gboolean
+shoal_pool_pays_members (ShoalPool *self)
+{
+  g_return_val_if_fail (SHOAL_IS_POOL (self), FALSE);
+  return pays_members (shoal_pool_get_config (self), shoal_pool_get_mode (self));
+}
+
+/* Looks at the pool wallet for P2Pool's payouts now, rather than at the
+ * next regular look; does nothing unless the pool splits them. */
+void
+shoal_pool_check_incomes (ShoalPool *self)
+{
+  ShoalPoolParts *p;
+
+  g_return_if_fail (SHOAL_IS_POOL (self));
+
+  p = _shoal_pool_get_parts (self);
+  if (p->incomes != NULL)
+    shoal_income_watcher_poll (p->incomes);
+}
+
+/* A switch to a mode without a payer is refused while pool-mode work is
+ * unfinished: open batches would freeze. */
 gboolean
 _shoal_pool_check_mode (ShoalPool  *self,
                         GError    **error)
@@ -39,7 +74,7 @@ _shoal_pool_check_mode (ShoalPool  *self,
   ShoalMode mode = shoal_config_get_mode (shoal_pool_get_config (self));
   guint64 batches = 0, blocks = 0;
 
-  if (mode == SHOAL_MODE_PPLNS)
+  if (pays_members (shoal_pool_get_config (self), mode))
     return TRUE;
   if (!shoal_store_count_unfinished_sync (_shoal_pool_get_store (self), &batches, &blocks, error))
     return FALSE;

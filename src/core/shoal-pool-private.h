@@ -17,6 +17,7 @@
 #include "shoal-stratum-server.h"
 #include "shoal-template-source.h"
 #include "shoal-validator.h"
+#include "shoal-income-watcher.h"
 #include "shoal-wallet-client.h"
 
 G_BEGIN_DECLS
@@ -47,6 +48,7 @@ typedef struct
   ShoalApiFeed        *api_feed;        /* publishes to API, holds the pool weakly */
   ShoalBookkeeper     *books;
   ShoalBlockKeeper    *blocks;
+  ShoalIncomeWatcher  *incomes;         /* upstream mode with upstream-split, or NULL */
   guint                wallet_probe_id;
   guint                failover_id;
 } ShoalPoolParts;

@@ -60,6 +60,7 @@ const char  *shoal_pool_get_pool_address   (ShoalPool        *self);
  * change to "mode" takes effect on a restart, so the window follows this
  * and not the setting. */
 ShoalMode     shoal_pool_get_mode           (ShoalPool        *self);
+gboolean      shoal_pool_pays_members       (ShoalPool        *self);
 /* Upstream mode: each upstream pool (ShoalUpstreamInfo), in order, as
  * it is now; empty in the other modes.  On the pool's thread. */
 GPtrArray    *shoal_pool_list_upstreams     (ShoalPool        *self);
@@ -111,6 +112,8 @@ GPtrArray *shoal_pool_preview_payout_finish (ShoalPool          *self,
                                              GAsyncResult       *result,
                                              guint64            *fee_estimate,
                                              GError            **error);
+/* Upstream mode splitting P2Pool's payouts: look at the wallet now. */
+void       shoal_pool_check_incomes         (ShoalPool          *self);
 /* Runs one payout batch to its end (confirmed or failed); returns its id. */
 void       shoal_pool_pay_out_async         (ShoalPool          *self,
                                              GCancellable       *cancellable,

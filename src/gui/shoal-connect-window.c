@@ -57,13 +57,14 @@ shoal_connect_window_lan_addresses (void)
 
 /* What a rig sends as its login: the solo pool's own address (the
  * playground's wallet on the playground), or each member's own address
- * in small-pool mode. */
+ * where members are paid (small-pool mode, a household split over
+ * P2Pool). */
 static char *
 rig_address (ShoalConnectWindow *self)
 {
   const char *pool_address = shoal_pool_get_pool_address (self->pool);
 
-  if (shoal_pool_get_mode (self->pool) == SHOAL_MODE_PPLNS)
+  if (shoal_pool_pays_members (self->pool))
     return g_strdup (ADDRESS_PLACEHOLDER);
   if (pool_address != NULL && *pool_address != '\0')
     return g_strdup (pool_address);

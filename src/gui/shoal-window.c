@@ -37,13 +37,14 @@ G_DEFINE_FINAL_TYPE (ShoalWindow, shoal_window, ADW_TYPE_APPLICATION_WINDOW)
 enum { PROP_0, PROP_POOL, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
-/* Payouts exist only in small-pool mode: solo rewards go straight to the
- * pool address.  The Upstream page only in upstream mode. */
+/* Payouts exist only where members are paid (small-pool mode, a
+ * household split over P2Pool): solo rewards go straight to the pool
+ * address.  The Upstream page only in upstream mode. */
 static void
 update_mode (ShoalWindow *self)
 {
   ShoalMode mode = shoal_pool_get_mode (self->pool);
-  gboolean pplns = mode == SHOAL_MODE_PPLNS;
+  gboolean pplns = shoal_pool_pays_members (self->pool);
 
   if (!pplns && g_strcmp0 (adw_view_stack_get_visible_child_name (self->stack), "payouts") == 0)
     adw_view_stack_set_visible_child_name (self->stack, "overview");

@@ -51,6 +51,7 @@ test_upstream_list (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *path = write_conf ("[shoal]\nmode=upstream\nupstream-user=house\n"
                                       "upstream-relay=split\n"
+                                      "upstream-split=true\nupstream-sidechain=nano\n"
                                       "upstream-urls=stratum+tcp://a:3333;stratum+ssl://b:3334;\n");
   g_autofree char *data = NULL;
   g_autofree char *path2 = NULL;
@@ -59,6 +60,8 @@ test_upstream_list (void)
   g_assert_cmpuint (g_strv_length ((char **) shoal_config_get_strv (config, "upstream-urls")),
                     ==, 0);
   g_assert_cmpstr (shoal_config_get_string (config, "upstream-relay"), ==, "per-rig");
+  g_assert_false (shoal_config_get_boolean (config, "upstream-split"));
+  g_assert_cmpstr (shoal_config_get_string (config, "upstream-sidechain"), ==, "mini");
   g_assert_true (shoal_config_load_key_file (config, path, &error));
   g_assert_no_error (error);
   g_assert_cmpint (shoal_config_get_mode (config), ==, SHOAL_MODE_UPSTREAM);
@@ -73,6 +76,8 @@ test_upstream_list (void)
   g_assert_true (g_strv_equal (shoal_config_get_strv (again, "upstream-urls"), urls));
   g_assert_cmpstr (shoal_config_get_string (again, "upstream-user"), ==, "house");
   g_assert_cmpstr (shoal_config_get_string (again, "upstream-relay"), ==, "split");
+  g_assert_true (shoal_config_get_boolean (again, "upstream-split"));
+  g_assert_cmpstr (shoal_config_get_string (again, "upstream-sidechain"), ==, "nano");
   g_unlink (path);
   g_unlink (path2);
 }
@@ -84,6 +89,7 @@ test_bad_files_are_refused (void)
     { "[shoal]\nstratum-prot=3333\n", "unknown key" },
     { "[shoal]\nmode=greedy\n", "not a valid value for mode" },
     { "[shoal]\nupstream-relay=fast\n", "not a valid value for upstream-relay" },
+    { "[shoal]\nupstream-sidechain=micro\n", "not a valid value for upstream-sidechain" },
     { "[shoal]\nstratum-port=70000\n", "above the maximum" },
     { "[shoal]\npool-fee-bps=ten\n", "pool-fee-bps" },
     { "shoal]\n", "" },

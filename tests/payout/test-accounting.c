@@ -17,61 +17,6 @@
 #define BLOCK_1 "b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1"
 #define BLOCK_2 "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2"
 
-typedef struct
-{
-  char       *path;
-  ShoalStore *store;
-} Fixture;
-
-static void
-fixture_set_up (Fixture       *f,
-                gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-
-  f->path = store_test_temp_path ("shoal-acct-XXXXXX");
-  f->store = shoal_store_open (f->path, &error);
-  g_assert_no_error (error);
-}
-
-static void
-fixture_tear_down (Fixture       *f,
-                   gconstpointer  data)
-{
-  g_clear_object (&f->store);
-  store_test_remove (f->path);
-  g_free (f->path);
-}
-
-static gint64
-balance_of (Fixture    *f,
-            const char *address)
-{
-  g_autofree char *sql = g_strdup_printf ("SELECT coalesce ((SELECT amount FROM balances"
-                                          " WHERE address = '%s'), -1)", address);
-  return store_test_int (f->path, sql);
-}
-
-static void
-add_share (Fixture    *f,
-           const char *address,
-           guint64     difficulty,
-           gboolean    is_block,
-           gint64      time_us)
-{
-  g_autoptr(GError) error = NULL;
-  ShoalShare share = { 0 };
-
-  share.timestamp_us = time_us;
-  share.address = (char *) address;
-  share.worker = "rig";
-  share.difficulty = difficulty;
-  share.height = 500;
-  share.is_block = is_block;
-  g_assert_true (shoal_store_record_sync (f->store, &share, &error));
-  g_assert_no_error (error);
-}
-
 static GPtrArray *
 credits_of (guint64 alice,
             guint64 bob)
@@ -145,23 +90,23 @@ test_split_ties_and_extremes (void)
  * window 200 counted back from the block share: bob 40, alice 30, bob 50,
  * and 80 of alice's 100.  Weights: alice 110, bob 90. */
 static void
-seed_window (Fixture *f)
+seed_window (StoreFixture *f)
 {
   g_autoptr(GError) error = NULL;
   gint64 t = 1700000000000000;
 
-  add_share (f, CAROL, 999, FALSE, t);
-  add_share (f, ALICE, 100, FALSE, t + 1);
-  add_share (f, BOB, 50, FALSE, t + 2);
-  add_share (f, ALICE, 30, FALSE, t + 3);
-  add_share (f, BOB, 40, TRUE, t + 4);
-  add_share (f, ALICE, 1000, FALSE, t + 5);
+  store_test_add_share (f, CAROL, 999, FALSE, t);
+  store_test_add_share (f, ALICE, 100, FALSE, t + 1);
+  store_test_add_share (f, BOB, 50, FALSE, t + 2);
+  store_test_add_share (f, ALICE, 30, FALSE, t + 3);
+  store_test_add_share (f, BOB, 40, TRUE, t + 4);
+  store_test_add_share (f, ALICE, 1000, FALSE, t + 5);
   g_assert_true (shoal_store_add_block_sync (f->store, BLOCK_1, 500, 600000000001, 100, t + 4, &error));
   g_assert_no_error (error);
 }
 
 static void
-test_window_and_credit (Fixture       *f,
+test_window_and_credit (StoreFixture       *f,
                         gconstpointer  data)
 {
   g_autoptr(ShoalAccounting) accounting = shoal_accounting_new (f->store, SHOAL_MODE_PPLNS, 100, 2);
@@ -181,7 +126,7 @@ test_window_and_credit (Fixture       *f,
   g_assert_true (shoal_store_update_block_sync (f->store, BLOCK_1, 59, FALSE, 0, &error));
   g_assert_cmpuint (shoal_accounting_process_sync (accounting, &error), ==, 0);
   g_assert_no_error (error);
-  g_assert_cmpint (balance_of (f, ALICE), ==, -1);
+  g_assert_cmpint (store_test_balance (f, ALICE), ==, -1);
 
   /* reward 600000000001, fee 1 %: fee = 6000000000, rest 594000000001
    *   alice: 594000000001 * 110 / 200 = 326700000000 rem 110
@@ -190,9 +135,9 @@ test_window_and_credit (Fixture       *f,
   g_assert_true (shoal_store_update_block_sync (f->store, BLOCK_1, 60, FALSE, 0, &error));
   g_assert_cmpuint (shoal_accounting_process_sync (accounting, &error), ==, 1);
   g_assert_no_error (error);
-  g_assert_cmpint (balance_of (f, ALICE), ==, 326700000001);
-  g_assert_cmpint (balance_of (f, BOB), ==, 267300000000);
-  g_assert_cmpint (balance_of (f, CAROL), ==, -1);
+  g_assert_cmpint (store_test_balance (f, ALICE), ==, 326700000001);
+  g_assert_cmpint (store_test_balance (f, BOB), ==, 267300000000);
+  g_assert_cmpint (store_test_balance (f, CAROL), ==, -1);
   g_assert_cmpint (store_test_int (f->path, "SELECT sum (amount) FROM pool_fees"), ==, 6000000000);
   g_assert_true (shoal_store_get_fee_account_sync (f->store, &fee_account, &error));
   g_assert_cmpuint (fee_account, ==, 6000000000);
@@ -202,7 +147,7 @@ test_window_and_credit (Fixture       *f,
 }
 
 static void
-test_credit_once (Fixture       *f,
+test_credit_once (StoreFixture       *f,
                   gconstpointer  data)
 {
   g_autoptr(ShoalAccounting) accounting = shoal_accounting_new (f->store, SHOAL_MODE_PPLNS, 100, 2);
@@ -233,12 +178,12 @@ test_credit_once (Fixture       *f,
   g_assert_cmpint (store_test_int (f->path, "SELECT reward FROM blocks"), ==, 600000000001);
   g_assert_cmpint (store_test_int (f->path, "SELECT count (*) FROM credits"), ==, 2);
   g_assert_cmpint (store_test_int (f->path, "SELECT count (*) FROM pool_fees"), ==, 1);
-  g_assert_cmpint (balance_of (f, ALICE), ==, 326700000001);
+  g_assert_cmpint (store_test_balance (f, ALICE), ==, 326700000001);
 }
 
 /* seed_window, and a second block found at height 501. */
 static void
-seed_two_blocks (Fixture *f)
+seed_two_blocks (StoreFixture *f)
 {
   g_autoptr(GError) error = NULL;
 
@@ -267,7 +212,7 @@ report (ShoalAccounting *accounting,
 /* Pending until 60 deep, then credited once; orphaned and rejected take
  * a pending block off the chain, and leave a credited one credited. */
 static void
-test_tracker_reports (Fixture       *f,
+test_tracker_reports (StoreFixture       *f,
                       gconstpointer  data)
 {
   g_autoptr(ShoalAccounting) accounting = shoal_accounting_new (f->store, SHOAL_MODE_PPLNS, 100, 2);
@@ -277,17 +222,17 @@ test_tracker_reports (Fixture       *f,
   g_assert_cmpuint (report (accounting, BLOCK_1, SHOAL_BLOCK_STATE_PENDING, 59), ==, 0);
   g_assert_cmpint (store_test_int (f->path, "SELECT confirmations FROM blocks WHERE hash = '" BLOCK_1 "'"),
                    ==, 59);
-  g_assert_cmpint (balance_of (f, ALICE), ==, -1);
+  g_assert_cmpint (store_test_balance (f, ALICE), ==, -1);
 
   /* The same split as window-and-credit. */
   g_assert_cmpuint (report (accounting, BLOCK_1, SHOAL_BLOCK_STATE_UNLOCKED, 60), ==, 1);
-  g_assert_cmpint (balance_of (f, ALICE), ==, 326700000001);
-  g_assert_cmpint (balance_of (f, BOB), ==, 267300000000);
+  g_assert_cmpint (store_test_balance (f, ALICE), ==, 326700000001);
+  g_assert_cmpint (store_test_balance (f, BOB), ==, 267300000000);
 
   g_assert_cmpuint (report (accounting, BLOCK_1, SHOAL_BLOCK_STATE_ORPHANED, 0), ==, 0);
   g_assert_cmpint (store_test_int (f->path, "SELECT state = 'credited' FROM blocks WHERE hash = '"
                                      BLOCK_1 "'"), ==, 1);
-  g_assert_cmpint (balance_of (f, ALICE), ==, 326700000001);
+  g_assert_cmpint (store_test_balance (f, ALICE), ==, 326700000001);
 
   g_assert_cmpuint (report (accounting, BLOCK_2, SHOAL_BLOCK_STATE_REJECTED, 0), ==, 0);
   g_assert_cmpint (store_test_int (f->path, "SELECT state = 'orphaned' FROM blocks WHERE hash = '"
@@ -298,7 +243,7 @@ test_tracker_reports (Fixture       *f,
 }
 
 static void
-test_credit_rejects_wrong_sum (Fixture       *f,
+test_credit_rejects_wrong_sum (StoreFixture       *f,
                                gconstpointer  data)
 {
   g_autoptr(GPtrArray) credits = credits_of (1, 1);
@@ -317,7 +262,7 @@ test_credit_rejects_wrong_sum (Fixture       *f,
 }
 
 static void
-test_orphan_and_solo (Fixture       *f,
+test_orphan_and_solo (StoreFixture       *f,
                       gconstpointer  data)
 {
   g_autoptr(ShoalAccounting) solo = shoal_accounting_new (f->store, SHOAL_MODE_SOLO, 0, 0);
@@ -338,7 +283,7 @@ test_orphan_and_solo (Fixture       *f,
 }
 
 static void
-credit_block_1 (Fixture *f)
+credit_block_1 (StoreFixture *f)
 {
   g_autoptr(ShoalAccounting) accounting = shoal_accounting_new (f->store, SHOAL_MODE_PPLNS, 100, 2);
   g_autoptr(GError) error = NULL;
@@ -350,7 +295,7 @@ credit_block_1 (Fixture *f)
 }
 
 static void
-assert_ledger_balances (Fixture *f)
+assert_ledger_balances (StoreFixture *f)
 {
   /* For every address: amount + reserved + paid == credited. */
   g_assert_cmpint (store_test_int (f->path, "SELECT count (*) FROM balances AS b WHERE"
@@ -360,7 +305,7 @@ assert_ledger_balances (Fixture *f)
 }
 
 static void
-test_batch_lifecycle (Fixture       *f,
+test_batch_lifecycle (StoreFixture       *f,
                       gconstpointer  data)
 {
   const char *hashes[] = { "aa00000000000000000000000000000000000000000000000000000000000000", NULL };
@@ -377,7 +322,7 @@ test_batch_lifecycle (Fixture       *f,
   g_assert_cmpint (id, >, 0);
   g_assert_cmpint (store_test_int (f->path, "SELECT reserved FROM balances WHERE address = '" ALICE "'"),
                    ==, 326700000001);
-  g_assert_cmpint (balance_of (f, ALICE), ==, 0);
+  g_assert_cmpint (store_test_balance (f, ALICE), ==, 0);
   assert_ledger_balances (f);
 
   /* One open batch at a time. */
@@ -413,9 +358,9 @@ test_batch_lifecycle (Fixture       *f,
   /* A failed batch gives everything back. */
   id = shoal_store_plan_batch_sync (f->store, 1, 15, &error);
   g_assert_cmpint (id, >, 0);
-  g_assert_cmpint (balance_of (f, BOB), ==, 0);
+  g_assert_cmpint (store_test_balance (f, BOB), ==, 0);
   g_assert_true (shoal_store_batch_failed_sync (f->store, id, "wallet said no", &error));
-  g_assert_cmpint (balance_of (f, BOB), ==, 267300000000);
+  g_assert_cmpint (store_test_balance (f, BOB), ==, 267300000000);
   g_assert_cmpint (store_test_int (f->path, "SELECT reserved FROM balances WHERE address = '" BOB "'"), ==, 0);
   assert_ledger_balances (f);
   g_assert_cmpint (shoal_store_plan_batch_sync (f->store, 300000000000, 15, &error), ==, 0);
@@ -431,7 +376,7 @@ on_query (GObject      *source,
 }
 
 static void
-test_queries (Fixture       *f,
+test_queries (StoreFixture       *f,
               gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
@@ -467,7 +412,7 @@ test_queries (Fixture       *f,
 }
 
 static gint64
-add_hashed_share (Fixture    *f,
+add_hashed_share (StoreFixture    *f,
                   const char *address,
                   gboolean    is_block,
                   guint8      hash_byte)
@@ -491,7 +436,7 @@ add_hashed_share (Fixture    *f,
  * over the window that ends at the share that found it, even when the
  * settings changed and another block share came later at that height. */
 static void
-test_found_terms (Fixture       *f,
+test_found_terms (StoreFixture       *f,
                   gconstpointer  data)
 {
   g_autoptr(ShoalAccounting) accounting = shoal_accounting_new (f->store, SHOAL_MODE_SOLO, 500, 7);
@@ -519,8 +464,8 @@ test_found_terms (Fixture       *f,
   g_assert_cmpuint (shoal_accounting_process_sync (accounting, &error), ==, 1);
   g_assert_no_error (error);
   g_assert_cmpint (store_test_int (f->path, "SELECT state = 'credited' FROM blocks"), ==, 1);
-  g_assert_cmpint (balance_of (f, ALICE), ==, 990000000000);
-  g_assert_cmpint (balance_of (f, BOB), ==, -1);
+  g_assert_cmpint (store_test_balance (f, ALICE), ==, 990000000000);
+  g_assert_cmpint (store_test_balance (f, BOB), ==, -1);
   g_assert_cmpint (store_test_int (f->path, "SELECT sum (amount) FROM pool_fees"), ==, 10000000000);
   g_assert_true (shoal_store_count_unfinished_sync (f->store, &batches, &blocks, &error));
   g_assert_cmpuint (blocks, ==, 0);
@@ -533,20 +478,21 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/pplns/split-exact", test_split_exact);
   g_test_add_func ("/pplns/split-ties-and-extremes", test_split_ties_and_extremes);
-  g_test_add ("/accounting/window-and-credit", Fixture, NULL, fixture_set_up, test_window_and_credit,
-              fixture_tear_down);
-  g_test_add ("/accounting/credit-once", Fixture, NULL, fixture_set_up, test_credit_once,
-              fixture_tear_down);
-  g_test_add ("/accounting/tracker-reports", Fixture, NULL, fixture_set_up, test_tracker_reports,
-              fixture_tear_down);
-  g_test_add ("/accounting/credit-rejects-wrong-sum", Fixture, NULL, fixture_set_up,
-              test_credit_rejects_wrong_sum, fixture_tear_down);
-  g_test_add ("/accounting/orphan-and-solo", Fixture, NULL, fixture_set_up, test_orphan_and_solo,
-              fixture_tear_down);
-  g_test_add ("/accounting/found-terms", Fixture, NULL, fixture_set_up, test_found_terms,
-              fixture_tear_down);
-  g_test_add ("/store/batch-lifecycle", Fixture, NULL, fixture_set_up, test_batch_lifecycle,
-              fixture_tear_down);
-  g_test_add ("/store/queries", Fixture, NULL, fixture_set_up, test_queries, fixture_tear_down);
+  g_test_add ("/accounting/window-and-credit", StoreFixture, NULL, store_fixture_set_up,
+              test_window_and_credit, store_fixture_tear_down);
+  g_test_add ("/accounting/credit-once", StoreFixture, NULL, store_fixture_set_up,
+              test_credit_once, store_fixture_tear_down);
+  g_test_add ("/accounting/tracker-reports", StoreFixture, NULL, store_fixture_set_up,
+              test_tracker_reports, store_fixture_tear_down);
+  g_test_add ("/accounting/credit-rejects-wrong-sum", StoreFixture, NULL, store_fixture_set_up,
+              test_credit_rejects_wrong_sum, store_fixture_tear_down);
+  g_test_add ("/accounting/orphan-and-solo", StoreFixture, NULL, store_fixture_set_up,
+              test_orphan_and_solo, store_fixture_tear_down);
+  g_test_add ("/accounting/found-terms", StoreFixture, NULL, store_fixture_set_up,
+              test_found_terms, store_fixture_tear_down);
+  g_test_add ("/store/batch-lifecycle", StoreFixture, NULL, store_fixture_set_up,
+              test_batch_lifecycle, store_fixture_tear_down);
+  g_test_add ("/store/queries", StoreFixture, NULL, store_fixture_set_up,
+              test_queries, store_fixture_tear_down);
   return g_test_run ();
 }

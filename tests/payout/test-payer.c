@@ -15,6 +15,7 @@
 #include "shoal-store.h"
 #include "shoal-test-harness.h"
 #include "fault-proxy.h"
+#include "regtest-payout-util.h"
 #include "store-test-util.h"
 
 /* The payer against real daemons: a regtest monerod, the pool's
@@ -25,47 +26,21 @@
 #define WINDOW_FACTOR  4000   /* regtest difficulty is 1: a window of 4000 */
 #define THRESHOLD      G_GUINT64_CONSTANT (100000000)
 
-typedef struct
-{
-  ShoalPlayground       *playground;
-  ShoalPlaygroundWallet *pool;
-  ShoalPlaygroundWallet *alice;
-  ShoalPlaygroundWallet *bob;
-  ShoalWalletClient     *wallet;   /* the pool's, as the payer talks to it */
-  ShoalNodeClient       *node;
-  char                  *db;
-  guint64                next_height;
-} World;
-
-static World world;
+static PayoutWorld world;
+static guint64 next_height;
 
 static void
 world_start (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *dir = NULL;
 
   if (world.playground != NULL)
     return;
-  world.playground = shoal_test_harness_start (1);
-  world.pool = shoal_playground_get_wallet (world.playground);
-  /* Signing with ring size 16 on a loaded 2-core machine can be slow. */
-  shoal_rpc_client_set_timeout (world.pool->client, 300);
-  world.wallet = shoal_wallet_client_new (world.pool->uri, world.pool->username,
-                                          world.pool->password);
-  shoal_wallet_client_set_timeout (world.wallet, 300);
-  world.node = shoal_node_client_new (shoal_playground_get_node_uri (world.playground), NULL, NULL);
-  world.alice = shoal_playground_add_wallet_sync (world.playground, "alice", NULL, NULL, &error);
-  g_assert_no_error (error);
-  world.bob = shoal_playground_add_wallet_sync (world.playground, "bob", NULL, NULL, &error);
-  g_assert_no_error (error);
+  payout_world_start (&world);
   /* Ring size 16 needs 16 unlocked outputs, and coinbase unlocks after 60. */
   g_assert_true (shoal_playground_generate_blocks (world.playground, 80, world.pool->address, &error));
   g_assert_no_error (error);
-  dir = g_build_filename (shoal_playground_get_data_dir (world.playground), "shoal", NULL);
-  g_mkdir_with_parents (dir, 0700);
-  world.db = g_build_filename (dir, "pool.db", NULL);
-  world.next_height = 2;
+  next_height = 2;
 }
 
 static ShoalStore *
@@ -84,53 +59,7 @@ add_share (ShoalStore *store,
            guint64     height,
            gboolean    is_block)
 {
-  g_autoptr(GError) error = NULL;
-  ShoalShare share = { 0 };
-
-  share.timestamp_us = g_get_real_time ();
-  share.address = (char *) address;
-  share.worker = "rig";
-  share.difficulty = 1000;
-  share.height = height;
-  share.is_block = is_block;
-  g_assert_true (shoal_store_record_sync (store, &share, &error));
-}
-
-static guint64
-balance (ShoalStore *store,
-         const char *address)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ShoalStoreBalance) info = shoal_store_get_balance_sync (store, address, &error);
-
-  g_assert_no_error (error);
-  return info ? info->amount : 0;
-}
-
-/* The documented rule, for weights 3 (alice) : 1 (bob). */
-static void
-expected_split (guint64  reward,
-                guint    fee_bps,
-                guint64 *alice,
-                guint64 *bob)
-{
-  guint64 fee = reward / 10000 * fee_bps + reward % 10000 * fee_bps / 10000;
-  guint64 rest = reward - fee;
-  guint64 rem_alice = (rest % 4) * 3 % 4;
-  guint64 rem_bob = rest % 4;
-
-  *alice = rest / 4 * 3 + (rest % 4) * 3 / 4;
-  *bob = rest / 4;
-  if (*alice + *bob < rest)
-    {
-      /* At most one unit over here; ties go to the smaller address. */
-      if (rem_alice > rem_bob || (rem_alice == rem_bob && strcmp (world.alice->address,
-                                                                  world.bob->address) < 0))
-        (*alice)++;
-      else
-        (*bob)++;
-    }
-  g_assert_cmpuint (*alice + *bob + fee, ==, reward);
+  store_test_record (store, address, 1000, height, is_block, g_get_real_time ());
 }
 
 /* What the pool's bookkeeper does with each of the tracker's reports. */
@@ -190,14 +119,14 @@ credit_block_with_fee (guint fee_bps)
   g_autoptr(ShoalStore) store = open_store ();
   g_autoptr(ShoalAccounting) accounting = shoal_accounting_new (store, SHOAL_MODE_PPLNS, fee_bps,
                                                                 WINDOW_FACTOR);
-  g_autofree char *params = g_strdup_printf ("{\"height\":%" G_GUINT64_FORMAT "}", world.next_height);
+  g_autofree char *params = g_strdup_printf ("{\"height\":%" G_GUINT64_FORMAT "}", next_height);
   g_autoptr(JsonNode) answer = shoal_test_rpc (shoal_playground_get_node (world.playground),
                                                "get_block_header_by_height", params);
   JsonObject *header = json_object_get_object_member (json_node_get_object (answer), "block_header");
   guint64 reward = json_object_get_int_member (header, "reward");
-  guint64 height = world.next_height++;
-  guint64 alice_before = balance (store, world.alice->address);
-  guint64 bob_before = balance (store, world.bob->address);
+  guint64 height = next_height++;
+  guint64 alice_before = payout_test_balance (store, world.alice->address);
+  guint64 bob_before = payout_test_balance (store, world.bob->address);
   guint64 alice, bob;
   g_autoptr(GError) error = NULL;
 
@@ -213,44 +142,16 @@ credit_block_with_fee (guint fee_bps)
   g_assert_cmpuint (confirm_block (accounting, json_object_get_string_member (header, "hash"), height,
                                    reward), ==, 1);
 
-  expected_split (reward, fee_bps, &alice, &bob);
-  g_assert_cmpuint (balance (store, world.alice->address) - alice_before, ==, alice);
-  g_assert_cmpuint (balance (store, world.bob->address) - bob_before, ==, bob);
+  payout_test_expected_split (reward, fee_bps, world.alice->address, world.bob->address,
+                              &alice, &bob);
+  g_assert_cmpuint (payout_test_balance (store, world.alice->address) - alice_before, ==, alice);
+  g_assert_cmpuint (payout_test_balance (store, world.bob->address) - bob_before, ==, bob);
 }
 
 static void
 credit_next_block (void)
 {
   credit_block_with_fee (FEE_BPS);
-}
-
-/* Everything a member's wallet received, by transaction. */
-static guint64
-received (ShoalPlaygroundWallet *wallet,
-          GHashTable            *by_tx)
-{
-  g_autoptr(JsonNode) refreshed = shoal_test_rpc (wallet->client, "refresh", NULL);
-  g_autoptr(JsonNode) answer = shoal_test_rpc (wallet->client, "get_transfers",
-                                               "{\"in\":true,\"pool\":true}");
-  JsonObject *object = json_node_get_object (answer);
-  JsonArray *in;
-  guint64 total = 0;
-
-  g_assert_false (json_object_has_member (object, "pool"));
-  if (!json_object_has_member (object, "in"))
-    return 0;
-  in = json_object_get_array_member (object, "in");
-  for (guint i = 0; i < json_array_get_length (in); i++)
-    {
-      JsonObject *transfer = json_array_get_object_element (in, i);
-      guint64 amount = json_object_get_int_member (transfer, "amount");
-
-      total += amount;
-      if (by_tx != NULL)
-        g_hash_table_insert (by_tx, g_strdup (json_object_get_string_member (transfer, "txid")),
-                             g_memdup2 (&amount, sizeof amount));
-    }
-  return total;
 }
 
 static void
@@ -280,19 +181,6 @@ raw_int (const char *sql)
   return store_test_int (world.db, sql);
 }
 
-/* shoal --check's own code: the books against the wallet and the node. */
-static void
-ledger_check_passes (void)
-{
-  g_autoptr(GString) report = g_string_new (NULL);
-  g_autoptr(GError) error = NULL;
-  gboolean ok = shoal_ledger_check_sync (world.db, world.wallet, world.node, report, NULL, &error);
-
-  g_test_message ("ledger check:\n%s", report->str);
-  g_assert_no_error (error);
-  g_assert_true (ok);
-}
-
 /* What the members' wallets hold equals what the store says was paid,
  * transaction by transaction, and no credited atomic unit is missing. */
 static void
@@ -308,7 +196,7 @@ assert_books_match_wallets (void)
     {
       g_autoptr(GHashTable) by_tx = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
       g_autoptr(ShoalStoreBalance) info = shoal_store_get_balance_sync (store, members[m]->address, &error);
-      guint64 got = received (members[m], by_tx);
+      guint64 got = payout_test_received (members[m], by_tx);
       guint64 confirmed = 0;
 
       for (guint i = 0; i < payments->len; i++)
@@ -334,7 +222,7 @@ assert_books_match_wallets (void)
                             " (SELECT sum (amount) FROM credits WHERE address = b.address)"), ==, 0);
   g_assert_cmpint (raw_int ("SELECT count (*) FROM payout_batches WHERE state NOT IN"
                             " ('confirmed', 'failed')"), ==, 0);
-  ledger_check_passes ();
+  payout_test_ledger_check (world.db, world.wallet, world.node);
 }
 
 static void
@@ -352,8 +240,8 @@ test_pay_out (void)
     g_autoptr(ShoalStore) store = open_store ();
     g_autoptr(ShoalPayer) payer = shoal_payer_new (store, world.wallet, THRESHOLD);
 
-    alice_due = balance (store, world.alice->address);
-    bob_due = balance (store, world.bob->address);
+    alice_due = payout_test_balance (store, world.alice->address);
+    bob_due = payout_test_balance (store, world.bob->address);
     id = shoal_payer_pay_out_sync (payer, NULL, &error);
     g_assert_no_error (error);
     g_assert_cmpint (id, >, 0);
@@ -361,7 +249,7 @@ test_pay_out (void)
     g_assert_cmpint (batch->state, ==, SHOAL_BATCH_RELAYED);
     g_assert_cmpuint (batch->total, ==, alice_due + bob_due);
     g_assert_cmpuint (batch->fee, >, 0);
-    g_assert_cmpuint (balance (store, world.alice->address), ==, 0);
+    g_assert_cmpuint (payout_test_balance (store, world.alice->address), ==, 0);
     /* Nothing more is due: a second payout plans nothing. */
     g_assert_cmpint (shoal_payer_pay_out_sync (payer, NULL, &error), ==, 0);
     g_assert_no_error (error);
@@ -378,8 +266,8 @@ test_pay_out (void)
     for (guint i = 0; i < payments->len; i++)
       g_assert_cmpstr (((ShoalStorePayment *) payments->pdata[i])->tx_hash, ==, batch->tx_hashes[0]);
   }
-  g_assert_cmpuint (received (world.alice, NULL), ==, alice_due);
-  g_assert_cmpuint (received (world.bob, NULL), ==, bob_due);
+  g_assert_cmpuint (payout_test_received (world.alice, NULL), ==, alice_due);
+  g_assert_cmpuint (payout_test_received (world.bob, NULL), ==, bob_due);
   assert_books_match_wallets ();
 }
 
@@ -660,16 +548,16 @@ test_fee_account (void)
     shoal_payer_set_node (payer, world.node);
     g_assert_true (shoal_store_get_fee_account_sync (store, &account, &error));
     g_assert_cmpuint (account, ==, 0);
-    alice_due = balance (store, world.alice->address);
+    alice_due = payout_test_balance (store, world.alice->address);
     g_assert_cmpint (shoal_payer_pay_out_sync (payer, NULL, &error), ==, -1);
     g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID);
     g_test_message ("%s", error->message);
     g_assert_nonnull (strstr (error->message, "fee account"));
-    g_assert_cmpuint (balance (store, world.alice->address), ==, alice_due);
+    g_assert_cmpuint (payout_test_balance (store, world.alice->address), ==, alice_due);
   }
   mine (1);
   assert_books_match_wallets ();
-  g_assert_cmpuint (received (world.alice, NULL), ==, 0);
+  g_assert_cmpuint (payout_test_received (world.alice, NULL), ==, 0);
 }
 
 /* The list a person confirmed is the list paid, or nothing is: balances
@@ -1038,9 +926,6 @@ main (int   argc,
   g_test_add_func ("/payer/stop-waits", test_stop_waits);
   g_test_add_func ("/payer/check-command", test_check_command);
   status = g_test_run ();
-  g_clear_object (&world.wallet);
-  g_clear_object (&world.node);
-  shoal_test_harness_stop (world.playground);
-  g_free (world.db);
+  payout_world_stop (&world);
   return status;
 }

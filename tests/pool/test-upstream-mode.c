@@ -20,6 +20,7 @@
 #define STANDIN_DIFFICULTY 20
 #define SIDECHAIN_DIFFICULTY 123457   /* the stand-in's ceiling, far above the rigs' */
 #define SWITCH_SECONDS     5      /* new work after a switch: the promise */
+#define HOUSEHOLD_FEE_BPS  100
 #define SEED_HEX_STANDIN   "0707070707070707070707070707070707070707070707070707070707070707"
 
 typedef struct
@@ -34,7 +35,9 @@ fixture_set_up (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
 
-  f->playground = shoal_test_harness_start (NETWORK_DIFFICULTY);
+  /* DATA: another network difficulty than NETWORK_DIFFICULTY. */
+  f->playground = shoal_test_harness_start (data != NULL ? GPOINTER_TO_UINT (data)
+                                                         : NETWORK_DIFFICULTY);
   f->dir = g_dir_make_tmp ("shoal-upstream-test-XXXXXX", &error);
   g_assert_no_error (error);
 }
@@ -136,10 +139,12 @@ pool_start (ShoalPool *pool)
   g_assert_true (wait_for (has_work, pool, 60));
 }
 
+/* A test miner logged in as LOGIN, rig id RIG. */
 static GSubprocess *
-spawn_miner (guint16     port,
-             const char *rig,
-             const char *misbehaviour)
+spawn_rig (guint16     port,
+           const char *login,
+           const char *rig,
+           const char *option)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *binary = stratum_testminer_path ();
@@ -147,10 +152,18 @@ spawn_miner (guint16     port,
   GSubprocess *miner;
 
   miner = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, binary, "-o", "127.0.0.1",
-                            "-P", port_str, "-u", rig, "--rigid", rig, "--duration", "600",
-                            "--json", misbehaviour, NULL);
+                            "-P", port_str, "-u", login, "--rigid", rig, "--duration", "600",
+                            "--json", option, NULL);
   g_assert_no_error (error);
   return miner;
+}
+
+static GSubprocess *
+spawn_miner (guint16     port,
+             const char *rig,
+             const char *misbehaviour)
+{
+  return spawn_rig (port, rig, rig, misbehaviour);
 }
 
 /* Stops MINER and returns its summary. */
@@ -524,6 +537,235 @@ test_standin (Fixture       *f,
   p2pool_standin_free (standin);
 }
 
+/* --- a household split over P2Pool ------------------------------------ */
+
+/* Pool NAME's database as a read-only SQLite handle. */
+static sqlite3 *
+db_open (Fixture    *f,
+         const char *name)
+{
+  g_autofree char *path = g_strdup_printf ("%s/%s.db", f->dir, name);
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  return db;
+}
+
+typedef struct
+{
+  Fixture *f;
+  gint64   incomes;
+} Incomes;
+
+static gboolean
+incomes_credited (gpointer data)
+{
+  Incomes *incomes = data;
+
+  return db_count (incomes->f, "relay", "SELECT count (*) FROM incomes") >= incomes->incomes;
+}
+
+/* The pool wallet's unlocked coinbases (60 blocks on top): txid -> amount. */
+static GHashTable *
+pool_coinbases (Fixture *f)
+{
+  ShoalPlaygroundWallet *pool = shoal_playground_get_wallet (f->playground);
+  g_autoptr(JsonNode) refreshed = shoal_test_rpc (pool->client, "refresh", NULL);
+  g_autoptr(JsonNode) answer = shoal_test_rpc (pool->client, "get_transfers", "{\"in\":true}");
+  JsonObject *object = json_node_get_object (answer);
+  GHashTable *coinbases = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  JsonArray *in;
+
+  if (!json_object_has_member (object, "in"))
+    return coinbases;
+  in = json_object_get_array_member (object, "in");
+  for (guint i = 0; i < json_array_get_length (in); i++)
+    {
+      JsonObject *t = json_array_get_object_element (in, i);
+      guint64 amount = json_object_get_int_member (t, "amount");
+
+      g_assert_cmpstr (json_object_get_string_member (t, "type"), ==, "block");
+      if (json_object_get_int_member (t, "confirmations") > 60)
+        g_hash_table_insert (coinbases, g_strdup (json_object_get_string_member (t, "txid")),
+                             g_memdup2 (&amount, sizeof amount));
+    }
+  return coinbases;
+}
+
+/* The documented PPLNS rule, worked out here for one or two members:
+ * the fee, then floor (rest * w / W) each, the unit left over (if any)
+ * to the larger remainder, a tie to the smaller address (the first). */
+static void
+expected_split (guint64        amount,
+                const guint64 *weights,
+                guint          n,
+                guint64       *amounts)
+{
+  guint64 fee = amount / 10000 * HOUSEHOLD_FEE_BPS + amount % 10000 * HOUSEHOLD_FEE_BPS / 10000;
+  guint64 rest = amount - fee, total = 0, sum = 0, remainders[2];
+
+  for (guint i = 0; i < n; i++)
+    total += weights[i];
+  for (guint i = 0; i < n; i++)
+    {
+      unsigned __int128 product = (unsigned __int128) rest * weights[i];
+
+      amounts[i] = (guint64) (product / total);
+      remainders[i] = (guint64) (product % total);
+      sum += amounts[i];
+    }
+  if (sum < rest)
+    amounts[n == 2 && remainders[1] > remainders[0] ? 1 : 0]++;
+}
+
+/* Each income against the wallet's coinbase and against the members'
+ * verified work in its window, to the atomic unit. */
+static void
+check_income (sqlite3    *db,
+              const char *txid,
+              guint64     amount)
+{
+  g_autofree char *sql = g_strdup_printf (
+    "SELECT i.amount, c.address, c.weight, c.amount, (SELECT sum (s.difficulty) FROM shares AS s"
+    " JOIN workers AS w ON w.id = s.worker_id WHERE w.address = c.address"
+    " AND s.time_us >= i.window_start_us AND s.time_us < i.window_end_us)"
+    " FROM incomes AS i JOIN income_credits AS c ON c.txid = i.txid"
+    " WHERE i.txid = '%s' ORDER BY c.address", txid);
+  sqlite3_stmt *stmt = NULL;
+  guint64 weights[2] = { 0 }, amounts[2] = { 0 }, expected[2] = { 0 };
+  guint n = 0;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_assert_cmpuint (n, <, 2);
+      g_assert_cmpint (sqlite3_column_int64 (stmt, 0), ==, (gint64) amount);
+      g_assert_cmpint (sqlite3_column_int64 (stmt, 2), ==, sqlite3_column_int64 (stmt, 4));
+      weights[n] = sqlite3_column_int64 (stmt, 2);
+      amounts[n++] = sqlite3_column_int64 (stmt, 3);
+    }
+  sqlite3_finalize (stmt);
+  g_assert_cmpuint (n, >, 0);
+  expected_split (amount, weights, n, expected);
+  g_test_message ("income %s: %" G_GUINT64_FORMAT " for work %" G_GUINT64_FORMAT ":%"
+                  G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT " + %" G_GUINT64_FORMAT, txid, amount,
+                  weights[0], weights[1], amounts[0], amounts[1]);
+  g_assert_cmpuint (amounts[0], ==, expected[0]);
+  g_assert_cmpuint (amounts[1], ==, expected[1]);
+}
+
+static gboolean
+several_blocks (gpointer data)
+{
+  return *(guint *) data >= 4;
+}
+
+/* Configured to split P2Pool's payouts to the playground's wallet, whose
+ * address the upstream Shoal pays as P2Pool pays its one wallet. */
+static ShoalPool *
+household_relay_new (Fixture            *f,
+                     const char * const *urls)
+{
+  ShoalPool *relay = pool_new (f, "relay", 0, urls);
+  ShoalPlaygroundWallet *wallet = shoal_playground_get_wallet (f->playground);
+  g_autofree char *login = wallet->username != NULL ? g_strdup_printf ("%s:%s", wallet->username,
+                                                                       wallet->password)
+                                                    : g_strdup ("");
+
+  g_object_set (shoal_pool_get_config (relay),
+                "upstream-split", TRUE,
+                "upstream-sidechain", "mini",
+                "wallet-url", wallet->uri,
+                "wallet-login", login,
+                "pool-fee-bps", (guint64) HOUSEHOLD_FEE_BPS,
+                NULL);
+  return relay;
+}
+
+/* Two members' rigs -> Shoal (upstream mode, splitting) -> Shoal (solo,
+ * standing in for P2Pool: its blocks pay the pool wallet, whatever the
+ * rigs' logins say) -> monerod, at difficulty 1 (every share a block).
+ * The coinbases the pool wallet received are credited to the members by
+ * their verified work, once, also across a restart. */
+static void
+test_household_split (Fixture       *f,
+                      gconstpointer  data)
+{
+  guint16 upstream_port = stratum_test_free_port ();
+  g_autofree char *url = g_strdup_printf ("stratum+tcp://127.0.0.1:%u", upstream_port);
+  const char *urls[] = { url, NULL };
+  g_autoptr(ShoalPool) upstream = pool_new (f, "upstream", upstream_port, NULL);
+  g_autoptr(ShoalPool) relay = household_relay_new (f, urls);
+  g_autoptr(ShoalPool) again = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) coinbases = NULL;
+  g_autoptr(JsonObject) summary = NULL;
+  ShoalPlaygroundWallet *alice, *bob, *others;
+  GSubprocess *rigs[2];
+  Incomes incomes = { f, 0 };
+  GHashTableIter iter;
+  gpointer txid, amount;
+  guint blocks = 0;
+  sqlite3 *db;
+
+  alice = shoal_playground_add_wallet_sync (f->playground, "alice", NULL, NULL, &error);
+  g_assert_no_error (error);
+  bob = shoal_playground_add_wallet_sync (f->playground, "bob", NULL, NULL, &error);
+  g_assert_no_error (error);
+  others = shoal_playground_add_wallet_sync (f->playground, "others", NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (upstream, "block-found", G_CALLBACK (on_block_found), &blocks);
+  pool_start (upstream);
+  pool_start (relay);
+  rigs[0] = spawn_rig (shoal_pool_get_stratum_port (relay), alice->address, "alice-rig",
+                       "--threads=1");
+  rigs[1] = spawn_rig (shoal_pool_get_stratum_port (relay), bob->address, "bob-rig",
+                       "--threads=1");
+  g_assert_true (wait_for (several_blocks, &blocks, 300));
+  for (guint i = 0; i < G_N_ELEMENTS (rigs); i++)
+    {
+      summary = miner_stop (rigs[i]);
+      g_assert_cmpint (json_object_get_int_member (summary, "accepted"), >, 0);
+      g_clear_pointer (&summary, json_object_unref);
+      g_clear_object (&rigs[i]);
+    }
+  iterate_for (2000);
+  shoal_pool_stop (upstream);
+
+  /* 60 blocks on top unlock them. */
+  g_assert_true (shoal_playground_generate_blocks (f->playground, 61, others->address, &error));
+  g_assert_no_error (error);
+  coinbases = pool_coinbases (f);
+  g_test_message ("the pool wallet holds %u unlocked coinbases; the upstream found %u blocks",
+                  g_hash_table_size (coinbases), blocks);
+  g_assert_cmpuint (g_hash_table_size (coinbases), >, 0);
+  incomes.incomes = g_hash_table_size (coinbases);
+  shoal_pool_check_incomes (relay);
+  g_assert_true (wait_for (incomes_credited, &incomes, 120));
+
+  db = db_open (f, "relay");
+  g_hash_table_iter_init (&iter, coinbases);
+  while (g_hash_table_iter_next (&iter, &txid, &amount))
+    check_income (db, txid, *(guint64 *) amount);
+  sqlite3_close (db);
+  /* Both members' work was paid for. */
+  g_assert_cmpint (db_count (f, "relay", "SELECT count (DISTINCT address) FROM income_credits"
+                             " WHERE amount > 0"), ==, 2);
+  g_assert_cmpint (db_count (f, "relay", "SELECT count (*) FROM incomes"), ==, incomes.incomes);
+  shoal_pool_stop (relay);
+
+  /* Started again on the same file: the same coinbases credit nothing more. */
+  again = household_relay_new (f, urls);
+  pool_start (again);
+  shoal_pool_check_incomes (again);
+  iterate_for (5000);
+  shoal_pool_stop (again);
+  g_assert_cmpint (db_count (f, "relay", "SELECT count (*) FROM incomes"), ==, incomes.incomes);
+  g_assert_cmpint (db_count (f, "relay", "SELECT count (*) FROM balances AS b"
+                             " WHERE b.amount + b.reserved + b.paid <> (SELECT sum (amount)"
+                             " FROM income_credits WHERE address = b.address)"), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -531,6 +773,9 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/upstream-mode/standin", Fixture, NULL, fixture_set_up, test_standin,
               fixture_tear_down);
+  /* At difficulty 1 every share is a block: many payouts, fast. */
+  g_test_add ("/upstream-mode/household-split", Fixture, GUINT_TO_POINTER (1), fixture_set_up,
+              test_household_split, fixture_tear_down);
   g_test_add ("/upstream-mode/shoal-on-shoal", Fixture, NULL, fixture_set_up, test_shoal_on_shoal,
               fixture_tear_down);
   return g_test_run ();

@@ -58,6 +58,8 @@ static const Key keys[] = {
   { "upstream-urls",     KIND_STRV,    NULL, 0, 0 },
   { "upstream-user",     KIND_STRING,  "", 0, 0 },
   { "upstream-relay",    KIND_STRING,  "per-rig", 0, 0 },
+  { "upstream-split",    KIND_BOOLEAN, NULL, FALSE, 0 },
+  { "upstream-sidechain", KIND_STRING, "mini", 0, 0 },
 };
 
 struct _ShoalConfig
@@ -183,6 +185,7 @@ check_choice (const char  *key,
   static const char *modes[] = { "solo", "pplns", "upstream", NULL };
   static const char *validator_modes[] = { "auto", "light", "full", NULL };
   static const char *relays[] = { "per-rig", "split", NULL };
+  static const char *sidechains[] = { "main", "mini", "nano", NULL };
   const char * const *choices = NULL;
   g_autofree char *expected = NULL;
 
@@ -192,6 +195,8 @@ check_choice (const char  *key,
     choices = validator_modes;
   else if (g_str_equal (key, "upstream-relay"))
     choices = relays;
+  else if (g_str_equal (key, "upstream-sidechain"))
+    choices = sidechains;
   if (choices == NULL || g_strv_contains (choices, value))
     return TRUE;
 

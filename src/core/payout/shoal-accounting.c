@@ -3,6 +3,7 @@
 
 #include "shoal-error.h"
 #include "shoal-pplns.h"
+#include "shoal-sidechain.h"
 #include "shoal-accounting.h"
 
 struct _ShoalAccounting
@@ -193,6 +194,110 @@ shoal_accounting_block_changed_sync (ShoalAccounting  *self,
       return 0;
     }
   return shoal_accounting_process_sync (self, error);
+}
+
+/* A block's timestamp is when its template was made, not when it was
+ * found: P2Pool makes a new template for every sidechain block (10 or
+ * 30 s) and every Monero block, so the block was found up to about one
+ * Monero block time (120 s) later.  The window ends that much after the
+ * timestamp, so the work that found the block is in it.  Windows overlap
+ * anyway (each payout is split over its own window, as P2Pool does):
+ * this shifts one, it credits nothing twice. */
+#define INCOME_FOUND_SLACK_US (120 * G_USEC_PER_SEC)
+
+/* What crediting an income would do now, as shoal_accounting_preview_sync
+ * does for a block: the members' verified work over P2Pool's window for
+ * SIDECHAIN before the block that paid it, split by the PPLNS rule. */
+static GPtrArray *
+income_credits (ShoalAccounting   *self,
+                ShoalStoreIncome  *income,
+                ShoalSidechain     sidechain,
+                gint64             paid_us,
+                GError           **error)
+{
+  g_autoptr(GPtrArray) credits = NULL;
+
+  income->window_end_us = paid_us + INCOME_FOUND_SLACK_US;
+  income->window_start_us = income->window_end_us - shoal_sidechain_window_us (sidechain);
+  income->fee_bps = self->fee_bps;
+  credits = shoal_store_income_window_sync (self->store, income->window_start_us,
+                                            income->window_end_us, error);
+  /* No work at all: no payout for this household (money from before the
+   * split, or from other miners on the same wallet).  It stays in the
+   * wallet, uncredited, rather than go to the fee account as an empty
+   * window of our own block does. */
+  if (credits == NULL || credits->len == 0 ||
+      !shoal_pplns_split (income->amount, income->fee_bps, credits, &income->fee, error))
+    return NULL;
+  return g_steal_pointer (&credits);
+}
+
+/* Why INCOME is left uncredited, or NULL when it is the household's. */
+static const char *
+not_ours (ShoalAccounting   *self,
+          ShoalStoreIncome  *income,
+          GError           **error)
+{
+  gboolean pool_block = FALSE;
+
+  if (!shoal_store_has_pool_block_at_sync (self->store, income->height, &pool_block, error))
+    return NULL;
+  return pool_block ? "the coinbase of one of our pool-mode blocks, credited with it" : NULL;
+}
+
+/* Credits a payout an upstream pool made to the pool wallet: AMOUNT from
+ * the coinbase TXID of the block at HEIGHT, whose timestamp is PAID_US.
+ * Call it only once the coinbase is unlocked.  An income is credited at
+ * most once (the store keys it by TXID).  One already credited, or not
+ * the household's (no work of ours in its window, or the coinbase of our
+ * own pool-mode block), is no failure: *CREDITED (optional) says whether
+ * this call credited it. */
+gboolean
+shoal_accounting_credit_income_sync (ShoalAccounting  *self,
+                                     const char       *txid,
+                                     guint64           height,
+                                     guint64           amount,
+                                     gint64            paid_us,
+                                     ShoalSidechain    sidechain,
+                                     gboolean         *credited,
+                                     GError          **error)
+{
+  g_autoptr(ShoalStoreIncome) known = NULL;
+  g_autoptr(GPtrArray) credits = NULL;
+  g_autoptr(GError) local_error = NULL;
+  ShoalStoreIncome income = { (char *) txid, height, amount,
+                              (char *) shoal_sidechain_to_string (sidechain) };
+  const char *skip = NULL;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (SHOAL_IS_ACCOUNTING (self), FALSE);
+  g_return_val_if_fail (txid != NULL, FALSE);
+
+  if (credited != NULL)
+    *credited = FALSE;
+  g_mutex_lock (&self->lock);
+  known = shoal_store_get_income_sync (self->store, txid, &local_error);
+  if (known == NULL && local_error == NULL)
+    skip = not_ours (self, &income, &local_error);
+  if (known == NULL && skip == NULL && local_error == NULL)
+    {
+      credits = income_credits (self, &income, sidechain, paid_us, &local_error);
+      if (credits == NULL && local_error == NULL)
+        skip = "no verified work of ours in its window";
+    }
+  if (credits != NULL)
+    ok = shoal_store_credit_income_sync (self->store, &income, credits, &local_error);
+  g_mutex_unlock (&self->lock);
+  if (skip != NULL)
+    g_message ("income %s left uncredited: %s", txid, skip);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (credited != NULL)
+    *credited = ok;
+  return TRUE;
 }
 
 /* The network difficulty may rise before the next block; its window is

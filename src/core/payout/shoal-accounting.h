@@ -5,6 +5,7 @@
 
 #include "shoal-block-tracker.h"
 #include "shoal-config.h"
+#include "shoal-sidechain.h"
 #include "shoal-store.h"
 
 G_BEGIN_DECLS
@@ -40,6 +41,14 @@ guint            shoal_accounting_block_changed_sync (ShoalAccounting  *self,
                                                       const char       *block_hash,
                                                       ShoalBlockState   state,
                                                       guint64           confirmations,
+                                                      GError          **error);
+gboolean         shoal_accounting_credit_income_sync (ShoalAccounting  *self,
+                                                      const char       *txid,
+                                                      guint64           height,
+                                                      guint64           amount,
+                                                      gint64            paid_us,
+                                                      ShoalSidechain    sidechain,
+                                                      gboolean         *credited,
                                                       GError          **error);
 void             shoal_accounting_prune_terms        (ShoalAccounting  *self,
                                                       guint64           network_difficulty,

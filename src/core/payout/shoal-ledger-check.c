@@ -17,6 +17,7 @@ typedef struct
   ShoalNodeClient   *node;
   GString           *report;
   GCancellable      *cancellable;
+  gboolean           has_incomes;   /* schema 5 and later */
 } Check;
 
 static void
@@ -93,7 +94,12 @@ static gboolean
 check_members (Check   *check,
                GError **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = prepare (check,
+  /* A file of schema 4 (before incomes) is checked as it is. */
+  g_autoptr(sqlite3_stmt) stmt = prepare (check, check->has_incomes ?
+    "SELECT b.address, b.amount, b.reserved, b.paid,"
+    " (SELECT coalesce (sum (amount), 0) FROM credits WHERE address = b.address)"
+    " + (SELECT coalesce (sum (amount), 0) FROM income_credits WHERE address = b.address)"
+    " FROM balances AS b ORDER BY b.address" :
     "SELECT b.address, b.amount, b.reserved, b.paid,"
     " (SELECT coalesce (sum (amount), 0) FROM credits WHERE address = b.address)"
     " FROM balances AS b ORDER BY b.address", error);
@@ -164,6 +170,27 @@ sent_to (const ShoalWalletTransfer *transfer,
   return (gint64) MIN (sum, (guint64) G_MAXINT64);
 }
 
+/* The wallet's transfer TXID; a wallet that does not know it is a
+ * discrepancy about WHAT (a payout or an income). */
+static ShoalWalletTransfer *
+wallet_transfer (Check       *check,
+                 const char  *txid,
+                 const char  *what,
+                 GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  ShoalWalletTransfer *transfer =
+    shoal_wallet_client_get_transfer_by_txid_sync (check->wallet, txid, check->cancellable,
+                                                   &local_error);
+
+  if (transfer == NULL && local_error->domain == SHOAL_RPC_ERROR)
+    discrepancy (error, "%s: the wallet does not know transaction %s (%s)", what, txid,
+                 local_error->message);
+  else if (transfer == NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return transfer;
+}
+
 static gboolean
 check_transaction (Check       *check,
                    const char  *txid,
@@ -171,21 +198,13 @@ check_transaction (Check       *check,
                    GError     **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(ShoalWalletTransfer) transfer =
-    shoal_wallet_client_get_transfer_by_txid_sync (check->wallet, txid, check->cancellable,
-                                                   &local_error);
+  g_autofree char *what = g_strdup_printf ("payout %" G_GINT64_FORMAT, batch);
+  g_autoptr(ShoalWalletTransfer) transfer = wallet_transfer (check, txid, what, error);
   gint64 total = 0;
   int rc;
 
-  if (transfer == NULL && local_error->domain == SHOAL_RPC_ERROR)
-    return discrepancy (error, "payout %" G_GINT64_FORMAT ": the wallet does not know transaction "
-                        "%s (%s)", batch, txid, local_error->message);
   if (transfer == NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
+    return FALSE;
   if (g_strcmp0 (transfer->type, "out") != 0)
     return discrepancy (error, "payout %" G_GINT64_FORMAT ": transaction %s is \"%s\" in the "
                         "wallet, not sent and mined", batch, txid, transfer->type);
@@ -304,6 +323,56 @@ check_blocks (Check   *check,
   return step_done (check, rc, error);
 }
 
+/* --- incomes: payouts an upstream pool made to the pool wallet ---------- */
+
+/* The wallet still holds the coinbase, for the amount that was credited. */
+static gboolean
+check_income_in_wallet (Check       *check,
+                        const char  *txid,
+                        gint64       amount,
+                        GError     **error)
+{
+  g_autoptr(ShoalWalletTransfer) transfer = wallet_transfer (check, txid, "income", error);
+
+  if (transfer == NULL)
+    return FALSE;
+  if (g_strcmp0 (transfer->type, "block") != 0 || transfer->amount != (guint64) amount)
+    return discrepancy (error, "income %s: credited %" G_GINT64_FORMAT " but the wallet has a "
+                        "%s of %" G_GUINT64_FORMAT, txid, amount, transfer->type,
+                        transfer->amount);
+  return TRUE;
+}
+
+static gboolean
+check_incomes (Check   *check,
+               GError **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int rc;
+
+  if (!check->has_incomes)
+    return TRUE;
+  stmt = prepare (check,
+    "SELECT txid, amount, fee + (SELECT coalesce (sum (amount), 0) FROM income_credits"
+    " WHERE txid = i.txid) FROM incomes AS i ORDER BY height", error);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_autofree char *txid = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      gint64 amount = sqlite3_column_int64 (stmt, 1);
+
+      if (sqlite3_column_int64 (stmt, 2) != amount)
+        return discrepancy (error, "income %s: credits and pool fee add up to %" G_GINT64_FORMAT
+                            ", not its amount %" G_GINT64_FORMAT, txid,
+                            (gint64) sqlite3_column_int64 (stmt, 2), amount);
+      if (check->wallet != NULL && !check_income_in_wallet (check, txid, amount, error))
+        return FALSE;
+      say (check, "income %s: %" G_GINT64_FORMAT " received and credited", txid, amount);
+    }
+  return step_done (check, rc, error);
+}
+
 /* --- public ------------------------------------------------------------ */
 
 static gboolean
@@ -319,6 +388,18 @@ open_read_only (const char  *path,
   sqlite3_close (*db);
   *db = NULL;
   return FALSE;
+}
+
+static gboolean
+has_table (sqlite3    *db,
+           const char *name)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  return sqlite3_prepare_v2 (db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?",
+                             -1, &stmt, NULL) == SQLITE_OK &&
+         sqlite3_bind_text (stmt, 1, name, -1, SQLITE_STATIC) == SQLITE_OK &&
+         sqlite3_step (stmt) == SQLITE_ROW;
 }
 
 gboolean
@@ -343,8 +424,9 @@ shoal_ledger_check_sync (const char         *db_path,
     }
   if (!open_read_only (db_path, &check.db, error))
     return FALSE;
+  check.has_incomes = has_table (check.db, "incomes");
   ok = check_members (&check, error) && check_reserved (&check, error) &&
-       check_blocks (&check, error);
+       check_blocks (&check, error) && check_incomes (&check, error);
   if (ok && wallet == NULL)
     say (&check, "payments: not checked, no wallet (solo mode)");
   else if (ok)

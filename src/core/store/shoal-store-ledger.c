@@ -8,8 +8,8 @@
  * transaction on the writer thread (shoal_store_write_sync): either all
  * of it lands or none of it does. */
 
-static gboolean
-is_hex64 (const char *text)
+gboolean
+shoal_store_is_hex64 (const char *text)
 {
   if (text == NULL || strlen (text) != 64)
     return FALSE;
@@ -115,7 +115,7 @@ shoal_store_add_found_block_sync (ShoalStore             *self,
 
   g_return_val_if_fail (SHOAL_IS_STORE (self), FALSE);
 
-  if (!is_hex64 (hash) || height > G_MAXINT64)
+  if (!shoal_store_is_hex64 (hash) || height > G_MAXINT64)
     {
       g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID,
                    "Pool database: a block needs a 64-character hex id and a sane height");
@@ -286,7 +286,6 @@ insert_credit (sqlite3      *db,
 {
   g_autoptr(sqlite3_stmt) row = shoal_sql_prepare (db,
     "INSERT INTO credits (block_hash, address, weight, amount) VALUES (?, ?, ?, ?)", error);
-  g_autoptr(sqlite3_stmt) balance = NULL;
 
   if (row == NULL)
     return FALSE;
@@ -295,14 +294,24 @@ insert_credit (sqlite3      *db,
   if (!shoal_sql_bind_amount (row, 3, c->weight, error) ||
       !shoal_sql_bind_amount (row, 4, c->amount, error) || !shoal_sql_run (row, error))
     return FALSE;
-  balance = shoal_sql_prepare (db,
+  return shoal_store_add_to_balance (db, c->address, c->amount, error);
+}
+
+/* Every credit, of a block or of an income, reaches the balance here. */
+gboolean
+shoal_store_add_to_balance (sqlite3     *db,
+                            const char  *address,
+                            guint64      amount,
+                            GError     **error)
+{
+  g_autoptr(sqlite3_stmt) balance = shoal_sql_prepare (db,
     "INSERT INTO balances (address, amount) VALUES (?1, ?2)"
     " ON CONFLICT (address) DO UPDATE SET amount = amount + excluded.amount", error);
+
   if (balance == NULL)
     return FALSE;
-  sqlite3_bind_text (balance, 1, c->address, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (balance, 2, (sqlite3_int64) c->amount);
-  return shoal_sql_run (balance, error);
+  sqlite3_bind_text (balance, 1, address, -1, SQLITE_STATIC);
+  return shoal_sql_bind_amount (balance, 2, amount, error) && shoal_sql_run (balance, error);
 }
 
 static gboolean

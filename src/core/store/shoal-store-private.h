@@ -40,6 +40,14 @@ gboolean      shoal_store_window_anchor  (sqlite3             *db,
                                           gint64              *anchor,
                                           GError             **error);
 
+/* shoal-store-ledger.c: a block id or txid: 64 hex characters. */
+gboolean      shoal_store_is_hex64       (const char          *text);
+/* shoal-store-ledger.c: adds AMOUNT to ADDRESS's balance, inside a write. */
+gboolean      shoal_store_add_to_balance (sqlite3             *db,
+                                          const char          *address,
+                                          guint64              amount,
+                                          GError             **error);
+
 /* shoal-store-schema.c */
 gboolean      shoal_store_migrate        (sqlite3             *db,
                                           GError             **error);

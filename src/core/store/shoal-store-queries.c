@@ -213,7 +213,7 @@ read_u64 (ShoalStore  *self,
   return ok;
 }
 
-/* What the pool kept: the fees of every credited block. */
+/* What the pool kept: the fees of every credited block and income. */
 gboolean
 shoal_store_get_fee_account_sync (ShoalStore  *self,
                                   guint64     *amount,
@@ -224,6 +224,7 @@ shoal_store_get_fee_account_sync (ShoalStore  *self,
    * have reached the network (built or later; failed ones never did, or
    * were proven never mined). */
   return read_u64 (self, "SELECT max (0, (SELECT coalesce (sum (amount), 0) FROM pool_fees)"
+                         " + (SELECT coalesce (sum (fee), 0) FROM incomes)"
                          " - (SELECT coalesce (sum (fee), 0) FROM payout_batches"
                          "    WHERE state IN ('built', 'relayed', 'confirmed')))", amount, error);
 }

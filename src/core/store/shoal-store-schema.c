@@ -12,6 +12,7 @@
  * Money rules that SQL itself enforces (not only the C code):
  *  - a block is credited at most once: credits and pool_fees are keyed by
  *    the block, and a credited block can never change state again;
+ *  - so is an income (a payout an upstream pool made): keyed by its txid;
  *  - payout batches only move forward (planned -> built -> relayed ->
  *    confirmed, any unfinished state -> failed), and at most one batch is
  *    planned or built at a time;
@@ -130,6 +131,35 @@ static const char *migrations[] = {
   "  difficulty INTEGER NOT NULL CHECK (difficulty > 0),"
   "  PRIMARY KEY (worker_id, hour_us)) WITHOUT ROWID;"
   "CREATE INDEX blocks_open ON blocks (state) WHERE state IN ('pending', 'orphaned');",
+  /* 5: payouts an upstream pool (P2Pool) made to the pool wallet, each a
+   * coinbase the wallet received, credited like one of our own unlocked
+   * blocks: balances, the fee account, and per member the credit it fed.
+   * An income is keyed by its coinbase txid, the wallet's identity for
+   * the transfer: a coinbase can only pay a primary address (monerod
+   * refuses to mine to a subaddress), so the wallet lists one transfer
+   * per coinbase for the pool wallet.  The row, its credits and the
+   * balances are written in one transaction, so the key makes crediting
+   * happen at most once, across restarts and crashes; the trigger keeps
+   * a credited income final. */
+  "CREATE TABLE incomes ("
+  "  txid TEXT PRIMARY KEY CHECK (length (txid) = 64),"
+  "  height INTEGER NOT NULL,"
+  "  amount INTEGER NOT NULL CHECK (amount > 0),"
+  "  sidechain TEXT NOT NULL,"
+  "  window_start_us INTEGER NOT NULL,"
+  "  window_end_us INTEGER NOT NULL CHECK (window_end_us >= window_start_us),"
+  "  fee_bps INTEGER NOT NULL,"
+  "  fee INTEGER NOT NULL CHECK (fee >= 0),"
+  "  credited_us INTEGER NOT NULL);"
+  "CREATE TRIGGER incomes_final BEFORE UPDATE ON incomes"
+  "  BEGIN SELECT RAISE (ABORT, 'a credited income is final'); END;"
+  "CREATE TABLE income_credits ("
+  "  txid TEXT NOT NULL REFERENCES incomes (txid),"
+  "  address TEXT NOT NULL,"
+  "  weight INTEGER NOT NULL,"
+  "  amount INTEGER NOT NULL CHECK (amount >= 0),"
+  "  PRIMARY KEY (txid, address));"
+  "CREATE INDEX income_credits_address ON income_credits (address);",
 };
 
 int

@@ -119,6 +119,23 @@ typedef struct
   guint64  amount;
 } ShoalCredit;
 
+/* A payout an upstream pool (P2Pool) made to the pool wallet: a coinbase
+ * the wallet received, credited once it unlocked over the members' work
+ * from WINDOW_START_US up to WINDOW_END_US. */
+typedef struct
+{
+  char    *txid;             /* the coinbase transaction: the income's key */
+  guint64  height;           /* the Monero block that paid it */
+  guint64  amount;           /* what the pool wallet received */
+  char    *sidechain;        /* "main", "mini" or "nano" */
+  gint64   window_start_us;
+  gint64   window_end_us;
+  guint    fee_bps;
+  guint64  fee;              /* to the fee account; the credits get the rest */
+  gint64   credited_us;
+} ShoalStoreIncome;
+
+void shoal_store_income_free  (ShoalStoreIncome  *income);
 void shoal_store_block_free   (ShoalStoreBlock   *info);
 void shoal_store_worker_free  (ShoalStoreWorker  *info);
 void shoal_store_balance_free (ShoalStoreBalance *info);
@@ -132,5 +149,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalStoreBlock, shoal_store_block_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalStoreBalance, shoal_store_balance_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalStoreBatch, shoal_store_batch_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalCredit, shoal_credit_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalStoreIncome, shoal_store_income_free)
 
 G_END_DECLS

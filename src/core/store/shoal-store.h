@@ -120,6 +120,29 @@ gboolean    shoal_store_credit_block_sync   (ShoalStore       *self,
 gboolean    shoal_store_unlock_block_sync   (ShoalStore       *self,
                                              const char       *block_hash,
                                              GError          **error);
+
+/* Incomes: payouts an upstream pool made to the pool wallet. */
+GPtrArray  *shoal_store_income_window_sync  (ShoalStore       *self,
+                                             gint64            start_us,
+                                             gint64            end_us,
+                                             GError          **error);
+gboolean    shoal_store_credit_income_sync  (ShoalStore       *self,
+                                             const ShoalStoreIncome *income,
+                                             GPtrArray        *credits,
+                                             GError          **error);
+gboolean    shoal_store_has_pool_block_at_sync (ShoalStore  *self,
+                                             guint64           height,
+                                             gboolean         *found,
+                                             GError          **error);
+ShoalStoreIncome *shoal_store_get_income_sync (ShoalStore     *self,
+                                             const char       *txid,
+                                             GError          **error);
+GPtrArray  *shoal_store_list_incomes_sync   (ShoalStore       *self,
+                                             guint             limit,
+                                             GError          **error);
+GPtrArray  *shoal_store_list_income_credits_sync (ShoalStore  *self,
+                                             const char       *txid,
+                                             GError          **error);
 GPtrArray  *shoal_store_list_balances_sync  (ShoalStore       *self,
                                              GError          **error);
 ShoalStoreBalance *shoal_store_get_balance_sync (ShoalStore    *self,
