@@ -17,6 +17,8 @@ struct _ShoalPreferencesWindow
   GtkToggleButton *upstream_button;
   AdwEntryRow    *upstream_urls_row;
   AdwComboRow    *upstream_relay_row;
+  GtkSwitch      *upstream_split_switch;
+  AdwComboRow    *upstream_sidechain_row;
   AdwEntryRow    *pool_address_row;
   GtkSpinButton  *fee_spin;
   AdwEntryRow    *threshold_row;
@@ -40,6 +42,7 @@ G_DEFINE_FINAL_TYPE (ShoalPreferencesWindow, shoal_preferences_window, ADW_TYPE_
 /* A combo row's items, in the order of its model. */
 static const char *validator_modes[] = { "auto", "light", "full", NULL };
 static const char *upstream_relays[] = { "per-rig", "split", NULL };
+static const char *upstream_sidechains[] = { "main", "mini", "nano", NULL };
 
 /* The mode's buttons are one group: the button made active writes its
  * mode, the one it replaced writes nothing. */
@@ -258,6 +261,11 @@ bind_all (ShoalPreferencesWindow *self)
   g_settings_bind_with_mapping (s, "upstream-relay", self->upstream_relay_row, "selected",
                                 G_SETTINGS_BIND_DEFAULT, choice_get, choice_set,
                                 upstream_relays, NULL);
+  g_settings_bind (s, "upstream-split", self->upstream_split_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind_with_mapping (s, "upstream-sidechain", self->upstream_sidechain_row, "selected",
+                                G_SETTINGS_BIND_DEFAULT, choice_get, choice_set,
+                                upstream_sidechains, NULL);
   g_settings_bind (s, "playground", self->playground_switch, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (s, "run-in-background", self->background_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
@@ -305,6 +313,10 @@ shoal_preferences_window_class_init (ShoalPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, max_per_ip_spin);
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, validator_mode_row);
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, upstream_relay_row);
+  gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow,
+                                        upstream_split_switch);
+  gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow,
+                                        upstream_sidechain_row);
   gtk_widget_class_bind_template_child (widget_class, ShoalPreferencesWindow, threads_spin);
 }
 

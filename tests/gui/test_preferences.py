@@ -47,6 +47,12 @@ def main():
         find_one(prefs, name="Rigs upstream", what="the relay mode row")
         find_one(prefs, "label", "Each rig its own connection, under its name",
                  what="per-rig relay shown as the default")
+        # The household split of P2Pool's payouts, off until asked for.
+        click(switch(prefs, "Split P2Pool's payouts among the members"))
+        wait_for(lambda: shoal.setting("upstream-split") == "true",
+                 what="upstream-split=true stored")
+        find_one(prefs, name="P2Pool sidechain", what="the sidechain row")
+        find_one(prefs, "label", "Mini", what="the mini sidechain shown as the default")
         click(find_one(prefs, "push button", "Small pool"))
         wait_for(lambda: shoal.setting("mode") == "'pplns'", what="mode='pplns' stored")
         set_spin(prefs, "Pool fee", 2.5)
