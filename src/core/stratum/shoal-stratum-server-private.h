@@ -215,6 +215,7 @@ struct _ShoalStratumServer
   gboolean             stats_dirty;
   GThreadPool         *stats_pool;     /* finishes snapshots, created at the first tick */
   gint                 stats_building; /* atomic: a draft is with the stats pool */
+  gint64               stats_gap_us;   /* the least time from one draft to the next */
   gint64               stats_built;
   gint64               last_expire;
   ShoalStratumWorker   totals;         /* counters and hashrate of everybody */
