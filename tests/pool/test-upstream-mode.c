@@ -293,6 +293,14 @@ upstream_took_more (gpointer data)
          && upstream_accepted (p->pool, "rig-b") > 0;
 }
 
+static gboolean
+liar_refused (gpointer data)
+{
+  const ShoalWorkerInfo *liar = find_worker (data, "liar");
+
+  return liar != NULL && liar->invalid > 0;
+}
+
 static void
 on_block_found (ShoalPool  *pool,
                 guint64     height,
@@ -357,7 +365,10 @@ test_shoal_on_shoal (Fixture       *f,
   g_assert_true (wait_for (is_positive, &blocks, 300));
   g_assert_cmpuint (shoal_test_node_height (f->playground), >, height_before);
 
-  /* The liar is refused downstream; nothing of it went up. */
+  /* The liar is refused downstream; nothing of it went up.  The first
+   * blocks can come before its first (light-mode) hash: it is stopped
+   * only once it has lied. */
+  g_assert_true (wait_for (liar_refused, relay, 240));
   liar_summary = miner_stop (liar);
   g_assert_cmpint (json_object_get_int_member (liar_summary, "accepted"), ==, 0);
   g_assert_cmpint (json_object_get_int_member (liar_summary, "rejected"), >, 0);
