@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <randomx.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "shoal-hex.h"
@@ -326,6 +327,34 @@ test_login_refusals (void)
   g_assert_nonnull (good->session);
 }
 
+/* The nice value of this process's thread called NAME, from /proc. */
+static int
+thread_nice (const char *name)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *tid;
+
+  g_assert_nonnull (dir);
+  while ((tid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *comm_path = g_strdup_printf ("/proc/self/task/%s/comm", tid);
+      g_autofree char *stat_path = g_strdup_printf ("/proc/self/task/%s/stat", tid);
+      g_autofree char *comm = NULL;
+      g_autofree char *stat = NULL;
+      g_auto(GStrv) fields = NULL;
+
+      if (!g_file_get_contents (comm_path, &comm, NULL, NULL)
+          || !g_str_equal (g_strchomp (comm), name)
+          || !g_file_get_contents (stat_path, &stat, NULL, NULL))
+        continue;
+      /* After the name in parentheses: state is field 3, nice field 19. */
+      fields = g_strsplit (strrchr (stat, ')') + 2, " ", 0);
+      g_assert_cmpuint (g_strv_length (fields), >, 16);
+      return atoi (fields[16]);
+    }
+  g_error ("no thread named %s", name);
+}
+
 static gboolean
 has_worker (ShoalStratumStats *stats,
             gpointer           name)
@@ -354,6 +383,9 @@ test_worker_names (void)
   g_assert_cmpuint (w->connections, ==, 1);
   g_assert_cmpuint (shoal_stratum_stats_get_totals (stats)->miners, ==, 3);
   g_assert_true (g_str_has_prefix (w->agent, "XMRig/6.26.0"));
+  /* Those figures came from the statistics thread, which gives way to
+   * the stratum thread: its nice value, as `ps -L` shows it, is 19. */
+  g_assert_cmpint (thread_nice ("shoal-stats"), ==, 19);
 }
 
 static void

@@ -1,16 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <errno.h>
-#include <unistd.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-
 #include <libsoup/soup.h>
 
 #include "shoal-api-cache.h"
 #include "shoal-api-routes.h"
 #include "shoal-api-server.h"
+#include "shoal-thread.h"
 
 #define DEFAULT_BIND "0.0.0.0"
 #define DEFAULT_PORT 8080
@@ -419,21 +415,6 @@ report_started (ShoalApiServer *self,
   g_mutex_unlock (&self->lock);
 }
 
-/* Under CPU pressure the stratum and validator threads go first: a flood
- * of page loads should queue here, not delay shares.  Linux takes a nice
- * value per thread; lowering our own priority needs no privilege. */
-static void
-lower_priority (void)
-{
-  id_t tid = (id_t) syscall (SYS_gettid);
-  int current;
-
-  errno = 0;
-  current = getpriority (PRIO_PROCESS, tid);
-  if (errno == 0 && setpriority (PRIO_PROCESS, tid, MIN (current + API_THREAD_NICENESS, 19)) != 0)
-    g_debug ("API thread keeps its priority: %s", g_strerror (errno));
-}
-
 static gpointer
 api_thread (gpointer user_data)
 {
@@ -441,7 +422,7 @@ api_thread (gpointer user_data)
   g_autoptr(SoupServer) server = NULL;
   GError *error = NULL;
 
-  lower_priority ();
+  shoal_thread_lower_priority (API_THREAD_NICENESS, "API");
   g_main_context_push_thread_default (self->context);
   self->sockets = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   server = listen_here (self, &error);

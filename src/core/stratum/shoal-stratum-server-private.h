@@ -214,6 +214,7 @@ struct _ShoalStratumServer
   GSource             *stats_source;
   gboolean             stats_dirty;
   GThreadPool         *stats_pool;     /* finishes snapshots, created at the first tick */
+  gboolean             stats_niced;    /* the stats pool's thread only */
   gint                 stats_building; /* atomic: a draft is with the stats pool */
   gint64               stats_gap_us;   /* the least time from one draft to the next */
   gint64               stats_built;

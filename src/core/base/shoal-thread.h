@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+void shoal_thread_lower_priority (int         by,
+                                  const char *what);
+void shoal_thread_set_name       (const char *name);
+
+G_END_DECLS
