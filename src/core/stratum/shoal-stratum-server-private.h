@@ -221,6 +221,9 @@ struct _ShoalStratumServer
   gint64               last_expire;
   ShoalStratumWorker   totals;         /* counters and hashrate of everybody */
   guint64              jobs_sent;
+  guint64              fan_outs;       /* new work sent to every rig on it */
+  guint                fan_out_rigs;   /* in the last fan-out */
+  gint64               fan_out_us;     /* the last one: work in to the last line out */
 };
 
 /* shoal-stratum-server.c: runs FUNC with the job source on the owner's

@@ -559,6 +559,9 @@ totals_snapshot (ShoalStratumServer *self,
   totals->hashrate_1h = shoal_hashrate_get (&all->rate, SHOAL_HASHRATE_1H, now);
   totals->height = self->work != NULL ? shoal_work_get_height (self->work) : 0;
   totals->jobs_sent = self->jobs_sent;
+  totals->fan_outs = self->fan_outs;
+  totals->fan_out_rigs = self->fan_out_rigs;
+  totals->fan_out_us = self->fan_out_us;
 }
 
 static int
@@ -736,6 +739,7 @@ apply_work (ShoalStratumServer *self,
 {
   const ShoalDifficulty *ceiling = shoal_work_get_ceiling (work);
   g_autoptr(GPtrArray) all = NULL;
+  gint64 start = g_get_monotonic_time ();
 
   if (self->work == work)
     return;
@@ -751,6 +755,9 @@ apply_work (ShoalStratumServer *self,
     if (shoal_stratum_session_work (all->pdata[i - 1]) != work)
       g_ptr_array_remove_index_fast (all, i - 1);
   shoal_stratum_server_fan_out (self, all);
+  self->fan_outs++;
+  self->fan_out_rigs = all->len;
+  self->fan_out_us = g_get_monotonic_time () - start;
   shoal_stratum_server_mark_dirty (self);
 }
 

@@ -50,6 +50,12 @@ typedef struct
   double   hashrate_1h;
   guint64  height;           /* of the current template, 0: none */
   guint64  jobs_sent;
+  /* The last time new work went to every rig on it: from the work
+   * reaching the stratum thread to the last line handed to the kernel.
+   * What a rig on the LAN waits, less the wire. */
+  guint64  fan_outs;
+  guint    fan_out_rigs;
+  gint64   fan_out_us;
 } ShoalStratumTotals;
 
 typedef struct _ShoalStratumStats ShoalStratumStats;
