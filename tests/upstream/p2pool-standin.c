@@ -438,6 +438,9 @@ p2pool_standin_new (guint64 difficulty)
   self->seed_hex = g_strnfill (64, '0');
   self->height = 1;
   self->service = g_socket_service_new ();
+  /* Room in the listen queue (GLib's default is 10) for the hundreds of
+   * connections a relay opens when its rigs come back together. */
+  g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->service), 1024);
   g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), address, G_SOCKET_TYPE_STREAM,
                                  G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error);
   g_assert_no_error (error);

@@ -364,6 +364,96 @@ relay_rig_expect_own_job (RelayRig *rig)
   g_assert_not_reached ();
 }
 
+/* The login reply a rig got: its session and its job. */
+static void
+relay_rig_take_login (RelayRig   *rig,
+                      const char *reply)
+{
+  g_autoptr(JsonObject) object = stratum_parse_object (reply);
+  g_autofree char *error = stratum_error_message (reply);
+  JsonObject *result;
+
+  g_assert_cmpstr (error, ==, NULL);
+  result = json_object_get_object_member (object, "result");
+  g_assert_nonnull (result);
+  rig->session = g_strdup (json_object_get_string_member (result, "id"));
+  relay_rig_take_job (rig, json_object_get_object_member (result, "job"));
+}
+
+typedef struct
+{
+  RelayRig *rigs;
+  guint     n;
+  guint     answered;
+} Crowd;
+
+/* Reads what has come: each rig's first line is its login's answer. */
+static gboolean
+crowd_answered (Crowd *crowd)
+{
+  for (guint i = 0; i < crowd->n; i++)
+    {
+      RelayRig *rig = &crowd->rigs[i];
+      g_autofree char *line = NULL;
+
+      /* Only those with bytes waiting: the source needs this thread too. */
+      if (rig->session != NULL
+          || (strchr (rig->client->buffer->str, '\n') == NULL
+              && g_socket_condition_check (rig->client->socket, G_IO_IN) == 0)
+          || (line = stratum_client_read_line (rig->client, 1000)) == NULL)
+        continue;
+      relay_rig_take_login (rig, line);
+      crowd->answered++;
+    }
+  return crowd->answered == crowd->n;
+}
+
+/* 300 rigs log in at once in per-rig relay, before any of their own
+ * connections upward is made: lane 0's split work has 255 bytes to lend,
+ * and the rigs past them are answered when their own connection has a job,
+ * not refused.  Each ends on a connection of its own, under its name. */
+static void
+test_per_rig_crowd (void)
+{
+  Relay relay = { 0 };
+  g_autofree RelayRig *rigs = g_new0 (RelayRig, SPLIT_RIGS);
+  Crowd crowd = { rigs, SPLIT_RIGS, 0 };
+  guint16 port;
+
+  stratum_raise_file_limit ();
+  relay_set_up (&relay, SHOAL_UPSTREAM_RELAY_PER_RIG, FALSE);
+  port = shoal_stratum_server_get_port (relay.server);
+  /* The source lives on this thread: no lane opens until the logins are in. */
+  for (guint i = 0; i < SPLIT_RIGS; i++)
+    {
+      g_autofree char *line = NULL;
+
+      rigs[i].name = g_strdup_printf ("rig-%u", i);
+      rigs[i].client = stratum_client_connect (port, NULL);
+      line = g_strdup_printf ("{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":"
+                              "{\"login\":\"household\",\"pass\":\"x\",\"rigid\":\"%s\","
+                              "\"algo\":[\"rx/0\"]}}", rigs[i].name);
+      stratum_client_send (rigs[i].client, line);
+    }
+  WAIT_FOR (crowd_answered (&crowd));
+  WAIT_FOR (shoal_upstream_source_get_n_connected (relay.source) == 1 + SPLIT_RIGS);
+  g_assert_cmpuint (p2pool_standin_count (relay.standin, P2POOL_COUNT_CONNECTIONS), ==,
+                    1 + SPLIT_RIGS);
+  for (guint i = 0; i < SPLIT_RIGS; i++)
+    {
+      g_assert_true (workers_hold (relay.standin, rigs[i].name));
+      if (!relay_rig_on_own_lane (&rigs[i]))
+        relay_rig_expect_own_job (&rigs[i]);
+    }
+  relay_rig_submit (&rigs[SPLIT_RIGS - 1], 0x01000000, 10);
+  WAIT_FOR (g_hash_table_contains (relay.accepted, rigs[SPLIT_RIGS - 1].name));
+  g_assert_cmpstr (submit_of (relay.standin, rigs[SPLIT_RIGS - 1].name)->verdict, ==, "OK");
+
+  for (guint i = 0; i < SPLIT_RIGS; i++)
+    relay_rig_clear (&rigs[i]);
+  relay_tear_down (&relay);
+}
+
 /* The upstream gone: the rigs, still connected, mine the node's work
  * within 5 s, their connections upward closed; back on the upstream, each
  * gets its own connection again and its shares go up on it. */
@@ -422,5 +512,6 @@ main (int    argc,
   g_test_add_func ("/upstream-relay/per-rig", test_per_rig);
   g_test_add_func ("/upstream-relay/split-past-255", test_split_past_255);
   g_test_add_func ("/upstream-relay/per-rig-failover", test_per_rig_failover);
+  g_test_add_func ("/upstream-relay/per-rig-crowd", test_per_rig_crowd);
   return g_test_run ();
 }
