@@ -16,6 +16,8 @@
 
 #define SEED_HEX   "0101010101010101010101010101010101010101010101010101010101010101"
 #define SPLIT_RIGS 300
+#define ADDRESS    "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBB" \
+                   "Et7f2wfn3RVGQBEP3A"
 
 typedef struct
 {
@@ -50,11 +52,14 @@ on_verdict (ShoalUpstreamSource *source,
 }
 
 /* With BEHIND, the upstream is first in a source chain that ends in a
- * stand-in for the node's templates, as in upstream mode. */
+ * stand-in for the node's templates, as in upstream mode.  LOGIN: the
+ * upstream's configured login; "": none, and Shoal's own connection logs
+ * in with the pool address, as the pool does then. */
 static void
-relay_set_up (Relay              *relay,
-              ShoalUpstreamRelay  mode,
-              gboolean            behind)
+relay_set_up_login (Relay              *relay,
+                    ShoalUpstreamRelay  mode,
+                    gboolean            behind,
+                    const char         *login)
 {
   guint8 blob[76] = { 16, 16 };
   g_autoptr(GBytes) bytes = g_bytes_new (blob, sizeof blob);
@@ -64,7 +69,12 @@ relay_set_up (Relay              *relay,
   relay->standin = p2pool_standin_new (1);
   p2pool_standin_set_work (relay->standin, bytes, SEED_HEX, 100);
   endpoint = shoal_upstream_endpoint_new ("127.0.0.1", p2pool_standin_get_port (relay->standin),
-                                          FALSE, "household", "x");
+                                          FALSE, login, "x");
+  if (!endpoint->login_set)
+    {
+      g_free (endpoint->login);
+      endpoint->login = g_strdup (ADDRESS);
+    }
   relay->source = shoal_upstream_source_new (endpoint);
   shoal_upstream_source_set_relay (relay->source, mode);
   relay->accepted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -85,6 +95,14 @@ relay_set_up (Relay              *relay,
   shoal_source_chain_append (relay->chain, SHOAL_JOB_SOURCE (relay->node));
   g_assert_cmpint (shoal_source_chain_get_active_index (relay->chain), ==, 0);
   shoal_stratum_server_set_job_source (relay->server, SHOAL_JOB_SOURCE (relay->chain));
+}
+
+static void
+relay_set_up (Relay              *relay,
+              ShoalUpstreamRelay  mode,
+              gboolean            behind)
+{
+  relay_set_up_login (relay, mode, behind, "household");
 }
 
 static void
@@ -454,6 +472,46 @@ test_per_rig_crowd (void)
   relay_tear_down (&relay);
 }
 
+/* The login a rig's own connection made upward, with CONFIGURED as the
+ * upstream's login: checked against LOGIN, PASS and RIGID. */
+static void
+check_rig_login (const char *configured,
+                 const char *login,
+                 const char *pass,
+                 const char *rigid)
+{
+  Relay relay = { 0 };
+  RelayRig rig = { 0 };
+  GPtrArray *logins;
+  const P2poolLogin *own;
+
+  relay_set_up_login (&relay, SHOAL_UPSTREAM_RELAY_PER_RIG, FALSE, configured);
+  relay_rig_log_in (&rig, shoal_stratum_server_get_port (relay.server), "rig-a");
+  logins = p2pool_standin_get_logins (relay.standin);
+  WAIT_FOR (logins->len == 2 && shoal_upstream_source_get_n_connected (relay.source) == 2);
+  own = logins->pdata[1];
+  g_assert_cmpstr (own->login, ==, login);
+  g_assert_cmpstr (own->pass, ==, pass);
+  g_assert_cmpstr (own->rigid, ==, rigid);
+  relay_rig_expect_job (&rig);
+  relay_rig_clear (&rig);
+  relay_tear_down (&relay);
+}
+
+/* A rig's own connection keeps what the configured login means: an
+ * address (a pool that pays by login) stays the login, "+DIFF" and all,
+ * with the rig's name as rigid and pass; a name, or none (P2Pool, which
+ * reads only a name), gives way to the rig's name, a "+DIFF" kept. */
+static void
+test_per_rig_logins (void)
+{
+  check_rig_login (ADDRESS "+5000", ADDRESS "+5000", "rig-a", "rig-a");
+  check_rig_login (ADDRESS, ADDRESS, "rig-a", "rig-a");
+  check_rig_login ("household+5000", "rig-a+5000", "x", NULL);
+  check_rig_login ("household", "rig-a", "x", NULL);
+  check_rig_login ("", "rig-a", "x", NULL);
+}
+
 /* The upstream gone: the rigs, still connected, mine the node's work
  * within 5 s, their connections upward closed; back on the upstream, each
  * gets its own connection again and its shares go up on it. */
@@ -513,5 +571,6 @@ main (int    argc,
   g_test_add_func ("/upstream-relay/split-past-255", test_split_past_255);
   g_test_add_func ("/upstream-relay/per-rig-failover", test_per_rig_failover);
   g_test_add_func ("/upstream-relay/per-rig-crowd", test_per_rig_crowd);
+  g_test_add_func ("/upstream-relay/per-rig-logins", test_per_rig_logins);
   return g_test_run ();
 }
