@@ -16,6 +16,7 @@
 
 #define SEED_HEX   "0101010101010101010101010101010101010101010101010101010101010101"
 #define SPLIT_RIGS 300
+#define LANE_ZERO_BYTES 255   /* rigs lane 0's split work has a nonce byte for */
 #define ADDRESS    "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBB" \
                    "Et7f2wfn3RVGQBEP3A"
 
@@ -405,6 +406,17 @@ typedef struct
   guint     answered;
 } Crowd;
 
+/* The rig's next line if it has come, else NULL at once: the source
+ * needs this thread too. */
+static char *
+relay_rig_read_ready (RelayRig *rig)
+{
+  if (strchr (rig->client->buffer->str, '\n') == NULL
+      && g_socket_condition_check (rig->client->socket, G_IO_IN) == 0)
+    return NULL;
+  return stratum_client_read_line (rig->client, 1000);
+}
+
 /* Reads what has come: each rig's first line is its login's answer. */
 static gboolean
 crowd_answered (Crowd *crowd)
@@ -414,11 +426,7 @@ crowd_answered (Crowd *crowd)
       RelayRig *rig = &crowd->rigs[i];
       g_autofree char *line = NULL;
 
-      /* Only those with bytes waiting: the source needs this thread too. */
-      if (rig->session != NULL
-          || (strchr (rig->client->buffer->str, '\n') == NULL
-              && g_socket_condition_check (rig->client->socket, G_IO_IN) == 0)
-          || (line = stratum_client_read_line (rig->client, 1000)) == NULL)
+      if (rig->session != NULL || (line = relay_rig_read_ready (rig)) == NULL)
         continue;
       relay_rig_take_login (rig, line);
       crowd->answered++;
@@ -468,6 +476,51 @@ test_per_rig_crowd (void)
   g_assert_cmpstr (submit_of (relay.standin, rigs[SPLIT_RIGS - 1].name)->verdict, ==, "OK");
 
   for (guint i = 0; i < SPLIT_RIGS; i++)
+    relay_rig_clear (&rigs[i]);
+  relay_tear_down (&relay);
+}
+
+/* A rig past lane 0's 255 bytes whose own connection never gets a job
+ * (the upstream holds its login's answer) is told to try again one login
+ * timeout after it logged in, not left waiting. */
+static void
+test_per_rig_crowd_unanswered (void)
+{
+  Relay relay = { 0 };
+  g_autofree RelayRig *rigs = g_new0 (RelayRig, LANE_ZERO_BYTES + 1);
+  RelayRig *last = &rigs[LANE_ZERO_BYTES];
+  g_autofree char *line = NULL;
+  g_autofree char *error = NULL;
+  gint64 sent;
+  guint16 port;
+
+  stratum_raise_file_limit ();
+  relay_set_up (&relay, SHOAL_UPSTREAM_RELAY_PER_RIG, FALSE);
+  g_object_set (relay.server, "login-timeout-ms", 1000, NULL);
+  port = shoal_stratum_server_get_port (relay.server);
+  p2pool_standin_hold_answers (relay.standin, TRUE);
+  for (guint i = 0; i < LANE_ZERO_BYTES; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("rig-%u", i);
+      g_autofree char *reply = NULL;
+
+      rigs[i].client = stratum_client_connect (port, NULL);
+      reply = stratum_client_login (rigs[i].client, "household", name);
+      relay_rig_take_login (&rigs[i], reply);
+    }
+  last->client = stratum_client_connect (port, NULL);
+  sent = g_get_monotonic_time ();
+  stratum_client_send (last->client, "{\"id\":7,\"jsonrpc\":\"2.0\",\"method\":\"login\","
+                       "\"params\":{\"login\":\"household\",\"rigid\":\"late\"}}");
+  WAIT_FOR ((line = relay_rig_read_ready (last)) != NULL);
+  g_assert_cmpint (g_get_monotonic_time () - sent, >=, 900 * 1000);
+  error = stratum_error_message (line);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error, "try again shortly"));
+  g_assert_nonnull (strstr (line, "\"id\":7"));
+
+  p2pool_standin_hold_answers (relay.standin, FALSE);
+  for (guint i = 0; i <= LANE_ZERO_BYTES; i++)
     relay_rig_clear (&rigs[i]);
   relay_tear_down (&relay);
 }
@@ -572,5 +625,6 @@ main (int    argc,
   g_test_add_func ("/upstream-relay/per-rig-failover", test_per_rig_failover);
   g_test_add_func ("/upstream-relay/per-rig-crowd", test_per_rig_crowd);
   g_test_add_func ("/upstream-relay/per-rig-logins", test_per_rig_logins);
+  g_test_add_func ("/upstream-relay/per-rig-crowd-unanswered", test_per_rig_crowd_unanswered);
   return g_test_run ();
 }
