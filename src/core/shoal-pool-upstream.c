@@ -21,18 +21,28 @@ on_verdict (ShoalUpstreamSource *source,
   shoal_stats_collector_upstream_verdict (stats, share, accepted);
 }
 
+/* The login there: the URL's own ("LOGIN@HOST:PORT"), else upstream-user,
+ * else none configured (login_set FALSE) and Shoal's own connection uses
+ * the pool address, which P2Pool reads as a name only: then rigs' own
+ * connections log in as the rigs (see ShoalUpstreamSource). */
 static ShoalUpstreamSource *
 start_source (const char           *url,
-              const char           *login,
+              const char           *user,
+              const char           *pool_address,
               ShoalUpstreamRelay    relay,
               ShoalStatsCollector  *stats,
               GError              **error)
 {
-  g_autoptr(ShoalUpstreamEndpoint) endpoint = shoal_upstream_endpoint_parse (url, login, error);
+  g_autoptr(ShoalUpstreamEndpoint) endpoint = shoal_upstream_endpoint_parse (url, user, error);
   ShoalUpstreamSource *source;
 
   if (endpoint == NULL)
     return NULL;
+  if (!endpoint->login_set)
+    {
+      g_free (endpoint->login);
+      endpoint->login = g_strdup (pool_address);
+    }
   source = shoal_upstream_source_new (endpoint);
   shoal_upstream_source_set_probe_sidechain (source, TRUE);
   shoal_upstream_source_set_relay (source, relay);
@@ -51,7 +61,6 @@ _shoal_pool_upstream_chain (ShoalConfig          *config,
 {
   const char * const *urls = shoal_config_get_strv (config, "upstream-urls");
   const char *user = shoal_config_get_string (config, "upstream-user");
-  const char *login = user != NULL && *user != '\0' ? user : pool_address;
   ShoalUpstreamRelay relay = g_strcmp0 (shoal_config_get_string (config, "upstream-relay"), "split")
                              == 0 ? SHOAL_UPSTREAM_RELAY_SPLIT : SHOAL_UPSTREAM_RELAY_PER_RIG;
   g_autoptr(GPtrArray) sources = g_ptr_array_new_with_free_func (g_object_unref);
@@ -68,7 +77,8 @@ _shoal_pool_upstream_chain (ShoalConfig          *config,
     }
   for (guint i = 0; urls[i] != NULL; i++)
     {
-      ShoalUpstreamSource *source = start_source (urls[i], login, relay, stats, error);
+      ShoalUpstreamSource *source = start_source (urls[i], user, pool_address, relay, stats,
+                                                  error);
 
       if (source == NULL)
         {

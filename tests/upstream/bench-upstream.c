@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <glib-unix.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -13,11 +14,13 @@
 #include "stratum-test-util.h"
 #include "upstream-test-util.h"
 
-/* Rigs -> Shoal relaying onto an upstream (the P2Pool stand-in, nonce
- * split: every rig on one upstream connection) -> the upstream, all on
- * loopback in this process.  Prints what a rig's share costs on its way
- * up beside what its RandomX check alone costs here, and the memory a
- * relayed rig takes. */
+/* Rigs -> Shoal relaying onto an upstream (the P2Pool stand-in) -> the
+ * upstream, all on loopback, in each relay: split (every rig on one
+ * upstream connection, by its nonce byte) and per-rig (a connection
+ * upward for each rig).  Prints, side by side, what a rig's share costs on
+ * its way up beside what its RandomX check alone costs here, and the
+ * memory a relayed rig takes.  Each relay runs in a process of its own, so
+ * that neither finds memory the other freed. */
 
 #define SEED_HEX "0101010101010101010101010101010101010101010101010101010101010101"
 
@@ -37,6 +40,20 @@ typedef struct
   guint32  nonce;
   char    *hash;
 } Share;
+
+/* What one relay's run measured; sent whole from its process. */
+typedef struct
+{
+  double  up[2];          /* rig submit -> upstream has it: p50, p99 (ms) */
+  double  reply[2];       /* rig submit -> rig's answer */
+  double  hash[2];        /* one RandomX light hash: the check's floor */
+  guint64 accepted;
+  guint64 rejected;
+  guint   refused;
+  guint   n_idle;
+  guint   connections;    /* upward, once the idle rigs are in */
+  double  idle_bytes;     /* Shoal's resident bytes per idle relayed rig */
+} Figures;
 
 static void
 rig_clear (Rig *rig)
@@ -92,17 +109,19 @@ idle_rigs_main (int in,
   _exit (0);
 }
 
+/* A process of the bench's own: commands go TO it, answers come FROM it. */
 typedef struct
 {
   int   to;
   FILE *from;
-} IdleRigs;
+} Child;
 
-static IdleRigs
-fork_idle_rigs (void)
+/* Forked before any thread: the child runs CHILD_MAIN and never returns. */
+static Child
+fork_child (void (*child_main) (int in, int out))
 {
   int down[2], up[2];
-  IdleRigs rigs;
+  Child child;
 
   if (pipe (down) != 0 || pipe (up) != 0)
     g_error ("bench: pipe failed");
@@ -110,20 +129,71 @@ fork_idle_rigs (void)
     {
       close (down[1]);
       close (up[0]);
-      idle_rigs_main (down[0], up[1]);
+      child_main (down[0], up[1]);
+      _exit (0);
     }
   close (down[0]);
   close (up[1]);
-  rigs.to = down[1];
-  rigs.from = fdopen (up[0], "r");
-  return rigs;
+  child.to = down[1];
+  child.from = fdopen (up[0], "r");
+  return child;
+}
+
+static void
+child_done (Child *child)
+{
+  close (child->to);
+  fclose (child->from);
+}
+
+static void
+set_bench_work (P2poolStandin *standin)
+{
+  guint8 blob[76] = { 16, 16 };
+  g_autoptr(GBytes) bytes = g_bytes_new (blob, sizeof blob);
+
+  p2pool_standin_set_work (standin, bytes, SEED_HEX, 100);
+}
+
+static gboolean
+on_parent_gone (int           fd,
+                GIOCondition  condition,
+                gpointer      user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* The upstream of the idle rigs, in a process of its own too: in per-rig
+ * relay each idle rig holds a connection to it, whose cost upstream is
+ * not Shoal's.  Writes its port, serves until its pipe closes. */
+static void G_GNUC_NORETURN
+standin_main (int in,
+              int out)
+{
+  P2poolStandin *standin;
+  g_autofree char *port = NULL;
+  gboolean gone = FALSE;
+
+  stratum_raise_file_limit ();
+  standin = p2pool_standin_new (1);
+  set_bench_work (standin);
+  port = g_strdup_printf ("%u\n", p2pool_standin_get_port (standin));
+  if (write (out, port, strlen (port)) < 0)
+    _exit (1);
+  g_unix_fd_add (in, G_IO_IN | G_IO_HUP | G_IO_ERR, on_parent_gone, &gone);
+  while (!gone)
+    g_main_context_iteration (NULL, TRUE);
+  _exit (0);
 }
 
 /* Shoal's resident bytes per idle relayed rig, N of them. */
 static double
-idle_rig_bytes (IdleRigs *rigs,
-                guint16   port,
-                guint     n)
+idle_rig_bytes (Child               *rigs,
+                ShoalUpstreamSource *source,
+                guint16              port,
+                guint                n,
+                gboolean             per_rig)
 {
   g_autofree char *command = g_strdup_printf ("%u %u\n", n, port);
   char line[16];
@@ -132,6 +202,9 @@ idle_rig_bytes (IdleRigs *rigs,
   if (write (rigs->to, command, strlen (command)) < 0
       || fgets (line, sizeof line, rigs->from) == NULL)
     g_error ("bench: the idle rigs' process failed");
+  /* Per-rig: their connections upward are part of what they cost. */
+  if (per_rig)
+    WAIT_FOR (shoal_upstream_source_get_n_connected (source) == 1 + n);
   return (double) (rss_bytes () - before) / n;
 }
 
@@ -153,31 +226,85 @@ compare_doubles (gconstpointer a,
   return (x > y) - (x < y);
 }
 
+/* P50 and P99 of MS, in OUT. */
 static void
-print_figure (const char *what,
-              GArray     *ms)
+summarize (GArray *ms,
+           double  out[2])
 {
   g_array_sort (ms, compare_doubles);
-  g_print ("  %-40s p50 %6.2f ms, p99 %6.2f ms, max %6.2f ms (%u)\n", what,
-           percentile (ms, 0.5), percentile (ms, 0.99), percentile (ms, 1.0), ms->len);
+  out[0] = percentile (ms, 0.5);
+  out[1] = percentile (ms, 0.99);
 }
 
 static ShoalUpstreamSource *
-start_source (P2poolStandin *standin)
+start_source (guint16            port,
+              ShoalUpstreamRelay relay)
 {
-  guint8 blob[76] = { 16, 16 };
-  g_autoptr(GBytes) bytes = g_bytes_new (blob, sizeof blob);
   g_autoptr(ShoalUpstreamEndpoint) endpoint = NULL;
   ShoalUpstreamSource *source;
   g_autoptr(ShoalWork) work = NULL;
 
-  p2pool_standin_set_work (standin, bytes, SEED_HEX, 100);
-  endpoint = shoal_upstream_endpoint_new ("127.0.0.1", p2pool_standin_get_port (standin), FALSE,
-                                          "household", "x");
+  endpoint = shoal_upstream_endpoint_new ("127.0.0.1", port, FALSE, "household", "x");
   source = shoal_upstream_source_new (endpoint);
+  shoal_upstream_source_set_relay (source, relay);
   shoal_upstream_source_start (source);
   WAIT_FOR ((work = shoal_job_source_dup_work (SHOAL_JOB_SOURCE (source))) != NULL);
   return source;
+}
+
+static ShoalStratumServer *
+start_server (ShoalUpstreamSource *source)
+{
+  ShoalStratumServer *server = stratum_test_server (NULL, "max-connections-per-ip", 0,
+                                                    "min-difficulty", (guint64) 1,
+                                                    "start-difficulty", (guint64) 1, NULL);
+
+  shoal_stratum_server_set_job_source (server, SHOAL_JOB_SOURCE (source));
+  return server;
+}
+
+static void
+stop_relay (ShoalStratumServer  *server,
+            ShoalUpstreamSource *source)
+{
+  shoal_stratum_server_stop (server);
+  g_object_unref (server);
+  shoal_upstream_source_stop (source);
+  g_object_unref (source);
+}
+
+static void
+rig_take_job (Rig        *rig,
+              JsonObject *job)
+{
+  g_autoptr(GBytes) blob = NULL;
+
+  g_free (rig->job_id);
+  g_free (rig->blob_hex);
+  rig->job_id = g_strdup (json_object_get_string_member (job, "job_id"));
+  rig->blob_hex = g_strdup (json_object_get_string_member (job, "blob"));
+  blob = shoal_hex_decode (rig->blob_hex, NULL);
+  g_assert (blob != NULL && g_bytes_get_size (blob) > 42);
+  rig->top = ((const guint8 *) g_bytes_get_data (blob, NULL))[42];
+}
+
+/* Per-rig: the job of the rig's own connection (the whole nonce, so no
+ * byte of it fixed), after the shared one it mined meanwhile. */
+static void
+rig_take_own_job (Rig *rig)
+{
+  for (guint i = 0; i < 4 && rig->top != 0; i++)
+    {
+      g_autofree char *line = stratum_client_expect_line (rig->client);
+      g_autoptr(JsonObject) object = NULL;
+
+      g_assert (line != NULL);
+      object = stratum_parse_object (line);
+      if (g_strcmp0 (json_object_get_string_member_with_default (object, "method", ""), "job")
+          == 0)
+        rig_take_job (rig, json_object_get_object_member (object, "params"));
+    }
+  g_assert (rig->top == 0);
 }
 
 static void
@@ -187,19 +314,12 @@ rig_log_in (Rig     *rig,
 {
   g_autofree char *name = g_strdup_printf ("rig-%u", index);
   g_autoptr(JsonObject) result = NULL;
-  JsonObject *job;
-  g_autoptr(GBytes) blob = NULL;
 
   rig->client = stratum_client_connect (port, NULL);
   result = stratum_client_login_result (rig->client, "household", name);
-  job = json_object_get_object_member (result, "job");
   rig->session = g_strdup (json_object_get_string_member (result, "id"));
-  rig->job_id = g_strdup (json_object_get_string_member (job, "job_id"));
-  rig->blob_hex = g_strdup (json_object_get_string_member (job, "blob"));
   rig->next_id = 2;
-  blob = shoal_hex_decode (rig->blob_hex, NULL);
-  g_assert (blob != NULL && g_bytes_get_size (blob) > 42);
-  rig->top = ((const guint8 *) g_bytes_get_data (blob, NULL))[42];
+  rig_take_job (rig, json_object_get_object_member (result, "job"));
 }
 
 /* The shares to send, hashed before the clock starts: what a rig spends
@@ -282,6 +402,146 @@ send_shares (P2poolStandin *standin,
   return refused;
 }
 
+/* N_RIGS rigs on RELAY, logged in; per-rig, on their own connections. */
+static void
+rigs_log_in (Rig                 *rigs,
+             guint                n_rigs,
+             ShoalStratumServer  *server,
+             ShoalUpstreamSource *source,
+             gboolean             per_rig)
+{
+  for (guint i = 0; i < n_rigs; i++)
+    rig_log_in (&rigs[i], shoal_stratum_server_get_port (server), i);
+  if (!per_rig)
+    return;
+  WAIT_FOR (shoal_upstream_source_get_n_connected (source) == 1 + n_rigs);
+  for (guint i = 0; i < n_rigs; i++)
+    rig_take_own_job (&rigs[i]);
+}
+
+/* Measured last, once what is made once is made (the validator's RandomX
+ * cache is built in the background from the first job on): idle rigs on a
+ * second relay, whose upstream lives in a process of its own. */
+static void
+measure_idle (Child              *idle,
+              Child              *remote,
+              ShoalUpstreamRelay  relay,
+              Figures            *figures)
+{
+  ShoalUpstreamSource *source;
+  ShoalStratumServer *server;
+  char line[16];
+
+  if (fgets (line, sizeof line, remote->from) == NULL)
+    g_error ("bench: the upstream's process failed");
+  source = start_source ((guint16) atoi (line), relay);
+  server = start_server (source);
+  figures->idle_bytes = idle_rig_bytes (idle, source, shoal_stratum_server_get_port (server),
+                                        figures->n_idle, relay == SHOAL_UPSTREAM_RELAY_PER_RIG);
+  figures->connections = shoal_upstream_source_get_n_connected (source);
+  stop_relay (server, source);
+}
+
+/* One relay, in this (forked) process: N_RIGS rigs send N_SHARES shares
+ * one at a time, then the idle rigs. */
+static void
+run_relay (ShoalUpstreamRelay  relay,
+           guint               n_rigs,
+           guint               n_shares,
+           Figures            *figures)
+{
+  Child idle = fork_child (idle_rigs_main);
+  Child remote = fork_child (standin_main);
+  g_autoptr(GArray) up_ms = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) reply_ms = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) hash_ms = NULL;
+  g_autofree Rig *rigs = g_new0 (Rig, n_rigs);
+  g_autofree Share *shares = g_new0 (Share, n_shares);
+  P2poolStandin *standin;
+  ShoalUpstreamSource *source;
+  ShoalStratumServer *server;
+
+  stratum_raise_file_limit ();
+  standin = p2pool_standin_new (1);
+  set_bench_work (standin);
+  source = start_source (p2pool_standin_get_port (standin), relay);
+  server = start_server (source);
+  rigs_log_in (rigs, n_rigs, server, source, relay == SHOAL_UPSTREAM_RELAY_PER_RIG);
+  hash_ms = prepare_shares (rigs, n_rigs, shares, n_shares);
+  figures->refused = send_shares (standin, shares, n_shares, up_ms, reply_ms);
+  WAIT_FOR (shoal_upstream_source_get_accepted (source)
+            + shoal_upstream_source_get_rejected (source) >= up_ms->len);
+  summarize (up_ms, figures->up);
+  summarize (reply_ms, figures->reply);
+  summarize (hash_ms, figures->hash);
+  figures->accepted = shoal_upstream_source_get_accepted (source);
+  figures->rejected = shoal_upstream_source_get_rejected (source);
+  measure_idle (&idle, &remote, relay, figures);
+
+  for (guint i = 0; i < n_shares; i++)
+    g_free (shares[i].hash);
+  for (guint i = 0; i < n_rigs; i++)
+    rig_clear (&rigs[i]);
+  stop_relay (server, source);
+  p2pool_standin_free (standin);
+  child_done (&idle);
+  child_done (&remote);
+  while (wait (NULL) > 0)
+    ;
+}
+
+/* Runs RELAY in a process of its own; its figures come back whole. */
+static gboolean
+run_relay_apart (ShoalUpstreamRelay  relay,
+                 guint               n_rigs,
+                 guint               n_shares,
+                 Figures            *figures)
+{
+  int fds[2];
+  pid_t pid;
+  int status = 0;
+
+  if (pipe (fds) != 0)
+    g_error ("bench: pipe failed");
+  pid = fork ();
+  if (pid == 0)
+    {
+      close (fds[0]);
+      run_relay (relay, n_rigs, n_shares, figures);
+      _exit (write (fds[1], figures, sizeof *figures) == sizeof *figures ? 0 : 1);
+    }
+  close (fds[1]);
+  if (read (fds[0], figures, sizeof *figures) != sizeof *figures)
+    figures->n_idle = 0;
+  close (fds[0]);
+  waitpid (pid, &status, 0);
+  return figures->n_idle != 0 && WIFEXITED (status) && WEXITSTATUS (status) == 0;
+}
+
+static void
+print_row (const char *what,
+           double      split[2],
+           double      per_rig[2])
+{
+  g_print ("  %-38s p50 %6.2f, p99 %6.2f ms   p50 %6.2f, p99 %6.2f ms\n", what,
+           split[0], split[1], per_rig[0], per_rig[1]);
+}
+
+static void
+print_figures (Figures figures[2])
+{
+  g_print ("  %-38s %-28s%s\n", "", "split (one connection)", "per-rig (one a rig)");
+  print_row ("rig submit -> upstream has it", figures[0].up, figures[1].up);
+  print_row ("rig submit -> rig's answer", figures[0].reply, figures[1].reply);
+  print_row ("RandomX light hash alone (the check)", figures[0].hash, figures[1].hash);
+  for (guint i = 0; i < 2; i++)
+    g_print ("  %s: upstream verdicts %" G_GUINT64_FORMAT " accepted, %" G_GUINT64_FORMAT
+             " rejected, %u refused downstream; %u idle relayed rigs: %.0f bytes RSS each in "
+             "Shoal, upstream connections: %u\n", i == 0 ? "split" : "per-rig",
+             figures[i].accepted, figures[i].rejected, figures[i].refused, figures[i].n_idle,
+             figures[i].idle_bytes, figures[i].connections);
+}
+
 static int
 bench_upstream (int    argc,
                 char **argv)
@@ -289,63 +549,23 @@ bench_upstream (int    argc,
   guint n_idle = argc > 1 ? (guint) atoi (argv[1]) : 230;
   guint n_shares = argc > 2 ? (guint) atoi (argv[2]) : 200;
   guint n_rigs = 20;
-  g_autoptr(GArray) up_ms = g_array_new (FALSE, FALSE, sizeof (double));
-  g_autoptr(GArray) reply_ms = g_array_new (FALSE, FALSE, sizeof (double));
-  g_autoptr(GArray) hash_ms = NULL;
-  g_autofree Rig *rigs = NULL;
-  g_autofree Share *shares = NULL;
-  P2poolStandin *standin;
-  ShoalUpstreamSource *source;
-  ShoalStratumServer *server;
-  IdleRigs idle;
-  guint refused;
+  Figures figures[2] = { { { 0 } } };
+  gboolean ok = TRUE;
 
   /* A nonce split holds 255 rigs on one upstream connection. */
   n_idle = CLAMP (n_idle, 1, 255 - n_rigs);
   n_shares = MAX (n_shares, 1);
-  idle = fork_idle_rigs ();
-  stratum_raise_file_limit ();
-  standin = p2pool_standin_new (1);
-  source = start_source (standin);
-  server = stratum_test_server (NULL, "max-connections-per-ip", 0, "min-difficulty", (guint64) 1,
-                                "start-difficulty", (guint64) 1, NULL);
-  shoal_stratum_server_set_job_source (server, SHOAL_JOB_SOURCE (source));
-  g_print ("shoal-bench upstream: rigs -> Shoal (nonce split, one upstream connection) -> "
-           "a P2Pool-dialect stand-in, on 127.0.0.1\n");
-
-  rigs = g_new0 (Rig, n_rigs);
-  for (guint i = 0; i < n_rigs; i++)
-    rig_log_in (&rigs[i], shoal_stratum_server_get_port (server), i);
-
-  shares = g_new0 (Share, n_shares);
-  hash_ms = prepare_shares (rigs, n_rigs, shares, n_shares);
-  refused = send_shares (standin, shares, n_shares, up_ms, reply_ms);
-  WAIT_FOR (shoal_upstream_source_get_accepted (source)
-            + shoal_upstream_source_get_rejected (source) >= up_ms->len);
-  print_figure ("rig submit -> upstream has it:", up_ms);
-  print_figure ("rig submit -> rig's answer:", reply_ms);
-  print_figure ("RandomX light hash alone (the check):", hash_ms);
-  g_print ("  upstream: %" G_GUINT64_FORMAT " accepted, %" G_GUINT64_FORMAT " rejected; "
-           "%u refused downstream\n", shoal_upstream_source_get_accepted (source),
-           shoal_upstream_source_get_rejected (source), refused);
-  /* Measured last, once what is made once is made (the validator's
-   * RandomX cache is built in the background from the first job on). */
-  g_print ("  %u idle relayed rigs: %.0f bytes RSS each in Shoal\n", n_idle,
-           idle_rig_bytes (&idle, shoal_stratum_server_get_port (server), n_idle));
-
-  for (guint i = 0; i < n_shares; i++)
-    g_free (shares[i].hash);
-  for (guint i = 0; i < n_rigs; i++)
-    rig_clear (&rigs[i]);
-  shoal_stratum_server_stop (server);
-  g_object_unref (server);
-  shoal_upstream_source_stop (source);
-  g_object_unref (source);
-  p2pool_standin_free (standin);
-  close (idle.to);
-  fclose (idle.from);
-  wait (NULL);
-  return refused == 0 ? 0 : 1;
+  g_print ("shoal-bench upstream: %u rigs send %u shares one at a time, then %u idle rigs log "
+           "in; rigs -> Shoal -> a P2Pool-dialect stand-in, on 127.0.0.1\n",
+           n_rigs, n_shares, n_idle);
+  for (guint i = 0; i < G_N_ELEMENTS (figures); i++)
+    {
+      figures[i].n_idle = n_idle;
+      ok &= run_relay_apart (i == 0 ? SHOAL_UPSTREAM_RELAY_SPLIT : SHOAL_UPSTREAM_RELAY_PER_RIG,
+                             n_rigs, n_shares, &figures[i]);
+    }
+  print_figures (figures);
+  return ok && figures[0].refused == 0 && figures[1].refused == 0 ? 0 : 1;
 }
 
 SHOAL_BENCH_REGISTER ("upstream", "relayed share latency and memory per relayed rig",

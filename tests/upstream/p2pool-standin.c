@@ -43,6 +43,7 @@ struct _P2poolStandin
   gboolean        offline;
   gboolean        silent;
   GPtrArray      *held;           /* answers held back, Held, in order; NULL: none held */
+  GPtrArray      *logins;         /* P2poolLogin, in order */
   guint           counts[P2POOL_COUNT_CONNECTIONS];
   guint32         next_extra_nonce;
 };
@@ -57,6 +58,22 @@ submit_free (P2poolSubmit *submit)
   g_free (submit->verdict);
   g_free (submit->worker);
   g_free (submit);
+}
+
+static void
+login_free (P2poolLogin *login)
+{
+  g_free (login->login);
+  g_free (login->pass);
+  g_free (login->rigid);
+  g_free (login);
+}
+
+static char *
+param_dup (JsonObject *params,
+           const char *name)
+{
+  return g_strdup (json_object_get_string_member_with_default (params, name, NULL));
 }
 
 static char *
@@ -226,8 +243,13 @@ on_login (Conn       *conn,
 {
   g_autofree char *job = NULL;
   g_autofree char *line = NULL;
+  P2poolLogin *record = g_new0 (P2poolLogin, 1);
 
   conn->standin->counts[P2POOL_COUNT_LOGINS]++;
+  record->login = param_dup (params, "login");
+  record->pass = param_dup (params, "pass");
+  record->rigid = param_dup (params, "rigid");
+  g_ptr_array_add (conn->standin->logins, record);
   g_free (conn->worker);
   conn->worker = worker_of (params);
   conn->custom = custom_of (params);
@@ -434,10 +456,14 @@ p2pool_standin_new (guint64 difficulty)
 
   self->difficulty = difficulty;
   self->submits = g_ptr_array_new_with_free_func ((GDestroyNotify) submit_free);
+  self->logins = g_ptr_array_new_with_free_func ((GDestroyNotify) login_free);
   self->blob = g_bytes_new (blob, sizeof blob);
   self->seed_hex = g_strnfill (64, '0');
   self->height = 1;
   self->service = g_socket_service_new ();
+  /* Room in the listen queue (GLib's default is 10) for the hundreds of
+   * connections a relay opens when its rigs come back together. */
+  g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->service), 1024);
   g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), address, G_SOCKET_TYPE_STREAM,
                                  G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error);
   g_assert_no_error (error);
@@ -455,6 +481,7 @@ p2pool_standin_free (P2poolStandin *self)
   g_socket_listener_close (G_SOCKET_LISTENER (self->service));
   g_object_unref (self->service);
   g_ptr_array_unref (self->submits);
+  g_ptr_array_unref (self->logins);
   g_clear_pointer (&self->held, g_ptr_array_unref);
   g_bytes_unref (self->blob);
   g_free (self->seed_hex);
@@ -576,6 +603,12 @@ GPtrArray *
 p2pool_standin_get_submits (P2poolStandin *self)
 {
   return self->submits;
+}
+
+GPtrArray *
+p2pool_standin_get_logins (P2poolStandin *self)
+{
+  return self->logins;
 }
 
 GPtrArray *

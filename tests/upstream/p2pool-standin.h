@@ -25,6 +25,14 @@ typedef struct
   char    *worker;      /* that connection's worker name, from its login */
 } P2poolSubmit;
 
+/* A login's params as received (NULL: absent). */
+typedef struct
+{
+  char *login;
+  char *pass;
+  char *rigid;
+} P2poolLogin;
+
 typedef enum
 {
   P2POOL_COUNT_LOGINS,
@@ -71,6 +79,8 @@ guint          p2pool_standin_count        (P2poolStandin *self,
                                             P2poolCount    what);
 /* Every submit received, P2poolSubmit, in order. */
 GPtrArray     *p2pool_standin_get_submits  (P2poolStandin *self);
+/* Every login received, P2poolLogin, in order. */
+GPtrArray     *p2pool_standin_get_logins   (P2poolStandin *self);
 /* The worker names of the logged-in connections open now, one a connection. */
 GPtrArray     *p2pool_standin_dup_workers  (P2poolStandin *self);
 

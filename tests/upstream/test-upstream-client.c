@@ -365,9 +365,20 @@ test_endpoint_urls (void)
   g_assert_true (tls->use_tls);
   copy = shoal_upstream_endpoint_copy (tls);
   g_assert_cmpstr (copy->fingerprint, ==, pin);
+  g_assert_true (tcp->login_set);
   bare = shoal_upstream_endpoint_parse ("127.0.0.1:18080", "rig", NULL);
   g_assert_nonnull (bare);
   g_assert_false (bare->use_tls);
+  g_clear_pointer (&bare, shoal_upstream_endpoint_free);
+  bare = shoal_upstream_endpoint_parse ("127.0.0.1:18080", "", NULL);
+  g_assert_false (bare->login_set);
+  g_clear_pointer (&bare, shoal_upstream_endpoint_free);
+  /* "LOGIN@": this upstream's own login, before the one for all. */
+  bare = shoal_upstream_endpoint_parse ("stratum+tcp://4Wallet+5000@pool.example:3333", "rig",
+                                        NULL);
+  g_assert_cmpstr (bare->login, ==, "4Wallet+5000");
+  g_assert_cmpstr (bare->host, ==, "pool.example");
+  g_assert_true (bare->login_set);
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_autoptr(GError) error = NULL;

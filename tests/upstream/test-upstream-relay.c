@@ -16,6 +16,9 @@
 
 #define SEED_HEX   "0101010101010101010101010101010101010101010101010101010101010101"
 #define SPLIT_RIGS 300
+#define LANE_ZERO_BYTES 255   /* rigs lane 0's split work has a nonce byte for */
+#define ADDRESS    "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBB" \
+                   "Et7f2wfn3RVGQBEP3A"
 
 typedef struct
 {
@@ -50,11 +53,14 @@ on_verdict (ShoalUpstreamSource *source,
 }
 
 /* With BEHIND, the upstream is first in a source chain that ends in a
- * stand-in for the node's templates, as in upstream mode. */
+ * stand-in for the node's templates, as in upstream mode.  LOGIN: the
+ * upstream's configured login; "": none, and Shoal's own connection logs
+ * in with the pool address, as the pool does then. */
 static void
-relay_set_up (Relay              *relay,
-              ShoalUpstreamRelay  mode,
-              gboolean            behind)
+relay_set_up_login (Relay              *relay,
+                    ShoalUpstreamRelay  mode,
+                    gboolean            behind,
+                    const char         *login)
 {
   guint8 blob[76] = { 16, 16 };
   g_autoptr(GBytes) bytes = g_bytes_new (blob, sizeof blob);
@@ -64,7 +70,12 @@ relay_set_up (Relay              *relay,
   relay->standin = p2pool_standin_new (1);
   p2pool_standin_set_work (relay->standin, bytes, SEED_HEX, 100);
   endpoint = shoal_upstream_endpoint_new ("127.0.0.1", p2pool_standin_get_port (relay->standin),
-                                          FALSE, "household", "x");
+                                          FALSE, login, "x");
+  if (!endpoint->login_set)
+    {
+      g_free (endpoint->login);
+      endpoint->login = g_strdup (ADDRESS);
+    }
   relay->source = shoal_upstream_source_new (endpoint);
   shoal_upstream_source_set_relay (relay->source, mode);
   relay->accepted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -85,6 +96,14 @@ relay_set_up (Relay              *relay,
   shoal_source_chain_append (relay->chain, SHOAL_JOB_SOURCE (relay->node));
   g_assert_cmpint (shoal_source_chain_get_active_index (relay->chain), ==, 0);
   shoal_stratum_server_set_job_source (relay->server, SHOAL_JOB_SOURCE (relay->chain));
+}
+
+static void
+relay_set_up (Relay              *relay,
+              ShoalUpstreamRelay  mode,
+              gboolean            behind)
+{
+  relay_set_up_login (relay, mode, behind, "household");
 }
 
 static void
@@ -364,6 +383,188 @@ relay_rig_expect_own_job (RelayRig *rig)
   g_assert_not_reached ();
 }
 
+/* The login reply a rig got: its session and its job. */
+static void
+relay_rig_take_login (RelayRig   *rig,
+                      const char *reply)
+{
+  g_autoptr(JsonObject) object = stratum_parse_object (reply);
+  g_autofree char *error = stratum_error_message (reply);
+  JsonObject *result;
+
+  g_assert_cmpstr (error, ==, NULL);
+  result = json_object_get_object_member (object, "result");
+  g_assert_nonnull (result);
+  rig->session = g_strdup (json_object_get_string_member (result, "id"));
+  relay_rig_take_job (rig, json_object_get_object_member (result, "job"));
+}
+
+typedef struct
+{
+  RelayRig *rigs;
+  guint     n;
+  guint     answered;
+} Crowd;
+
+/* The rig's next line if it has come, else NULL at once: the source
+ * needs this thread too. */
+static char *
+relay_rig_read_ready (RelayRig *rig)
+{
+  if (strchr (rig->client->buffer->str, '\n') == NULL
+      && g_socket_condition_check (rig->client->socket, G_IO_IN) == 0)
+    return NULL;
+  return stratum_client_read_line (rig->client, 1000);
+}
+
+/* Reads what has come: each rig's first line is its login's answer. */
+static gboolean
+crowd_answered (Crowd *crowd)
+{
+  for (guint i = 0; i < crowd->n; i++)
+    {
+      RelayRig *rig = &crowd->rigs[i];
+      g_autofree char *line = NULL;
+
+      if (rig->session != NULL || (line = relay_rig_read_ready (rig)) == NULL)
+        continue;
+      relay_rig_take_login (rig, line);
+      crowd->answered++;
+    }
+  return crowd->answered == crowd->n;
+}
+
+/* 300 rigs log in at once in per-rig relay, before any of their own
+ * connections upward is made: lane 0's split work has 255 bytes to lend,
+ * and the rigs past them are answered when their own connection has a job,
+ * not refused.  Each ends on a connection of its own, under its name. */
+static void
+test_per_rig_crowd (void)
+{
+  Relay relay = { 0 };
+  g_autofree RelayRig *rigs = g_new0 (RelayRig, SPLIT_RIGS);
+  Crowd crowd = { rigs, SPLIT_RIGS, 0 };
+  guint16 port;
+
+  stratum_raise_file_limit ();
+  relay_set_up (&relay, SHOAL_UPSTREAM_RELAY_PER_RIG, FALSE);
+  port = shoal_stratum_server_get_port (relay.server);
+  /* The source lives on this thread: no lane opens until the logins are in. */
+  for (guint i = 0; i < SPLIT_RIGS; i++)
+    {
+      g_autofree char *line = NULL;
+
+      rigs[i].name = g_strdup_printf ("rig-%u", i);
+      rigs[i].client = stratum_client_connect (port, NULL);
+      line = g_strdup_printf ("{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":"
+                              "{\"login\":\"household\",\"pass\":\"x\",\"rigid\":\"%s\","
+                              "\"algo\":[\"rx/0\"]}}", rigs[i].name);
+      stratum_client_send (rigs[i].client, line);
+    }
+  WAIT_FOR (crowd_answered (&crowd));
+  WAIT_FOR (shoal_upstream_source_get_n_connected (relay.source) == 1 + SPLIT_RIGS);
+  g_assert_cmpuint (p2pool_standin_count (relay.standin, P2POOL_COUNT_CONNECTIONS), ==,
+                    1 + SPLIT_RIGS);
+  for (guint i = 0; i < SPLIT_RIGS; i++)
+    {
+      g_assert_true (workers_hold (relay.standin, rigs[i].name));
+      if (!relay_rig_on_own_lane (&rigs[i]))
+        relay_rig_expect_own_job (&rigs[i]);
+    }
+  relay_rig_submit (&rigs[SPLIT_RIGS - 1], 0x01000000, 10);
+  WAIT_FOR (g_hash_table_contains (relay.accepted, rigs[SPLIT_RIGS - 1].name));
+  g_assert_cmpstr (submit_of (relay.standin, rigs[SPLIT_RIGS - 1].name)->verdict, ==, "OK");
+
+  for (guint i = 0; i < SPLIT_RIGS; i++)
+    relay_rig_clear (&rigs[i]);
+  relay_tear_down (&relay);
+}
+
+/* A rig past lane 0's 255 bytes whose own connection never gets a job
+ * (the upstream holds its login's answer) is told to try again one login
+ * timeout after it logged in, not left waiting. */
+static void
+test_per_rig_crowd_unanswered (void)
+{
+  Relay relay = { 0 };
+  g_autofree RelayRig *rigs = g_new0 (RelayRig, LANE_ZERO_BYTES + 1);
+  RelayRig *last = &rigs[LANE_ZERO_BYTES];
+  g_autofree char *line = NULL;
+  g_autofree char *error = NULL;
+  gint64 sent;
+  guint16 port;
+
+  stratum_raise_file_limit ();
+  relay_set_up (&relay, SHOAL_UPSTREAM_RELAY_PER_RIG, FALSE);
+  g_object_set (relay.server, "login-timeout-ms", 1000, NULL);
+  port = shoal_stratum_server_get_port (relay.server);
+  p2pool_standin_hold_answers (relay.standin, TRUE);
+  for (guint i = 0; i < LANE_ZERO_BYTES; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("rig-%u", i);
+      g_autofree char *reply = NULL;
+
+      rigs[i].client = stratum_client_connect (port, NULL);
+      reply = stratum_client_login (rigs[i].client, "household", name);
+      relay_rig_take_login (&rigs[i], reply);
+    }
+  last->client = stratum_client_connect (port, NULL);
+  sent = g_get_monotonic_time ();
+  stratum_client_send (last->client, "{\"id\":7,\"jsonrpc\":\"2.0\",\"method\":\"login\","
+                       "\"params\":{\"login\":\"household\",\"rigid\":\"late\"}}");
+  WAIT_FOR ((line = relay_rig_read_ready (last)) != NULL);
+  g_assert_cmpint (g_get_monotonic_time () - sent, >=, 900 * 1000);
+  error = stratum_error_message (line);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error, "try again shortly"));
+  g_assert_nonnull (strstr (line, "\"id\":7"));
+
+  p2pool_standin_hold_answers (relay.standin, FALSE);
+  for (guint i = 0; i <= LANE_ZERO_BYTES; i++)
+    relay_rig_clear (&rigs[i]);
+  relay_tear_down (&relay);
+}
+
+/* The login a rig's own connection made upward, with CONFIGURED as the
+ * upstream's login: checked against LOGIN, PASS and RIGID. */
+static void
+check_rig_login (const char *configured,
+                 const char *login,
+                 const char *pass,
+                 const char *rigid)
+{
+  Relay relay = { 0 };
+  RelayRig rig = { 0 };
+  GPtrArray *logins;
+  const P2poolLogin *own;
+
+  relay_set_up_login (&relay, SHOAL_UPSTREAM_RELAY_PER_RIG, FALSE, configured);
+  relay_rig_log_in (&rig, shoal_stratum_server_get_port (relay.server), "rig-a");
+  logins = p2pool_standin_get_logins (relay.standin);
+  WAIT_FOR (logins->len == 2 && shoal_upstream_source_get_n_connected (relay.source) == 2);
+  own = logins->pdata[1];
+  g_assert_cmpstr (own->login, ==, login);
+  g_assert_cmpstr (own->pass, ==, pass);
+  g_assert_cmpstr (own->rigid, ==, rigid);
+  relay_rig_expect_job (&rig);
+  relay_rig_clear (&rig);
+  relay_tear_down (&relay);
+}
+
+/* A rig's own connection keeps what the configured login means: an
+ * address (a pool that pays by login) stays the login, "+DIFF" and all,
+ * with the rig's name as rigid and pass; a name, or none (P2Pool, which
+ * reads only a name), gives way to the rig's name, a "+DIFF" kept. */
+static void
+test_per_rig_logins (void)
+{
+  check_rig_login (ADDRESS "+5000", ADDRESS "+5000", "rig-a", "rig-a");
+  check_rig_login (ADDRESS, ADDRESS, "rig-a", "rig-a");
+  check_rig_login ("household+5000", "rig-a+5000", "x", NULL);
+  check_rig_login ("household", "rig-a", "x", NULL);
+  check_rig_login ("", "rig-a", "x", NULL);
+}
+
 /* The upstream gone: the rigs, still connected, mine the node's work
  * within 5 s, their connections upward closed; back on the upstream, each
  * gets its own connection again and its shares go up on it. */
@@ -422,5 +623,8 @@ main (int    argc,
   g_test_add_func ("/upstream-relay/per-rig", test_per_rig);
   g_test_add_func ("/upstream-relay/split-past-255", test_split_past_255);
   g_test_add_func ("/upstream-relay/per-rig-failover", test_per_rig_failover);
+  g_test_add_func ("/upstream-relay/per-rig-crowd", test_per_rig_crowd);
+  g_test_add_func ("/upstream-relay/per-rig-logins", test_per_rig_logins);
+  g_test_add_func ("/upstream-relay/per-rig-crowd-unanswered", test_per_rig_crowd_unanswered);
   return g_test_run ();
 }

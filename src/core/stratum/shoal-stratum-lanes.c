@@ -203,7 +203,9 @@ join_split (ShoalStratumServer  *server,
 }
 
 /* The rig mines lane 0's work (with a byte of it) until its own
- * connection has a job. */
+ * connection has a job.  With every byte of lane 0 held (hundreds of rigs
+ * back at once) it waits for that job instead: its login is answered then
+ * (see shoal_stratum_session_awaits_lane()). */
 static gboolean
 join_own_lane (ShoalStratumServer  *server,
                ShoalStratumSession *session,
@@ -211,12 +213,19 @@ join_own_lane (ShoalStratumServer  *server,
                GError             **error)
 {
   session->split = shoal_nonce_splits_take (&server->splits);
-  if (session->split == 0 && shoal_stratum_work_is_split (server->work))
-    return refuse_full (error);
   session->lane = open_lane (server, worker);
-  if (session->lane != NULL)
-    session->lane->n_sessions++;
+  if (session->lane == NULL)
+    return session->split != 0 || !shoal_stratum_work_is_split (server->work)
+           || refuse_full (error);
+  session->lane->n_sessions++;
   return TRUE;
+}
+
+gboolean
+shoal_stratum_session_awaits_lane (ShoalStratumSession *session)
+{
+  return session->split == 0 && session->lane != NULL && session->lane->work == NULL
+         && shoal_stratum_work_is_split (session->server->work);
 }
 
 gboolean
@@ -242,11 +251,32 @@ shoal_stratum_server_join_lane (ShoalStratumServer  *server,
     }
 }
 
+/* Logins that waited for a lane just dropped: answered on lane 0's work. */
+static void
+answer_on_lane_zero (ShoalStratumServer *server,
+                     GPtrArray          *waiting)
+{
+  for (guint i = 0; i < waiting->len; i++)
+    {
+      ShoalStratumSession *s = waiting->pdata[i];
+      g_autoptr(GError) error = NULL;
+
+      if (s->waiting == NULL)
+        continue;
+      if (shoal_stratum_server_join_lane (server, s, s->waiting->login.worker, &error))
+        shoal_stratum_session_finish_login (s);
+      else
+        shoal_stratum_session_fail_login (s, error->message);
+    }
+}
+
 /* Work that wants one lane (the node's templates, after a failover):
  * every rig back on lane 0, every other lane closed. */
 static void
 drop_lanes (ShoalStratumServer *server)
 {
+  g_autoptr(GPtrArray) waiting = g_ptr_array_new_with_free_func (
+    (GDestroyNotify) shoal_stratum_session_unref);
   GHashTableIter iter;
   ShoalStratumLane *lane;
 
@@ -258,6 +288,8 @@ drop_lanes (ShoalStratumServer *server)
         shoal_nonce_splits_release (shoal_stratum_session_splits (s), s->split);
         s->split = 0;
         s->lane = NULL;
+        if (s->waiting != NULL)
+          g_ptr_array_add (waiting, shoal_stratum_session_ref (s));
       }
   g_hash_table_iter_init (&iter, lanes_table (server));
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &lane))
@@ -265,6 +297,7 @@ drop_lanes (ShoalStratumServer *server)
       request_lane (server, lane->id, NULL, FALSE);
       g_hash_table_iter_remove (&iter);
     }
+  answer_on_lane_zero (server, waiting);
 }
 
 void
@@ -288,13 +321,16 @@ shoal_stratum_server_lanes_follow (ShoalStratumServer *server)
     }
 }
 
-/* The lane's first work: its rigs leave lane 0's bytes for it. */
+/* The lane's first work: its rigs leave lane 0's bytes for it, and a
+ * login that waited for it is answered with it. */
 static void
 apply_lane_work (ShoalStratumServer *server,
                  ShoalStratumLane   *lane,
                  ShoalWork          *work)
 {
   g_autoptr(GPtrArray) on_lane = g_ptr_array_new_with_free_func (
+    (GDestroyNotify) shoal_stratum_session_unref);
+  g_autoptr(GPtrArray) waiting = g_ptr_array_new_with_free_func (
     (GDestroyNotify) shoal_stratum_session_unref);
 
   for (ShoalStratumSession *s = server->sessions; s != NULL; s = s->next)
@@ -306,10 +342,12 @@ apply_lane_work (ShoalStratumServer *server,
           shoal_nonce_splits_release (&server->splits, s->split);
           s->split = 0;
         }
-      g_ptr_array_add (on_lane, shoal_stratum_session_ref (s));
+      g_ptr_array_add (s->waiting != NULL ? waiting : on_lane, shoal_stratum_session_ref (s));
     }
   g_clear_pointer (&lane->work, shoal_work_unref);
   lane->work = shoal_work_ref (work);
+  for (guint i = 0; i < waiting->len; i++)
+    shoal_stratum_session_finish_login (waiting->pdata[i]);
   shoal_stratum_server_fan_out (server, on_lane);
 }
 

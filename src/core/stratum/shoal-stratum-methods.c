@@ -282,14 +282,13 @@ check_login (ShoalStratumSession *session,
 
 static void
 start_session (ShoalStratumSession *session,
-               ShoalStratumRequest *request,
                ShoalStratumLogin   *login,
-               const char          *address)
+               const char          *address,
+               const char          *agent)
 {
   ShoalStratumServer *server = session->server;
   ShoalVardiffParams params = shoal_stratum_session_vardiff_params (session);
   ShoalStratumWorker *worker = shoal_stratum_server_get_worker (server, address, login->worker);
-  const char *agent = shoal_stratum_request_get_string (request, "agent");
 
   session->worker = worker;
   session->logged_in = TRUE;
@@ -309,6 +308,90 @@ start_session (ShoalStratumSession *session,
     }
   server->n_miners++;
   shoal_stratum_server_mark_dirty (server);
+}
+
+/* The login's answer: a session, and its first job. */
+static void
+answer_login (ShoalStratumSession *session,
+              const char          *id_json,
+              ShoalStratumLogin   *login,
+              const char          *address,
+              const char          *agent)
+{
+  g_autofree char *job = NULL;
+  g_autofree char *sid = NULL;
+  g_autofree char *result = NULL;
+
+  start_session (session, login, address, agent);
+  job = new_job (session);
+  if (job == NULL)
+    {
+      shoal_stratum_session_send_error (session, id_json,
+                                        "No job available: the pool cannot make work");
+      shoal_stratum_session_close_after (session);
+      return;
+    }
+  sid = g_strdup_printf ("%016" G_GINT64_MODIFIER "x", session->session_id);
+  result = shoal_stratum_login_result (sid, job);
+  shoal_stratum_session_send (session, shoal_stratum_reply_result (id_json, result));
+}
+
+void
+shoal_stratum_waiting_login_free (ShoalStratumWaitingLogin *waiting)
+{
+  g_free (waiting->id_json);
+  shoal_stratum_login_clear (&waiting->login);
+  g_free (waiting->address);
+  g_free (waiting->agent);
+  g_free (waiting);
+}
+
+/* A per-rig login with no byte of lane 0 free (hundreds of rigs back at
+ * once): not refused, answered when the rig's own connection has a job. */
+static void
+wait_for_lane (ShoalStratumSession *session,
+               ShoalStratumRequest *request,
+               ShoalStratumLogin   *login,
+               char               **address)
+{
+  ShoalStratumWaitingLogin *waiting = g_new0 (ShoalStratumWaitingLogin, 1);
+
+  waiting->id_json = g_strdup (request->id_json);
+  waiting->login = *login;
+  memset (login, 0, sizeof *login);
+  waiting->address = g_steal_pointer (address);
+  waiting->agent = g_strdup (shoal_stratum_request_get_string (request, "agent"));
+  waiting->deadline = g_get_monotonic_time ()
+                      + (gint64) session->server->settings.login_timeout_ms * 1000;
+  session->waiting = waiting;
+  shoal_stratum_session_reschedule (session);
+}
+
+void
+shoal_stratum_session_finish_login (ShoalStratumSession *session)
+{
+  ShoalStratumWaitingLogin *waiting = g_steal_pointer (&session->waiting);
+
+  if (waiting == NULL)
+    return;
+  if (!session->closing && !session->closed)
+    answer_login (session, waiting->id_json, &waiting->login, waiting->address,
+                  waiting->agent);
+  shoal_stratum_waiting_login_free (waiting);
+  shoal_stratum_session_reschedule (session);
+}
+
+void
+shoal_stratum_session_fail_login (ShoalStratumSession *session,
+                                  const char          *message)
+{
+  ShoalStratumWaitingLogin *waiting = g_steal_pointer (&session->waiting);
+
+  if (waiting == NULL)
+    return;
+  shoal_stratum_session_send_error (session, waiting->id_json, message);
+  shoal_stratum_session_close_after (session);
+  shoal_stratum_waiting_login_free (waiting);
 }
 
 /* Logins cost the pool a job each: a peer that churns them is told,
@@ -336,11 +419,8 @@ handle_login (ShoalStratumSession *session,
   g_auto(ShoalStratumLogin) login = { 0 };
   g_autoptr(GError) error = NULL;
   g_autofree char *address = NULL;
-  g_autofree char *job = NULL;
-  g_autofree char *sid = NULL;
-  g_autofree char *result = NULL;
 
-  if (session->logged_in)
+  if (session->logged_in || session->waiting != NULL)
     {
       shoal_stratum_session_send_error (session, request->id_json, "Already logged in");
       return;
@@ -353,18 +433,11 @@ handle_login (ShoalStratumSession *session,
       shoal_stratum_session_close_after (session);
       return;
     }
-  start_session (session, request, &login, address);
-  job = new_job (session);
-  if (job == NULL)
-    {
-      shoal_stratum_session_send_error (session, request->id_json,
-                                        "No job available: the pool cannot make work");
-      shoal_stratum_session_close_after (session);
-      return;
-    }
-  sid = g_strdup_printf ("%016" G_GINT64_MODIFIER "x", session->session_id);
-  result = shoal_stratum_login_result (sid, job);
-  shoal_stratum_session_send (session, shoal_stratum_reply_result (request->id_json, result));
+  if (shoal_stratum_session_awaits_lane (session))
+    wait_for_lane (session, request, &login, &address);
+  else
+    answer_login (session, request->id_json, &login, address,
+                  shoal_stratum_request_get_string (request, "agent"));
 }
 
 gboolean

@@ -72,6 +72,18 @@ typedef struct
 /* Lanes past 0 are bounded as rigs are: each is a connection upward. */
 #define SHOAL_STRATUM_MAX_LANES 4096
 
+/* A per-rig login that found no byte of lane 0 free: answered once the
+ * rig's own lane has its first job, or with an error at DEADLINE (one
+ * login timeout after it came).  One per session at most. */
+typedef struct
+{
+  char              *id_json;
+  ShoalStratumLogin  login;
+  char              *address;
+  char              *agent;
+  gint64             deadline;     /* monotonic */
+} ShoalStratumWaitingLogin;
+
 /* The stratum thread's copy of the settings, refreshed from the
  * properties at start and on every sweep. */
 typedef struct
@@ -128,6 +140,7 @@ struct _ShoalStratumSession
   /* Its lane past 0, NULL: lane 0.  While the lane has no work yet the
    * rig mines lane 0's, and SPLIT is a byte of lane 0's. */
   ShoalStratumLane    *lane;
+  ShoalStratumWaitingLogin *waiting; /* its login, until its lane has work */
   guint                logged_in : 1;
   guint                closing : 1;    /* flushing the last reply, then close */
   guint                write_shut : 1;
@@ -246,6 +259,9 @@ gboolean shoal_stratum_server_join_lane   (ShoalStratumServer  *server,
                                            GError             **error);
 void     shoal_stratum_server_leave_lane  (ShoalStratumServer  *server,
                                            ShoalStratumSession *session);
+/* After a login joined its lane: TRUE when the rig has nothing to mine
+ * until its own lane's first job (no byte of lane 0's split work). */
+gboolean shoal_stratum_session_awaits_lane (ShoalStratumSession *session);
 /* New lane-0 work came: lanes follow its ShoalLanes. */
 void     shoal_stratum_server_lanes_follow (ShoalStratumServer *server);
 /* Hands out the lanes' work waiting in lane_inbox. */
@@ -308,6 +324,12 @@ char    *shoal_stratum_job_to_json         (ShoalStratumServer  *server,
                                             guint8               split,
                                             const char          *target_hex,
                                             GError             **error);
+/* Answers SESSION's waiting login with a job of its lane's work. */
+void     shoal_stratum_session_finish_login (ShoalStratumSession *session);
+/* Answers SESSION's waiting login with MESSAGE, and closes. */
+void     shoal_stratum_session_fail_login  (ShoalStratumSession *session,
+                                            const char          *message);
+void     shoal_stratum_waiting_login_free  (ShoalStratumWaitingLogin *waiting);
 /* A fresh job for SESSION on the current work, as a notification. */
 void     shoal_stratum_session_push_job    (ShoalStratumSession *session);
 /* Capped at the ceiling of the work SESSION mines (see shoal_stratum_session_work()). */

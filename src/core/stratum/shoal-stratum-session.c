@@ -226,6 +226,7 @@ shoal_stratum_session_unref (ShoalStratumSession *session)
     shoal_stratum_job_clear (&session->jobs[i]);
   if (session->worker != NULL)
     shoal_stratum_server_release_worker (session->server, session->worker);
+  g_clear_pointer (&session->waiting, shoal_stratum_waiting_login_free);
   g_clear_pointer (&session->peer, g_ref_string_release);
   g_free (session);
 }
@@ -948,6 +949,13 @@ sweep (ShoalStratumSession *session,
         shoal_stratum_session_close (session);
       return;
     }
+  if (session->waiting != NULL)
+    {
+      if (now > session->waiting->deadline)
+        shoal_stratum_session_fail_login (session, "The upstream has not sent work for this rig "
+                                          "yet: try again shortly");
+      return;
+    }
   if (!session->logged_in)
     {
       if (now - session->connected_at <= (gint64) server->settings.login_timeout_ms * 1000)
@@ -986,6 +994,8 @@ next_deadline (ShoalStratumSession *session)
 
   if (session->closing)
     return session->closing_deadline + 1;
+  if (session->waiting != NULL)
+    return session->waiting->deadline + 1;
   if (!session->logged_in)
     return session->connected_at + (gint64) server->settings.login_timeout_ms * 1000 + 1;
   next = MIN (session->last_received + IDLE_TIMEOUT_US + 1, nonce_space_deadline (session));

@@ -571,6 +571,11 @@ send_login (ShoalUpstreamClient *self)
   shoal_stratum_append_json_string (params, self->endpoint->login);
   g_string_append (params, ",\"pass\":");
   shoal_stratum_append_json_string (params, self->endpoint->pass);
+  if (self->endpoint->rigid != NULL)
+    {
+      g_string_append (params, ",\"rigid\":");
+      shoal_stratum_append_json_string (params, self->endpoint->rigid);
+    }
   g_string_append (params, ",\"agent\":\"Shoal/" PACKAGE_VERSION "\",\"algo\":[\"rx/0\"]}");
   id = send_request (self, "login", params->str);
   if (!self->closed)
@@ -869,6 +874,7 @@ shoal_upstream_endpoint_new (const char *host,
   endpoint->use_tls = use_tls;
   endpoint->login = g_strdup (login);
   endpoint->pass = g_strdup (pass != NULL ? pass : "x");
+  endpoint->login_set = login != NULL && *login != '\0';
   return endpoint;
 }
 
@@ -880,6 +886,8 @@ shoal_upstream_endpoint_copy (const ShoalUpstreamEndpoint *endpoint)
                                                              endpoint->pass);
 
   copy->fingerprint = g_strdup (endpoint->fingerprint);
+  copy->rigid = g_strdup (endpoint->rigid);
+  copy->login_set = endpoint->login_set;
   return copy;
 }
 
@@ -892,6 +900,7 @@ shoal_upstream_endpoint_free (ShoalUpstreamEndpoint *endpoint)
   g_free (endpoint->login);
   g_free (endpoint->pass);
   g_free (endpoint->fingerprint);
+  g_free (endpoint->rigid);
   g_free (endpoint);
 }
 

@@ -52,6 +52,8 @@ typedef struct
   char     *login;     /* P2Pool ignores the address in it: a name only */
   char     *pass;
   char     *fingerprint; /* with TLS: the certificate's SHA-256 (hex) it must have; NULL: any */
+  char     *rigid;     /* sent as XMRig's "rigid" (a rig's name) when set */
+  gboolean  login_set; /* LOGIN was configured for this upstream: not empty */
 } ShoalUpstreamEndpoint;
 
 ShoalUpstreamEndpoint *shoal_upstream_endpoint_new  (const char                  *host,
@@ -62,8 +64,9 @@ ShoalUpstreamEndpoint *shoal_upstream_endpoint_new  (const char                 
 /* What the upstream-urls setting says of one upstream:
  * "stratum+tcp://HOST:PORT", or "stratum+ssl://HOST:PORT" (also
  * "stratum+tls://") with an optional "#FINGERPRINT"; a bare "HOST:PORT"
- * is plain TCP, an IPv6 host goes in brackets.  LOGIN is what Shoal logs
- * in with there. */
+ * is plain TCP, an IPv6 host goes in brackets.  "LOGIN@" before the host
+ * is this upstream's own login; else LOGIN is what Shoal logs in with
+ * there (empty or NULL: none configured, login_set FALSE). */
 ShoalUpstreamEndpoint *shoal_upstream_endpoint_parse (const char                  *url,
                                                       const char                  *login,
                                                       GError                     **error);

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "shoal-address.h"
 #include "shoal-difficulty.h"
 #include "shoal-error.h"
 #include "shoal-sidechain-probe.h"
@@ -370,13 +371,70 @@ upstream_name (const char *worker)
   return g_string_free (name, name->len == 0);
 }
 
+/* A "+DIFF" at the end of LOGIN (a fixed difficulty), or "". */
+static const char *
+diff_suffix (const char *login)
+{
+  const char *plus = strrchr (login, '+');
+
+  if (plus == NULL || plus[1] == '\0')
+    return "";
+  for (const char *p = plus + 1; *p != '\0'; p++)
+    if (!g_ascii_isdigit (*p))
+      return "";
+  return plus;
+}
+
+static gboolean
+login_is_address (const char *login)
+{
+  g_autofree char *base = g_strndup (login, strcspn (login, "+."));
+  ShoalAddress address;
+
+  return shoal_address_parse (base, &address, NULL);
+}
+
+/* How a rig's own connection logs in, in per-rig relay.  P2Pool pays the
+ * wallet it was started with and reads only a name in the login (before
+ * its first '+' or '.') and a "+DIFF" at its end; a pool that pays by
+ * login needs the address there and takes a worker name as XMRig's
+ * "rigid" or as the pass.  So:
+ * - a Monero address configured as this upstream's login stays the login
+ *   as configured ("+DIFF" and all), the rig's name going as "rigid", and
+ *   as the pass unless one is configured ("x" or "" is none);
+ * - otherwise (no login configured, Shoal's own connection then using the
+ *   pool address; or a name) the rig's name is the login, with the
+ *   configured login's "+DIFF" kept. */
+static void
+rig_login (ShoalUpstreamEndpoint *endpoint,
+           const char            *worker)
+{
+  g_autofree char *name = upstream_name (worker);
+  char *login;
+
+  if (name == NULL)
+    return;
+  if (endpoint->login_set && login_is_address (endpoint->login))
+    {
+      endpoint->rigid = g_strdup (name);
+      if (g_strcmp0 (endpoint->pass, "x") == 0 || g_strcmp0 (endpoint->pass, "") == 0)
+        {
+          g_free (endpoint->pass);
+          endpoint->pass = g_steal_pointer (&name);
+        }
+      return;
+    }
+  login = g_strconcat (name, endpoint->login_set ? diff_suffix (endpoint->login) : "", NULL);
+  g_free (endpoint->login);
+  endpoint->login = login;
+}
+
 static void
 upstream_open_lane (ShoalJobSource *source,
                     guint           id,
                     const char     *worker)
 {
   ShoalUpstreamSource *self = SHOAL_UPSTREAM_SOURCE (source);
-  g_autofree char *name = worker != NULL ? upstream_name (worker) : NULL;
   Lane *lane;
 
   if (id == 0 || self->context == NULL
@@ -384,11 +442,8 @@ upstream_open_lane (ShoalJobSource *source,
     return;
   lane = g_new0 (Lane, 1);
   lane_init (lane, self, id, self->endpoint);
-  if (name != NULL && self->relay == SHOAL_UPSTREAM_RELAY_PER_RIG)
-    {
-      g_free (lane->endpoint->login);
-      lane->endpoint->login = g_steal_pointer (&name);
-    }
+  if (worker != NULL && self->relay == SHOAL_UPSTREAM_RELAY_PER_RIG)
+    rig_login (lane->endpoint, worker);
   g_hash_table_insert (self->lanes, GUINT_TO_POINTER (id), lane);
   connect_now (lane);
 }

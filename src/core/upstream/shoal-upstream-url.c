@@ -75,7 +75,9 @@ shoal_upstream_endpoint_parse (const char  *url,
   g_auto(GStrv) parts = NULL;
   ShoalUpstreamEndpoint *endpoint;
   GNetworkAddress *net;
+  g_autofree char *own_login = NULL;
   const char *rest;
+  const char *at;
   gboolean tls;
 
   g_return_val_if_fail (url != NULL, NULL);
@@ -87,6 +89,13 @@ shoal_upstream_endpoint_parse (const char  *url,
     {
       g_set_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID, "“%s”: no host and port", url);
       return NULL;
+    }
+  /* "LOGIN@HOST:PORT": a login of this upstream's own (a host has no '@'). */
+  at = strrchr (rest, '@');
+  if (at != NULL)
+    {
+      own_login = g_strndup (rest, at - rest);
+      rest = at + 1;
     }
   parts = g_strsplit (rest, "#", 2);
   if (parts[1] != NULL && !check_fingerprint (url, parts[1], tls, error))
@@ -104,7 +113,8 @@ shoal_upstream_endpoint_parse (const char  *url,
       return NULL;
     }
   endpoint = shoal_upstream_endpoint_new (g_network_address_get_hostname (net),
-                                          g_network_address_get_port (net), tls, login, NULL);
+                                          g_network_address_get_port (net), tls,
+                                          own_login != NULL ? own_login : login, NULL);
   endpoint->fingerprint = g_strdup (parts[1]);
   return endpoint;
 }
