@@ -240,6 +240,50 @@ test_reconnects (Fixture       *fixture,
   g_assert_true (fixture->last_accepted);
 }
 
+/* A port nothing listens on: bound, then given back. */
+static guint16
+closed_port (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+
+  g_assert_true (g_socket_bind (socket, any, FALSE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+/* A source started on a context of its own (not the default one) that
+ * is stopped while a retry is pending takes that retry off its own
+ * context: a retry left behind would fire on a freed source, and one
+ * cancelled by id is looked for in the default context. */
+static void
+test_retry_on_own_context (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(ShoalUpstreamEndpoint) endpoint =
+    shoal_upstream_endpoint_new ("127.0.0.1", closed_port (), FALSE, "household", "x");
+  gint64 give_up = g_get_monotonic_time () + SHOAL_TEST_PATIENCE_MS * 1000;
+  ShoalUpstreamSource *source;
+
+  g_main_context_push_thread_default (context);
+  source = shoal_upstream_source_new (endpoint);
+  shoal_upstream_source_start (source);
+  while (shoal_upstream_source_get_last_error (source) == NULL)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, give_up);
+      g_main_context_iteration (context, TRUE);
+    }
+  g_assert_false (shoal_upstream_source_is_connected (source));
+  shoal_upstream_source_stop (source);
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  shoal_test_assert_finalized (source);
+  g_main_context_pop_thread_default (context);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -255,5 +299,6 @@ main (int   argc,
   ADD ("new-height-new-epoch", test_new_height_new_epoch);
   ADD ("reconnects", test_reconnects);
 #undef ADD
+  g_test_add_func ("/upstream-source/retry-on-own-context", test_retry_on_own_context);
   return g_test_run ();
 }

@@ -37,7 +37,7 @@ typedef struct
   ShoalUpstreamClient   *client;      /* the connection being made or in use */
   guint64                connection;  /* which of the source's connections */
   gboolean               connected;
-  guint                  retry_id;
+  GSource               *retry;      /* the pending retry, attached to CONTEXT */
   guint                  backoff_s;
   guint64                epoch;
   ShoalWork             *work;
@@ -205,12 +205,24 @@ drop_client (Lane *lane)
   g_clear_object (&lane->client);
 }
 
+/* The retry is destroyed through its own pointer, not by id: an id is
+ * looked up in the global default context, and the source may run on
+ * another. */
+static void
+lane_cancel_retry (Lane *lane)
+{
+  if (lane->retry == NULL)
+    return;
+  g_source_destroy (lane->retry);
+  g_clear_pointer (&lane->retry, g_source_unref);
+}
+
 static gboolean
 on_retry_due (gpointer user_data)
 {
   Lane *lane = user_data;
 
-  lane->retry_id = 0;
+  g_clear_pointer (&lane->retry, g_source_unref);
   connect_now (lane);
   return G_SOURCE_REMOVE;
 }
@@ -225,8 +237,9 @@ schedule_retry (Lane         *lane,
              lane->endpoint->port, lane->id, why->message, lane->backoff_s);
   lane->backoff_s = MIN (lane->backoff_s * 2, MAX_BACKOFF_S);
   g_source_set_callback (source, on_retry_due, lane, NULL);
-  lane->retry_id = g_source_attach (source, lane->self->context);
-  g_source_unref (source);
+  g_source_attach (source, lane->self->context);
+  lane_cancel_retry (lane);
+  lane->retry = source;
 }
 
 static void
@@ -309,7 +322,7 @@ lane_init (Lane                        *lane,
 static void
 lane_clear (Lane *lane)
 {
-  g_clear_handle_id (&lane->retry_id, g_source_remove);
+  lane_cancel_retry (lane);
   drop_client (lane);
   g_clear_pointer (&lane->work, shoal_work_unref);
   g_clear_pointer (&lane->endpoint, shoal_upstream_endpoint_free);
@@ -349,7 +362,7 @@ shoal_upstream_source_stop (ShoalUpstreamSource *self)
 {
   g_return_if_fail (SHOAL_IS_UPSTREAM_SOURCE (self));
 
-  g_clear_handle_id (&self->main.retry_id, g_source_remove);
+  lane_cancel_retry (&self->main);
   drop_client (&self->main);
   set_connected (&self->main, FALSE);
   if (self->probe != NULL)
@@ -462,7 +475,7 @@ upstream_close_lane (ShoalJobSource *source,
       lane_free (lane);
       return;
     }
-  g_clear_handle_id (&lane->retry_id, g_source_remove);
+  lane_cancel_retry (lane);
   g_hash_table_replace (self->draining, GUINT_TO_POINTER (id), lane);
 }
 
@@ -733,7 +746,7 @@ shoal_upstream_source_dispose (GObject *object)
 
   g_hash_table_remove_all (self->lanes);
   g_hash_table_remove_all (self->draining);
-  g_clear_handle_id (&self->main.retry_id, g_source_remove);
+  lane_cancel_retry (&self->main);
   drop_client (&self->main);
   g_clear_object (&self->probe);
   G_OBJECT_CLASS (shoal_upstream_source_parent_class)->dispose (object);
