@@ -692,8 +692,13 @@ publish_stats (ShoalStratumServer *self)
  * leaves it dirty for the next.  A draft holds up whatever arrives while
  * it is copied (a millisecond or two at 10,000 rigs), so drafts are
  * spaced to keep that under 0.2 % of the stratum thread's time: every
- * 250 ms for a household, every second or two at the file limit. */
-#define STATS_DRAFT_SHARE 500   /* the gap after a draft, in multiples of its cost */
+ * 250 ms for a household, every second or two at the file limit.  The
+ * cost is the thread's CPU time, not the wall clock: on a busy machine a
+ * draft preempted for 60 ms once spaced the next 30 s away, and the
+ * window's figures stood still that long.  The gap is capped for the
+ * same reason. */
+#define STATS_DRAFT_SHARE 500                  /* the gap, in multiples of a draft's cost */
+#define STATS_GAP_MAX_US  (2 * G_USEC_PER_SEC)
 
 static gboolean
 on_stats_timer (gpointer data)
@@ -715,10 +720,11 @@ on_stats_timer (gpointer data)
       self->stats_pool = g_thread_pool_new (stats_thread, self, 1, TRUE, NULL);
     }
   g_atomic_int_set (&self->stats_building, TRUE);
+  took = shoal_thread_cpu_time_us ();
   g_thread_pool_push (self->stats_pool, draft_stats (self), NULL);
+  took = shoal_thread_cpu_time_us () - took;
   mark_built (self);
-  took = self->stats_built - now;
-  self->stats_gap_us = took * STATS_DRAFT_SHARE;
+  self->stats_gap_us = MIN (took * STATS_DRAFT_SHARE, STATS_GAP_MAX_US);
   return G_SOURCE_CONTINUE;
 }
 
