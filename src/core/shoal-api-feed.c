@@ -8,6 +8,7 @@
 #define REFRESH_SECONDS 1
 #define LIST_LIMIT 100
 #define PAYMENT_LIMIT 500
+#define SIDECHAIN_SHARE_LIMIT 200
 
 typedef struct _Refresh Refresh;
 
@@ -175,7 +176,7 @@ start_refresh (ShoalApiFeed *self,
   refresh->cache = new_cache (pool);
   if (self->published != NULL)
     refresh->previous = shoal_api_cache_ref (self->published);
-  refresh->pending = 5;
+  refresh->pending = 7;
   self->refresh = refresh;
   shoal_pool_list_blocks_async (pool, LIST_LIMIT, self->cancellable, on_step,
                                 step_new (refresh, G_STRUCT_OFFSET (ShoalApiCache, blocks),
@@ -186,6 +187,13 @@ start_refresh (ShoalApiFeed *self,
   shoal_pool_list_payments_async (pool, PAYMENT_LIMIT, self->cancellable, on_step,
                                   step_new (refresh, G_STRUCT_OFFSET (ShoalApiCache, payments),
                                             shoal_pool_list_payments_finish));
+  shoal_pool_list_incomes_async (pool, LIST_LIMIT, self->cancellable, on_step,
+                                 step_new (refresh, G_STRUCT_OFFSET (ShoalApiCache, incomes),
+                                           shoal_pool_list_finish));
+  shoal_pool_list_sidechain_shares_async (pool, SIDECHAIN_SHARE_LIMIT, self->cancellable, on_step,
+                                          step_new (refresh, G_STRUCT_OFFSET (ShoalApiCache,
+                                                                              sidechain_shares),
+                                                    shoal_pool_list_finish));
   shoal_pool_get_history_async (pool, NULL, hour_ago, self->cancellable, on_step,
                                 step_new (refresh, G_STRUCT_OFFSET (ShoalApiCache, history_1h),
                                           NULL));

@@ -96,7 +96,7 @@ set_job_source (ShoalPool  *self,
       return TRUE;
     }
   p->chain = _shoal_pool_upstream_chain (shoal_pool_get_config (self), p->pool_address,
-                                         templates, _shoal_pool_get_stats (self),
+                                         templates, _shoal_pool_get_stats (self), p->books,
                                          &p->upstreams, error);
   if (p->chain == NULL)
     return FALSE;

@@ -144,12 +144,14 @@ void     _shoal_pool_use_node        (ShoalPool    *self,
                                       const char   *uri);
 /* In shoal-pool-upstream.c: upstream mode's work, one upstream source
  * per upstream-urls entry, started, in order, then TEMPLATES; their
- * verdicts on each rig's shares go to STATS.  UPSTREAMS gets the sources
- * (to stop them).  NULL when the list is empty or an entry is wrong. */
+ * verdicts on each rig's shares go to STATS, and the accepted shares that
+ * reached the sidechain's difficulty to BOOKS' store.  UPSTREAMS gets the
+ * sources (to stop them).  NULL when the list is empty or an entry is wrong. */
 ShoalSourceChain *_shoal_pool_upstream_chain (ShoalConfig          *config,
                                               const char           *pool_address,
                                               ShoalJobSource       *templates,
                                               ShoalStatsCollector  *stats,
+                                              ShoalBookkeeper      *books,
                                               GPtrArray           **upstreams,
                                               GError              **error);
 void     _shoal_pool_stop_upstreams  (GPtrArray    *upstreams);

@@ -92,6 +92,65 @@ convert_payments (GPtrArray *rows)
   return out;
 }
 
+static ShoalIncomeInfo *
+income_from_report (const ShoalStoreIncomeReport *report)
+{
+  ShoalIncomeInfo *info = g_new0 (ShoalIncomeInfo, 1);
+
+  info->txid = g_strdup (report->income->txid);
+  info->height = report->income->height;
+  info->amount = report->income->amount;
+  info->fee = report->income->fee;
+  info->sidechain = g_strdup (report->income->sidechain);
+  info->time_us = report->income->credited_us;
+  /* The store keeps an income only with its credits, written together. */
+  info->credited = TRUE;
+  info->credits = g_ptr_array_new_with_free_func ((GDestroyNotify) shoal_income_credit_free);
+  for (guint i = 0; i < report->credits->len; i++)
+    {
+      const ShoalCredit *c = g_ptr_array_index (report->credits, i);
+      ShoalIncomeCredit *credit = g_new0 (ShoalIncomeCredit, 1);
+
+      credit->address = g_strdup (c->address);
+      credit->amount = c->amount;
+      g_ptr_array_add (info->credits, credit);
+    }
+  return info;
+}
+
+static GPtrArray *
+convert_incomes (GPtrArray *rows)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) shoal_income_info_free);
+
+  for (guint i = 0; i < rows->len; i++)
+    g_ptr_array_add (out, income_from_report (g_ptr_array_index (rows, i)));
+  return out;
+}
+
+static GPtrArray *
+convert_sidechain_shares (GPtrArray *rows)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (
+    (GDestroyNotify) shoal_sidechain_share_info_free);
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const ShoalStoreSidechainShare *row = g_ptr_array_index (rows, i);
+      ShoalSidechainShareInfo *info = g_new0 (ShoalSidechainShareInfo, 1);
+
+      info->time_us = row->time_us;
+      info->address = g_strdup (row->address);
+      info->worker = g_strdup (row->worker);
+      info->height = row->height;
+      info->difficulty = row->difficulty;
+      info->sidechain_difficulty = row->sidechain_difficulty;
+      info->fed_txid = g_strdup (row->fed_txid);
+      g_ptr_array_add (out, info);
+    }
+  return out;
+}
+
 static void
 on_query (GObject      *source,
           GAsyncResult *result,
@@ -192,6 +251,42 @@ GPtrArray *
 shoal_pool_list_payments_finish (ShoalPool     *self,
                                  GAsyncResult  *result,
                                  GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+shoal_pool_list_incomes_async (ShoalPool           *self,
+                               guint                limit,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_return_if_fail (SHOAL_IS_POOL (self));
+  query (self, shoal_pool_list_incomes_async, SHOAL_STORE_QUERY_INCOME_REPORTS,
+         limit ? limit : 100, convert_incomes, (GDestroyNotify) shoal_income_info_free,
+         cancellable, callback, user_data);
+}
+
+void
+shoal_pool_list_sidechain_shares_async (ShoalPool           *self,
+                                        guint                limit,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  g_return_if_fail (SHOAL_IS_POOL (self));
+  query (self, shoal_pool_list_sidechain_shares_async, SHOAL_STORE_QUERY_SIDECHAIN_SHARES,
+         limit ? limit : 100, convert_sidechain_shares,
+         (GDestroyNotify) shoal_sidechain_share_info_free, cancellable, callback, user_data);
+}
+
+/* Finishes any of the list queries above and in shoal_pool_list_*_async. */
+GPtrArray *
+shoal_pool_list_finish (ShoalPool     *self,
+                        GAsyncResult  *result,
+                        GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "shoal-difficulty.h"
 #include "shoal-error.h"
 #include "shoal-source-chain.h"
 #include "shoal-upstream-source.h"
@@ -11,14 +12,70 @@
  * upstream's target go up.  One upstream source per upstream-urls entry,
  * in order, and the node's templates last, behind one source chain. */
 
+/* Where the upstream's verdicts go: the rigs' figures, and the store. */
+typedef struct
+{
+  ShoalStatsCollector *stats;
+  ShoalBookkeeper     *books;
+} VerdictSink;
+
+static void
+verdict_sink_free (gpointer  data,
+                   GClosure *closure)
+{
+  VerdictSink *sink = data;
+
+  g_object_unref (sink->stats);
+  g_object_unref (sink->books);
+  g_free (sink);
+}
+
+static void
+record_sidechain_share (ShoalStore      *store,
+                        ShoalAccounting *accounting,
+                        gpointer         data,
+                        GError         **error)
+{
+  shoal_store_add_sidechain_share_sync (store, data, error);
+}
+
+/* A share the upstream accepted whose hash reached the sidechain's
+ * difficulty is one P2Pool put on its sidechain.  Only with the probe's
+ * reading of the moment: an upstream that is not P2Pool, or one not read
+ * yet, says 0, and nothing is recorded.  Written on the bookkeeper's
+ * thread: the stratum side never waits on SQLite. */
+static void
+record_if_sidechain (ShoalUpstreamSource *source,
+                     const ShoalShare    *share,
+                     ShoalBookkeeper     *books)
+{
+  guint64 sidechain = shoal_upstream_source_get_sidechain_difficulty (source);
+  guint64 reached = shoal_hash_difficulty (share->hash);
+  ShoalStoreSidechainShare *row;
+
+  if (sidechain == 0 || reached < sidechain)
+    return;
+  row = g_new0 (ShoalStoreSidechainShare, 1);
+  row->time_us = share->timestamp_us;
+  row->address = g_strdup (share->address);
+  row->worker = g_strdup (share->worker);
+  row->height = share->height;
+  row->difficulty = reached;
+  row->sidechain_difficulty = sidechain;
+  shoal_bookkeeper_queue (books, source, record_sidechain_share, NULL, row,
+                          (GDestroyNotify) shoal_store_sidechain_share_free);
+}
+
 static void
 on_verdict (ShoalUpstreamSource *source,
             const ShoalShare    *share,
             gboolean             accepted,
             const GError        *error,
-            ShoalStatsCollector *stats)
+            VerdictSink         *sink)
 {
-  shoal_stats_collector_upstream_verdict (stats, share, accepted);
+  shoal_stats_collector_upstream_verdict (sink->stats, share, accepted);
+  if (accepted)
+    record_if_sidechain (source, share, sink->books);
 }
 
 /* The login there: the URL's own ("LOGIN@HOST:PORT"), else upstream-user,
@@ -30,11 +87,12 @@ start_source (const char           *url,
               const char           *user,
               const char           *pool_address,
               ShoalUpstreamRelay    relay,
-              ShoalStatsCollector  *stats,
+              VerdictSink          *sink,
               GError              **error)
 {
   g_autoptr(ShoalUpstreamEndpoint) endpoint = shoal_upstream_endpoint_parse (url, user, error);
   ShoalUpstreamSource *source;
+  VerdictSink *own;
 
   if (endpoint == NULL)
     return NULL;
@@ -46,7 +104,11 @@ start_source (const char           *url,
   source = shoal_upstream_source_new (endpoint);
   shoal_upstream_source_set_probe_sidechain (source, TRUE);
   shoal_upstream_source_set_relay (source, relay);
-  g_signal_connect_object (source, "share-verdict", G_CALLBACK (on_verdict), stats, 0);
+  own = g_memdup2 (sink, sizeof *sink);
+  g_object_ref (own->stats);
+  g_object_ref (own->books);
+  g_signal_connect_data (source, "share-verdict", G_CALLBACK (on_verdict), own,
+                         verdict_sink_free, 0);
   shoal_upstream_source_start (source);
   return source;
 }
@@ -56,6 +118,7 @@ _shoal_pool_upstream_chain (ShoalConfig          *config,
                             const char           *pool_address,
                             ShoalJobSource       *templates,
                             ShoalStatsCollector  *stats,
+                            ShoalBookkeeper      *books,
                             GPtrArray           **upstreams,
                             GError              **error)
 {
@@ -65,6 +128,7 @@ _shoal_pool_upstream_chain (ShoalConfig          *config,
                              == 0 ? SHOAL_UPSTREAM_RELAY_SPLIT : SHOAL_UPSTREAM_RELAY_PER_RIG;
   g_autoptr(GPtrArray) sources = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(ShoalSourceChain) chain = shoal_source_chain_new ();
+  VerdictSink sink = { stats, books };
 
   /* Without an upstream the rigs would mine solo while the user thinks
    * they are on P2Pool: said now rather than found out in a year. */
@@ -77,7 +141,7 @@ _shoal_pool_upstream_chain (ShoalConfig          *config,
     }
   for (guint i = 0; urls[i] != NULL; i++)
     {
-      ShoalUpstreamSource *source = start_source (urls[i], user, pool_address, relay, stats,
+      ShoalUpstreamSource *source = start_source (urls[i], user, pool_address, relay, &sink,
                                                   error);
 
       if (source == NULL)

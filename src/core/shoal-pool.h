@@ -91,6 +91,23 @@ void       shoal_pool_list_payments_async   (ShoalPool          *self,
 GPtrArray *shoal_pool_list_payments_finish  (ShoalPool          *self,
                                              GAsyncResult       *result,
                                              GError            **error);
+/* Upstream mode: the payouts P2Pool sent the pool wallet (ShoalIncomeInfo,
+ * newest first, each with its credits) and the rigs' sidechain shares
+ * (ShoalSidechainShareInfo, newest first), at most LIMIT each (0: 100);
+ * finish either with shoal_pool_list_finish. */
+void       shoal_pool_list_incomes_async    (ShoalPool          *self,
+                                             guint               limit,
+                                             GCancellable       *cancellable,
+                                             GAsyncReadyCallback callback,
+                                             gpointer            user_data);
+void       shoal_pool_list_sidechain_shares_async (ShoalPool    *self,
+                                             guint               limit,
+                                             GCancellable       *cancellable,
+                                             GAsyncReadyCallback callback,
+                                             gpointer            user_data);
+GPtrArray *shoal_pool_list_finish           (ShoalPool          *self,
+                                             GAsyncResult       *result,
+                                             GError            **error);
 /* Pool hashrate (WORKER NULL) or one worker's, since SINCE_US: a GArray
  * of ShoalHashratePoint, oldest first. */
 void       shoal_pool_get_history_async     (ShoalPool          *self,

@@ -85,6 +85,8 @@ test_lists_empty (Fixture       *f,
     { "/api/v1/workers", "workers" },
     { "/api/v1/blocks", "blocks" },
     { "/api/v1/payments", "payments" },
+    { "/api/v1/incomes", "incomes" },
+    { "/api/v1/incomes", "sidechain_shares" },
     { "/api/v1/history", "points" },
     { "/api/v1/history?range=24h", "points" },
   };
@@ -612,6 +614,106 @@ test_render_upstreams (void)
   free_sample (cache);
 }
 
+static ShoalIncomeCredit *
+credit_new (const char *address,
+            guint64     amount)
+{
+  ShoalIncomeCredit *credit = g_new0 (ShoalIncomeCredit, 1);
+
+  credit->address = g_strdup (address);
+  credit->amount = amount;
+  return credit;
+}
+
+/* Two payouts from P2Pool: A and B credited by the first, only B by the
+ * second; one sidechain share each. */
+static void
+add_sample_incomes (ShoalApiCache *cache)
+{
+  const char *txids[] = { "c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2",
+                          "c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1" };
+  const char *rigs[][2] = { { "rig-b", ADDRESS_B }, { "rig-a", ADDRESS_A } };
+
+  g_ptr_array_set_free_func (cache->incomes, (GDestroyNotify) shoal_income_info_free);
+  g_ptr_array_set_free_func (cache->sidechain_shares,
+                             (GDestroyNotify) shoal_sidechain_share_info_free);
+  for (guint i = 0; i < 2; i++)
+    {
+      ShoalIncomeInfo *income = g_new0 (ShoalIncomeInfo, 1);
+      ShoalSidechainShareInfo *share = g_new0 (ShoalSidechainShareInfo, 1);
+
+      income->txid = g_strdup (txids[i]);
+      income->height = 701 - i;
+      income->amount = 1000000007 - i;
+      income->sidechain = g_strdup ("mini");
+      income->time_us = 1700000000000000 - i * G_USEC_PER_SEC;
+      income->credited = TRUE;
+      income->credits = g_ptr_array_new_with_free_func ((GDestroyNotify) shoal_income_credit_free);
+      if (i == 1)
+        g_ptr_array_add (income->credits, credit_new (ADDRESS_A, 742500005));
+      g_ptr_array_add (income->credits, credit_new (ADDRESS_B, 247500002 + i));
+      g_ptr_array_add (cache->incomes, income);
+      share->worker = g_strdup (rigs[i][0]);
+      share->address = g_strdup (rigs[i][1]);
+      share->time_us = 1699990000000000 - i * G_USEC_PER_SEC;
+      share->height = 700;
+      share->difficulty = 450000 + i;
+      share->sidechain_difficulty = 300000;
+      share->fed_txid = g_strdup (txids[1]);
+      g_ptr_array_add (cache->sidechain_shares, share);
+    }
+}
+
+/* Everyone's payouts with shortened addresses; a member's own with only
+ * its credit, in full, and only its rigs' sidechain shares. */
+static void
+test_render_incomes (void)
+{
+  ShoalApiCache *cache = sample_cache ();
+  g_autoptr(JsonObject) all = NULL;
+  g_autoptr(JsonObject) miner = NULL;
+  JsonArray *incomes, *shares, *credits;
+  JsonObject *income, *share;
+
+  add_sample_incomes (cache);
+  all = as_object (shoal_api_json_incomes (cache));
+  incomes = json_object_get_array_member (all, "incomes");
+  g_assert_cmpuint (json_array_get_length (incomes), ==, 2);
+  income = json_array_get_object_element (incomes, 1);
+  g_assert_cmpstr (json_object_get_string_member (income, "txid"), ==,
+                   "c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1");
+  g_assert_cmpint (json_object_get_int_member (income, "height"), ==, 700);
+  g_assert_cmpint (json_object_get_int_member (income, "amount"), ==, 1000000006);
+  g_assert_cmpint (json_object_get_int_member (income, "time"), ==, 1699999999);
+  g_assert_true (json_object_get_boolean_member (income, "credited"));
+  credits = json_object_get_array_member (income, "credits");
+  g_assert_cmpuint (json_array_get_length (credits), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (credits, 0),
+                                                  "address"), ==, "44AFFq...QBEP3A");
+  shares = json_object_get_array_member (all, "sidechain_shares");
+  g_assert_cmpuint (json_array_get_length (shares), ==, 2);
+  share = json_array_get_object_element (shares, 0);
+  g_assert_cmpstr (json_object_get_string_member (share, "worker"), ==, "rig-b");
+  g_assert_cmpint (json_object_get_int_member (share, "sidechain_difficulty"), ==, 300000);
+
+  miner = as_object (shoal_api_json_miner (cache, ADDRESS_A));
+  incomes = json_object_get_array_member (miner, "incomes");
+  g_assert_cmpuint (json_array_get_length (incomes), ==, 1);
+  credits = json_object_get_array_member (json_array_get_object_element (incomes, 0), "credits");
+  g_assert_cmpuint (json_array_get_length (credits), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (credits, 0),
+                                                  "address"), ==, ADDRESS_A);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (credits, 0),
+                                               "amount"), ==, 742500005);
+  shares = json_object_get_array_member (miner, "sidechain_shares");
+  g_assert_cmpuint (json_array_get_length (shares), ==, 1);
+  share = json_array_get_object_element (shares, 0);
+  g_assert_cmpstr (json_object_get_string_member (share, "worker"), ==, "rig-a");
+  g_assert_cmpstr (json_object_get_string_member (share, "fed_txid"), ==,
+                   "c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1");
+  free_sample (cache);
+}
+
 static void
 test_render_metrics_escapes (void)
 {
@@ -657,5 +759,6 @@ main (int   argc,
   g_test_add_func ("/api-render/miner", test_render_miner);
   g_test_add_func ("/api-render/metrics-escapes", test_render_metrics_escapes);
   g_test_add_func ("/api-render/upstreams", test_render_upstreams);
+  g_test_add_func ("/api-render/incomes", test_render_incomes);
   return g_test_run ();
 }

@@ -4,13 +4,17 @@
 under test onto a second Shoal (solo, on a regtest monerod) as its
 upstream.  The Upstream page says where the rigs mine, the upstream's
 state and difficulty, and each rig's shares accepted upstream; the count
-it shows is the one the upstream itself reports on its /metrics.  The
-upstream stopped: the page says the rigs mine solo on the node, and
-why."""
+it shows is the one the upstream itself reports on its /metrics.  It has
+a row per P2Pool sidechain (only the one the settings name has a reading,
+what the probe's login was capped at), and P2Pool's payouts to the household with each member's credit
+and the rigs' sidechain shares, as the store has them.  The upstream
+stopped: the page says the rigs mine solo on the node, and why."""
 import os
 import re
+import sqlite3
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "app"))
 
@@ -19,6 +23,9 @@ from shoalgui import (Shoal, find_all, find_one, free_port, main_window,  # noqa
                       show_page, start_miner, stop_process, testminer, wait_for)
 
 VERDICTS = re.compile(r"^(\d+) accepted · (\d+) rejected$")
+UNKNOWN = "Unknown: Shoal reads a sidechain's difficulty from a P2Pool connected to it"
+PAYOUTS = "P2Pool's payouts to your household"
+TXID = "c1" * 32
 
 
 def row_texts(label):
@@ -42,6 +49,46 @@ def verdicts(win, title):
     return None
 
 
+def check_sidechains(win):
+    """Main, mini and nano, each with its expected time or why it is not known."""
+    rows = {name: row_texts(find_one(win, "label", f"P2Pool {name}", what=f"the {name} row"))
+            for name in ("main", "mini", "nano")}
+    print("sidechain rows:", rows)
+    # The settings say mini: the probe's reading is its alone.
+    assert UNKNOWN in rows["main"] and UNKNOWN in rows["nano"], rows
+    assert UNKNOWN not in rows["mini"], rows
+    assert any(t.startswith("Your P2Pool's sidechain") for t in rows["mini"]), rows
+    find_one(win, "label", pred=lambda n: n.name.startswith("P2Pool mini suits")
+             or n.name.startswith("P2Pool nano suits") or n.name.startswith("Advice comes"),
+             what="P2Pool's advice")
+
+
+def record_payout(db):
+    """What the income watcher and the relay write for one payout and one
+    sidechain share, written into the running Shoal's store file."""
+    now = int(time.time() * 1e6)
+    with sqlite3.connect(db, timeout=30) as c:
+        c.execute("INSERT INTO incomes (txid, height, amount, sidechain, window_start_us,"
+                  " window_end_us, fee_bps, fee, credited_us) VALUES (?, 12, 500000000000,"
+                  " 'mini', ?, ?, 100, 5000000000, ?)", (TXID, now - 3600e6, now + 60e6, now))
+        c.execute("INSERT INTO income_credits (txid, address, weight, amount)"
+                  " VALUES (?, ?, 10, 495000000000)", (TXID, ADDRESS))
+        c.execute("INSERT INTO sidechain_shares (time_us, address, worker, height, difficulty,"
+                  " sidechain_difficulty) VALUES (?, ?, 'rig1', 12, 500, 400)", (now - 60e6, ADDRESS))
+
+
+def check_payouts(win):
+    find_one(win, "label", PAYOUTS, what="the payouts group")
+    income = row_texts(find_one(win, "label", "0.50 XMR at block 12", timeout=60,
+                                what="the payout's row"))
+    print("payout row:", income)
+    assert any(t.endswith(": 0.495 XMR") for t in income), income
+    found = row_texts(find_one(win, "label", "Rig rig1 found a sidechain share",
+                               what="rig1's sidechain share"))
+    print("sidechain share row:", found)
+    assert any(t.endswith("fed the payout at block 12") for t in found), found
+
+
 def main():
     testminer()  # exit 77 (skipped) while it is not built
     tmp = tempfile.TemporaryDirectory(prefix="shoal-upstream-gui-")
@@ -59,7 +106,9 @@ def main():
     upstream.wait_line("pool started")
     url = f"stratum+tcp://127.0.0.1:{up_port}"
     port = free_port()
+    db = os.path.join(tmp.name, "relay.db")
     shoal = Shoal(settings={"mode": "'upstream'", "upstream-urls": f"['{url}']",
+                            "database": f"'{db}'",
                             "pool-address": f"'{ADDRESS}'", "node-url": f"'{node.uri}'",
                             "validator-mode": "'light'",
                             "stratum-bind": "'127.0.0.1'", "stratum-port": f"uint64 {port}",
@@ -79,6 +128,9 @@ def main():
         # Relayed one connection per rig (the default): the relay's own and rig1's.
         find_one(win, "label", "In use: 2 connections", timeout=60,
                  what="the upstream row in use, with its connections")
+        check_sidechains(win)
+        record_payout(db)
+        check_payouts(win)
 
         wait_for(lambda: (verdicts(win, "rig1") or (0, 0))[0] >= 2, timeout=240,
                  what="rig1's shares accepted upstream")

@@ -8,6 +8,7 @@
 #include "shoal-accounting.h"
 #include "shoal-error.h"
 #include "shoal-ledger-check.h"
+#include "shoal-share-pruning.h"
 #include "shoal-store.h"
 #include "store-test-util.h"
 
@@ -191,7 +192,7 @@ test_not_ours_and_bad_txid (StoreFixture  *f,
   g_assert_cmpuint (fee_account, ==, 0);
 }
 
-/* A file of schema 4 (before incomes) opens as 5 and keeps its ledger. */
+/* A file of schema 4 (before incomes) opens as 6 and keeps its ledger. */
 static void
 test_migrate_v4 (StoreFixture       *f,
                  gconstpointer  data)
@@ -201,7 +202,8 @@ test_migrate_v4 (StoreFixture       *f,
 
   g_clear_object (&f->store);
   g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE income_credits; DROP TABLE incomes;"
+  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE sidechain_shares;"
+                                     " DROP TABLE income_credits; DROP TABLE incomes;"
                                      " INSERT INTO balances (address, amount) VALUES ('" ALICE
                                      "', 77); PRAGMA user_version = 4", NULL, NULL, NULL),
                    ==, SQLITE_OK);
@@ -210,7 +212,7 @@ test_migrate_v4 (StoreFixture       *f,
 
   f->store = shoal_store_open (f->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (sql_int (f, "PRAGMA user_version"), ==, 5);
+  g_assert_cmpint (sql_int (f, "PRAGMA user_version"), ==, 6);
   g_assert_cmpint (sql_int (f, "SELECT count (*) FROM sqlite_schema WHERE name IN"
                                " ('incomes', 'income_credits', 'incomes_final')"), ==, 3);
   g_assert_cmpint (store_test_balance (f, ALICE), ==, 77);
@@ -239,13 +241,149 @@ test_ledger_check (StoreFixture  *f,
 
   g_clear_object (&f->store);
   g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, "DELETE FROM balances; DROP TABLE income_credits;"
+  g_assert_cmpint (sqlite3_exec (db, "DELETE FROM balances; DROP TABLE sidechain_shares;"
+                                     " DROP TABLE income_credits;"
                                      " DROP TABLE incomes; PRAGMA user_version = 4",
                                  NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
   g_string_truncate (report, 0);
   g_assert_true (shoal_ledger_check_sync (f->path, NULL, node, report, NULL, &error));
   g_assert_no_error (error);
+}
+
+/* The household's shares, and TX_1 paid on mini and credited over them. */
+static void
+credit_household (StoreFixture *f)
+{
+  g_autoptr(ShoalAccounting) accounting = shoal_accounting_new (f->store, SHOAL_MODE_UPSTREAM,
+                                                                100, 0);
+  g_autoptr(GError) error = NULL;
+
+  add_household (f);
+  g_assert_true (shoal_accounting_credit_income_sync (accounting, TX_1, 700, 1000000007, paid_at (),
+                                                      SHOAL_SIDECHAIN_MINI, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
+add_sidechain_share (StoreFixture *f,
+                     const char   *address,
+                     const char   *worker,
+                     guint64       difficulty,
+                     gint64        time_us)
+{
+  ShoalStoreSidechainShare share = { time_us, (char *) address, (char *) worker, 700, difficulty,
+                                     300000, NULL };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (shoal_store_add_sidechain_share_sync (f->store, &share, &error));
+  g_assert_no_error (error);
+}
+
+/* Each income with what it credited each member; a member's report has
+ * only the incomes that credited it, and only its own credit. */
+static void
+test_income_reports (StoreFixture  *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GPtrArray) bobs = NULL;
+  g_autoptr(GPtrArray) carols = NULL;
+  g_autoptr(GError) error = NULL;
+  const ShoalStoreIncomeReport *report;
+
+  credit_household (f);
+  all = shoal_store_list_income_reports_sync (f->store, NULL, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (all->len, ==, 1);
+  report = all->pdata[0];
+  g_assert_cmpstr (report->income->txid, ==, TX_1);
+  g_assert_cmpuint (report->income->amount, ==, 1000000007);
+  g_assert_cmpuint (report->credits->len, ==, 2);
+  g_assert_cmpuint (((ShoalCredit *) report->credits->pdata[0])->amount, ==, 742500005);
+
+  bobs = shoal_store_list_income_reports_sync (f->store, BOB, 10, &error);
+  g_assert_cmpuint (bobs->len, ==, 1);
+  report = bobs->pdata[0];
+  g_assert_cmpuint (report->credits->len, ==, 1);
+  g_assert_cmpstr (((ShoalCredit *) report->credits->pdata[0])->address, ==, BOB);
+  g_assert_cmpuint (((ShoalCredit *) report->credits->pdata[0])->amount, ==, 247500002);
+  carols = shoal_store_list_income_reports_sync (f->store, CAROL, 10, &error);
+  g_assert_cmpuint (carols->len, ==, 0);
+}
+
+/* Which rig found which sidechain share, and the payout it fed; gone
+ * after the statistics horizon, with the old shares. */
+static void
+test_sidechain_shares (StoreFixture  *f,
+                       gconstpointer  data)
+{
+  ShoalStoreSidechainShare low = { paid_at (), (char *) ALICE, (char *) "rig-a", 700, 299999,
+                                   300000, NULL };
+  ShoalSharePrune prune = { .before_us = g_get_real_time () - SHOAL_SHARES_HORIZON_US,
+                            .batch = 100, .max_batches = 1 };
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GPtrArray) bobs = NULL;
+  g_autoptr(GPtrArray) left = NULL;
+  g_autoptr(GError) error = NULL;
+  const ShoalStoreSidechainShare *share;
+  guint64 removed = 0;
+
+  credit_household (f);
+  add_sidechain_share (f, ALICE, "rig-a", 450000, paid_at () - 5 * HOUR_US);
+  add_sidechain_share (f, BOB, "rig-b", 900000, paid_at () - HOUR_US);
+  add_sidechain_share (f, ALICE, "rig-a", 300000, paid_at () - 8 * 24 * HOUR_US);
+  g_assert_false (shoal_store_add_sidechain_share_sync (f->store, &low, &error));
+  g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID);
+  g_clear_error (&error);
+
+  all = shoal_store_list_sidechain_shares_sync (f->store, NULL, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (all->len, ==, 3);
+  share = all->pdata[0];
+  g_assert_cmpstr (share->worker, ==, "rig-b");
+  g_assert_cmpstr (share->address, ==, BOB);
+  g_assert_cmpuint (share->difficulty, ==, 900000);
+  g_assert_cmpuint (share->sidechain_difficulty, ==, 300000);
+  g_assert_cmpstr (share->fed_txid, ==, TX_1);
+  g_assert_null (((ShoalStoreSidechainShare *) all->pdata[2])->fed_txid);
+  bobs = shoal_store_list_sidechain_shares_sync (f->store, BOB, 10, &error);
+  g_assert_cmpuint (bobs->len, ==, 1);
+
+  /* The week-old one goes with the old shares; the others stay. */
+  g_assert_true (shoal_store_prune_shares_sync (f->store, &prune, &removed, &error));
+  g_assert_no_error (error);
+  left = shoal_store_list_sidechain_shares_sync (f->store, NULL, 10, &error);
+  g_assert_cmpuint (left->len, ==, 2);
+  g_assert_cmpint (sql_int (f, "SELECT count (*) FROM sidechain_shares WHERE time_us < "
+                               "strftime ('%s', 'now', '-7 days') * 1000000"), ==, 0);
+}
+
+/* A file of schema 5 (before sidechain shares) opens as 6, its incomes kept. */
+static void
+test_migrate_v5 (StoreFixture  *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db = NULL;
+
+  credit_household (f);
+  g_clear_object (&f->store);
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE sidechain_shares; PRAGMA user_version = 5",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  g_assert_cmpint (sql_int (f, "SELECT count (*) FROM sqlite_schema WHERE name ="
+                               " 'sidechain_shares'"), ==, 0);
+
+  f->store = shoal_store_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sql_int (f, "PRAGMA user_version"), ==, 6);
+  g_assert_cmpint (sql_int (f, "SELECT count (*) FROM sqlite_schema WHERE name IN"
+                               " ('sidechain_shares', 'sidechain_shares_time')"), ==, 2);
+  g_assert_cmpint (sql_int (f, "SELECT count (*) FROM incomes"), ==, 1);
+  add_sidechain_share (f, BOB, "rig-b", 900000, paid_at () - HOUR_US);
+  g_assert_cmpint (sql_int (f, "SELECT count (*) FROM sidechain_shares"), ==, 1);
 }
 
 int
@@ -263,5 +401,11 @@ main (int   argc,
               store_fixture_tear_down);
   g_test_add ("/incomes/ledger-check", StoreFixture, NULL, store_fixture_set_up,
               test_ledger_check, store_fixture_tear_down);
+  g_test_add ("/incomes/reports", StoreFixture, NULL, store_fixture_set_up,
+              test_income_reports, store_fixture_tear_down);
+  g_test_add ("/incomes/sidechain-shares", StoreFixture, NULL, store_fixture_set_up,
+              test_sidechain_shares, store_fixture_tear_down);
+  g_test_add ("/incomes/migrate-v5", StoreFixture, NULL, store_fixture_set_up, test_migrate_v5,
+              store_fixture_tear_down);
   return g_test_run ();
 }

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include "p2pool-standin.h"
+#include "shoal-difficulty.h"
 #include "shoal-pool.h"
 #include "shoal-test-harness.h"
 #include "stratum-test-util.h"
@@ -19,6 +20,7 @@
 #define NETWORK_DIFFICULTY 100
 #define STANDIN_DIFFICULTY 20
 #define SIDECHAIN_DIFFICULTY 123457   /* the stand-in's ceiling, far above the rigs' */
+#define LOW_SIDECHAIN_DIFFICULTY 50   /* a ceiling some of the rigs' shares reach */
 #define SWITCH_SECONDS     5      /* new work after a switch: the promise */
 #define HOUSEHOLD_FEE_BPS  100
 #define SEED_HEX_STANDIN   "0707070707070707070707070707070707070707070707070707070707070707"
@@ -506,28 +508,41 @@ check_listed_upstream (ShoalPool  *relay,
   g_assert_cmpuint (info->sidechain_difficulty, <=, SIDECHAIN_DIFFICULTY * 101 / 100);
 }
 
+/* A stand-in with its work and sidechain CEILING, and the relay on it,
+ * started; *URL: the stand-in's. */
+static ShoalPool *
+relay_on_standin (Fixture       *f,
+                  P2poolStandin *standin,
+                  guint64        ceiling,
+                  char         **url)
+{
+  guint8 blob[76] = { 16, 16, 1, 2, 3 };
+  g_autoptr(GBytes) bytes = g_bytes_new (blob, sizeof blob);
+  const char *urls[2] = { NULL, NULL };
+  ShoalPool *relay;
+
+  p2pool_standin_set_work (standin, bytes, SEED_HEX_STANDIN, 5);
+  p2pool_standin_set_sidechain_difficulty (standin, ceiling);
+  *url = g_strdup_printf ("stratum+tcp://127.0.0.1:%u", p2pool_standin_get_port (standin));
+  urls[0] = *url;
+  relay = pool_new (f, "relay", 0, urls);
+  pool_start (relay);
+  return relay;
+}
+
 /* Shoal (upstream) on the P2Pool stand-in, the node's templates behind. */
 static void
 test_standin (Fixture       *f,
               gconstpointer  data)
 {
   P2poolStandin *standin = p2pool_standin_new (STANDIN_DIFFICULTY);
-  guint8 blob[76] = { 16, 16, 1, 2, 3 };
-  g_autoptr(GBytes) bytes = g_bytes_new (blob, sizeof blob);
   g_autofree char *url = NULL;
-  const char *urls[2] = { NULL, NULL };
-  g_autoptr(ShoalPool) relay = NULL;
+  g_autoptr(ShoalPool) relay = relay_on_standin (f, standin, SIDECHAIN_DIFFICULTY, &url);
   g_autoptr(GSubprocess) rig = NULL;
   g_autoptr(GSubprocess) liar = NULL;
   g_autoptr(JsonObject) summary = NULL;
   guint submits;
 
-  p2pool_standin_set_work (standin, bytes, SEED_HEX_STANDIN, 5);
-  p2pool_standin_set_sidechain_difficulty (standin, SIDECHAIN_DIFFICULTY);
-  url = g_strdup_printf ("stratum+tcp://127.0.0.1:%u", p2pool_standin_get_port (standin));
-  urls[0] = url;
-  relay = pool_new (f, "relay", 0, urls);
-  pool_start (relay);
   rig = spawn_miner (shoal_pool_get_stratum_port (relay), "rig-a", "--threads=1");
   liar = spawn_miner (shoal_pool_get_stratum_port (relay), "liar", "--wrong-result");
   g_assert_true (wait_for (standin_has_submits, standin, 240));
@@ -548,6 +563,73 @@ test_standin (Fixture       *f,
   p2pool_standin_free (standin);
 }
 
+/* Submits the stand-in accepted whose hash reached DIFFICULTY. */
+static guint
+standin_accepted_reaching (P2poolStandin *standin,
+                           guint64        difficulty)
+{
+  GPtrArray *submits = p2pool_standin_get_submits (standin);
+  guint n = 0;
+
+  for (guint i = 0; i < submits->len; i++)
+    {
+      P2poolSubmit *s = g_ptr_array_index (submits, i);
+      g_autoptr(GBytes) hash = shoal_test_hex_to_bytes (s->result);
+
+      if (g_str_equal (s->verdict, "OK") &&
+          shoal_hash_difficulty (g_bytes_get_data (hash, NULL)) >= difficulty)
+        n++;
+    }
+  return n;
+}
+
+/* Waits for the relay's TABLE to hold at least ROWS rows. */
+typedef struct
+{
+  Fixture    *f;
+  const char *table;
+  gint64      rows;
+} RelayRows;
+
+static gboolean
+relay_has_rows (gpointer data)
+{
+  RelayRows *wait = data;
+  g_autofree char *sql = g_strdup_printf ("SELECT count (*) FROM %s", wait->table);
+
+  return db_count (wait->f, "relay", sql) >= wait->rows;
+}
+
+/* A sidechain just above the stand-in's difficulty: the shares the
+ * upstream accepted that reached the probed sidechain difficulty are
+ * recorded for their rig, and no other share is. */
+static void
+test_sidechain_shares (Fixture       *f,
+                       gconstpointer  data)
+{
+  P2poolStandin *standin = p2pool_standin_new (STANDIN_DIFFICULTY);
+  g_autofree char *url = NULL;
+  g_autoptr(ShoalPool) relay = relay_on_standin (f, standin, LOW_SIDECHAIN_DIFFICULTY, &url);
+  g_autoptr(GSubprocess) rig = NULL;
+  g_autoptr(JsonObject) summary = NULL;
+  RelayRows wait = { f, "sidechain_shares", 3 };
+  gint64 rows;
+
+  rig = spawn_miner (shoal_pool_get_stratum_port (relay), "rig-a", "--threads=1");
+  g_assert_true (wait_for (relay_has_rows, &wait, 120));
+  summary = miner_stop (rig);
+  iterate_for (2000);
+  shoal_pool_stop (relay);
+
+  rows = db_count (f, "relay", "SELECT count (*) FROM sidechain_shares");
+  g_assert_cmpint (db_count (f, "relay", "SELECT count (*) FROM sidechain_shares WHERE"
+                                         " worker <> 'rig-a' OR difficulty < sidechain_difficulty"
+                                         " OR sidechain_difficulty NOT BETWEEN 49 AND 51"), ==, 0);
+  /* Accepted shares that stopped short of the sidechain are not recorded. */
+  g_assert_cmpint (rows, <=, standin_accepted_reaching (standin, 49));
+  p2pool_standin_free (standin);
+}
+
 /* --- a household split over P2Pool ------------------------------------ */
 
 /* Pool NAME's database as a read-only SQLite handle. */
@@ -560,20 +642,6 @@ db_open (Fixture    *f,
 
   g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
   return db;
-}
-
-typedef struct
-{
-  Fixture *f;
-  gint64   incomes;
-} Incomes;
-
-static gboolean
-incomes_credited (gpointer data)
-{
-  Incomes *incomes = data;
-
-  return db_count (incomes->f, "relay", "SELECT count (*) FROM incomes") >= incomes->incomes;
 }
 
 /* The pool wallet's unlocked coinbases (60 blocks on top): txid -> amount. */
@@ -713,7 +781,7 @@ test_household_split (Fixture       *f,
   g_autoptr(JsonObject) summary = NULL;
   ShoalPlaygroundWallet *alice, *bob, *others;
   GSubprocess *rigs[2];
-  Incomes incomes = { f, 0 };
+  RelayRows incomes = { f, "incomes", 0 };
   GHashTableIter iter;
   gpointer txid, amount;
   guint blocks = 0;
@@ -750,9 +818,9 @@ test_household_split (Fixture       *f,
   g_test_message ("the pool wallet holds %u unlocked coinbases; the upstream found %u blocks",
                   g_hash_table_size (coinbases), blocks);
   g_assert_cmpuint (g_hash_table_size (coinbases), >, 0);
-  incomes.incomes = g_hash_table_size (coinbases);
+  incomes.rows = g_hash_table_size (coinbases);
   shoal_pool_check_incomes (relay);
-  g_assert_true (wait_for (incomes_credited, &incomes, 120));
+  g_assert_true (wait_for (relay_has_rows, &incomes, 120));
 
   db = db_open (f, "relay");
   g_hash_table_iter_init (&iter, coinbases);
@@ -762,7 +830,7 @@ test_household_split (Fixture       *f,
   /* Both members' work was paid for. */
   g_assert_cmpint (db_count (f, "relay", "SELECT count (DISTINCT address) FROM income_credits"
                              " WHERE amount > 0"), ==, 2);
-  g_assert_cmpint (db_count (f, "relay", "SELECT count (*) FROM incomes"), ==, incomes.incomes);
+  g_assert_cmpint (db_count (f, "relay", "SELECT count (*) FROM incomes"), ==, incomes.rows);
   shoal_pool_stop (relay);
 
   /* Started again on the same file: the same coinbases credit nothing more. */
@@ -771,7 +839,7 @@ test_household_split (Fixture       *f,
   shoal_pool_check_incomes (again);
   iterate_for (5000);
   shoal_pool_stop (again);
-  g_assert_cmpint (db_count (f, "relay", "SELECT count (*) FROM incomes"), ==, incomes.incomes);
+  g_assert_cmpint (db_count (f, "relay", "SELECT count (*) FROM incomes"), ==, incomes.rows);
   g_assert_cmpint (db_count (f, "relay", "SELECT count (*) FROM balances AS b"
                              " WHERE b.amount + b.reserved + b.paid <> (SELECT sum (amount)"
                              " FROM income_credits WHERE address = b.address)"), ==, 0);
@@ -785,6 +853,8 @@ main (int   argc,
   g_test_add ("/upstream-mode/standin", Fixture, NULL, fixture_set_up, test_standin,
               fixture_tear_down);
   /* At difficulty 1 every share is a block: many payouts, fast. */
+  g_test_add ("/upstream-mode/sidechain-shares", Fixture, NULL, fixture_set_up,
+              test_sidechain_shares, fixture_tear_down);
   g_test_add ("/upstream-mode/household-split", Fixture, GUINT_TO_POINTER (1), fixture_set_up,
               test_household_split, fixture_tear_down);
   g_test_add ("/upstream-mode/shoal-on-shoal", Fixture, NULL, fixture_set_up, test_shoal_on_shoal,

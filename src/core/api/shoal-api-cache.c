@@ -20,6 +20,8 @@ shoal_api_cache_new (ShoalPoolSnapshot *snapshot,
   self->balances = g_ptr_array_new ();
   self->payments = g_ptr_array_new ();
   self->upstreams = g_ptr_array_new ();
+  self->incomes = g_ptr_array_new ();
+  self->sidechain_shares = g_ptr_array_new ();
   self->history_1h = g_array_new (FALSE, FALSE, sizeof (ShoalHashratePoint));
   self->history_24h = g_array_new (FALSE, FALSE, sizeof (ShoalHashratePoint));
   self->documents = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
@@ -46,6 +48,8 @@ shoal_api_cache_unref (ShoalApiCache *self)
   g_ptr_array_unref (self->balances);
   g_ptr_array_unref (self->payments);
   g_ptr_array_unref (self->upstreams);
+  g_ptr_array_unref (self->incomes);
+  g_ptr_array_unref (self->sidechain_shares);
   g_array_unref (self->history_1h);
   g_array_unref (self->history_24h);
   g_free (self->mode);

@@ -25,6 +25,8 @@ typedef struct
   GArray            *history_1h;   /* ShoalHashratePoint, oldest first */
   GArray            *history_24h;
   GPtrArray         *upstreams;    /* ShoalUpstreamInfo, in order; empty unless upstream mode */
+  GPtrArray         *incomes;      /* ShoalIncomeInfo, newest first; upstream mode's payouts */
+  GPtrArray         *sidechain_shares; /* ShoalSidechainShareInfo, newest first */
   char              *mode;         /* "solo", "pplns" or "upstream" */
   gboolean           network_known; /* the pool's own address told us */
   ShoalNetwork       network;       /* members' addresses must be on it */

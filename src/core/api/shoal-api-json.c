@@ -319,6 +319,110 @@ shoal_api_json_upstreams (ShoalApiCache *cache)
   return list_document ("upstreams", cache->upstreams, add_upstream);
 }
 
+/* One payout from the upstream; CREDITS (the member's own only in a
+ * miner's view, with the address in full) under "credits". */
+static void
+add_income (JsonBuilder           *builder,
+            const ShoalIncomeInfo *income,
+            const char            *member)
+{
+  json_builder_begin_object (builder);
+  add_string (builder, "txid", income->txid);
+  add_int (builder, "height", income->height);
+  add_int (builder, "amount", income->amount);
+  add_int (builder, "fee", income->fee);
+  add_string (builder, "sidechain", income->sidechain);
+  add_time (builder, "time", income->time_us);
+  add_bool (builder, "credited", income->credited);
+  json_builder_set_member_name (builder, "credits");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < income->credits->len; i++)
+    {
+      const ShoalIncomeCredit *c = g_ptr_array_index (income->credits, i);
+      g_autofree char *shortened = shoal_api_short_address (c->address);
+
+      if (member != NULL && g_strcmp0 (c->address, member) != 0)
+        continue;
+      json_builder_begin_object (builder);
+      add_string (builder, "address", member != NULL ? c->address : shortened);
+      add_int (builder, "amount", c->amount);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+}
+
+static void
+add_sidechain_share (JsonBuilder                   *builder,
+                     const ShoalSidechainShareInfo *share,
+                     gboolean                       full_address)
+{
+  g_autofree char *shortened = shoal_api_short_address (share->address);
+
+  json_builder_begin_object (builder);
+  add_string (builder, "worker", share->worker);
+  add_string (builder, "address", full_address ? share->address : shortened);
+  add_time (builder, "time", share->time_us);
+  add_int (builder, "height", share->height);
+  add_int (builder, "difficulty", share->difficulty);
+  add_int (builder, "sidechain_difficulty", share->sidechain_difficulty);
+  add_string (builder, "fed_txid", share->fed_txid);
+  json_builder_end_object (builder);
+}
+
+static gboolean
+income_credits (const ShoalIncomeInfo *income,
+                const char            *member)
+{
+  for (guint i = 0; i < income->credits->len; i++)
+    if (g_strcmp0 (((ShoalIncomeCredit *) g_ptr_array_index (income->credits, i))->address,
+                   member) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* "incomes" and "sidechain_shares": everyone's (MEMBER NULL, addresses
+ * shortened), or only MEMBER's, in full. */
+static void
+add_incomes (JsonBuilder   *builder,
+             ShoalApiCache *cache,
+             const char    *member)
+{
+  json_builder_set_member_name (builder, "incomes");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < cache->incomes->len; i++)
+    {
+      const ShoalIncomeInfo *income = g_ptr_array_index (cache->incomes, i);
+
+      if (member == NULL || income_credits (income, member))
+        add_income (builder, income, member);
+    }
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "sidechain_shares");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < cache->sidechain_shares->len; i++)
+    {
+      const ShoalSidechainShareInfo *share = g_ptr_array_index (cache->sidechain_shares, i);
+
+      if (member == NULL || g_strcmp0 (share->address, member) == 0)
+        add_sidechain_share (builder, share, member != NULL);
+    }
+  json_builder_end_array (builder);
+}
+
+/* Upstream mode: each payout P2Pool sent the pool wallet with what it
+ * credited each member, and the rigs' recent sidechain shares. */
+JsonNode *
+shoal_api_json_incomes (ShoalApiCache *cache)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  add_incomes (builder, cache, NULL);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
 static void
 add_miner_workers (JsonBuilder   *builder,
                    ShoalApiCache *cache,
@@ -418,6 +522,7 @@ shoal_api_json_miner (ShoalApiCache *cache,
   add_miner_workers (builder, cache, address);
   add_miner_balance (builder, cache, address);
   add_miner_payments (builder, cache, address);
+  add_incomes (builder, cache, address);
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
 }

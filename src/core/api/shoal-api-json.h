@@ -18,6 +18,7 @@ JsonNode *shoal_api_json_workers       (ShoalApiCache *cache);
 JsonNode *shoal_api_json_blocks        (ShoalApiCache *cache);
 JsonNode *shoal_api_json_payments      (ShoalApiCache *cache);
 JsonNode *shoal_api_json_upstreams     (ShoalApiCache *cache);
+JsonNode *shoal_api_json_incomes       (ShoalApiCache *cache);
 JsonNode *shoal_api_json_miner         (ShoalApiCache *cache,
                                         const char    *address);
 JsonNode *shoal_api_json_history       (ShoalApiCache *cache,

@@ -30,7 +30,7 @@ static const StaticFile static_files[] = {
 };
 
 static const char * const api_endpoints[] = {
-  "summary", "workers", "blocks", "payments", "upstreams", "miner/ADDRESS",
+  "summary", "workers", "blocks", "payments", "upstreams", "incomes", "miner/ADDRESS",
   "history?range=1h|24h",
 };
 
@@ -107,6 +107,12 @@ static GBytes *
 render_upstreams (ShoalApiCache *cache)
 {
   return take_json (shoal_api_json_upstreams (cache));
+}
+
+static GBytes *
+render_incomes (ShoalApiCache *cache)
+{
+  return take_json (shoal_api_json_incomes (cache));
 }
 
 static GBytes *
@@ -341,6 +347,7 @@ static const struct
   { "blocks",   render_blocks },
   { "payments", render_payments },
   { "upstreams", render_upstreams },
+  { "incomes",  render_incomes },
 };
 
 static gboolean

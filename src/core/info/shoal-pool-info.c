@@ -96,3 +96,34 @@ shoal_upstream_info_free (ShoalUpstreamInfo *info)
   g_free (info->trouble);
   g_free (info);
 }
+
+void
+shoal_income_credit_free (ShoalIncomeCredit *credit)
+{
+  if (credit == NULL)
+    return;
+  g_free (credit->address);
+  g_free (credit);
+}
+
+void
+shoal_income_info_free (ShoalIncomeInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->txid);
+  g_free (info->sidechain);
+  g_clear_pointer (&info->credits, g_ptr_array_unref);
+  g_free (info);
+}
+
+void
+shoal_sidechain_share_info_free (ShoalSidechainShareInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->address);
+  g_free (info->worker);
+  g_free (info->fed_txid);
+  g_free (info);
+}

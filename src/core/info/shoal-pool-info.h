@@ -82,6 +82,39 @@ typedef struct
   guint64   rejected;
 } ShoalUpstreamInfo;
 
+/* What a payout from the upstream (P2Pool) credited one member. */
+typedef struct
+{
+  char    *address;
+  guint64  amount;
+} ShoalIncomeCredit;
+
+/* A payout P2Pool sent the pool wallet, and each member's credit from it
+ * (ShoalIncomeCredit, by address). */
+typedef struct
+{
+  char      *txid;        /* the coinbase that paid it */
+  guint64    height;      /* the Monero block */
+  guint64    amount;      /* what the pool wallet received */
+  guint64    fee;         /* to the pool's fee account */
+  char      *sidechain;   /* "main", "mini" or "nano" */
+  gint64     time_us;     /* when it was credited */
+  gboolean   credited;
+  GPtrArray *credits;
+} ShoalIncomeInfo;
+
+/* A rig's share that also reached the P2Pool sidechain's difficulty. */
+typedef struct
+{
+  gint64   time_us;
+  char    *address;
+  char    *worker;
+  guint64  height;
+  guint64  difficulty;            /* what its hash reached */
+  guint64  sidechain_difficulty;
+  char    *fed_txid;              /* the first payout it fed; NULL: none yet */
+} ShoalSidechainShareInfo;
+
 #define SHOAL_TYPE_POOL_SNAPSHOT (shoal_pool_snapshot_get_type ())
 typedef struct _ShoalPoolSnapshot ShoalPoolSnapshot;
 
@@ -133,6 +166,9 @@ void               shoal_block_info_free        (ShoalBlockInfo        *info);
 void               shoal_balance_info_free      (ShoalBalanceInfo      *info);
 void               shoal_payment_info_free      (ShoalPaymentInfo      *info);
 void               shoal_upstream_info_free     (ShoalUpstreamInfo     *info);
+void               shoal_income_credit_free     (ShoalIncomeCredit     *credit);
+void               shoal_income_info_free       (ShoalIncomeInfo       *info);
+void               shoal_sidechain_share_info_free (ShoalSidechainShareInfo *info);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalPoolSnapshot, shoal_pool_snapshot_unref)
 

@@ -308,7 +308,13 @@ read_incomes (sqlite3   *db,
 
   if (stmt == NULL)
     return FALSE;
-  if (read->text_arg != NULL)
+  /* Two parameters: ?1 the limit, ?2 the text (NULL binds NULL). */
+  if (sqlite3_bind_parameter_count (stmt) == 2)
+    {
+      sqlite3_bind_int64 (stmt, 1, read->int_arg);
+      sqlite3_bind_text (stmt, 2, read->text_arg, -1, SQLITE_STATIC);
+    }
+  else if (read->text_arg != NULL)
     sqlite3_bind_text (stmt, 1, read->text_arg, -1, SQLITE_STATIC);
   else
     sqlite3_bind_int64 (stmt, 1, read->int_arg);
@@ -408,6 +414,71 @@ shoal_store_list_income_credits_sync (ShoalStore  *self,
   g_return_val_if_fail (txid != NULL, NULL);
 
   if (!shoal_store_read_sync (self, read_income_credits, &read, error))
+    g_clear_pointer (&read.rows, g_ptr_array_unref);
+  return read.rows;
+}
+
+/* --- reports ----------------------------------------------------------- */
+
+/* Keeps only ADDRESS's credit (NULL: keeps all). */
+static void
+keep_member (GPtrArray  *credits,
+             const char *address)
+{
+  for (guint i = credits->len; address != NULL && i > 0; i--)
+    if (g_strcmp0 (((ShoalCredit *) g_ptr_array_index (credits, i - 1))->address, address) != 0)
+      g_ptr_array_remove_index (credits, i - 1);
+}
+
+/* The incomes and their credits, in one read transaction: a report never
+ * shows an income without the credits it was written with. */
+static gboolean
+read_reports (sqlite3   *db,
+              gpointer   data,
+              GError   **error)
+{
+  ListRead *read = data;
+  g_autoptr(GPtrArray) incomes = NULL;
+
+  if (!read_incomes (db, read, error))
+    return FALSE;
+  incomes = g_steal_pointer (&read->rows);
+  read->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) shoal_store_income_report_free);
+  for (guint i = 0; i < incomes->len; i++)
+    {
+      ShoalStoreIncomeReport *report = g_new0 (ShoalStoreIncomeReport, 1);
+      ListRead credits = { NULL, NULL, 0, NULL };
+
+      report->income = g_steal_pointer (&g_ptr_array_index (incomes, i));
+      g_ptr_array_add (read->rows, report);
+      credits.text_arg = report->income->txid;
+      if (!read_income_credits (db, &credits, error))
+        {
+          g_clear_pointer (&credits.rows, g_ptr_array_unref);
+          return FALSE;
+        }
+      keep_member (credits.rows, read->text_arg);
+      report->credits = credits.rows;
+    }
+  return TRUE;
+}
+
+/* The newest LIMIT incomes, newest first, each with its credits
+ * (ShoalStoreIncomeReport); ADDRESS non-NULL: only the incomes that
+ * credited ADDRESS, and only its credit. */
+GPtrArray *
+shoal_store_list_income_reports_sync (ShoalStore  *self,
+                                      const char  *address,
+                                      guint        limit,
+                                      GError     **error)
+{
+  ListRead read = { INCOME_COLUMNS " WHERE ?2 IS NULL OR txid IN"
+                    " (SELECT txid FROM income_credits WHERE address = ?2)"
+                    " ORDER BY height DESC, txid LIMIT ?1", address, limit, NULL };
+
+  g_return_val_if_fail (SHOAL_IS_STORE (self), NULL);
+
+  if (!shoal_store_read_sync (self, read_reports, &read, error))
     g_clear_pointer (&read.rows, g_ptr_array_unref);
   return read.rows;
 }

@@ -15,6 +15,7 @@
  *  - the window the next block may reach back, from the newest share;
  *  - block shares, which anchor their block's window;
  *  - shares newer than the statistics horizon.
+ * Sidechain shares go at the horizon, whatever the windows.
  * A credited block's proof is its `credits` rows (weight and amount per
  * address), which the prune never touches. */
 
@@ -205,6 +206,9 @@ shoal_store_prune_shares_sync (ShoalStore             *self,
   g_return_val_if_fail (prune != NULL && prune->batch > 0, FALSE);
 
   *removed = 0;
+  /* Sidechain shares are statistics only: no window keeps them. */
+  if (!shoal_store_prune_sidechain_shares_sync (self, prune->before_us, NULL, error))
+    return FALSE;
   if (prune->keep == 0)
     {
       if (!shoal_store_read_sync (self, compute_keep, &read, error))

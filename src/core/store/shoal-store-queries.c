@@ -431,6 +431,12 @@ query_thread (GTask        *task,
     case SHOAL_STORE_QUERY_STATS:
       rows = shoal_store_list_stats_sync (self, args[1], &error);
       break;
+    case SHOAL_STORE_QUERY_INCOME_REPORTS:
+      rows = shoal_store_list_income_reports_sync (self, NULL, args[1], &error);
+      break;
+    case SHOAL_STORE_QUERY_SIDECHAIN_SHARES:
+      rows = shoal_store_list_sidechain_shares_sync (self, NULL, args[1], &error);
+      break;
     }
   if (rows == NULL)
     g_task_return_error (task, error);
@@ -452,7 +458,7 @@ shoal_store_query_async (ShoalStore          *self,
   gint64 *args = g_new (gint64, 2);
 
   g_return_if_fail (SHOAL_IS_STORE (self));
-  g_return_if_fail (query <= SHOAL_STORE_QUERY_STATS);
+  g_return_if_fail (query <= SHOAL_STORE_QUERY_SIDECHAIN_SHARES);
 
   args[0] = query;
   args[1] = arg;

@@ -160,6 +160,21 @@ static const char *migrations[] = {
   "  amount INTEGER NOT NULL CHECK (amount >= 0),"
   "  PRIMARY KEY (txid, address));"
   "CREATE INDEX income_credits_address ON income_credits (address);",
+  /* 6: shares a rig found that also reached the P2Pool sidechain's
+   * difficulty (as the sidechain probe read it when the upstream
+   * accepted them): what shows a member which rig found which sidechain
+   * share.  Statistics only, kept for the shares' horizon. */
+  "CREATE TABLE sidechain_shares ("
+  "  id INTEGER PRIMARY KEY,"
+  "  time_us INTEGER NOT NULL,"
+  "  address TEXT NOT NULL,"
+  "  worker TEXT NOT NULL,"
+  "  height INTEGER NOT NULL,"
+  "  difficulty INTEGER NOT NULL,"
+  "  sidechain_difficulty INTEGER NOT NULL CHECK (sidechain_difficulty > 0),"
+  "  CHECK (difficulty >= sidechain_difficulty));"
+  "CREATE INDEX sidechain_shares_time ON sidechain_shares (time_us);"
+  "CREATE INDEX sidechain_shares_address ON sidechain_shares (address, time_us);",
 };
 
 int

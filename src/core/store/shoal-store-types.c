@@ -128,3 +128,24 @@ shoal_credit_free (ShoalCredit *credit)
   g_free (credit->address);
   g_free (credit);
 }
+
+void
+shoal_store_income_report_free (ShoalStoreIncomeReport *report)
+{
+  if (report == NULL)
+    return;
+  shoal_store_income_free (report->income);
+  g_clear_pointer (&report->credits, g_ptr_array_unref);
+  g_free (report);
+}
+
+void
+shoal_store_sidechain_share_free (ShoalStoreSidechainShare *share)
+{
+  if (share == NULL)
+    return;
+  g_free (share->address);
+  g_free (share->worker);
+  g_free (share->fed_txid);
+  g_free (share);
+}

@@ -135,7 +135,29 @@ typedef struct
   gint64   credited_us;
 } ShoalStoreIncome;
 
+/* A payout from an upstream, and what it credited each member
+ * (ShoalCredit by address; only the asked member's in a member's report). */
+typedef struct
+{
+  ShoalStoreIncome *income;
+  GPtrArray        *credits;
+} ShoalStoreIncomeReport;
+
+/* A rig's share that also reached the P2Pool sidechain's difficulty. */
+typedef struct
+{
+  gint64   time_us;
+  char    *address;              /* the member */
+  char    *worker;               /* the rig */
+  guint64  height;               /* of the Monero block its job built on */
+  guint64  difficulty;           /* what its hash reached */
+  guint64  sidechain_difficulty; /* the sidechain's when the upstream accepted it */
+  char    *fed_txid;             /* the first income whose window holds it, or NULL */
+} ShoalStoreSidechainShare;
+
 void shoal_store_income_free  (ShoalStoreIncome  *income);
+void shoal_store_income_report_free  (ShoalStoreIncomeReport   *report);
+void shoal_store_sidechain_share_free (ShoalStoreSidechainShare *share);
 void shoal_store_block_free   (ShoalStoreBlock   *info);
 void shoal_store_worker_free  (ShoalStoreWorker  *info);
 void shoal_store_balance_free (ShoalStoreBalance *info);
@@ -150,5 +172,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalStoreBalance, shoal_store_balance_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalStoreBatch, shoal_store_batch_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalCredit, shoal_credit_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalStoreIncome, shoal_store_income_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ShoalStoreSidechainShare, shoal_store_sidechain_share_free)
 
 G_END_DECLS

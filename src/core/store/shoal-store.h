@@ -143,6 +143,26 @@ GPtrArray  *shoal_store_list_incomes_sync   (ShoalStore       *self,
 GPtrArray  *shoal_store_list_income_credits_sync (ShoalStore  *self,
                                              const char       *txid,
                                              GError          **error);
+/* ADDRESS NULL: every member's credits; else the incomes that credited
+ * ADDRESS, with its credit only.  Newest first (ShoalStoreIncomeReport). */
+GPtrArray  *shoal_store_list_income_reports_sync (ShoalStore  *self,
+                                             const char       *address,
+                                             guint             limit,
+                                             GError          **error);
+
+/* Sidechain shares (shoal-store-sidechain.c): kept for the statistics
+ * horizon; listed newest first, one member's (ADDRESS) or all (NULL). */
+gboolean    shoal_store_add_sidechain_share_sync (ShoalStore  *self,
+                                             const ShoalStoreSidechainShare *share,
+                                             GError          **error);
+GPtrArray  *shoal_store_list_sidechain_shares_sync (ShoalStore *self,
+                                             const char       *address,
+                                             guint             limit,
+                                             GError          **error);
+gboolean    shoal_store_prune_sidechain_shares_sync (ShoalStore *self,
+                                             gint64            before_us,
+                                             guint64          *removed,
+                                             GError          **error);
 GPtrArray  *shoal_store_list_balances_sync  (ShoalStore       *self,
                                              GError          **error);
 ShoalStoreBalance *shoal_store_get_balance_sync (ShoalStore    *self,
@@ -231,6 +251,8 @@ typedef enum
   SHOAL_STORE_QUERY_PAYMENTS,  /* arg: limit;    ShoalStorePayment */
   SHOAL_STORE_QUERY_BATCHES,   /* arg: limit;    ShoalStoreBatch */
   SHOAL_STORE_QUERY_STATS,     /* arg: since_us; ShoalStoreStats */
+  SHOAL_STORE_QUERY_INCOME_REPORTS,   /* arg: limit; ShoalStoreIncomeReport */
+  SHOAL_STORE_QUERY_SIDECHAIN_SHARES, /* arg: limit; ShoalStoreSidechainShare */
 } ShoalStoreQuery;
 
 void        shoal_store_query_async         (ShoalStore          *self,
