@@ -403,7 +403,7 @@ leave_in_thread (gpointer data)
       ShoalStratumWorker *w = shoal_stratum_server_get_worker (l->server, "pool", name);
 
       g_clear_pointer (&w->ip, g_ref_string_release);
-      w->ip = g_ref_string_new_intern (l->ip);
+      w->ip = shoal_interner_get (l->server->strings, l->ip);
       w->accepted = 1;
       shoal_stratum_server_release_worker (l->server, w);
     }

@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "shoal-error.h"
+#include "shoal-interner.h"
 #include "shoal-ip-table.h"
 #include "shoal-nonce-splits.h"
 #include "shoal-stratum-protocol.h"
@@ -560,6 +561,69 @@ test_nonce_splits (void)
   g_assert_cmpuint (shoal_nonce_splits_take (&splits), ==, 7);
 }
 
+/* One copy per text, held by the table; at its bound it starts over,
+ * and what holders have stays theirs. */
+static void
+test_shared_strings (void)
+{
+  g_autoptr(ShoalInterner) table = shoal_interner_new (2);
+  char *a = shoal_interner_get (table, "192.0.2.1");
+  char *again = shoal_interner_get (table, "192.0.2.1");
+  char *b = shoal_interner_get (table, "XMRig/6.26.0");
+  char *c = NULL;
+
+  g_assert_true (a == again);
+  g_assert_cmpuint (shoal_interner_size (table), ==, 2);
+  c = shoal_interner_get (table, "192.0.2.2");
+  g_assert_cmpuint (shoal_interner_size (table), ==, 1);
+  g_assert_cmpstr (a, ==, "192.0.2.1");
+  g_assert_cmpstr (b, ==, "XMRig/6.26.0");
+  g_ref_string_release (again);
+  g_ref_string_release (a);
+  g_ref_string_release (b);
+  again = shoal_interner_get (table, "192.0.2.2");
+  g_assert_true (again == c);
+  g_ref_string_release (again);
+  g_ref_string_release (c);
+}
+
+#define RACE_ROUNDS 200000
+
+static gpointer
+release_all (gpointer data)
+{
+  GAsyncQueue *queue = data;
+  char *text;
+
+  while ((text = g_async_queue_pop (queue)) != (char *) queue)
+    g_ref_string_release (text);
+  return NULL;
+}
+
+/* The stratum thread shares an IP's text with every snapshot, and
+ * snapshots die on other threads: a text whose last holder lets go on
+ * one thread while the owner asks for it again on another must come back
+ * alive.  GLib's own interning (2.74) fails this with "old_value > 0". */
+static void
+test_shared_strings_released_elsewhere (void)
+{
+  g_autoptr(ShoalInterner) table = shoal_interner_new (1);
+  g_autoptr(GAsyncQueue) queue = g_async_queue_new ();
+  GThread *releaser = g_thread_new ("release", release_all, queue);
+
+  for (guint i = 0; i < RACE_ROUNDS; i++)
+    {
+      /* A bound of one: every other text makes the table let go, so the
+       * releaser's reference is often the last. */
+      char *text = shoal_interner_get (table, i % 2 ? "127.0.0.1" : "XMRig/6.26.0");
+
+      g_assert_cmpstr (text, ==, i % 2 ? "127.0.0.1" : "XMRig/6.26.0");
+      g_async_queue_push (queue, text);
+    }
+  g_async_queue_push (queue, queue);
+  g_thread_join (releaser);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -584,5 +648,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/stratum/nonce-splits", test_nonce_splits);
   g_test_add_func ("/stratum/ip-table/ipv6-per-64", test_ip_table_ipv6_prefix);
   g_test_add_func ("/stratum/ip-table/login-budget", test_ip_table_login_budget);
+  g_test_add_func ("/stratum/shared-strings", test_shared_strings);
+  g_test_add_func ("/stratum/shared-strings/released-elsewhere",
+                   test_shared_strings_released_elsewhere);
   return g_test_run ();
 }

@@ -304,7 +304,7 @@ start_session (ShoalStratumSession *session,
       g_autofree char *shortened = g_strndup (agent, 256);
 
       g_clear_pointer (&worker->agent, g_ref_string_release);
-      worker->agent = g_ref_string_new_intern (shortened);
+      worker->agent = shoal_interner_get (server->strings, shortened);
     }
   server->n_miners++;
   shoal_stratum_server_mark_dirty (server);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include "shoal-interner.h"
 #include "shoal-ip-table.h"
 #include "shoal-nonce-splits.h"
 #include "shoal-stratum-poller.h"
@@ -25,6 +26,9 @@ G_BEGIN_DECLS
  * memory they take.  The least recently used go first. */
 #define SHOAL_STRATUM_KEPT_MAX       4096
 #define SHOAL_STRATUM_KEPT_PER_GROUP 512   /* per IP (an IPv6 /64) and per member address */
+/* Distinct addresses, IPs and agents shared before the table starts over:
+ * peers pick them, so they are bounded too. */
+#define SHOAL_STRATUM_SHARED_STRINGS_MAX 65536
 
 typedef struct
 {
@@ -208,6 +212,7 @@ struct _ShoalStratumServer
   ShoalStratumSettings settings;
   ShoalShareRecorder  *thread_recorder;
   ShoalIpTable        *ips;
+  ShoalInterner       *strings;        /* shared copies of addresses, IPs and agents */
   GHashTable          *workers;        /* ShoalStratumWorker, by address and name */
   GQueue               idle_workers;   /* kept records nobody uses, oldest first */
   GHashTable          *kept_per_group; /* ip or address group -> kept records in it */

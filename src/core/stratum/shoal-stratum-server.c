@@ -429,8 +429,8 @@ shoal_stratum_server_get_worker (ShoalStratumServer *self,
   if (worker == NULL)
     {
       worker = g_new0 (ShoalStratumWorker, 1);
-      /* Interned: many rigs share an address, an IP, an agent. */
-      worker->address = g_ref_string_new_intern (address);
+      /* Shared: many rigs share an address, an IP, an agent. */
+      worker->address = shoal_interner_get (self->strings, address);
       worker->name = g_ref_string_new (name);
       worker->connected_us = g_get_real_time ();
       shoal_hashrate_init (&worker->rate, g_get_monotonic_time ());
@@ -883,6 +883,7 @@ start_in_thread (ShoalStratumServer *self)
   g_autoptr(GError) error = NULL;
 
   self->ips = shoal_ip_table_new ();
+  self->strings = shoal_interner_new (SHOAL_STRATUM_SHARED_STRINGS_MAX);
   self->workers = g_hash_table_new_full (worker_hash, worker_equal, NULL,
                                          (GDestroyNotify) worker_free);
   self->kept_per_group = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -928,6 +929,7 @@ teardown_in_thread (ShoalStratumServer *self)
   g_clear_pointer (&self->workers, g_hash_table_unref);
   g_clear_pointer (&self->kept_per_group, g_hash_table_unref);
   g_clear_pointer (&self->ips, shoal_ip_table_free);
+  g_clear_pointer (&self->strings, shoal_interner_free);
   g_clear_pointer (&self->work, shoal_work_unref);
   shoal_stratum_server_lanes_free (self);
   g_clear_pointer (&self->seed_hex, g_free);

@@ -548,7 +548,7 @@ shoal_stratum_session_accept (ShoalStratumServer *server,
       return;
     }
   session->ip = shoal_ip_table_acquire (server->ips, ip, is_local);
-  session->peer = g_ref_string_new_intern (ip);
+  session->peer = shoal_interner_get (server->strings, ip);
   session->connected_at = session->last_received = g_get_monotonic_time ();
   session->reject_reason = reject_reason (server, session);
   link_session (server, session);
