@@ -371,6 +371,18 @@ shoal_store_get_income_sync (ShoalStore  *self,
   return rows != NULL && rows->len > 0 ? g_ptr_array_steal_index (rows, 0) : NULL;
 }
 
+/* A credit from the columns address, weight, amount, from COLUMN on. */
+static ShoalCredit *
+credit_from_row (sqlite3_stmt *stmt,
+                 int           column)
+{
+  ShoalCredit *credit = shoal_credit_new ((const char *) sqlite3_column_text (stmt, column),
+                                          shoal_sql_column_u64 (stmt, column + 1));
+
+  credit->amount = shoal_sql_column_u64 (stmt, column + 2);
+  return credit;
+}
+
 static gboolean
 read_income_credits (sqlite3   *db,
                      gpointer   data,
@@ -387,13 +399,7 @@ read_income_credits (sqlite3   *db,
   sqlite3_bind_text (stmt, 1, read->text_arg, -1, SQLITE_STATIC);
   read->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) shoal_credit_free);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      ShoalCredit *credit = shoal_credit_new ((const char *) sqlite3_column_text (stmt, 0),
-                                              shoal_sql_column_u64 (stmt, 1));
-
-      credit->amount = shoal_sql_column_u64 (stmt, 2);
-      g_ptr_array_add (read->rows, credit);
-    }
+    g_ptr_array_add (read->rows, credit_from_row (stmt, 0));
   if (rc != SQLITE_DONE)
     {
       shoal_sql_set_error (error, db, "reading an income's credits");
@@ -420,14 +426,43 @@ shoal_store_list_income_credits_sync (ShoalStore  *self,
 
 /* --- reports ----------------------------------------------------------- */
 
-/* Keeps only ADDRESS's credit (NULL: keeps all). */
-static void
-keep_member (GPtrArray  *credits,
-             const char *address)
+/* The incomes of a report: ?1 the limit, ?2 the member (NULL: all). */
+#define REPORT_INCOMES \
+  " WHERE ?2 IS NULL OR txid IN (SELECT txid FROM income_credits WHERE address = ?2)" \
+  " ORDER BY height DESC, txid LIMIT ?1"
+
+/* Every listed income's credits (only the member's, when READ names one)
+ * in one statement, each added to its report in BY_TXID, by address:
+ * the API reads the report every second, so not one query an income. */
+static gboolean
+read_report_credits (sqlite3     *db,
+                     ListRead    *read,
+                     GHashTable  *by_txid,
+                     GError     **error)
 {
-  for (guint i = credits->len; address != NULL && i > 0; i--)
-    if (g_strcmp0 (((ShoalCredit *) g_ptr_array_index (credits, i - 1))->address, address) != 0)
-      g_ptr_array_remove_index (credits, i - 1);
+  g_autoptr(sqlite3_stmt) stmt = shoal_sql_prepare (db,
+    "SELECT txid, address, weight, amount FROM income_credits"
+    " WHERE (?2 IS NULL OR address = ?2) AND txid IN (SELECT txid FROM incomes" REPORT_INCOMES ")"
+    " ORDER BY txid, address", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, read->int_arg);
+  sqlite3_bind_text (stmt, 2, read->text_arg, -1, SQLITE_STATIC);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      ShoalStoreIncomeReport *report =
+        g_hash_table_lookup (by_txid, sqlite3_column_text (stmt, 0));
+
+      g_ptr_array_add (report->credits, credit_from_row (stmt, 1));
+    }
+  if (rc != SQLITE_DONE)
+    {
+      shoal_sql_set_error (error, db, "reading the incomes' credits");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* The incomes and their credits, in one read transaction: a report never
@@ -439,6 +474,7 @@ read_reports (sqlite3   *db,
 {
   ListRead *read = data;
   g_autoptr(GPtrArray) incomes = NULL;
+  g_autoptr(GHashTable) by_txid = g_hash_table_new (g_str_hash, g_str_equal);
 
   if (!read_incomes (db, read, error))
     return FALSE;
@@ -447,20 +483,13 @@ read_reports (sqlite3   *db,
   for (guint i = 0; i < incomes->len; i++)
     {
       ShoalStoreIncomeReport *report = g_new0 (ShoalStoreIncomeReport, 1);
-      ListRead credits = { NULL, NULL, 0, NULL };
 
       report->income = g_steal_pointer (&g_ptr_array_index (incomes, i));
+      report->credits = g_ptr_array_new_with_free_func ((GDestroyNotify) shoal_credit_free);
       g_ptr_array_add (read->rows, report);
-      credits.text_arg = report->income->txid;
-      if (!read_income_credits (db, &credits, error))
-        {
-          g_clear_pointer (&credits.rows, g_ptr_array_unref);
-          return FALSE;
-        }
-      keep_member (credits.rows, read->text_arg);
-      report->credits = credits.rows;
+      g_hash_table_insert (by_txid, report->income->txid, report);
     }
-  return TRUE;
+  return read_report_credits (db, read, by_txid, error);
 }
 
 /* The newest LIMIT incomes, newest first, each with its credits
@@ -472,9 +501,7 @@ shoal_store_list_income_reports_sync (ShoalStore  *self,
                                       guint        limit,
                                       GError     **error)
 {
-  ListRead read = { INCOME_COLUMNS " WHERE ?2 IS NULL OR txid IN"
-                    " (SELECT txid FROM income_credits WHERE address = ?2)"
-                    " ORDER BY height DESC, txid LIMIT ?1", address, limit, NULL };
+  ListRead read = { INCOME_COLUMNS REPORT_INCOMES, address, limit, NULL };
 
   g_return_val_if_fail (SHOAL_IS_STORE (self), NULL);
 
