@@ -5,6 +5,7 @@ Each test starts `shoal` as a user would, inside the private D-Bus session
 and Xvfb display that build-aux/dev provides, with HOME and XDG folders in
 a temporary directory.
 """
+import faulthandler
 import os
 import re
 import subprocess
@@ -18,6 +19,10 @@ config.checkForA11y = False
 config.searchShowingOnly = False
 config.defaultDelay = 0.2
 import dogtail.tree  # noqa: E402  (must follow the config)
+
+# A test that dies of a signal (a crash inside the accessibility library, a
+# kill) leaves no Python traceback; this writes where each thread was.
+faulthandler.enable()
 
 # The shortest wait for anything that must happen: the machines are shared
 # and busy, and a test proves what happened, never how fast (shoal-bench

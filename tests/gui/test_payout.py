@@ -84,7 +84,10 @@ def main():
         wait_for(pool_wallet_can_pay, timeout=120, what="the pool wallet to see its unlocked coinbase")
         print("screenshot:", shoal.screenshot("payouts"))
         click(find_one(win, "push button", "Pay Out…"))
+        asked = time.monotonic()
         confirm = find_one(app, "push button", "Pay Out", timeout=120, what="the confirmation dialog")
+        # The wallet builds and signs the transaction (not relayed) for its fee.
+        print(f"confirmation dialog after {time.monotonic() - asked:.1f} s")
         find_one(app, "label", "Network fee (estimate)")
         print("screenshot:", shoal.screenshot("payout-confirm"))
         click(confirm)
