@@ -103,8 +103,10 @@ income_from_report (const ShoalStoreIncomeReport *report)
   info->fee = report->income->fee;
   info->sidechain = g_strdup (report->income->sidechain);
   info->time_us = report->income->credited_us;
-  /* The store keeps an income only with its credits, written together. */
-  info->credited = TRUE;
+  /* The store writes an income with its credits, together; a payout on
+   * its way has neither yet. */
+  info->credited = report->income->credited_us != 0;
+  info->unlocks_in = report->income->unlocks_in;
   info->credits = g_ptr_array_new_with_free_func ((GDestroyNotify) shoal_income_credit_free);
   for (guint i = 0; i < report->credits->len; i++)
     {

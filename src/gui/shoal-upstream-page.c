@@ -302,6 +302,21 @@ format_credits (const ShoalIncomeInfo *income)
   return g_string_free (text, FALSE);
 }
 
+/* A payout P2Pool made that the wallet still holds locked: the members
+ * see it coming, and what happens next. */
+static char *
+format_arrival (const ShoalIncomeInfo *income)
+{
+  guint blocks = (guint) MIN (income->unlocks_in, G_MAXUINT);
+
+  if (blocks == 0)
+    return g_strdup (_("Unlocked: being split among the members by their work in its window"));
+  return g_strdup_printf (ngettext ("Locked for %u more block, then split among the members by "
+                                    "their work in its window",
+                                    "Locked for %u more blocks, then split among the members by "
+                                    "their work in its window", blocks), blocks);
+}
+
 static const ShoalIncomeInfo *
 find_income (ShoalUpstreamPage *self,
              const char        *txid)
@@ -348,8 +363,12 @@ update_payouts (ShoalUpstreamPage *self)
       g_autofree char *title = g_strdup_printf (_("%s at block %" G_GUINT64_FORMAT), amount,
                                                 income->height);
 
-      set_row (g_ptr_array_index (self->payout_rows, i), title, format_credits (income),
-               shoal_format_time (income->time_us));
+      if (!income->credited)
+        set_row (g_ptr_array_index (self->payout_rows, i), title, format_arrival (income),
+                 g_strdup (_("On its way")));
+      else
+        set_row (g_ptr_array_index (self->payout_rows, i), title, format_credits (income),
+                 shoal_format_time (income->time_us));
     }
   for (guint i = 0; i < found; i++)
     {

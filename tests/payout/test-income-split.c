@@ -144,6 +144,28 @@ pool_coinbase (guint64 *amount)
   return g_strdup (json_object_get_string_member (transfer, "txid"));
 }
 
+/* The one payout on its way the watcher listed, with its blocks to go. */
+static void
+assert_on_its_way (Books      *books,
+                   const char *txid,
+                   guint64     amount,
+                   guint64     unlocks_in)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) reports = shoal_store_list_income_reports_sync (books->store, NULL, 10,
+                                                                         &error);
+  const ShoalStoreIncomeReport *report;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (reports->len, ==, 1);
+  report = reports->pdata[0];
+  g_assert_cmpstr (report->income->txid, ==, txid);
+  g_assert_cmpuint (report->income->amount, ==, amount);
+  g_assert_cmpint (report->income->credited_us, ==, 0);
+  g_assert_cmpuint (report->income->unlocks_in, ==, unlocks_in);
+  g_assert_cmpuint (report->credits->len, ==, 0);
+}
+
 static void
 pay_members (ShoalStore *store,
              guint64     alice_due,
@@ -190,11 +212,15 @@ test_split (void)
   txid = pool_coinbase (&amount);
   g_test_message ("the pool wallet received %" G_GUINT64_FORMAT " in coinbase %s", amount, txid);
 
-  /* Locked: nothing is credited yet. */
+  /* Locked: nothing is credited yet, but the household sees it coming
+   * and how many blocks it has to go, as the chain counts them. */
+  books_poll (&books);
+  assert_on_its_way (&books, txid, amount, 60);
   mine (59, others->address);
   books_poll (&books);
   g_assert_cmpuint (books.credited->len, ==, 0);
   g_assert_cmpint (store_test_int (world.db, "SELECT count (*) FROM incomes"), ==, 0);
+  assert_on_its_way (&books, txid, amount, 1);
 
   /* Unlocked 60 blocks on: credited, to the atomic unit. */
   mine (1, others->address);
@@ -209,6 +235,8 @@ test_split (void)
                   alice, bob, fee);
   g_assert_cmpuint (payout_test_balance (books.store, world.alice->address), ==, alice);
   g_assert_cmpuint (payout_test_balance (books.store, world.bob->address), ==, bob);
+  /* Credited, it is on its way no more. */
+  g_assert_cmpint (store_test_int (world.db, "SELECT count (*) FROM arrivals"), ==, 0);
   g_assert_true (shoal_store_get_fee_account_sync (books.store, &fee_account, &error));
   g_assert_cmpuint (fee_account, ==, fee);
 

@@ -192,7 +192,7 @@ test_not_ours_and_bad_txid (StoreFixture  *f,
   g_assert_cmpuint (fee_account, ==, 0);
 }
 
-/* A file of schema 4 (before incomes) opens as 6 and keeps its ledger. */
+/* A file of schema 4 (before incomes) opens as 7 and keeps its ledger. */
 static void
 test_migrate_v4 (StoreFixture       *f,
                  gconstpointer  data)
@@ -202,7 +202,7 @@ test_migrate_v4 (StoreFixture       *f,
 
   g_clear_object (&f->store);
   g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE sidechain_shares;"
+  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE arrivals; DROP TABLE sidechain_shares;"
                                      " DROP TABLE income_credits; DROP TABLE incomes;"
                                      " INSERT INTO balances (address, amount) VALUES ('" ALICE
                                      "', 77); PRAGMA user_version = 4", NULL, NULL, NULL),
@@ -212,7 +212,7 @@ test_migrate_v4 (StoreFixture       *f,
 
   f->store = shoal_store_open (f->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (sql_int (f, "PRAGMA user_version"), ==, 6);
+  g_assert_cmpint (sql_int (f, "PRAGMA user_version"), ==, 7);
   g_assert_cmpint (sql_int (f, "SELECT count (*) FROM sqlite_schema WHERE name IN"
                                " ('incomes', 'income_credits', 'incomes_final')"), ==, 3);
   g_assert_cmpint (store_test_balance (f, ALICE), ==, 77);
@@ -359,7 +359,8 @@ test_sidechain_shares (StoreFixture  *f,
                                "strftime ('%s', 'now', '-7 days') * 1000000"), ==, 0);
 }
 
-/* A file of schema 5 (before sidechain shares) opens as 6, its incomes kept. */
+/* A file of schema 5 (before sidechain shares and payouts on their way)
+ * opens as 7, its incomes kept. */
 static void
 test_migrate_v5 (StoreFixture  *f,
                  gconstpointer  data)
@@ -370,20 +371,134 @@ test_migrate_v5 (StoreFixture  *f,
   credit_household (f);
   g_clear_object (&f->store);
   g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE sidechain_shares; PRAGMA user_version = 5",
-                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE arrivals; DROP TABLE sidechain_shares;"
+                                 " PRAGMA user_version = 5", NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
   g_assert_cmpint (sql_int (f, "SELECT count (*) FROM sqlite_schema WHERE name ="
                                " 'sidechain_shares'"), ==, 0);
 
   f->store = shoal_store_open (f->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (sql_int (f, "PRAGMA user_version"), ==, 6);
+  g_assert_cmpint (sql_int (f, "PRAGMA user_version"), ==, 7);
   g_assert_cmpint (sql_int (f, "SELECT count (*) FROM sqlite_schema WHERE name IN"
-                               " ('sidechain_shares', 'sidechain_shares_time')"), ==, 2);
+                               " ('sidechain_shares', 'sidechain_shares_time', 'arrivals')"), ==, 3);
   g_assert_cmpint (sql_int (f, "SELECT count (*) FROM incomes"), ==, 1);
   add_sidechain_share (f, BOB, "rig-b", 900000, paid_at () - HOUR_US);
   g_assert_cmpint (sql_int (f, "SELECT count (*) FROM sidechain_shares"), ==, 1);
+}
+
+static ShoalStoreIncome *
+arrival_new (const char *txid,
+             guint64     height,
+             guint64     amount,
+             guint64     unlocks_in)
+{
+  ShoalStoreIncome *arrival = g_new0 (ShoalStoreIncome, 1);
+
+  arrival->txid = g_strdup (txid);
+  arrival->height = height;
+  arrival->amount = amount;
+  arrival->sidechain = g_strdup ("mini");
+  arrival->unlocks_in = unlocks_in;
+  return arrival;
+}
+
+static GPtrArray *
+reports (StoreFixture *f,
+         const char   *address,
+         guint         limit)
+{
+  g_autoptr(GError) error = NULL;
+  GPtrArray *list = shoal_store_list_income_reports_sync (f->store, address, limit, &error);
+
+  g_assert_no_error (error);
+  return list;
+}
+
+static void
+set_arrivals (StoreFixture *f,
+              GPtrArray    *arrivals)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (shoal_store_set_arrivals_sync (f->store, arrivals, &error));
+  g_assert_no_error (error);
+}
+
+#define TX_3 "c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3"
+
+/* Payouts on their way come first in every report, not credited and
+ * without credits; a coinbase already credited, or of our own pool-mode
+ * block, is none; each look replaces the last; the table stays bounded
+ * whatever the wallet lists; a bad one is refused and changes nothing. */
+static void
+test_arrivals (StoreFixture  *f,
+               gconstpointer  data)
+{
+  g_autoptr(GPtrArray) arrivals = g_ptr_array_new_with_free_func ((GDestroyNotify) shoal_store_income_free);
+  g_autoptr(GPtrArray) many = g_ptr_array_new_with_free_func ((GDestroyNotify) shoal_store_income_free);
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GPtrArray) bobs = NULL;
+  g_autoptr(GPtrArray) one = NULL;
+  g_autoptr(GPtrArray) none = NULL;
+  g_autoptr(GError) error = NULL;
+  ShoalBlockTerms terms = { .pplns = TRUE, .fee_bps = 100, .window_factor = 2 };
+  const ShoalStoreIncome *first;
+
+  credit_household (f);
+  g_assert_true (shoal_store_add_found_block_sync (f->store, BLOCK, 800, 5000, 1, paid_at (),
+                                                   &terms, &error));
+  g_assert_no_error (error);
+  g_ptr_array_add (arrivals, arrival_new (TX_2, 760, 6000, 45));
+  g_ptr_array_add (arrivals, arrival_new (TX_3, 790, 7000, 15));
+  g_ptr_array_add (arrivals, arrival_new (TX_1, 700, 1000000007, 0));   /* credited */
+  g_ptr_array_add (arrivals, arrival_new (BLOCK, 800, 5000, 1));        /* our own block's */
+  set_arrivals (f, arrivals);
+
+  all = reports (f, NULL, 10);
+  g_assert_cmpuint (all->len, ==, 3);
+  first = ((ShoalStoreIncomeReport *) all->pdata[0])->income;
+  g_assert_cmpstr (first->txid, ==, TX_3);
+  g_assert_cmpuint (first->amount, ==, 7000);
+  g_assert_cmpuint (first->unlocks_in, ==, 15);
+  g_assert_cmpint (first->credited_us, ==, 0);
+  g_assert_cmpuint (((ShoalStoreIncomeReport *) all->pdata[0])->credits->len, ==, 0);
+  g_assert_cmpstr (((ShoalStoreIncomeReport *) all->pdata[1])->income->txid, ==, TX_2);
+  g_assert_cmpstr (((ShoalStoreIncomeReport *) all->pdata[2])->income->txid, ==, TX_1);
+  g_assert_cmpint (((ShoalStoreIncomeReport *) all->pdata[2])->income->credited_us, >, 0);
+  /* A member sees what is on its way to the household, and its own credits. */
+  bobs = reports (f, BOB, 10);
+  g_assert_cmpuint (bobs->len, ==, 3);
+  /* The limit counts them too. */
+  one = reports (f, NULL, 1);
+  g_assert_cmpuint (one->len, ==, 1);
+  g_assert_cmpstr (((ShoalStoreIncomeReport *) one->pdata[0])->income->txid, ==, TX_3);
+
+  /* A bad one: refused, the last look's kept. */
+  g_ptr_array_add (many, arrival_new ("not-a-txid", 1, 1, 1));
+  g_assert_false (shoal_store_set_arrivals_sync (f->store, many, &error));
+  g_assert_error (error, SHOAL_ERROR, SHOAL_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_cmpint (sql_int (f, "SELECT count (*) FROM arrivals"), ==, 2);
+
+  /* A wallet listing 150: the newest 100 are kept. */
+  g_ptr_array_set_size (many, 0);
+  for (guint i = 0; i < 150; i++)
+    {
+      g_autofree char *txid = g_strdup_printf ("%064x", i + 1);
+
+      g_ptr_array_add (many, arrival_new (txid, 1000 + i, 1, 60));
+    }
+  set_arrivals (f, many);
+  g_assert_cmpint (sql_int (f, "SELECT count (*) FROM arrivals"), ==, 100);
+  g_assert_cmpint (sql_int (f, "SELECT min (height) FROM arrivals"), ==, 1050);
+
+  /* The next look finds none: none listed. */
+  g_ptr_array_set_size (many, 0);
+  set_arrivals (f, many);
+  none = reports (f, NULL, 10);
+  g_assert_cmpuint (none->len, ==, 1);
+  g_assert_cmpstr (((ShoalStoreIncomeReport *) none->pdata[0])->income->txid, ==, TX_1);
 }
 
 int
@@ -406,6 +521,8 @@ main (int   argc,
   g_test_add ("/incomes/sidechain-shares", StoreFixture, NULL, store_fixture_set_up,
               test_sidechain_shares, store_fixture_tear_down);
   g_test_add ("/incomes/migrate-v5", StoreFixture, NULL, store_fixture_set_up, test_migrate_v5,
+              store_fixture_tear_down);
+  g_test_add ("/incomes/arrivals", StoreFixture, NULL, store_fixture_set_up, test_arrivals,
               store_fixture_tear_down);
   return g_test_run ();
 }

@@ -95,12 +95,13 @@ test_migrate_empty (void)
   g_object_unref (store);
 
   db = raw_open (path);
-  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 6);
+  g_assert_cmpint (raw_int (db, "PRAGMA user_version"), ==, 7);
   g_assert_cmpint (raw_int (db, "SELECT count (*) FROM sqlite_schema WHERE type = 'table' AND name IN"
                                 " ('workers', 'shares', 'blocks', 'balances', 'credits', 'pool_fees',"
                                 " 'payout_batches', 'payments', 'stats', 'worker_stats',"
-                                " 'share_hours', 'incomes', 'income_credits', 'sidechain_shares')"),
-                   ==, 14);
+                                " 'share_hours', 'incomes', 'income_credits', 'sidechain_shares',"
+                                " 'arrivals')"),
+                   ==, 15);
   g_assert_cmpint (raw_int (db, "SELECT count (*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"),
                    ==, 1);
   sqlite3_close (db);

@@ -334,6 +334,8 @@ add_income (JsonBuilder           *builder,
   add_string (builder, "sidechain", income->sidechain);
   add_time (builder, "time", income->time_us);
   add_bool (builder, "credited", income->credited);
+  if (!income->credited)
+    add_int (builder, "unlocks_in", income->unlocks_in);
   json_builder_set_member_name (builder, "credits");
   json_builder_begin_array (builder);
   for (guint i = 0; i < income->credits->len; i++)
@@ -394,7 +396,8 @@ add_incomes (JsonBuilder   *builder,
     {
       const ShoalIncomeInfo *income = g_ptr_array_index (cache->incomes, i);
 
-      if (member == NULL || income_credits (income, member))
+      /* A payout on its way is every member's until its split is known. */
+      if (member == NULL || !income->credited || income_credits (income, member))
         add_income (builder, income, member);
     }
   json_builder_end_array (builder);

@@ -18,6 +18,7 @@ struct _ShoalIncomeWatcher
   gboolean            busy;       /* one look at the wallet at a time */
   gboolean            again;      /* a poll asked for while busy */
   guint               credited;   /* incomes this watcher credited */
+  gboolean            arriving;   /* the store lists payouts on their way */
 };
 
 G_DEFINE_FINAL_TYPE (ShoalIncomeWatcher, shoal_income_watcher, G_TYPE_OBJECT)
@@ -51,6 +52,7 @@ income_free (Income *income)
 typedef struct
 {
   GPtrArray      *incomes;   /* of Income */
+  GPtrArray      *arrivals;  /* of ShoalStoreIncome: the locked coinbases */
   ShoalSidechain  sidechain;
 } Chore;
 
@@ -58,6 +60,7 @@ static void
 chore_free (Chore *chore)
 {
   g_ptr_array_unref (chore->incomes);
+  g_ptr_array_unref (chore->arrivals);
   g_free (chore);
 }
 
@@ -84,6 +87,9 @@ credit_incomes (ShoalStore      *store,
       if (local_error != NULL)
         g_warning ("income %s: %s", income->txid, local_error->message);
     }
+  /* After the credits: a payout credited just now is on its way no more. */
+  if (!shoal_store_set_arrivals_sync (store, chore->arrivals, error))
+    g_prefix_error (error, "payouts on their way: ");
 }
 
 static void poll_done (ShoalIncomeWatcher *self);
@@ -110,6 +116,10 @@ incomes_credited (gpointer  owner,
                  income->amount);
       g_signal_emit (self, signals[INCOME_CREDITED], 0, income->txid, income->amount);
     }
+  if (error != NULL)
+    g_warning ("%s", error->message);
+  else
+    self->arriving = chore->arrivals->len > 0;
   poll_done (self);
 }
 
@@ -124,6 +134,31 @@ is_unlocked_coinbase (const ShoalWalletTransfer *transfer)
 {
   return g_strcmp0 (transfer->type, "block") == 0 && !transfer->locked &&
          transfer->confirmations > SHOAL_BLOCK_UNLOCK_CONFIRMATIONS && transfer->amount > 0;
+}
+
+/* Blocks until TRANSFER, a coinbase not unlocked yet, is unlocked as
+ * is_unlocked_coinbase() sees it. */
+static guint64
+blocks_to_unlock (const ShoalWalletTransfer *transfer)
+{
+  if (transfer->confirmations > SHOAL_BLOCK_UNLOCK_CONFIRMATIONS)
+    return transfer->locked ? 1 : 0;
+  return SHOAL_BLOCK_UNLOCK_CONFIRMATIONS + 1 - transfer->confirmations;
+}
+
+/* A payout on its way, for the household to see before it is credited. */
+static ShoalStoreIncome *
+arrival_new (const ShoalWalletTransfer *transfer,
+             ShoalSidechain             sidechain)
+{
+  ShoalStoreIncome *arrival = g_new0 (ShoalStoreIncome, 1);
+
+  arrival->txid = g_strdup (transfer->txid);
+  arrival->height = transfer->height;
+  arrival->amount = transfer->amount;
+  arrival->sidechain = g_strdup (shoal_sidechain_to_string (sidechain));
+  arrival->unlocks_in = blocks_to_unlock (transfer);
+  return arrival;
 }
 
 /* The wallet's calls hold a reference on the watcher (taken by the poll)
@@ -154,13 +189,20 @@ on_transfers (GObject      *source,
   chore = g_new0 (Chore, 1);
   chore->sidechain = self->sidechain;
   chore->incomes = g_ptr_array_new_with_free_func ((GDestroyNotify) income_free);
+  chore->arrivals = g_ptr_array_new_with_free_func ((GDestroyNotify) shoal_store_income_free);
   for (guint i = 0; i < transfers->len; i++)
     {
       const ShoalWalletTransfer *transfer = g_ptr_array_index (transfers, i);
       Income *income;
 
-      if (!is_unlocked_coinbase (transfer) || g_hash_table_contains (self->settled, transfer->txid))
+      if (g_hash_table_contains (self->settled, transfer->txid))
         continue;
+      if (!is_unlocked_coinbase (transfer))
+        {
+          if (g_strcmp0 (transfer->type, "block") == 0 && transfer->amount > 0)
+            g_ptr_array_add (chore->arrivals, arrival_new (transfer, self->sidechain));
+          continue;
+        }
       /* The window ends at the paying block's time: without it there is
        * no window, and a guess could give the members' work to the fee. */
       if (transfer->timestamp == 0)
@@ -177,7 +219,8 @@ on_transfers (GObject      *source,
                         G_USEC_PER_SEC;
       g_ptr_array_add (chore->incomes, income);
     }
-  if (chore->incomes->len == 0)
+  /* Nothing to credit, and no payout on its way now or at the last look. */
+  if (chore->incomes->len == 0 && chore->arrivals->len == 0 && !self->arriving)
     {
       chore_free (chore);
       poll_done (self);
@@ -332,6 +375,8 @@ shoal_income_watcher_init (ShoalIncomeWatcher *self)
 {
   self->cancellable = g_cancellable_new ();
   self->settled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  /* An earlier run's may still be listed: the first look replaces them. */
+  self->arriving = TRUE;
 }
 
 ShoalIncomeWatcher *

@@ -90,7 +90,8 @@ typedef struct
 } ShoalIncomeCredit;
 
 /* A payout P2Pool sent the pool wallet, and each member's credit from it
- * (ShoalIncomeCredit, by address). */
+ * (ShoalIncomeCredit, by address); or one on its way, still locked in the
+ * wallet (not credited, no credits, no time yet). */
 typedef struct
 {
   char      *txid;        /* the coinbase that paid it */
@@ -100,6 +101,7 @@ typedef struct
   char      *sidechain;   /* "main", "mini" or "nano" */
   gint64     time_us;     /* when it was credited */
   gboolean   credited;
+  guint64    unlocks_in;  /* on its way: blocks until it unlocks and is credited */
   GPtrArray *credits;
 } ShoalIncomeInfo;
 

@@ -152,7 +152,7 @@ pool_block_at (sqlite3   *db,
                GError   **error)
 {
   g_autoptr(sqlite3_stmt) stmt = shoal_sql_prepare (db,
-    "SELECT count (*) FROM blocks WHERE height = ?1 AND pplns AND state <> 'orphaned'", error);
+    "SELECT count (*) FROM (" SHOAL_STORE_POOL_BLOCKS_AT ("?1") ")", error);
 
   if (stmt == NULL || !shoal_sql_bind_amount (stmt, 1, height, error))
     return FALSE;
@@ -465,20 +465,27 @@ read_report_credits (sqlite3     *db,
   return TRUE;
 }
 
-/* The incomes and their credits, in one read transaction: a report never
- * shows an income without the credits it was written with. */
+/* The payouts on their way, then the incomes and their credits, in one
+ * read transaction: a report never shows an income without the credits
+ * it was written with, nor one both on its way and credited. */
 static gboolean
 read_reports (sqlite3   *db,
               gpointer   data,
               GError   **error)
 {
   ListRead *read = data;
-  g_autoptr(GPtrArray) incomes = NULL;
+  g_autoptr(GPtrArray) incomes =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) shoal_store_income_free);
   g_autoptr(GHashTable) by_txid = g_hash_table_new (g_str_hash, g_str_equal);
 
+  /* Newer than any credited income, they come first, within the limit. */
+  if (!shoal_store_read_arrivals (db, incomes, error))
+    return FALSE;
+  g_ptr_array_set_size (incomes, MIN (incomes->len, (guint) read->int_arg));
+  read->int_arg -= incomes->len;
   if (!read_incomes (db, read, error))
     return FALSE;
-  incomes = g_steal_pointer (&read->rows);
+  g_ptr_array_extend_and_steal (incomes, g_steal_pointer (&read->rows));
   read->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) shoal_store_income_report_free);
   for (guint i = 0; i < incomes->len; i++)
     {
@@ -492,9 +499,11 @@ read_reports (sqlite3   *db,
   return read_report_credits (db, read, by_txid, error);
 }
 
-/* The newest LIMIT incomes, newest first, each with its credits
- * (ShoalStoreIncomeReport); ADDRESS non-NULL: only the incomes that
- * credited ADDRESS, and only its credit. */
+/* The payouts on their way (credited_us 0, no credits yet), then the
+ * newest incomes, newest first, each with its credits; LIMIT reports in
+ * all (ShoalStoreIncomeReport).  ADDRESS non-NULL: only the incomes that
+ * credited ADDRESS, and only its credit (and every payout on its way,
+ * whose split is not known yet). */
 GPtrArray *
 shoal_store_list_income_reports_sync (ShoalStore  *self,
                                       const char  *address,

@@ -48,6 +48,17 @@ gboolean      shoal_store_add_to_balance (sqlite3             *db,
                                           guint64              amount,
                                           GError             **error);
 
+/* shoal-store-incomes.c: our own pool-mode blocks (not orphaned) at the
+ * height the SQL expression HEIGHT gives: their coinbases are credited
+ * with the block, and are no income. */
+#define SHOAL_STORE_POOL_BLOCKS_AT(height) \
+  "SELECT 1 FROM blocks WHERE height = " height " AND pplns AND state <> 'orphaned'"
+
+/* shoal-store-arrivals.c: the payouts on their way, inside a read. */
+gboolean      shoal_store_read_arrivals  (sqlite3             *db,
+                                          GPtrArray           *rows,
+                                          GError             **error);
+
 /* shoal-store-schema.c */
 gboolean      shoal_store_migrate        (sqlite3             *db,
                                           GError             **error);

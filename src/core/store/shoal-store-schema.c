@@ -175,6 +175,15 @@ static const char *migrations[] = {
   "  CHECK (difficulty >= sidechain_difficulty));"
   "CREATE INDEX sidechain_shares_time ON sidechain_shares (time_us);"
   "CREATE INDEX sidechain_shares_address ON sidechain_shares (address, time_us);",
+  /* 7: payouts on their way: the pool wallet's locked coinbases as the
+   * income watcher last saw them, replaced at each look (see
+   * shoal-store-arrivals.c).  Not money: nothing is credited from here. */
+  "CREATE TABLE arrivals ("
+  "  txid TEXT PRIMARY KEY CHECK (length (txid) = 64),"
+  "  height INTEGER NOT NULL,"
+  "  amount INTEGER NOT NULL CHECK (amount > 0),"
+  "  sidechain TEXT NOT NULL,"
+  "  unlocks_in INTEGER NOT NULL CHECK (unlocks_in >= 0));",
 };
 
 int

@@ -132,7 +132,8 @@ typedef struct
   gint64   window_end_us;
   guint    fee_bps;
   guint64  fee;              /* to the fee account; the credits get the rest */
-  gint64   credited_us;
+  gint64   credited_us;      /* 0: a payout on its way, not credited yet */
+  guint64  unlocks_in;       /* on its way: blocks until it unlocks and is credited */
 } ShoalStoreIncome;
 
 /* A payout from an upstream, and what it credited each member

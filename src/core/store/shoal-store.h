@@ -150,6 +150,12 @@ GPtrArray  *shoal_store_list_income_reports_sync (ShoalStore  *self,
                                              guint             limit,
                                              GError          **error);
 
+/* Payouts on their way (shoal-store-arrivals.c): the pool wallet's
+ * locked coinbases, listed in the reports before the credited incomes. */
+gboolean    shoal_store_set_arrivals_sync   (ShoalStore       *self,
+                                             GPtrArray        *arrivals,
+                                             GError          **error);
+
 /* Sidechain shares (shoal-store-sidechain.c): kept for the statistics
  * horizon; listed newest first, one member's (ADDRESS) or all (NULL). */
 gboolean    shoal_store_add_sidechain_share_sync (ShoalStore  *self,
