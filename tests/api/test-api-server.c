@@ -625,11 +625,14 @@ credit_new (const char *address,
   return credit;
 }
 
-/* Two payouts from P2Pool: A and B credited by the first, only B by the
- * second; one sidechain share each. */
+/* One payout from P2Pool on its way (locked for 12 more blocks), then
+ * two credited: A and B credited by the first, only B by the second; one
+ * sidechain share each. */
 static void
 add_sample_incomes (ShoalApiCache *cache)
 {
+  ShoalIncomeInfo *arrival = g_new0 (ShoalIncomeInfo, 1);
+
   const char *txids[] = { "c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2",
                           "c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1" };
   const char *rigs[][2] = { { "rig-b", ADDRESS_B }, { "rig-a", ADDRESS_A } };
@@ -637,6 +640,13 @@ add_sample_incomes (ShoalApiCache *cache)
   g_ptr_array_set_free_func (cache->incomes, (GDestroyNotify) shoal_income_info_free);
   g_ptr_array_set_free_func (cache->sidechain_shares,
                              (GDestroyNotify) shoal_sidechain_share_info_free);
+  arrival->txid = g_strdup ("c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3");
+  arrival->height = 750;
+  arrival->amount = 600000001;
+  arrival->sidechain = g_strdup ("mini");
+  arrival->unlocks_in = 12;
+  arrival->credits = g_ptr_array_new ();
+  g_ptr_array_add (cache->incomes, arrival);
   for (guint i = 0; i < 2; i++)
     {
       ShoalIncomeInfo *income = g_new0 (ShoalIncomeInfo, 1);
@@ -665,7 +675,8 @@ add_sample_incomes (ShoalApiCache *cache)
 }
 
 /* Everyone's payouts with shortened addresses; a member's own with only
- * its credit, in full, and only its rigs' sidechain shares. */
+ * its credit, in full, and only its rigs' sidechain shares; a payout on
+ * its way, to everyone, with the blocks it has to go. */
 static void
 test_render_incomes (void)
 {
@@ -678,14 +689,21 @@ test_render_incomes (void)
   add_sample_incomes (cache);
   all = as_object (shoal_api_json_incomes (cache));
   incomes = json_object_get_array_member (all, "incomes");
-  g_assert_cmpuint (json_array_get_length (incomes), ==, 2);
-  income = json_array_get_object_element (incomes, 1);
+  g_assert_cmpuint (json_array_get_length (incomes), ==, 3);
+  income = json_array_get_object_element (incomes, 0);
+  g_assert_cmpint (json_object_get_int_member (income, "amount"), ==, 600000001);
+  g_assert_false (json_object_get_boolean_member (income, "credited"));
+  g_assert_cmpint (json_object_get_int_member (income, "unlocks_in"), ==, 12);
+  g_assert_true (json_object_get_null_member (income, "time"));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (income, "credits")), ==, 0);
+  income = json_array_get_object_element (incomes, 2);
   g_assert_cmpstr (json_object_get_string_member (income, "txid"), ==,
                    "c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1");
   g_assert_cmpint (json_object_get_int_member (income, "height"), ==, 700);
   g_assert_cmpint (json_object_get_int_member (income, "amount"), ==, 1000000006);
   g_assert_cmpint (json_object_get_int_member (income, "time"), ==, 1699999999);
   g_assert_true (json_object_get_boolean_member (income, "credited"));
+  g_assert_false (json_object_has_member (income, "unlocks_in"));
   credits = json_object_get_array_member (income, "credits");
   g_assert_cmpuint (json_array_get_length (credits), ==, 2);
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (credits, 0),
@@ -698,8 +716,10 @@ test_render_incomes (void)
 
   miner = as_object (shoal_api_json_miner (cache, ADDRESS_A));
   incomes = json_object_get_array_member (miner, "incomes");
-  g_assert_cmpuint (json_array_get_length (incomes), ==, 1);
-  credits = json_object_get_array_member (json_array_get_object_element (incomes, 0), "credits");
+  g_assert_cmpuint (json_array_get_length (incomes), ==, 2);
+  g_assert_false (json_object_get_boolean_member (json_array_get_object_element (incomes, 0),
+                                                  "credited"));
+  credits = json_object_get_array_member (json_array_get_object_element (incomes, 1), "credits");
   g_assert_cmpuint (json_array_get_length (credits), ==, 1);
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (credits, 0),
                                                   "address"), ==, ADDRESS_A);
