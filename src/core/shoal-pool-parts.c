@@ -40,10 +40,13 @@ open_store (ShoalPool  *self,
   ShoalConfig *config = shoal_pool_get_config (self);
   g_autofree char *path = _shoal_pool_database_path (self);
   g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr(GPtrArray) none = g_ptr_array_new ();
 
   g_mkdir_with_parents (dir, 0700);
   p->store = shoal_store_open (path, error);
-  if (p->store == NULL)
+  /* The income watcher lists the payouts on their way afresh at its first
+   * look; a run without one (another mode) must not show an older list. */
+  if (p->store == NULL || !shoal_store_set_arrivals_sync (p->store, none, error))
     return FALSE;
   p->accounting = shoal_accounting_new (p->store, p->mode,
                                         shoal_config_get_uint64 (config, "pool-fee-bps"),
