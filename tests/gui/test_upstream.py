@@ -79,6 +79,9 @@ def record_payout(db):
                   " VALUES (?, ?, 10, 495000000000)", (TXID, ADDRESS))
         c.execute("INSERT INTO sidechain_shares (time_us, address, worker, height, difficulty,"
                   " sidechain_difficulty) VALUES (?, ?, 'rig1', 12, 500, 400)", (now - 60e6, ADDRESS))
+        # A newer payout, still locked in the wallet.
+        c.execute("INSERT INTO arrivals (txid, height, amount, sidechain, unlocks_in)"
+                  " VALUES (?, 14, 250000000000, 'mini', 37)", ("c4" * 32,))
 
 
 def check_payouts(win):
@@ -91,6 +94,11 @@ def check_payouts(win):
                                what="rig1's sidechain share"))
     print("sidechain share row:", found)
     assert any(t.endswith("fed the payout at block 12") for t in found), found
+    arriving = row_texts(find_one(win, "label", "0.25 XMR at block 14", what="the payout on its way"))
+    print("payout on its way:", arriving)
+    assert "On its way" in arriving, arriving
+    assert any(t.startswith("Locked for 37 more blocks, then split among the members") for t in arriving), \
+        arriving
 
 
 def main():
