@@ -309,8 +309,6 @@ format_arrival (const ShoalIncomeInfo *income)
 {
   guint blocks = (guint) MIN (income->unlocks_in, G_MAXUINT);
 
-  if (blocks == 0)
-    return g_strdup (_("Unlocked: being split among the members by their work in its window"));
   return g_strdup_printf (ngettext ("Locked for %u more block, then split among the members by "
                                     "their work in its window",
                                     "Locked for %u more blocks, then split among the members by "

@@ -137,12 +137,13 @@ is_unlocked_coinbase (const ShoalWalletTransfer *transfer)
 }
 
 /* Blocks until TRANSFER, a coinbase not unlocked yet, is unlocked as
- * is_unlocked_coinbase() sees it. */
+ * is_unlocked_coinbase() sees it: at least one, since past the depth it
+ * is still locked. */
 static guint64
 blocks_to_unlock (const ShoalWalletTransfer *transfer)
 {
   if (transfer->confirmations > SHOAL_BLOCK_UNLOCK_CONFIRMATIONS)
-    return transfer->locked ? 1 : 0;
+    return 1;
   return SHOAL_BLOCK_UNLOCK_CONFIRMATIONS + 1 - transfer->confirmations;
 }
 
